@@ -1,0 +1,43 @@
+/* db: the SQLite database shared by kapd and kapctl.  Rollback journal (not WAL, see
+ * README), synchronous=FULL, foreign keys on, a busy timeout, and writes that start with
+ * BEGIN IMMEDIATE so a second writer waits instead of failing. */
+#ifndef KAPD_DB_H
+#define KAPD_DB_H
+
+#include <stddef.h>
+#include <sqlite3.h>
+
+#define DB_APPLICATION_ID 0x6b617064 /* "kapd" */
+#define DB_BUSY_TIMEOUT_MS 10000
+
+enum {
+	DB_OPEN_CREATE = 1 << 0,  /* create the file when missing */
+	DB_OPEN_MIGRATE = 1 << 1, /* bring the schema up to date */
+	DB_OPEN_READONLY = 1 << 2,
+	DB_OPEN_ANY_OLDER = 1 << 3, /* accept an older schema (kapctl migrate) */
+};
+
+/* Opens path and configures the connection.  Refuses a file of another application or a
+ * schema newer than this binary (-EPROTO), and without DB_OPEN_MIGRATE a schema older than
+ * this binary (-ESTALE: "run kapctl migrate").  *out is set only on success. */
+int db_open(const char *path, int flags, sqlite3 **out, char *err, size_t errlen);
+void db_close(sqlite3 *db);
+/* Applies every missing migration, each in its own IMMEDIATE transaction that also sets
+ * user_version.  *applied (may be NULL) receives how many ran. */
+int db_migrate(sqlite3 *db, int *applied, char *err, size_t errlen);
+/* The schema version of the file (PRAGMA user_version) and of this binary. */
+int db_version(sqlite3 *db);
+int db_latest_version(void);
+
+/* Transactions: db_begin starts an IMMEDIATE (write) transaction. */
+int db_begin(sqlite3 *db, char *err, size_t errlen);
+int db_commit(sqlite3 *db, char *err, size_t errlen);
+void db_rollback(sqlite3 *db);
+/* Runs SQL without results (several statements allowed). */
+int db_exec(sqlite3 *db, const char *sql, char *err, size_t errlen);
+/* Prepares one statement; on failure err holds SQLite's message. */
+int db_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st, char *err, size_t errlen);
+/* Maps an SQLite result code to a negative errno-style code. */
+int db_errno(int rc);
+
+#endif
