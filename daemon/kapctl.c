@@ -99,6 +99,25 @@ ctl_usage(FILE *f, const char *name)
 	fprintf(f, "usage: kapctl %s %s\n\n%s\n", cmd->name, cmd->usage, cmd->help);
 }
 
+/* Prints s padded (or cut) to width characters; UTF-8 aware so umlauts align. */
+void
+ctl_pad(const char *s, size_t width)
+{
+	size_t n = 0;
+	const char *p = s ? s : "-";
+
+	for (; *p != '\0'; p++) {
+		if (((unsigned char)*p & 0xc0) != 0x80) {
+			if (n == width)
+				break;
+			n++;
+		}
+		putchar(*p);
+	}
+	for (; n < width + 1; n++)
+		putchar(' ');
+}
+
 int
 ctl_fail(int code, const char *cmd, const char *fmt, ...)
 {

@@ -31,6 +31,8 @@ int ctl_db(struct ctl *c, int flags);
 kdate_t ctl_today(const struct ctl *c, const char *tz);
 /* Prints "kapctl NAME: message" to stderr; returns code for convenience. */
 int ctl_fail(int code, const char *cmd, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Prints s (NULL: "-") padded or cut to width characters and one space; UTF-8 aware. */
+void ctl_pad(const char *s, size_t width);
 /* Maps a negative errno from a module to a sysexits code. */
 int ctl_exit_code(int err);
 /* Handles the common subcommand options (--help, --json) in a getopt_long loop: returns 1

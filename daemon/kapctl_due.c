@@ -65,13 +65,13 @@ print_row(json_t *o, const char *owner_name)
 		snprintf(status, sizeof(status), "today");
 	else
 		snprintf(status, sizeof(status), "in %ld d", days);
-	printf("%-10s  %-13s %-9s %-16s %-16s %-22s %s\n",
-	    json_string_value(json_object_get(o, "due")), status,
+	printf("%-10s  %-13s %-9s ", json_string_value(json_object_get(o, "due")), status,
 	    strcmp(json_string_value(json_object_get(o, "kind")), "plan") == 0 ? "review" :
-	    json_string_value(json_object_get(o, "kind")),
-	    json_string_value(json_object_get(o, "item")),
-	    json_string_value(json_object_get(o, "plan")), owner_name ? owner_name : "(no owner)",
-	    json_string_value(json_object_get(o, "title")));
+	    json_string_value(json_object_get(o, "kind")));
+	ctl_pad(json_string_value(json_object_get(o, "item")), 18);
+	ctl_pad(json_string_value(json_object_get(o, "plan")), 14);
+	ctl_pad(owner_name ? owner_name : "(no owner)", 20);
+	printf("%s\n", json_string_value(json_object_get(o, "title")));
 }
 
 static int

@@ -28,25 +28,6 @@ view_opts(struct ctl *c, int argc, char **argv)
 	return -1;
 }
 
-/* Prints s padded (or cut) to width characters; UTF-8 aware so umlauts align. */
-static void
-pad(const char *s, size_t width)
-{
-	size_t n = 0;
-	const char *p = s ? s : "-";
-
-	for (; *p != '\0'; p++) {
-		if (((unsigned char)*p & 0xc0) != 0x80) {
-			if (n == width)
-				break;
-			n++;
-		}
-		putchar(*p);
-	}
-	for (; n < width + 1; n++)
-		putchar(' ');
-}
-
 struct listing {
 	const char *what;
 	const char *sql;
@@ -97,7 +78,7 @@ print_heading(const struct listing *l)
 			head[k] = l->columns[i][k] >= 'a' && l->columns[i][k] <= 'z' ?
 			    (char)(l->columns[i][k] - 'a' + 'A') : l->columns[i][k];
 		head[k] = '\0';
-		pad(head, (size_t)l->widths[i]);
+		ctl_pad(head, (size_t)l->widths[i]);
 	}
 	putchar('\n');
 }
@@ -118,7 +99,7 @@ run_listing(struct ctl *c, const struct listing *l)
 		row = json_object();
 		for (i = 0; l->columns[i] != NULL; i++) {
 			if (!c->json)
-				pad((const char *)sqlite3_column_text(st, i), (size_t)l->widths[i]);
+				ctl_pad((const char *)sqlite3_column_text(st, i), (size_t)l->widths[i]);
 			json_object_set_new(row, l->columns[i], cell_json(st, i));
 		}
 		if (!c->json)

@@ -35,8 +35,9 @@ void kdate_iso_week(kdate_t day, int *iso_year, int *week);
 int kdate_parse_instant(const char *s, time_t *out);
 
 /* The local calendar date and minute of the day of instant t in IANA zone tz
- * ("Europe/Berlin"); offset_s receives the zone's UTC offset at t in seconds (may be
- * NULL).  Returns 0, or -EINVAL when the zone is unknown. */
+ * ("Europe/Berlin"); minute and offset_s (the zone's UTC offset at t in seconds) may be
+ * NULL.  Returns 0, -EINVAL when the zone is unknown, -ENOMEM, or -EOVERFLOW when t is
+ * out of range.  Not thread-safe: it switches TZ for the call and restores it. */
 int kdate_local(time_t t, const char *tz, kdate_t *day, int *minute, long *offset_s);
 /* 1 if tz names a zone in the system's time zone database, else 0. */
 int kdate_zone_exists(const char *tz);
