@@ -58,19 +58,24 @@ $(B)/gen/migrations.c: $(SQL) sql/embed.sh | $(B)/gen
 	sh sql/embed.sh $@ $(SQL)
 
 $(B)/obj/migrations.o: $(B)/gen/migrations.c | $(B)/obj
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	@echo "  CC      $@"
+	@$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(B)/obj/%.o: daemon/%.c $(wildcard daemon/*.h) VERSION | $(B)/obj
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	@echo "  CC      $@"
+	@$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(B)/kapd: $(B)/obj/kapd.o $(LIB_OBJ)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	@echo "  LD      $@"
+	@$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(B)/kapctl: $(CTL_OBJ) $(LIB_OBJ)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	@echo "  LD      $@"
+	@$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(B)/tests/%: tests/unit/%.c $(LIB_OBJ) | $(B)/tests
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIB_OBJ) $(PKG_LIBS) $(CMOCKA_LIBS)
+	@echo "  CC/LD   $@"
+	@$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIB_OBJ) $(PKG_LIBS) $(CMOCKA_LIBS)
 
 # Unit tests run from the source tree so they find tests/unit/data.
 unit: $(UNIT_BIN)
@@ -83,6 +88,7 @@ test: unit integration
 
 # The sanitizer pass repeats every test against binaries built with ASan + UBSan.
 check: ensure-deps
+	@echo "CFLAGS: $(ALL_CFLAGS)"
 	$(MAKE) test
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		$(MAKE) B=$(B)/san SAN=1 test

@@ -29,7 +29,8 @@ const struct ctl_command ctl_commands[] = {
 	  "  --dry-run   validate only" },
 	{ "export", cmd_export, "[-o FILE] [PLAN]",
 	  "Export the whole database, or one plan with its account and people, as a\n"
-	  "kapd-plan/1 JSON document (to standard output, or atomically to FILE)." },
+	  "kapd-plan/1 JSON document (to standard output, or atomically to FILE, created\n"
+	  "with mode 0600: plans are confidential)." },
 	{ "list", cmd_list, "[--json] accounts|plans|people",
 	  "List accounts, plans or people." },
 	{ "show", cmd_show, "[--json] plan KEY",

@@ -145,14 +145,16 @@ find_plan(struct ctl *c, const char *cmd, const char *key, struct item_ref *r)
 static int
 generate_key(struct ctl *c, const struct item_args *a, char *out, size_t len)
 {
-	char sql[96];
+	char sql[96], key[96];
 	int n;
 
 	snprintf(sql, sizeof(sql), "SELECT 1 FROM %s WHERE key = ?1", a->kind);
 	for (n = 1; n < 100000; n++) {
-		snprintf(out, len, "%.54s-%c%d", a->plan, a->kind[0], n);
-		if (!query_id(c->db, sql, out, 0, NULL))
+		snprintf(key, sizeof(key), "%.54s-%c%d", a->plan, a->kind[0], n);
+		if (strlen(key) < len && !query_id(c->db, sql, key, 0, NULL)) {
+			memcpy(out, key, strlen(key) + 1);
 			return 0;
+		}
 	}
 	return -EEXIST;
 }
