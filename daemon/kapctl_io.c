@@ -90,19 +90,18 @@ load_document(const char *file)
 {
 	json_error_t jerr;
 	json_t *doc;
-	size_t flags = JSON_REJECT_DUPLICATES;
+	FILE *f = strcmp(file, "-") == 0 ? stdin : fopen(file, "r");
 
-	if (strcmp(file, "-") == 0)
-		doc = json_loadf(stdin, flags, &jerr);
-	else
-		doc = json_load_file(file, flags, &jerr);
-	if (doc == NULL) {
-		if (jerr.line < 0)
-			ctl_fail(EX_NOINPUT, "import", "%s: %s", file, jerr.text);
-		else
-			ctl_fail(EX_DATAERR, "import", "%s:%d:%d: not valid JSON: %s", file, jerr.line,
-			    jerr.column, jerr.text);
+	if (f == NULL) {
+		ctl_fail(EX_NOINPUT, "import", "cannot open %s: %s", file, strerror(errno));
+		return NULL;
 	}
+	doc = json_loadf(f, JSON_REJECT_DUPLICATES, &jerr);
+	if (f != stdin)
+		fclose(f);
+	if (doc == NULL)
+		ctl_fail(EX_DATAERR, "import", "%s:%d:%d: not valid JSON: %s", file, jerr.line,
+		    jerr.column, jerr.text);
 	return doc;
 }
 
@@ -118,20 +117,6 @@ report(const char *file, struct errlist *errs, int dry)
 	return EX_DATAERR;
 }
 
-static int
-person_exists(void *ctx, const char *key)
-{
-	sqlite3_stmt *st = NULL;
-	int found = 0;
-
-	if (sqlite3_prepare_v2(ctx, "SELECT 1 FROM person WHERE key = ?", -1, &st, NULL) == SQLITE_OK) {
-		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-		found = sqlite3_step(st) == SQLITE_ROW;
-	}
-	sqlite3_finalize(st);
-	return found;
-}
-
 int
 cmd_import(struct ctl *c, int argc, char **argv)
 {
@@ -142,7 +127,6 @@ cmd_import(struct ctl *c, int argc, char **argv)
 	};
 	struct errlist errs = ERRLIST_INIT;
 	struct planio_stats st;
-	struct planio_lookup lookup = { person_exists, NULL };
 	int o, done = -1, dry = 0, r;
 	json_t *doc;
 
@@ -155,21 +139,21 @@ cmd_import(struct ctl *c, int argc, char **argv)
 		return ctl_fail(EX_USAGE, "import", "expects one FILE (or - for standard input)");
 	if ((r = ctl_db(c, 0)) != 0)
 		return r;
+	if (strcmp(argv[optind], "-") != 0 && access(argv[optind], R_OK) < 0)
+		return ctl_fail(EX_NOINPUT, "import", "cannot read %s: %s", argv[optind],
+		    strerror(errno));
 	doc = load_document(argv[optind]);
 	if (doc == NULL)
 		return EX_DATAERR;
-	lookup.ctx = c->db;
-	if (dry)
-		r = planio_validate(doc, &lookup, &errs);
-	else
-		r = planio_import(c->db, doc, &st, &errs);
+	r = planio_import(c->db, doc, dry ? PLANIO_DRY_RUN : 0, &st, &errs);
 	json_decref(doc);
 	if (r < 0 && errs.n > 0)
 		r = report(argv[optind], &errs, dry);
 	else if (r < 0)
 		r = ctl_fail(ctl_exit_code(r), "import", "%s: %s", argv[optind], strerror(-r));
 	else if (dry)
-		printf("%s: valid kapd-plan/1 document\n", argv[optind]);
+		printf("%s: valid; an import would write %d objects (%d created, %d updated, "
+		    "%d unchanged)\n", argv[optind], st.objects, st.created, st.updated, st.unchanged);
 	else
 		printf("imported %s: %d objects (%d created, %d updated, %d unchanged)\n",
 		    argv[optind], st.objects, st.created, st.updated, st.unchanged);

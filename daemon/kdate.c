@@ -395,3 +395,53 @@ kdate_local(time_t t, const char *tz, kdate_t *day, int *minute, long *offset_s)
 		*offset_s = tm.tm_gmtoff;
 	return 0;
 }
+
+/* mktime() in zone tz, with TZ swapped in and restored as in local_tm(). */
+static int
+zone_mktime(struct tm *tm, const char *tz, time_t *out)
+{
+	const char *cur = getenv("TZ");
+	char *saved = NULL;
+	int r = 0, rr, same = cur != NULL && strcmp(cur, tz) == 0;
+
+	if (!same && cur != NULL && (saved = strdup(cur)) == NULL)
+		return -ENOMEM;
+	if (!same && setenv("TZ", tz, 1) < 0) {
+		r = -errno;
+		goto out;
+	}
+	tzset();
+	*out = mktime(tm);
+	if (*out == (time_t)-1 && tm->tm_year < 60)
+		r = -EOVERFLOW;
+	if (!same && (rr = restore_tz(saved)) < 0 && r == 0)
+		r = rr;
+out:
+	free(saved);
+	return r;
+}
+
+int
+kdate_instant(const char *tz, kdate_t day, int minute, time_t *out, long *offset_s)
+{
+	struct tm tm;
+	time_t t = 0;
+	int y, m, d, r;
+
+	if (!zone_known(tz))
+		return -EINVAL;
+	memset(&tm, 0, sizeof(tm));
+	kdate_to_ymd(day, &y, &m, &d);
+	tm.tm_year = y - 1900;
+	tm.tm_mon = m - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = minute / 60;
+	tm.tm_min = minute % 60;
+	tm.tm_isdst = -1; /* let the zone's rules decide; a time in a DST gap moves forward */
+	if ((r = zone_mktime(&tm, tz, &t)) < 0)
+		return r;
+	*out = t;
+	if (offset_s != NULL)
+		*offset_s = tm.tm_gmtoff;
+	return 0;
+}

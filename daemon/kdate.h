@@ -39,6 +39,10 @@ int kdate_parse_instant(const char *s, time_t *out);
  * NULL.  Returns 0, -EINVAL when the zone is unknown, -ENOMEM, or -EOVERFLOW when t is
  * out of range.  Not thread-safe: it switches TZ for the call and restores it. */
 int kdate_local(time_t t, const char *tz, kdate_t *day, int *minute, long *offset_s);
+/* The instant of local day and minute in zone tz (a time that does not exist because of a
+ * daylight-saving gap moves forward, as mktime() does); offset_s (may be NULL) receives
+ * the zone's UTC offset then.  0, -EINVAL for an unknown zone, -ENOMEM, -EOVERFLOW. */
+int kdate_instant(const char *tz, kdate_t day, int minute, time_t *out, long *offset_s);
 /* 1 if tz names a zone in the system's time zone database, else 0. */
 int kdate_zone_exists(const char *tz);
 

@@ -30,11 +30,14 @@ struct planio_stats {
  * Returns 0 when the document is valid, -EINVAL otherwise. */
 int planio_validate(json_t *doc, const struct planio_lookup *lookup, struct errlist *errs);
 
+#define PLANIO_DRY_RUN 0x1 /* do everything, then roll back: every check, no change */
+
 /* Validates doc (people may also exist in db) and imports it in one IMMEDIATE
  * transaction; re-importing the same keys updates in place and leaves unchanged rows
  * untouched.  A key that already belongs to another parent is an error.  On any error
  * nothing is written, errs says why and a negative errno is returned. */
-int planio_import(sqlite3 *db, json_t *doc, struct planio_stats *stats, struct errlist *errs);
+int planio_import(sqlite3 *db, json_t *doc, int flags, struct planio_stats *stats,
+    struct errlist *errs);
 
 /* Builds the document of the whole database, or of one plan (with its account and the
  * people it references) when plan_key is not NULL.  *out is a new reference.

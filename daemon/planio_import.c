@@ -314,6 +314,60 @@ import_object(struct ictx *x, const struct objspec *s, json_t *obj, sqlite3_int6
 	return 0;
 }
 
+/* The stored value a member of the document would become (its default when absent). */
+static const char *
+doc_text(const struct field *f, json_t *obj)
+{
+	const char *v = json_string_value(json_object_get(obj, f->name));
+
+	return v != NULL ? v : f->dflt;
+}
+
+static int
+same_text(const char *a, const char *b)
+{
+	return a == NULL ? b == NULL : b != NULL && strcmp(a, b) == 0;
+}
+
+/* 1 when the rows of a list without identity already equal the document's list, so that
+ * re-importing an unchanged document writes nothing at all. */
+static int
+list_unchanged(struct ictx *x, const struct objspec *s, json_t *list, sqlite3_int64 parent)
+{
+	char sql[1024], err[256];
+	size_t off = 0, i, k, rows = 0;
+	sqlite3_stmt *st = NULL;
+	int same = 1, col;
+
+	append(sql, sizeof(sql), &off, "SELECT 0");
+	for (i = 0; i < s->nfields; i++) {
+		const struct field *f = &s->fields[i];
+
+		if (f->type == F_NUMBER || f->type == F_MONEY || f->type == F_CHILDREN)
+			return 0;
+		if (f->type == F_REF)
+			append(sql, sizeof(sql), &off, ", (SELECT key FROM %s WHERE id = t.%s)",
+			    f->ref_table, f->column);
+		else
+			append(sql, sizeof(sql), &off, ", t.%s", f->column);
+	}
+	append(sql, sizeof(sql), &off, " FROM %s t WHERE t.%s = ?1 ORDER BY t.position, t.id",
+	    s->table, s->parent_column);
+	if (off >= sizeof(sql) || db_prepare(x->db, sql, &st, err, sizeof(err)) < 0)
+		return 0;
+	sqlite3_bind_int64(st, 1, parent);
+	while (same && sqlite3_step(st) == SQLITE_ROW) {
+		json_t *el = json_array_get(list, rows++);
+
+		for (k = 0, col = 1; same && el != NULL && k < s->nfields; k++, col++)
+			same = same_text(doc_text(&s->fields[k], el),
+			    (const char *)sqlite3_column_text(st, col));
+		same = same && el != NULL;
+	}
+	sqlite3_finalize(st);
+	return same && rows == json_array_size(list);
+}
+
 static int
 import_list(struct ictx *x, const struct field *f, json_t *list, sqlite3_int64 parent,
     const char *path)
@@ -328,6 +382,8 @@ import_list(struct ictx *x, const struct field *f, json_t *list, sqlite3_int64 p
 	if (c == NULL)
 		return -EIO;
 	if (f->child->mode == OBJ_REPLACE) {
+		if (list_unchanged(x, f->child, list, parent))
+			return 0;
 		sqlite3_reset(c->clear);
 		sqlite3_bind_int64(c->clear, 1, parent);
 		if (sqlite3_step(c->clear) != SQLITE_DONE) {
@@ -438,7 +494,8 @@ import_accounts(struct ictx *x, json_t *accounts)
 }
 
 int
-planio_import(sqlite3 *db, json_t *doc, struct planio_stats *stats, struct errlist *errs)
+planio_import(sqlite3 *db, json_t *doc, int flags, struct planio_stats *stats,
+    struct errlist *errs)
 {
 	struct planio_lookup lookup = { person_in_db, db };
 	struct planio_stats st = { 0, 0, 0, 0 };
@@ -468,6 +525,12 @@ planio_import(sqlite3 *db, json_t *doc, struct planio_stats *stats, struct errli
 	}
 	if (r == 0 && errs->n > before)
 		r = -EINVAL;
+	if (r == 0 && (flags & PLANIO_DRY_RUN)) {
+		db_rollback(db);
+		if (stats != NULL)
+			*stats = st;
+		return 0;
+	}
 	if (r == 0 && (r = db_commit(db, err, sizeof(err))) < 0)
 		errlist_add(errs, "cannot commit the import: %s", err);
 	if (r < 0) {

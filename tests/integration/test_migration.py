@@ -1,0 +1,174 @@
+"""Database creation, migration and refusal of foreign or newer databases."""
+
+import os
+import sqlite3
+import unittest
+
+import kaptest
+
+LATEST = kaptest.latest_schema_version()
+
+
+def pragma(path, name):
+    return kaptest.query(path, "PRAGMA %s" % name)[0][0]
+
+
+def file_bytes(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+class MigrationTest(kaptest.KapTestCase):
+
+    def test_migrate_of_zero_byte_file_creates_current_schema(self):
+        open(self.db, "wb").close()
+        self.ok("migrate")
+        self.assertEqual(pragma(self.db, "user_version"), LATEST,
+                         "expected PRAGMA user_version %d (the newest sql/ migration) after "
+                         "migrate of an empty file" % LATEST)
+        self.assertNotEqual(pragma(self.db, "application_id"), 0,
+                            "expected kapd to set PRAGMA application_id")
+        tables = set(kaptest.user_tables(self.db))
+        for t in ("person", "account", "plan", "team_member", "milestone", "activity",
+                  "item_change"):
+            self.assertIn(t, tables, "expected table %s after migrate" % t)
+        # And the result is usable.
+        self.import_file(self.write_doc("sample.json", kaptest.sample_doc()))
+        self.ok("migrate")
+        self.assertEqual(pragma(self.db, "user_version"), LATEST,
+                         "expected a second migrate to keep version %d" % LATEST)
+
+    def test_zero_byte_file_is_not_used_before_migrate(self):
+        open(self.db, "wb").close()
+        _, err = self.expect_rc(kaptest.EX_DATAERR, "list", "plans")
+        self.assertIn("init", err, "expected a hint to run init, got: %r" % err)
+        self.assertEqual(os.path.getsize(self.db), 0, "expected the empty file left alone")
+
+    def test_init_creates_missing_file_and_second_init_is_harmless(self):
+        self.assertFalse(os.path.exists(self.db))
+        self.ok("init")
+        self.assertTrue(os.path.exists(self.db), "expected init to create the database")
+        self.assertEqual(pragma(self.db, "user_version"), LATEST,
+                         "expected schema version %d after init" % LATEST)
+        self.import_file(self.write_doc("sample.json", kaptest.sample_doc()))
+        before = kaptest.dump_db(self.db)
+        self.ok("init")
+        self.assertEqual(kaptest.dump_diff(before, kaptest.dump_db(self.db)), [],
+                         "expected a second init to change nothing")
+
+    def test_commands_do_not_create_a_missing_database(self):
+        for args in (["list", "plans"], ["export"]):
+            with self.subTest(cmd=args[0]):
+                self.expect_rc(kaptest.EX_NOINPUT, *args)
+                self.assertFalse(os.path.exists(self.db),
+                                 "expected `%s` not to create the database" % " ".join(args))
+
+    def version_1_db(self):
+        """A database made by python sqlite3 with only sql/001_*.sql, holding a plan."""
+        ref = self.path("ref.db")
+        self.init_db(ref)
+        app_id = pragma(ref, "application_id")
+        con = sqlite3.connect(self.db)
+        with open(kaptest.migration_files()[0], encoding="utf-8") as f:
+            con.executescript(f.read())
+        con.executescript("""
+            PRAGMA foreign_keys=ON;
+            INSERT INTO person(id, key, name, email) VALUES
+                (1, 'p-old', 'Olga Old', 'olga@old.example');
+            INSERT INTO account(id, key, name) VALUES (1, 'old-account', 'Old Account AG');
+            INSERT INTO plan(id, account_id, key, title, last_review, next_review)
+                VALUES (1, 1, 'old-plan', 'Old plan', '2026-01-15', '2027-01-15');
+            INSERT INTO team_member(plan_id, person_id, role) VALUES (1, 1, 'kam');
+            INSERT INTO activity(plan_id, key, title, owner_id, due)
+                VALUES (1, 'old-act', 'Made at version 1', 1, '2026-12-03');
+        """)
+        con.execute("PRAGMA application_id=%d" % app_id)
+        con.execute("PRAGMA user_version=1")
+        con.commit()
+        con.close()
+
+    def test_older_schema_is_migrated_keeping_data(self):
+        if LATEST < 2:
+            self.skipTest("only one migration exists")
+        self.version_1_db()
+        before = kaptest.dump_db(self.db)
+        _, err = self.expect_rc(kaptest.EX_DATAERR, "list", "plans")
+        self.assertIn("migrate", err, "expected an older schema to ask for `kapctl migrate`, "
+                      "got: %r" % err)
+        self.assertEqual(pragma(self.db, "user_version"), 1,
+                         "expected `list` not to migrate on its own")
+        self.ok("migrate")
+        self.assertEqual(pragma(self.db, "user_version"), LATEST,
+                         "expected migrate to reach version %d" % LATEST)
+        after = kaptest.dump_db(self.db)
+        for table in before:
+            if not table.startswith("#"):
+                self.assertEqual(before[table], after[table],
+                                 "expected table %s unchanged by the migration" % table)
+        doc = self.export_doc()
+        acts = [a["key"] for acc in doc["accounts"] for p in acc["plans"]
+                for a in p.get("activities", [])]
+        self.assertEqual(acts, ["old-act"], "expected the version-1 data in the export")
+        self.ok("done", "old-act", "--on", "2026-12-01")
+
+    def newer_db(self):
+        self.init_db()
+        self.import_file(self.write_doc("sample.json", kaptest.sample_doc()))
+        con = sqlite3.connect(self.db)
+        con.execute("PRAGMA user_version=99")
+        con.commit()
+        con.close()
+        return file_bytes(self.db)
+
+    def test_newer_schema_is_refused(self):
+        original = self.newer_db()
+        for args in (["list", "plans"], ["export"], ["migrate"], ["init"],
+                     ["import", self.path("sample.json")],
+                     ["reviewed", "kessler-2026", "--on", "2026-12-01"]):
+            with self.subTest(cmd=" ".join(args)):
+                _, err = self.expect_rc(kaptest.EX_DATAERR, *args)
+                self.assertIn("newer", err, "expected 'newer' in the refusal of `%s`, got: %r"
+                              % (" ".join(args), err))
+        self.assertEqual(pragma(self.db, "user_version"), 99, "user_version must stay 99")
+        self.assertTrue(file_bytes(self.db) == original,
+                        "expected the newer database file left byte-for-byte unchanged")
+
+    def foreign_db(self):
+        con = sqlite3.connect(self.db)
+        con.execute("CREATE TABLE inventory (sku TEXT PRIMARY KEY, qty INTEGER)")
+        con.execute("INSERT INTO inventory VALUES ('bolt-m8', 500)")
+        con.commit()
+        con.close()
+        self.assertEqual(pragma(self.db, "application_id"), 0)
+        return file_bytes(self.db)
+
+    def test_foreign_sqlite_file_is_refused(self):
+        original = self.foreign_db()
+        for args in (["list", "plans"], ["export"], ["migrate"], ["init"],
+                     ["import", self.write_doc("sample.json", kaptest.sample_doc())]):
+            with self.subTest(cmd=" ".join(args)):
+                _, err = self.expect_rc(kaptest.EX_DATAERR, *args)
+                self.assertIn("not a kapd database", err,
+                              "expected 'not a kapd database' from `%s`, got: %r"
+                              % (" ".join(args), err))
+        self.assertEqual(kaptest.user_tables(self.db), ["inventory"],
+                         "expected no kapd tables added to a foreign database")
+        self.assertTrue(file_bytes(self.db) == original,
+                        "expected the foreign database file left byte-for-byte unchanged")
+
+    def test_non_sqlite_file_is_refused(self):
+        with open(self.db, "w") as f:
+            f.write("this is not a database, just some text\n" * 50)
+        original = file_bytes(self.db)
+        for args in (["list", "plans"], ["migrate"]):
+            with self.subTest(cmd=" ".join(args)):
+                rc, out, err = self.kapctl(*args)
+                self.assertIn(rc, (kaptest.EX_DATAERR, kaptest.EX_NOINPUT),
+                              "expected `%s` on a text file to fail with 65 or 66, got %d: %s"
+                              % (" ".join(args), rc, err))
+                self.assertTrue(err.strip(), "expected an error message")
+        self.assertTrue(file_bytes(self.db) == original, "expected the text file unchanged")
+
+
+if __name__ == "__main__":
+    unittest.main()
