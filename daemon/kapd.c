@@ -1,10 +1,11 @@
-/* kapd: the daemon that keeps key account plans binding.
- *
- * This version parses its options and configuration and opens (and migrates) the
- * database; the controlling engine, mail and feeds arrive in later versions (see
- * README.md, "Status"). */
+/* kapd: the daemon that keeps key account plans binding.  A thin loop: a check at start,
+ * then one every check_interval, on SIGHUP (after reloading the configuration) and on
+ * SIGUSR1; SIGTERM and SIGINT end it after the current step.  The signals stay blocked
+ * and are taken with sigtimedwait(), so no handler runs in the middle of a check and the
+ * process sleeps until the next check or a signal: no periodic wake-ups. */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,11 +13,13 @@
 #include <sysexits.h>
 #include <time.h>
 
+#include "check.h"
 #include "config.h"
 #include "db.h"
 #include "errlist.h"
 #include "kdate.h"
 #include "log.h"
+#include "transport.h"
 
 #define DEFAULT_CONFIG KAPD_SYSCONFDIR "/kapd/kapd.conf"
 
@@ -118,40 +121,184 @@ load_config(const char *path, struct kapd_config *cfg)
 	return r < 0 ? EX_CONFIG : 0;
 }
 
+struct kapd {
+	struct options opt;
+	struct kapd_config cfg;
+	sqlite3 *db;
+	struct transport *tp;
+	time_t skew;    /* --now minus the clock at start: time travel keeps running */
+};
+
+static time_t
+kapd_now(const struct kapd *k)
+{
+	return time(NULL) + k->skew;
+}
+
+static void
+log_problems(struct errlist *problems)
+{
+	size_t i;
+
+	for (i = 0; i < problems->n; i++)
+		log_msg(LOG_WARNING, "%s", problems->msg[i] ? problems->msg[i] : "(out of memory)");
+}
+
+/* Facts for kapctl status and monitors; losing one is harmless. */
+static void
+remember(struct kapd *k, const char *key, time_t t)
+{
+	sqlite3_stmt *st = NULL;
+	char err[256];
+
+	if (db_prepare(k->db, "INSERT INTO daemon_state (key, value) VALUES (?1, ?2) "
+	    "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = "
+	    "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')", &st, err, sizeof(err)) < 0)
+		return;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)t);
+	sqlite3_step(st);
+	sqlite3_finalize(st);
+}
+
+/* One check; 0, or a sysexits code when the check itself could not run. */
+static int
+run_check(struct kapd *k)
+{
+	struct errlist problems = ERRLIST_INIT;
+	struct check_options o = { kapd_now(k), k->opt.dry_run, k->opt.json, stdout };
+	struct check_stats st;
+	char err[512];
+	int r;
+
+	if (!k->opt.dry_run && k->tp == NULL &&
+	    (r = transport_open(&k->cfg, &k->tp, err, sizeof(err))) < 0) {
+		log_msg(LOG_ERR, "mail transport: %s; nothing is sent until this is fixed", err);
+		return EX_UNAVAILABLE;
+	}
+	r = check_run(k->db, &k->cfg, k->tp, &o, &st, &problems, err, sizeof(err));
+	log_problems(&problems);
+	errlist_free(&problems);
+	fflush(stdout);
+	if (r < 0) {
+		log_msg(LOG_ERR, "check failed: %s; trying again at the next check", err);
+		return r == -EBUSY ? EX_TEMPFAIL : EX_SOFTWARE;
+	}
+	if (!k->opt.dry_run)
+		remember(k, "last_check", o.now);
+	log_msg(LOG_INFO, "check: %zu active plans, %zu open items in the window, %zu "
+	    "notifications pending, %zu due now; %zu mails sent (%zu notifications), %zu "
+	    "deferred, %zu failed, %zu resent", st.plans, st.items, st.pending, st.due_now,
+	    st.mails, st.notified, st.deferred, st.failed, st.retried);
+	return 0;
+}
+
+/* SIGHUP: a new configuration replaces the old only when it is valid. */
+static void
+reload(struct kapd *k)
+{
+	struct errlist errs = ERRLIST_INIT;
+	struct kapd_config fresh;
+	size_t i;
+
+	if (k->opt.config == NULL) {
+		log_msg(LOG_NOTICE, "SIGHUP: no configuration file to reload (embedded default)");
+		return;
+	}
+	memset(&fresh, 0, sizeof(fresh));
+	if (config_load(k->opt.config, &fresh, &errs) < 0) {
+		for (i = 0; i < errs.n; i++)
+			log_msg(LOG_ERR, "%s", errs.msg[i] ? errs.msg[i] : "(out of memory)");
+		log_msg(LOG_ERR, "SIGHUP: %s is invalid; the previous configuration stays in force",
+		    k->opt.config);
+		errlist_free(&errs);
+		return;
+	}
+	if (strcmp(fresh.database, k->cfg.database) != 0)
+		log_msg(LOG_WARNING, "SIGHUP: a new database path takes effect at restart only");
+	free(fresh.database);
+	fresh.database = k->cfg.database;
+	k->cfg.database = NULL;
+	config_free(&k->cfg);
+	k->cfg = fresh;
+	transport_close(k->tp);
+	k->tp = NULL;
+	log_msg(LOG_NOTICE, "configuration %s reloaded", k->opt.config);
+}
+
+static int
+loop(struct kapd *k)
+{
+	struct timespec timeout;
+	siginfo_t info;
+	sigset_t set;
+	time_t next;
+	int sig;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	run_check(k);
+	next = time(NULL) + k->cfg.check_interval;
+	for (;;) {
+		timeout.tv_sec = next > time(NULL) ? next - time(NULL) : 0;
+		timeout.tv_nsec = 0;
+		sig = sigtimedwait(&set, &info, &timeout);
+		if (sig < 0 && errno == EINTR)
+			continue;
+		if (sig == SIGTERM || sig == SIGINT) {
+			log_msg(LOG_NOTICE, "%s: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+			return 0;
+		}
+		if (sig == SIGHUP)
+			reload(k);
+		if (sig == SIGUSR1)
+			log_msg(LOG_INFO, "SIGUSR1: checking now");
+		run_check(k);
+		if (sig < 0 || sig == SIGHUP)
+			next = time(NULL) + k->cfg.check_interval;
+	}
+}
+
 int
 main(int argc, char **argv)
 {
-	struct options o = { 0 };
-	struct kapd_config cfg;
-	sqlite3 *db = NULL;
+	struct kapd k;
 	char err[512];
 	int r;
 
 	log_init("kapd");
-	memset(&cfg, 0, sizeof(cfg));
-	r = parse_options(argc, argv, &o);
+	memset(&k, 0, sizeof(k));
+	r = parse_options(argc, argv, &k.opt);
 	if (r != 0)
 		return r < 0 ? EX_OK : r;
-	r = load_config(o.config, &cfg);
-	if (o.check_config) {
+	r = load_config(k.opt.config, &k.cfg);
+	if (k.opt.check_config) {
 		if (r == 0)
 			printf("configuration OK\n");
 		goto out;
 	}
 	if (r != 0)
 		goto out;
-	r = db_open(cfg.database, DB_OPEN_CREATE | DB_OPEN_MIGRATE, &db, err, sizeof(err));
+	if (k.opt.have_now)
+		k.skew = k.opt.now - time(NULL);
+	r = db_open(k.cfg.database, DB_OPEN_MIGRATE | (k.opt.dry_run ? 0 : DB_OPEN_CREATE), &k.db,
+	    err, sizeof(err));
 	if (r < 0) {
 		log_msg(LOG_ERR, "%s", err);
 		r = r == -EPROTO ? EX_DATAERR : EX_UNAVAILABLE;
 		goto out;
 	}
-	log_msg(LOG_NOTICE, "database %s ready (schema version %d)", cfg.database, db_version(db));
-	log_msg(LOG_ERR, "the controlling engine is not part of this version yet; "
-	    "nothing to control, exiting");
-	r = EX_UNAVAILABLE;
+	if (k.opt.once || k.opt.dry_run)
+		r = run_check(&k);
+	else
+		r = loop(&k);
 out:
-	db_close(db);
-	config_free(&cfg);
+	transport_close(k.tp);
+	db_close(k.db);
+	config_free(&k.cfg);
 	return r;
 }
