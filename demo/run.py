@@ -33,10 +33,15 @@ def main():
     for stale in (db, db + "-journal"):
         if os.path.exists(stale):
             os.unlink(stale)
+    outbox = os.path.join(demo, "outbox")
+    if os.path.isdir(outbox):
+        for name in os.listdir(outbox):
+            os.unlink(os.path.join(outbox, name))
     with open(conf, "w", encoding="utf-8") as f:
         f.write('# written by make demo\n'
                 'database = "%s";\ntimezone = "Europe/Berlin";\n'
-                'mail = { transport = "file"; directory = "%s"; };\n'
+                'mail = { transport = "file"; directory = "%s"; '
+                'from = "kapd <kapd@brenner-maschinenbau.example>"; };\n'
                 'feeds = { directory = "%s"; base_url = "http://localhost/kapd/"; };\n'
                 % (db, os.path.join(demo, "outbox"), os.path.join(demo, "feeds")))
     with open(sample, "w", encoding="utf-8") as f:
@@ -54,10 +59,53 @@ def main():
     run(kapctl + ["show", "plan", "kessler-2026"])
     banner("What is overdue or due in the next 7 days")
     run(kapctl + ["due", "--days", "7"])
+    kapd = [os.path.join(build, "kapd"), "-c", conf]
+    # The main job at today's 09:00 in Berlin, a weekday slot for most of the team (the
+    # demo must show mail whatever the hour it runs at).
+    now = demo_instant()
+    banner("What the daemon would mail at %s (kapd --dry-run)" % now)
+    run(kapd + ["--dry-run", "--now", now])
+    banner("One check of the daemon at %s (kapd --once): mails into %s" % (
+        now, os.path.relpath(os.path.join(demo, "outbox"), ROOT)))
+    run(kapd + ["--once", "--now", now])
+    show_one_mail(os.path.join(demo, "outbox"))
+    banner("The ledger: what was mailed to whom")
+    run(kapctl + ["log", "--limit", "12"])
     print("\nThe demo database is %s; try:\n  %s -c %s show plan kessler-2026\n"
-          "Mail digests and calendar feeds join the demo with the controlling engine "
-          "(see README.md, Status)." % (os.path.relpath(db, ROOT), os.path.relpath(kapctl[0], ROOT),
-                                        os.path.relpath(conf, ROOT)))
+          "Calendar feeds join the demo with their issue (see README.md, Status)."
+          % (os.path.relpath(db, ROOT), os.path.relpath(kapctl[0], ROOT),
+             os.path.relpath(conf, ROOT)))
+
+
+def demo_instant():
+    """Today 09:00 Europe/Berlin, moved to the next weekday when today is a weekend."""
+    import datetime
+    import zoneinfo
+    day = datetime.date.today()
+    while day.weekday() >= 5:
+        day += datetime.timedelta(days=1)
+    t = datetime.datetime(day.year, day.month, day.day, 9, 0,
+                          tzinfo=zoneinfo.ZoneInfo("Europe/Berlin"))
+    return t.isoformat()
+
+
+def show_one_mail(outbox):
+    import email
+    from email import policy
+    names = sorted(n for n in os.listdir(outbox) if n.endswith(".eml")) if os.path.isdir(outbox) else []
+    print("%d mails written" % len(names))
+    if not names:
+        return
+    best = max(names, key=lambda n: os.path.getsize(os.path.join(outbox, n)))
+    with open(os.path.join(outbox, best), "rb") as f:
+        msg = email.message_from_binary_file(f, policy=policy.default)
+    banner("The largest digest, as its recipient reads it (%s)" % best)
+    for h in ("From", "To", "Reply-To", "Subject", "Date"):
+        print("%s: %s" % (h, msg[h]))
+    for h in msg.get_all("X-KAP-Item", []):
+        print("X-KAP-Item: %s" % h)
+    print()
+    print(msg.get_body(preferencelist=("plain",)).get_content())
 
 
 if __name__ == "__main__":
