@@ -185,6 +185,22 @@ ctl_common_opt(struct ctl *c, const char *cmd, int opt, int *done)
 }
 
 int
+ctl_plain_opts(struct ctl *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int o, done = -1;
+
+	while ((o = getopt_long(argc, argv, "+h", opts, NULL)) != -1)
+		if (ctl_common_opt(c, argv[0], o, &done) && done >= 0)
+			return done;
+	return -1;
+}
+
+int
 ctl_print_json(void *json)
 {
 	int r = json_dumpf(json, stdout, JSON_INDENT(2)) == 0 ? 0 : -EIO;

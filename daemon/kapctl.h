@@ -38,6 +38,9 @@ int ctl_exit_code(int err);
 /* Handles the common subcommand options (--help, --json) in a getopt_long loop: returns 1
  * when the option was one of these, and sets *done to an exit code for --help. */
 int ctl_common_opt(struct ctl *c, const char *cmd, int opt, int *done);
+/* Parses a command's options when it has only --help and --json: -1 to go on (optind
+ * at the first argument), or an exit code. */
+int ctl_plain_opts(struct ctl *c, int argc, char **argv);
 /* Prints the usage of a command to f. */
 void ctl_usage(FILE *f, const char *cmd);
 /* Prints a JSON value followed by a newline; takes the reference. */

@@ -14,28 +14,10 @@
 #include "errlist.h"
 #include "planio.h"
 
-/* Parses the options every command has (--help, --json) and nothing else; returns -1
- * to go on, or an exit code. */
-static int
-plain_opts(struct ctl *c, int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int o, done = -1;
-
-	while ((o = getopt_long(argc, argv, "+h", opts, NULL)) != -1)
-		if (ctl_common_opt(c, argv[0], o, &done) && done >= 0)
-			return done;
-	return -1;
-}
-
 int
 cmd_init(struct ctl *c, int argc, char **argv)
 {
-	int r = plain_opts(c, argc, argv), before;
+	int r = ctl_plain_opts(c, argc, argv), before;
 	char err[512];
 	sqlite3 *db = NULL;
 
@@ -64,7 +46,7 @@ cmd_init(struct ctl *c, int argc, char **argv)
 int
 cmd_migrate(struct ctl *c, int argc, char **argv)
 {
-	int r = plain_opts(c, argc, argv), applied = 0;
+	int r = ctl_plain_opts(c, argc, argv), applied = 0;
 	char err[512];
 	sqlite3 *db = NULL;
 

@@ -12,22 +12,6 @@
 #include "planio.h"
 #include "textcheck.h"
 
-static int
-view_opts(struct ctl *c, int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int o, done = -1;
-
-	while ((o = getopt_long(argc, argv, "+h", opts, NULL)) != -1)
-		if (ctl_common_opt(c, argv[0], o, &done) && done >= 0)
-			return done;
-	return -1;
-}
-
 struct listing {
 	const char *what;
 	const char *sql;
@@ -120,7 +104,7 @@ run_listing(struct ctl *c, const struct listing *l)
 int
 cmd_list(struct ctl *c, int argc, char **argv)
 {
-	int r = view_opts(c, argc, argv);
+	int r = ctl_plain_opts(c, argc, argv);
 	size_t i;
 
 	if (r >= 0)

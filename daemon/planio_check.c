@@ -22,30 +22,16 @@ struct vctx {
 	json_t *people;  /* person keys defined in the document */
 };
 
-typedef char path_t[512];
-
-/* JSON paths are short (keys are at most 64 characters); a longer one is cut, which only
- * shortens a message. */
-static void __attribute__((format(printf, 2, 3)))
-path_fmt(char *out, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(out, sizeof(path_t), fmt, ap);
-	va_end(ap);
-}
-
 static void
 path_member(path_t out, const char *base, const char *name)
 {
-	path_fmt(out, "%s.%s", base, name);
+	planspec_path(out, "%s.%s", base, name);
 }
 
 static void
 path_index(path_t out, const char *base, size_t i)
 {
-	path_fmt(out, "%s[%zu]", base, i);
+	planspec_path(out, "%s[%zu]", base, i);
 }
 
 static const char *
@@ -400,11 +386,11 @@ check_plan(struct vctx *v, json_t *plan, const char *path, json_t *projects)
 	if (last != NULL && next != NULL && strcmp(next, last) <= 0)
 		errlist_add(v->errs, "%s.next_review: %s is not after last_review (%s)", path, next, last);
 	each_object(plan, "milestones", i, it) {
-		path_fmt(p, "%s.milestones[%zu]", path, i);
+		planspec_path(p, "%s.milestones[%zu]", path, i);
 		check_item(v, it, p, team, projects, NULL);
 	}
 	each_object(plan, "activities", i, it) {
-		path_fmt(p, "%s.activities[%zu]", path, i);
+		planspec_path(p, "%s.activities[%zu]", path, i);
 		check_item(v, it, p, team, projects, milestones);
 	}
 	json_decref(team);
@@ -434,7 +420,7 @@ check_account(struct vctx *v, json_t *acc, const char *path)
 			errlist_add(v->errs, "%s.projects[%zu].end: %s is before start (%s)", path, i, e, s);
 	}
 	each_object(acc, "plans", i, el) {
-		path_fmt(p, "%s.plans[%zu]", path, i);
+		planspec_path(p, "%s.plans[%zu]", path, i);
 		check_plan(v, el, p, projects);
 	}
 	json_decref(projects);

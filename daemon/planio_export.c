@@ -10,6 +10,7 @@
 
 #include "db.h"
 #include "planspec.h"
+#include "sbuf.h"
 
 struct ectx {
 	sqlite3 *db;
@@ -23,18 +24,6 @@ struct ectx {
 	"id IN (WITH RECURSIVE ppl(id) AS (SELECT person_id FROM team_member WHERE plan_id = " \
 	"(SELECT id FROM plan WHERE key = ?2) UNION SELECT a.substitute_id FROM absence a " \
 	"JOIN ppl ON a.person_id = ppl.id WHERE a.substitute_id IS NOT NULL) SELECT id FROM ppl)"
-
-static void __attribute__((format(printf, 4, 5)))
-append(char *buf, size_t len, size_t *off, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf + *off, *off < len ? len - *off : 0, fmt, ap);
-	va_end(ap);
-	*off += n > 0 ? (size_t)n : 0;
-}
 
 static const char *
 filter_for(const struct ectx *e, const struct objspec *s)
@@ -56,20 +45,20 @@ select_sql(const struct ectx *e, const struct objspec *s, char *sql, size_t len)
 	const struct field *f;
 	size_t off = 0, i;
 
-	append(sql, len, &off, "SELECT t.id");
+	str_appendf(sql, len, &off, "SELECT t.id");
 	for (i = 0; i < s->nfields; i++) {
 		f = &s->fields[i];
 		if (f->type == F_CHILDREN)
 			continue;
 		if (f->type == F_REF)
-			append(sql, len, &off, ", (SELECT key FROM %s WHERE id = t.%s)", f->ref_table,
+			str_appendf(sql, len, &off, ", (SELECT key FROM %s WHERE id = t.%s)", f->ref_table,
 			    f->column);
 		else
-			append(sql, len, &off, ", t.%s", f->column);
+			str_appendf(sql, len, &off, ", t.%s", f->column);
 		if (f->type == F_MONEY)
-			append(sql, len, &off, ", t.%s", f->column2);
+			str_appendf(sql, len, &off, ", t.%s", f->column2);
 	}
-	append(sql, len, &off, " FROM %s t WHERE %s%s%s AND %s ORDER BY t.position, t.id",
+	str_appendf(sql, len, &off, " FROM %s t WHERE %s%s%s AND %s ORDER BY t.position, t.id",
 	    s->table, s->parent_column ? "t." : "", s->parent_column ? s->parent_column : "1",
 	    s->parent_column ? " = ?1" : "", filter_for(e, s));
 	return off < len ? 0 : -ENAMETOOLONG;

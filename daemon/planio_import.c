@@ -13,6 +13,7 @@
 #include "db.h"
 #include "kdate.h"
 #include "planspec.h"
+#include "sbuf.h"
 
 #define NOW_SQL "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
 #define CACHE_MAX 16
@@ -31,20 +32,6 @@ struct ictx {
 	struct stmts cache[CACHE_MAX];
 	int ncache;
 };
-
-typedef char path_t[512];
-
-/* JSON paths are short (keys are at most 64 characters); a longer one is cut, which only
- * shortens a message. */
-static void __attribute__((format(printf, 2, 3)))
-path_fmt(char *out, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(out, sizeof(path_t), fmt, ap);
-	va_end(ap);
-}
 
 /* The columns an object writes, in binding order: parent, position, then its fields
  * (a money field writes two).  ref[i] names the table a key is resolved in. */
@@ -74,19 +61,6 @@ column_list(const struct objspec *s, const char **col, const char **ref, size_t 
 	return n;
 }
 
-/* Appends formatted text at *off; truncation shows as *off >= len. */
-static void __attribute__((format(printf, 4, 5)))
-append(char *buf, size_t len, size_t *off, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf + *off, *off < len ? len - *off : 0, fmt, ap);
-	va_end(ap);
-	*off += n > 0 ? (size_t)n : 0;
-}
-
 static int
 value_columns(const struct objspec *s, char *cols, char *vals, char *sets, char *diff, size_t len)
 {
@@ -94,16 +68,16 @@ value_columns(const struct objspec *s, char *cols, char *vals, char *sets, char 
 	size_t oc = 0, ov = 0, os = 0, od = 0, i, n = column_list(s, col, ref, 40);
 
 	for (i = 0; i < n; i++) {
-		append(cols, len, &oc, "%s%s", i ? ", " : "", col[i]);
+		str_appendf(cols, len, &oc, "%s%s", i ? ", " : "", col[i]);
 		if (ref[i] != NULL)
-			append(vals, len, &ov, "%s(SELECT id FROM %s WHERE key = ?)", i ? ", " : "", ref[i]);
+			str_appendf(vals, len, &ov, "%s(SELECT id FROM %s WHERE key = ?)", i ? ", " : "", ref[i]);
 		else
-			append(vals, len, &ov, "%s?", i ? ", " : "");
+			str_appendf(vals, len, &ov, "%s?", i ? ", " : "");
 		if (strcmp(col[i], "key") == 0)
 			continue;
 		/* What an upsert may change, and the test whether anything did. */
-		append(sets, len, &os, "%s = excluded.%s, ", col[i], col[i]);
-		append(diff, len, &od, "%s IS NOT excluded.%s OR ", col[i], col[i]);
+		str_appendf(sets, len, &os, "%s = excluded.%s, ", col[i], col[i]);
+		str_appendf(diff, len, &od, "%s IS NOT excluded.%s OR ", col[i], col[i]);
 	}
 	return oc < len && ov < len && os < len && od < len ? 0 : -ENAMETOOLONG;
 }
@@ -339,19 +313,19 @@ list_unchanged(struct ictx *x, const struct objspec *s, json_t *list, sqlite3_in
 	sqlite3_stmt *st = NULL;
 	int same = 1, col;
 
-	append(sql, sizeof(sql), &off, "SELECT 0");
+	str_appendf(sql, sizeof(sql), &off, "SELECT 0");
 	for (i = 0; i < s->nfields; i++) {
 		const struct field *f = &s->fields[i];
 
 		if (f->type == F_NUMBER || f->type == F_MONEY || f->type == F_CHILDREN)
 			return 0;
 		if (f->type == F_REF)
-			append(sql, sizeof(sql), &off, ", (SELECT key FROM %s WHERE id = t.%s)",
+			str_appendf(sql, sizeof(sql), &off, ", (SELECT key FROM %s WHERE id = t.%s)",
 			    f->ref_table, f->column);
 		else
-			append(sql, sizeof(sql), &off, ", t.%s", f->column);
+			str_appendf(sql, sizeof(sql), &off, ", t.%s", f->column);
 	}
-	append(sql, sizeof(sql), &off, " FROM %s t WHERE t.%s = ?1 ORDER BY t.position, t.id",
+	str_appendf(sql, sizeof(sql), &off, " FROM %s t WHERE t.%s = ?1 ORDER BY t.position, t.id",
 	    s->table, s->parent_column);
 	if (off >= sizeof(sql) || db_prepare(x->db, sql, &st, err, sizeof(err)) < 0)
 		return 0;
@@ -393,7 +367,7 @@ import_list(struct ictx *x, const struct field *f, json_t *list, sqlite3_int64 p
 		sqlite3_reset(c->clear);
 	}
 	json_array_foreach(list, i, el) {
-		path_fmt(p, "%s.%s[%zu]", path, f->name, i);
+		planspec_path(p, "%s.%s[%zu]", path, f->name, i);
 		r = import_object(x, f->child, el, parent, i, p, &id);
 		if (r == 0)
 			r = import_children(x, f->child, el, id, p);
@@ -442,13 +416,13 @@ import_people(struct ictx *x, json_t *people)
 	if (ids == NULL)
 		return -ENOMEM;
 	json_array_foreach(people, i, el) {
-		path_fmt(p, "$.people[%zu]", i);
+		planspec_path(p, "$.people[%zu]", i);
 		r = import_object(x, &spec_person, el, 0, i, p, &ids[i]);
 		if (r < 0 && r != -EEXIST)
 			goto out;
 	}
 	json_array_foreach(people, i, el) {
-		path_fmt(p, "$.people[%zu]", i);
+		planspec_path(p, "$.people[%zu]", i);
 		if (ids[i] != 0 && (r = import_children(x, &spec_person, el, ids[i], p)) < 0)
 			goto out;
 	}
@@ -483,7 +457,7 @@ import_accounts(struct ictx *x, json_t *accounts)
 	int r;
 
 	json_array_foreach(accounts, i, el) {
-		path_fmt(p, "$.accounts[%zu]", i);
+		planspec_path(p, "$.accounts[%zu]", i);
 		r = import_object(x, &spec_account, el, 0, i, p, &id);
 		if (r == 0)
 			r = import_children(x, &spec_account, el, id, p);

@@ -1,5 +1,7 @@
 #include "planspec.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -209,4 +211,14 @@ planspec_field(const struct objspec *spec, const char *name)
 		if (strcmp(spec->fields[i].name, name) == 0)
 			return &spec->fields[i];
 	return NULL;
+}
+
+void
+planspec_path(char *out, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(out, sizeof(path_t), fmt, ap);
+	va_end(ap);
 }

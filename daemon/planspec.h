@@ -59,6 +59,13 @@ struct objspec {
 extern const struct objspec spec_person;
 extern const struct objspec spec_account;
 
+/* A JSON path for messages ("$.accounts[0].plans[1].team"). */
+typedef char path_t[512];
+
+/* Formats a path; paths are short (keys are at most 64 characters) and a longer one is
+ * cut, which only shortens a message. */
+void planspec_path(char *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* The field of spec named name, or NULL. */
 const struct field *planspec_field(const struct objspec *spec, const char *name);
 

@@ -24,9 +24,10 @@ struct zone {
 	long next_slot_off;
 };
 
-/* Per person: the local day of their last digest, in the zone last asked for. */
+/* Per person: the local day of their last digest, in the zone last asked for (by name:
+ * a zone slot may be reused for another zone). */
 struct digest_day {
-	const struct zone *zone;
+	const char *zone;
 	kdate_t day;
 };
 
@@ -127,6 +128,46 @@ is_send_day(const struct kapd_config *cfg, kdate_t day)
 	return (cfg->delivery.send_days & (1u << kdate_weekday(day))) && !is_holiday(cfg, day);
 }
 
+/* 1 when the local clock at t shows day and at least minute. */
+static int
+reached(const struct rules_tz *tz, const char *name, time_t t, kdate_t day, int minute,
+    long *off)
+{
+	kdate_t d;
+	int m;
+
+	return tz->local(tz->ctx, name, t, &d, &m, off) == 0 && d == day && m >= minute;
+}
+
+/* The first instant of day at which the local clock reads minute or later: what a check
+ * sees as the slot.  Usually the mktime() answer; next to a daylight-saving change (a
+ * send_time in the skipped or repeated hour) the first such minute may come earlier, so
+ * the three hours before it are scanned. */
+static int
+first_instant(const struct rules_tz *tz, const char *name, kdate_t day, int minute,
+    time_t *out, long *off)
+{
+	long before, after, o;
+	time_t t, s;
+	kdate_t d;
+	int m;
+
+	if (tz->instant(tz->ctx, name, day, minute, &t, &after) < 0)
+		return -EINVAL;
+	*out = t;
+	*off = after;
+	if (tz->local(tz->ctx, name, t - 3 * 3600, &d, &m, &before) < 0 || before == after)
+		return 0;
+	for (s = t - 3 * 3600; s < t; s += 60) {
+		if (reached(tz, name, s, day, minute, &o)) {
+			*out = s;
+			*off = o;
+			return 0;
+		}
+	}
+	return 0;
+}
+
 static int
 zone_init(struct rules *r, struct zone *z, const char *name)
 {
@@ -138,12 +179,12 @@ zone_init(struct rules *r, struct zone *z, const char *name)
 	if (tz->local(tz->ctx, name, r->in->now, &z->today, &z->minute, &z->offset) < 0)
 		return -EINVAL;
 	z->send_today = is_send_day(r->cfg, z->today);
-	if (tz->instant(tz->ctx, name, z->today, send_time, &z->today_slot, &z->today_slot_off) < 0)
+	if (first_instant(tz, name, z->today, send_time, &z->today_slot, &z->today_slot_off) < 0)
 		return -EINVAL;
 	/* Send days recur weekly unless a long run of holidays intervenes. */
 	for (next = z->today + 1, i = 0; i < 800 && !is_send_day(r->cfg, next); i++)
 		next++;
-	if (tz->instant(tz->ctx, name, next, send_time, &z->next_slot, &z->next_slot_off) < 0)
+	if (first_instant(tz, name, next, send_time, &z->next_slot, &z->next_slot_off) < 0)
 		return -EINVAL;
 	z->ok = 1;
 	return 0;
@@ -252,10 +293,10 @@ digest_sent_today(struct rules *r, int person, const struct zone *z)
 
 	if (last == 0)
 		return 0;
-	if (d->zone != z) {
+	if (d->zone == NULL || strcmp(d->zone, z->name) != 0) {
 		if (tz->local(tz->ctx, z->name, last, &d->day, &minute, &off) < 0)
 			return 0;
-		d->zone = z;
+		d->zone = z->name;
 	}
 	return d->day == z->today;
 }

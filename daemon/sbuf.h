@@ -20,4 +20,9 @@ void sbuf_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(pri
 int sbuf_finish(struct sbuf *b, char **out, size_t *len);
 void sbuf_free(struct sbuf *b);
 
+/* For fixed buffers (SQL text): appends at *off; a result that did not fit shows as
+ * *off >= len afterwards. */
+void str_appendf(char *buf, size_t len, size_t *off, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 #endif
