@@ -296,6 +296,8 @@ check_run(sqlite3 *db, const struct kapd_config *cfg, struct transport *tp,
 		r = decide(&x, err, errlen);
 	if (r == 0 && x.outbox != NULL)
 		r = outbox_flush(x.outbox, &x.w, x.rules, err, errlen);
+	if (tp != NULL)
+		transport_flush(tp); /* no connection stays open while the daemon sleeps */
 	sqlite3_finalize(x.plan_mailed);
 	outbox_free(x.outbox);
 	rules_free(x.rules);

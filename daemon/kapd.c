@@ -172,7 +172,7 @@ run_check(struct kapd *k)
 	int r;
 
 	if (!k->opt.dry_run && k->tp == NULL &&
-	    (r = transport_open(&k->cfg, &k->tp, err, sizeof(err))) < 0) {
+	    (r = transport_open(&k->cfg, NULL, &k->tp, err, sizeof(err))) < 0) {
 		log_msg(LOG_ERR, "mail transport: %s; nothing is sent until this is fixed", err);
 		return EX_UNAVAILABLE;
 	}

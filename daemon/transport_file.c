@@ -2,7 +2,7 @@
  * directory, flushed and renamed, so a reader never sees half a message and a crash
  * leaves either nothing or the whole file.  Writing the same id again replaces the file:
  * a retried delivery does not duplicate it. */
-#include "transport.h"
+#include "transport_impl.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,21 +14,22 @@
 
 #include "textcheck.h"
 
-struct transport {
-	enum mail_transport kind;
+struct file_transport {
 	char *directory;
 };
 
-int
-transport_open(const struct kapd_config *cfg, struct transport **out, char *err, size_t errlen)
-{
-	struct transport *t;
+static int file_send(void *impl, const char *from, const char *to, const char *id,
+    const char *msg, size_t len, char *err, size_t errlen);
+static void file_close(void *impl);
 
-	if (cfg->mail.transport != MAIL_FILE) {
-		snprintf(err, errlen, "the SMTP transport is not part of this version; "
-		    "use mail.transport = \"file\"");
-		return -ENOTSUP;
-	}
+static const struct transport_ops file_ops = { file_send, NULL, file_close };
+
+int
+transport_file_new(const struct kapd_config *cfg, const struct transport_ops **ops,
+    void **impl, char *err, size_t errlen)
+{
+	struct file_transport *t;
+
 	if (mkdir(cfg->mail.directory, 0750) < 0 && errno != EEXIST) {
 		snprintf(err, errlen, "cannot create mail directory %s: %s", cfg->mail.directory,
 		    strerror(errno));
@@ -40,8 +41,8 @@ transport_open(const struct kapd_config *cfg, struct transport **out, char *err,
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	t->kind = MAIL_FILE;
-	*out = t;
+	*ops = &file_ops;
+	*impl = t;
 	return 0;
 }
 
@@ -62,10 +63,11 @@ write_all(int fd, const char *p, size_t len)
 	return 0;
 }
 
-int
-transport_send(struct transport *t, const char *from, const char *to, const char *id,
-    const char *msg, size_t len, char *err, size_t errlen)
+static int
+file_send(void *impl, const char *from, const char *to, const char *id, const char *msg,
+    size_t len, char *err, size_t errlen)
 {
+	struct file_transport *t = impl;
 	char *path = NULL, *tmp = NULL;
 	int fd = -1, r;
 
@@ -106,11 +108,11 @@ out:
 	return r;
 }
 
-void
-transport_close(struct transport *t)
+static void
+file_close(void *impl)
 {
-	if (t == NULL)
-		return;
+	struct file_transport *t = impl;
+
 	free(t->directory);
 	free(t);
 }
