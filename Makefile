@@ -20,7 +20,7 @@ PY       := /usr/bin/python3
 
 PKGS     := libcurl sqlite3 libconfig libical jansson
 # Debian packages: build, unit tests, integration tests (python3 with its stdlib sqlite3).
-DEB_PKGS := build-essential pkg-config libcurl4-openssl-dev libsqlite3-dev libconfig-dev \
+DEB_PKGS := build-essential pkg-config gettext libcurl4-openssl-dev libsqlite3-dev libconfig-dev \
             libical-dev libjansson-dev libcmocka-dev sqlite3 tzdata python3 ca-certificates
 
 CC       ?= cc
@@ -41,7 +41,9 @@ ALL_LDFLAGS := $(LDFLAGS) $(SANFLAGS)
 PROGS    := kapd kapctl
 LIB_SRC  := $(filter-out daemon/kapd.c daemon/kapctl%.c, $(wildcard daemon/*.c))
 CTL_SRC  := $(wildcard daemon/kapctl*.c)
-LIB_OBJ  := $(LIB_SRC:daemon/%.c=$(B)/obj/%.o) $(B)/obj/migrations.o
+LIB_OBJ  := $(LIB_SRC:daemon/%.c=$(B)/obj/%.o) $(B)/obj/migrations.o $(B)/obj/catalogs.o
+PO       := $(sort $(wildcard po/*.po))
+MO       := $(PO:po/%.po=$(B)/gen/%.mo)
 CTL_OBJ  := $(CTL_SRC:daemon/%.c=$(B)/obj/%.o)
 SQL      := $(sort $(wildcard sql/[0-9]*.sql))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -56,6 +58,24 @@ $(B)/obj $(B)/gen $(B)/tests:
 
 $(B)/gen/migrations.c: $(SQL) sql/embed.sh | $(B)/gen
 	sh sql/embed.sh $@ $(SQL)
+
+# Gettext catalogs, checked by msgfmt and embedded like the migrations (see daemon/i18n.h).
+$(B)/gen/%.mo: po/%.po | $(B)/gen
+	@echo "  MSGFMT  $@"
+	@msgfmt --check -o $@ $<
+
+$(B)/gen/catalogs.c: $(MO) po/embed.sh | $(B)/gen
+	sh po/embed.sh $@ $(MO)
+
+$(B)/obj/catalogs.o: $(B)/gen/catalogs.c | $(B)/obj
+	@echo "  CC      $@"
+	@$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# Maintainers: refresh the template after changing texts (xgettext), then merge it into
+# each catalog with msgmerge.
+po/kapd.pot: $(wildcard daemon/*.c)
+	xgettext --from-code=UTF-8 -k -ki18n_tr:2 -ki18n_ntr:2,3 -kN_ -c"TRANSLATORS:" \
+		--package-name=kapd -o $@ $^
 
 $(B)/obj/migrations.o: $(B)/gen/migrations.c | $(B)/obj
 	@echo "  CC      $@"
@@ -98,15 +118,31 @@ demo: ensure-deps
 	$(MAKE) all
 	$(PY) demo/run.py $(B)
 
+# Benchmark (not a test): one check over 10,000 plans and 1,000,000 items against the bare
+# SQLite floor query and Debian's remind; see tests/bench/run.py.  remind is installed
+# here only (BENCH_PKGS), never by `make deps`.
+BENCH_PKGS := remind
+
 bench: ensure-deps
 	$(MAKE) all
-	@echo "benchmarks arrive with the controlling engine (see README)"
+	@command -v remind >/dev/null || { if [ "$$(id -u)" -eq 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(BENCH_PKGS); }
+	$(MAKE) $(B)/bench/floor $(B)/bench/measure
+	$(PY) tests/bench/run.py $(B)
+
+# tests/bench/floor.c (the floor query) and measure.c (wall time and peak RSS of a child).
+$(B)/bench/%: tests/bench/%.c
+	@mkdir -p $(@D)
+	@echo "  CC/LD   $@"
+	@$(CC) $(WARN) $(CFLAGS) $$(pkg-config --cflags sqlite3) $(LDFLAGS) -o $@ $< $$(pkg-config --libs sqlite3)
 
 # Runs `make deps` only when something is missing, so `make check` and `make demo`
 # work as the very first command on a fresh Debian machine.
 ensure-deps:
 	@if pkg-config --exists $(PKGS) cmocka 2>/dev/null && test -x $(PY) && \
-	    test -d /usr/share/zoneinfo/Europe && command -v sqlite3 >/dev/null; then :; \
+	    test -d /usr/share/zoneinfo/Europe && command -v sqlite3 >/dev/null && \
+	    command -v msgfmt >/dev/null; then :; \
 	else $(MAKE) deps; fi
 
 deps:

@@ -61,6 +61,9 @@ const struct ctl_command ctl_commands[] = {
 	{ "log", cmd_log, "[--json] [--plan PLAN] [--person KEY] [--limit N]",
 	  "Show what was mailed to whom and when (newest first, default 100 rows), with the\n"
 	  "state of each email: sending, sent, deferred (retried later) or failed." },
+	{ "status", cmd_status, "[--json]",
+	  "Show the daemon's last and next check, the mail queue (sending and deferred),\n"
+	  "failed mails and the feeds, from the database (opened read-only)." },
 	{ NULL, NULL, NULL, NULL },
 };
 

@@ -2,10 +2,14 @@
  * then one every check_interval, on SIGHUP (after reloading the configuration) and on
  * SIGUSR1; SIGTERM and SIGINT end it after the current step.  The signals stay blocked
  * and are taken with sigtimedwait(), so no handler runs in the middle of a check and the
- * process sleeps until the next check or a signal: no periodic wake-ups. */
+ * process sleeps until the next check, the next watchdog ping (only when systemd asked
+ * for one) or a signal: no other wake-ups.  Under systemd (Type=notify) it tells the
+ * service manager READY=1 after the first check, STATUS= after every check, RELOADING=1
+ * and READY=1 around a reload and STOPPING=1 at the end (daemon/notify.h). */
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +23,7 @@
 #include "errlist.h"
 #include "kdate.h"
 #include "log.h"
+#include "notify.h"
 #include "transport.h"
 
 #define DEFAULT_CONFIG KAPD_SYSCONFDIR "/kapd/kapd.conf"
@@ -127,6 +132,11 @@ struct kapd {
 	sqlite3 *db;
 	struct transport *tp;
 	time_t skew;    /* --now minus the clock at start: time travel keeps running */
+	struct notify notify;
+	struct transport_hooks hooks;  /* keep the watchdog fed during network waits */
+	uint64_t next_check;           /* CLOCK_MONOTONIC usec of the next scheduled check */
+	time_t next_check_at;          /* the same as (--now shifted) wall-clock time */
+	char last_result[160];         /* the last check in a few words, for STATUS= */
 };
 
 static time_t
@@ -161,6 +171,21 @@ remember(struct kapd *k, const char *key, time_t t)
 	sqlite3_finalize(st);
 }
 
+/* A fact that no longer holds (no next check once kapd stopped). */
+static void
+forget(struct kapd *k, const char *key)
+{
+	sqlite3_stmt *st = NULL;
+	char err[256];
+
+	if (db_prepare(k->db, "DELETE FROM daemon_state WHERE key = ?1", &st, err,
+	    sizeof(err)) < 0)
+		return;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_step(st);
+	sqlite3_finalize(st);
+}
+
 /* One check; 0, or a sysexits code when the check itself could not run. */
 static int
 run_check(struct kapd *k)
@@ -172,8 +197,10 @@ run_check(struct kapd *k)
 	int r;
 
 	if (!k->opt.dry_run && k->tp == NULL &&
-	    (r = transport_open(&k->cfg, NULL, &k->tp, err, sizeof(err))) < 0) {
+	    (r = transport_open(&k->cfg, &k->hooks, &k->tp, err, sizeof(err))) < 0) {
 		log_msg(LOG_ERR, "mail transport: %s; nothing is sent until this is fixed", err);
+		snprintf(k->last_result, sizeof(k->last_result), "last check failed: mail "
+		    "transport unavailable");
 		return EX_UNAVAILABLE;
 	}
 	r = check_run(k->db, &k->cfg, k->tp, &o, &st, &problems, err, sizeof(err));
@@ -182,8 +209,12 @@ run_check(struct kapd *k)
 	fflush(stdout);
 	if (r < 0) {
 		log_msg(LOG_ERR, "check failed: %s; trying again at the next check", err);
+		snprintf(k->last_result, sizeof(k->last_result), "last check failed: %s",
+		    r == -EBUSY ? "database busy" : "database error");
 		return r == -EBUSY ? EX_TEMPFAIL : EX_SOFTWARE;
 	}
+	snprintf(k->last_result, sizeof(k->last_result), "last check: %zu mails sent, %zu "
+	    "deferred, %zu failed", st.mails, st.deferred, st.failed);
 	if (!k->opt.dry_run)
 		remember(k, "last_check", o.now);
 	log_msg(LOG_INFO, "check: %zu active plans, %zu open items in the window, %zu "
@@ -193,8 +224,9 @@ run_check(struct kapd *k)
 	return 0;
 }
 
-/* SIGHUP: a new configuration replaces the old only when it is valid. */
-static void
+/* SIGHUP: a new configuration replaces the old only when it is valid.  0, or -1 when the
+ * old one stays. */
+static int
 reload(struct kapd *k)
 {
 	struct errlist errs = ERRLIST_INIT;
@@ -203,7 +235,7 @@ reload(struct kapd *k)
 
 	if (k->opt.config == NULL) {
 		log_msg(LOG_NOTICE, "SIGHUP: no configuration file to reload (embedded default)");
-		return;
+		return 0;
 	}
 	memset(&fresh, 0, sizeof(fresh));
 	if (config_load(k->opt.config, &fresh, &errs) < 0) {
@@ -212,7 +244,7 @@ reload(struct kapd *k)
 		log_msg(LOG_ERR, "SIGHUP: %s is invalid; the previous configuration stays in force",
 		    k->opt.config);
 		errlist_free(&errs);
-		return;
+		return -1;
 	}
 	if (strcmp(fresh.database, k->cfg.database) != 0)
 		log_msg(LOG_WARNING, "SIGHUP: a new database path takes effect at restart only");
@@ -224,6 +256,109 @@ reload(struct kapd *k)
 	transport_close(k->tp);
 	k->tp = NULL;
 	log_msg(LOG_NOTICE, "configuration %s reloaded", k->opt.config);
+	return 0;
+}
+
+/* Deliveries not yet accepted by the mail server (sending or deferred); -1 on error. */
+static long long
+queue_depth(struct kapd *k)
+{
+	sqlite3_stmt *st = NULL;
+	long long n = -1;
+	char err[256];
+
+	if (db_prepare(k->db, "SELECT count(*) FROM delivery WHERE state IN ('sending', "
+	    "'deferred')", &st, err, sizeof(err)) < 0)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+/* STATUS=: one line for `systemctl status` (sd_notify(3)). */
+static void
+send_status(struct kapd *k, const char *extra)
+{
+	char when[64] = "?";
+	long long queued = queue_depth(k);
+	struct tm tm;
+
+	if (localtime_r(&k->next_check_at, &tm) != NULL)
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S %z", &tm);
+	notify_send(&k->notify, "%sSTATUS=next check %s; %lld mails queued; %s", extra, when,
+	    queued, k->last_result);
+}
+
+/* After a check: when the next one is due, for the loop, kapctl status and STATUS=. */
+static void
+schedule(struct kapd *k)
+{
+	k->next_check = notify_now() + (uint64_t)k->cfg.check_interval * 1000000u;
+	k->next_check_at = kapd_now(k) + k->cfg.check_interval;
+	remember(k, "next_check", k->next_check_at);
+}
+
+/* The transport calls this at least once a second while it waits on the network, so a
+ * slow SMTP server does not look like a hung daemon.  It pings as soon as the next tick,
+ * up to a second away, might come too late (never more than twice per interval). */
+static void
+kapd_tick(void *ctx)
+{
+	struct kapd *k = ctx;
+	uint64_t slack = notify_watchdog_interval(&k->notify) / 2;
+
+	notify_watchdog(&k->notify, slack < 1000000u ? slack : 1000000u);
+}
+
+/* How long to sleep: until the next check or the next watchdog ping, whichever is
+ * first; rounded up to the millisecond so a wake-up is never early. */
+static struct timespec
+sleep_time(const struct kapd *k)
+{
+	uint64_t now = notify_now(), until = k->next_check, ping = notify_watchdog_due(&k->notify);
+	struct timespec ts = { 0, 0 };
+
+	if (ping < until)
+		until = ping;
+	if (until > now) {
+		uint64_t ms = (until - now + 999) / 1000;
+		ts.tv_sec = (time_t)(ms / 1000);
+		ts.tv_nsec = (long)(ms % 1000) * 1000000L;
+	}
+	return ts;
+}
+
+/* SIGHUP: RELOADING=1 (with the time, as systemd's Type=notify-reload wants it), the
+ * reload, READY=1 again whether or not the new file was valid, then a check. */
+static void
+reload_and_check(struct kapd *k)
+{
+	int bad;
+
+	notify_send(&k->notify, "RELOADING=1\nMONOTONIC_USEC=%llu\nSTATUS=reloading the "
+	    "configuration", (unsigned long long)notify_now());
+	bad = reload(k) < 0;
+	notify_send(&k->notify, "READY=1\nSTATUS=%s", bad ? "the new configuration is invalid; "
+	    "the previous one stays in force" : "configuration reloaded; checking");
+	run_check(k);
+	schedule(k);
+	send_status(k, "");
+}
+
+/* The systemd side of the loop; a malformed environment only costs the notifications. */
+static void
+start_notify(struct kapd *k)
+{
+	char err[256];
+
+	if (notify_open(&k->notify, err, sizeof(err)) < 0)
+		log_msg(LOG_WARNING, "systemd notification: %s; ignored", err);
+	k->hooks.tick = kapd_tick;
+	k->hooks.ctx = k;
+	if (notify_watchdog_interval(&k->notify) > 0)
+		log_msg(LOG_INFO, "systemd watchdog: a ping every %llu ms",
+		    (unsigned long long)notify_watchdog_interval(&k->notify) / 1000);
 }
 
 static int
@@ -232,8 +367,7 @@ loop(struct kapd *k)
 	struct timespec timeout;
 	siginfo_t info;
 	sigset_t set;
-	time_t next;
-	int sig;
+	int sig, e;
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGHUP);
@@ -242,24 +376,33 @@ loop(struct kapd *k)
 	sigaddset(&set, SIGINT);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	run_check(k);
-	next = time(NULL) + k->cfg.check_interval;
+	schedule(k);
+	send_status(k, "READY=1\n"); /* configuration, database and the first check done */
 	for (;;) {
-		timeout.tv_sec = next > time(NULL) ? next - time(NULL) : 0;
-		timeout.tv_nsec = 0;
+		timeout = sleep_time(k);
 		sig = sigtimedwait(&set, &info, &timeout);
-		if (sig < 0 && errno == EINTR)
+		e = errno;
+		notify_watchdog(&k->notify, 1000);
+		if (sig < 0 && e != EAGAIN)
 			continue;
+		if (sig < 0 && notify_now() < k->next_check)
+			continue; /* woken up for the watchdog only */
 		if (sig == SIGTERM || sig == SIGINT) {
 			log_msg(LOG_NOTICE, "%s: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+			notify_send(&k->notify, "STOPPING=1\nSTATUS=stopping");
+			forget(k, "next_check");
 			return 0;
 		}
-		if (sig == SIGHUP)
-			reload(k);
+		if (sig == SIGHUP) {
+			reload_and_check(k);
+			continue;
+		}
 		if (sig == SIGUSR1)
 			log_msg(LOG_INFO, "SIGUSR1: checking now");
 		run_check(k);
-		if (sig < 0 || sig == SIGHUP)
-			next = time(NULL) + k->cfg.check_interval;
+		if (sig < 0)
+			schedule(k);
+		send_status(k, "");
 	}
 }
 
@@ -272,9 +415,12 @@ main(int argc, char **argv)
 
 	log_init("kapd");
 	memset(&k, 0, sizeof(k));
+	k.notify.fd = -1;
 	r = parse_options(argc, argv, &k.opt);
 	if (r != 0)
 		return r < 0 ? EX_OK : r;
+	if (!k.opt.once && !k.opt.dry_run && !k.opt.check_config)
+		start_notify(&k);
 	r = load_config(k.opt.config, &k.cfg);
 	if (k.opt.check_config) {
 		if (r == 0)
@@ -300,5 +446,6 @@ out:
 	transport_close(k.tp);
 	db_close(k.db);
 	config_free(&k.cfg);
+	notify_close(&k.notify);
 	return r;
 }

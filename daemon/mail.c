@@ -1,6 +1,6 @@
-/* Composition of notification emails.  This version writes English text/plain mails
- * with the headers SPEC §4 and §6 require; localisation and the HTML part come with the
- * mail issue.  Line ends are CRLF everywhere (RFC 5322 §2.1). */
+/* Composition of notification emails: the headers of SPEC §4 and §6, RFC 2047 encoded
+ * words, and a multipart/alternative body whose words come from digest.c.  Line ends are
+ * CRLF everywhere (RFC 5322 §2.1). */
 #include "mail.h"
 
 #include <errno.h>
@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "digest.h"
 #include "sbuf.h"
 #include "textcheck.h"
 
@@ -151,43 +152,6 @@ date_header(struct sbuf *b, time_t t)
 	    tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
-/* Overdue and escalations first, then due today, then upcoming, then reports. */
-static int
-urgency(enum rule r)
-{
-	switch (r) {
-	case RULE_ESCALATION:
-	case RULE_SPONSOR:
-	case RULE_REVIEW_ESCALATION:
-	case RULE_OVERDUE:
-	case RULE_REVIEW_OVERDUE:
-		return 0;
-	case RULE_DUE:
-	case RULE_REVIEW_DUE:
-		return 1;
-	case RULE_UPCOMING:
-	case RULE_REVIEW_UPCOMING:
-		return 2;
-	default:
-		return 3;
-	}
-}
-
-static const char *const urgency_titles[] = { "Overdue and escalations", "Due today",
-	"Coming up", "Reports" };
-
-static const char *
-rule_label(enum rule r)
-{
-	static const char *const labels[RULE_COUNT] = { "coming up", "due today", "overdue",
-		"escalation: overdue", "escalation to the sponsor: overdue",
-		"annual plan update coming up", "annual plan update due today",
-		"annual plan update overdue", "escalation: annual plan update overdue",
-		"weekly status report" };
-
-	return r < RULE_COUNT ? labels[r] : "?";
-}
-
 static int
 cmp_items(const void *a, const void *b)
 {
@@ -196,67 +160,12 @@ cmp_items(const void *a, const void *b)
 	int c = strcmp(x->plan_key, y->plan_key);
 
 	if (c == 0)
-		c = urgency(x->rule) - urgency(y->rule);
+		c = digest_urgency(x->rule) - digest_urgency(y->rule);
 	if (c == 0)
 		c = x->due < y->due ? -1 : x->due > y->due;
 	if (c == 0)
 		c = strcmp(x->item_key, y->item_key);
 	return c;
-}
-
-static void
-item_text(struct sbuf *b, const struct mail_item *it, kdate_t today)
-{
-	char due[KDATE_STRLEN];
-	long k = (long)today - (long)it->due;
-
-	if (it->rule == RULE_STATUS_REPORT) {
-		sbuf_printf(b, "  * Weekly status report of this plan (%s)\r\n", it->stage);
-		return;
-	}
-	sbuf_printf(b, "  * %s: %s [%s]\r\n", it->kind == KIND_PLAN ? "Plan" :
-	    it->kind == KIND_MILESTONE ? "Milestone" : "Activity",
-	    it->title ? it->title : it->item_key, it->item_key);
-	sbuf_printf(b, "    %s, deadline %s", rule_label(it->rule), kdate_format(it->due, due));
-	if (k > 0)
-		sbuf_printf(b, " (%ld day%s ago)", k, k == 1 ? "" : "s");
-	else if (k < 0)
-		sbuf_printf(b, " (in %ld day%s)", -k, k == -1 ? "" : "s");
-	sbuf_puts(b, "\r\n");
-	if (it->kind != KIND_PLAN)
-		sbuf_printf(b, "    owner: %s%s\r\n", it->owner_name ? it->owner_name : "nobody",
-		    it->unowned ? " (no owner who can be mailed: reported to you as KAM)" : "");
-	if (it->at_risk)
-		sbuf_puts(b, "    at risk: activities of this milestone are overdue\r\n");
-	if (it->on_behalf_name)
-		sbuf_printf(b, "    you receive this as substitute for %s\r\n", it->on_behalf_name);
-}
-
-static void
-body_text(struct sbuf *b, const struct mail_message *m, const struct mail_item **sorted)
-{
-	const char *plan = NULL;
-	int section = -1;
-	size_t i;
-
-	sbuf_printf(b, "Hello %s,\r\n\r\n", m->to_name && *m->to_name ? m->to_name : m->to_addr);
-	sbuf_printf(b, "kapd has %zu notification%s for you.\r\n", m->n_items,
-	    m->n_items == 1 ? "" : "s");
-	for (i = 0; i < m->n_items; i++) {
-		if (plan == NULL || strcmp(plan, sorted[i]->plan_key) != 0) {
-			plan = sorted[i]->plan_key;
-			section = -1;
-			sbuf_printf(b, "\r\n== %s (%s)\r\n", sorted[i]->plan_title ?
-			    sorted[i]->plan_title : plan, plan);
-		}
-		if (urgency(sorted[i]->rule) != section) {
-			section = urgency(sorted[i]->rule);
-			sbuf_printf(b, "\r\n%s\r\n", urgency_titles[section]);
-		}
-		item_text(b, sorted[i], m->today);
-	}
-	sbuf_puts(b, "\r\nYou receive this because you are on the key account team of these "
-	    "plans.\r\n-- \r\nkapd\r\n");
 }
 
 static int
@@ -277,27 +186,6 @@ check_items(const struct mail_message *m)
 	return 0;
 }
 
-static void
-subject_text(struct sbuf *s, const struct mail_message *m)
-{
-	int count[4] = { 0, 0, 0, 0 };
-	size_t i;
-
-	if (m->n_items == 1) {
-		sbuf_printf(s, "kapd: %s: %s", rule_label(m->items[0].rule),
-		    m->items[0].kind == KIND_PLAN ? (m->items[0].plan_title ?
-		    m->items[0].plan_title : m->items[0].plan_key) :
-		    (m->items[0].title ? m->items[0].title : m->items[0].item_key));
-		return;
-	}
-	for (i = 0; i < m->n_items; i++)
-		count[urgency(m->items[i].rule)]++;
-	sbuf_printf(s, "kapd: %d overdue, %d due today, %d coming up", count[0], count[1],
-	    count[2]);
-	if (count[3])
-		sbuf_printf(s, ", %d report%s", count[3], count[3] == 1 ? "" : "s");
-}
-
 static int
 headers(struct sbuf *b, const struct mail_message *m)
 {
@@ -316,7 +204,7 @@ headers(struct sbuf *b, const struct mail_message *m)
 	    address_header(b, "To", m->to_name, m->to_addr) < 0 ||
 	    (m->reply_to && address_header(b, "Reply-To", NULL, m->reply_to) < 0))
 		goto out;
-	subject_text(&subject, m);
+	digest_subject(m, &subject);
 	if (sbuf_finish(&subject, &subj, NULL) < 0) {
 		r = -ENOMEM;
 		goto out;
@@ -352,27 +240,42 @@ kap_headers(struct sbuf *b, const struct mail_item **sorted, size_t n)
 		    kdate_format(sorted[i]->due, due));
 }
 
+/* 57 octets -> 76 base64 characters per line (RFC 2045 §6.8). */
 static void
-body_part(struct sbuf *b, const char *text, size_t len)
+base64_lines(struct sbuf *b, const char *text, size_t len)
 {
 	size_t i;
 
-	sbuf_puts(b, "Content-Type: text/plain; charset=UTF-8\r\n"
-	    "Content-Transfer-Encoding: base64\r\n\r\n");
-	/* 57 octets -> 76 base64 characters per line (RFC 2045 §6.8). */
 	for (i = 0; i < len; i += 57) {
 		base64(b, (const unsigned char *)text + i, len - i < 57 ? len - i : 57);
 		sbuf_puts(b, "\r\n");
 	}
 }
 
+/* multipart/alternative, plain text first (RFC 2046 §5.1.4: the preferred part last).
+ * The boundary contains "=_", which base64 never produces, so no part can contain it. */
+#define BOUNDARY "=_kapd_alternative_=" 
+
+static void
+body_parts(struct sbuf *b, const char *text, size_t tlen, const char *html, size_t hlen)
+{
+	sbuf_puts(b, "Content-Type: multipart/alternative; boundary=\"" BOUNDARY "\"\r\n\r\n"
+	    "--" BOUNDARY "\r\nContent-Type: text/plain; charset=UTF-8\r\n"
+	    "Content-Transfer-Encoding: base64\r\n\r\n");
+	base64_lines(b, text, tlen);
+	sbuf_puts(b, "--" BOUNDARY "\r\nContent-Type: text/html; charset=UTF-8\r\n"
+	    "Content-Transfer-Encoding: base64\r\n\r\n");
+	base64_lines(b, html, hlen);
+	sbuf_puts(b, "--" BOUNDARY "--\r\n");
+}
+
 int
 mail_compose(const struct mail_message *m, char **out, size_t *len, char *err, size_t errlen)
 {
 	const struct mail_item **sorted = calloc(m->n_items + 1, sizeof(*sorted));
-	struct sbuf b = SBUF_INIT, text = SBUF_INIT;
-	char *body = NULL;
-	size_t i, body_len = 0;
+	struct sbuf b = SBUF_INIT, text = SBUF_INIT, html = SBUF_INIT;
+	char *tbody = NULL, *hbody = NULL;
+	size_t i, tlen = 0, hlen = 0;
 	int r = -ENOMEM;
 
 	if (sorted == NULL)
@@ -380,7 +283,7 @@ mail_compose(const struct mail_message *m, char **out, size_t *len, char *err, s
 	for (i = 0; i < m->n_items; i++)
 		sorted[i] = &m->items[i];
 	qsort(sorted, m->n_items, sizeof(*sorted), cmp_items);
-	r = check_items(m);
+	r = m->n_items > 0 ? check_items(m) : -EINVAL;
 	if (r == 0)
 		r = headers(&b, m);
 	if (r < 0) {
@@ -389,10 +292,12 @@ mail_compose(const struct mail_message *m, char **out, size_t *len, char *err, s
 		goto out;
 	}
 	kap_headers(&b, sorted, m->n_items);
-	body_text(&text, m, sorted);
-	r = sbuf_finish(&text, &body, &body_len);
+	digest_bodies(m, sorted, &text, &html);
+	r = sbuf_finish(&text, &tbody, &tlen);
+	if (r == 0)
+		r = sbuf_finish(&html, &hbody, &hlen);
 	if (r == 0) {
-		body_part(&b, body, body_len);
+		body_parts(&b, tbody, tlen, hbody, hlen);
 		r = sbuf_finish(&b, out, len);
 	}
 	if (r < 0)
@@ -400,7 +305,9 @@ mail_compose(const struct mail_message *m, char **out, size_t *len, char *err, s
 out:
 	sbuf_free(&b);
 	sbuf_free(&text);
-	free(body);
+	sbuf_free(&html);
+	free(tbody);
+	free(hbody);
 	free(sorted);
 	return r;
 }

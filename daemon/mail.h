@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "kdate.h"
+#include "report.h"
 #include "rules.h"
 
 struct mail_item {
@@ -23,6 +24,7 @@ struct mail_item {
 	const char *stage;          /* "overdue-1"... */
 	int unowned;
 	int at_risk;
+	const struct report *report; /* status-report: its facts (NULL: not available) */
 };
 
 struct mail_message {
@@ -33,11 +35,13 @@ struct mail_message {
 	const char *message_id;     /* "<token@domain>" */
 	time_t date;
 	kdate_t today;              /* the recipient's day, for "overdue 3 days" */
+	const char *lang;           /* the recipient's language (BCP 47), NULL: English */
 	const struct mail_item *items;
 	size_t n_items;
 };
 
-/* Builds the whole message with CRLF line ends into *out (free it).  -EINVAL with err
+/* Builds the whole message with CRLF line ends into *out (free it): multipart/alternative
+ * with a plain-text and an HTML part of the same content, in the recipient's language.  -EINVAL with err
  * filled when a header value is unsafe (control characters, a bad address). */
 int mail_compose(const struct mail_message *m, char **out, size_t *len, char *err,
     size_t errlen);

@@ -9,6 +9,7 @@
 #include "db.h"
 #include "ledger.h"
 #include "mail.h"
+#include "report.h"
 
 struct entry {
 	struct rules_notification n;
@@ -151,6 +152,39 @@ send_and_record(struct outbox *ob, sqlite3_int64 id, const struct mail_message *
 	return 0;
 }
 
+/* The facts of each status report in a mail, gathered at the slot (SPEC §3: what a slot
+ * sends is decided at the slot).  A report that cannot be gathered is sent without its
+ * facts rather than not at all. */
+static void
+attach_reports(struct outbox *ob, struct mail_item *items, size_t n, kdate_t today)
+{
+	struct report *rep;
+	char err[256];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		items[i].report = NULL;
+		if (items[i].rule != RULE_STATUS_REPORT)
+			continue;
+		if (report_build(ob->db, items[i].plan_key, today,
+		    ob->cfg->status_report.stale_after_days, &rep, err, sizeof(err)) == 0)
+			items[i].report = rep;
+		else
+			errlist_add(ob->problems, "status report of plan %s: %s", items[i].plan_key, err);
+	}
+}
+
+static void
+free_reports(struct mail_item *items, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		report_free((struct report *)items[i].report);
+		items[i].report = NULL;
+	}
+}
+
 static void
 fill_note(struct ledger_note *note, struct mail_item *item, const struct entry *e,
     const struct world *w, char *due)
@@ -213,9 +247,14 @@ deliver(struct outbox *ob, const struct world *w, struct rules *rules, const str
 			items[k++] = items[i];
 	kam = w->plans[e[0].n.plan].kam;
 	snprintf(msgid, sizeof(msgid), "<%s@%s>", token, ob->domain);
-	m = (struct mail_message){ ob->cfg->mail.from, w->person_name[to], w->people[to].email,
-		kam != RULES_NONE ? w->people[kam].email : NULL, msgid, ob->now, day, items, k };
+	m = (struct mail_message){ .from = ob->cfg->mail.from, .to_name = w->person_name[to],
+		.to_addr = w->people[to].email,
+		.reply_to = kam != RULES_NONE ? w->people[kam].email : NULL, .message_id = msgid,
+		.date = ob->now, .today = day, .lang = w->person_lang[to], .items = items,
+		.n_items = k };
+	attach_reports(ob, items, k, day);
 	r = send_and_record(ob, id, &m, token, 0, ob->now, k);
+	free_reports(items, k);
 out:
 	free(notes);
 	free(items);
@@ -260,7 +299,8 @@ outbox_flush(struct outbox *ob, const struct world *w, struct rules *rules, char
 /* Resending: the email is composed again from what the ledger recorded. */
 static const char retry_sql[] =
 	"SELECT d.id, d.recipient_key, d.email, d.message_id, d.attempts, d.slot_at,"
-	" d.local_date, (SELECT name FROM person WHERE key = d.recipient_key)"
+	" d.local_date, (SELECT name FROM person WHERE key = d.recipient_key),"
+	" (SELECT language FROM person WHERE key = d.recipient_key)"
 	" FROM delivery d WHERE d.state = 'sending' OR (d.state = 'deferred'"
 	" AND d.next_attempt <= ?1) ORDER BY d.id";
 static const char notes_sql[] =
@@ -394,11 +434,15 @@ retry_one(struct outbox *ob, sqlite3_stmt *st)
 	}
 	kdate_parse((const char *)sqlite3_column_text(st, 6), &day);
 	snprintf(msgid, sizeof(msgid), "<%s@%s>", token, ob->domain);
-	m = (struct mail_message){ ob->cfg->mail.from, (const char *)sqlite3_column_text(st, 7),
-		email, s.reply_to, msgid, ob->now, day, s.items, s.n };
+	m = (struct mail_message){ .from = ob->cfg->mail.from,
+		.to_name = (const char *)sqlite3_column_text(st, 7), .to_addr = email,
+		.reply_to = s.reply_to, .message_id = msgid, .date = ob->now, .today = day,
+		.lang = (const char *)sqlite3_column_text(st, 8), .items = s.items, .n_items = s.n };
 	ob->st->retried++;
+	attach_reports(ob, s.items, s.n, day);
 	send_and_record(ob, id, &m, token, sqlite3_column_int(st, 4),
 	    (time_t)sqlite3_column_int64(st, 5), s.n);
+	free_reports(s.items, s.n);
 	stored_free(&s);
 }
 

@@ -141,7 +141,7 @@ load_people(sqlite3 *db, struct world *w, char *err, size_t errlen)
 
 	rc = db_prepare(db, "SELECT p.id, p.key, p.name, p.email, p.timezone, p.notify, "
 	    "(SELECT max(d.slot_at) FROM delivery d WHERE d.recipient_key = p.key AND "
-	    "d.mode = 'digest') FROM person p ORDER BY p.id", &st, err, errlen);
+	    "d.mode = 'digest'), p.language FROM person p ORDER BY p.id", &st, err, errlen);
 	if (rc < 0)
 		return rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW && i < w->n_people) {
@@ -154,6 +154,7 @@ load_people(sqlite3 *db, struct world *w, char *err, size_t errlen)
 		p->tz = col(w, st, 4);
 		p->notify = notify_mode((const char *)sqlite3_column_text(st, 5));
 		p->last_digest = (time_t)sqlite3_column_int64(st, 6);
+		w->person_lang[i] = col(w, st, 7);
 		i++;
 	}
 	w->n_people = i;
@@ -242,12 +243,13 @@ allocate(struct world *w, size_t n_absences)
 {
 	w->people = calloc(w->n_people + 1, sizeof(*w->people));
 	w->person_name = calloc(w->n_people + 1, sizeof(*w->person_name));
+	w->person_lang = calloc(w->n_people + 1, sizeof(*w->person_lang));
 	w->person_id = calloc(w->n_people + 1, sizeof(*w->person_id));
 	w->absences = calloc(n_absences + 1, sizeof(*w->absences));
 	w->plans = calloc(w->n_plans + 1, sizeof(*w->plans));
 	w->plan_title = calloc(w->n_plans + 1, sizeof(*w->plan_title));
 	w->plan_id = calloc(w->n_plans + 1, sizeof(*w->plan_id));
-	return w->people && w->person_name && w->person_id && w->absences && w->plans &&
+	return w->people && w->person_name && w->person_lang && w->person_id && w->absences && w->plans &&
 	    w->plan_title && w->plan_id ? 0 : -ENOMEM;
 }
 
@@ -293,6 +295,7 @@ world_free(struct world *w)
 	}
 	free(w->people);
 	free(w->person_name);
+	free(w->person_lang);
 	free(w->person_id);
 	free(w->absences);
 	free(w->plans);

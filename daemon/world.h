@@ -13,6 +13,7 @@ struct arena;
 struct world {
 	struct rules_person *people;
 	const char **person_name;
+	const char **person_lang;   /* BCP 47 tag or NULL */
 	sqlite3_int64 *person_id;   /* ascending, parallel to people */
 	size_t n_people;
 	struct rules_absence *absences;
