@@ -139,9 +139,13 @@ struct kapd {
 	char last_result[160];         /* the last check in a few words, for STATUS= */
 };
 
+/* One check (--once, --dry-run) happens at exactly --now; a running daemon's clock goes
+ * on from it. */
 static time_t
 kapd_now(const struct kapd *k)
 {
+	if (k->opt.have_now && (k->opt.once || k->opt.dry_run))
+		return k->opt.now;
 	return time(NULL) + k->skew;
 }
 
