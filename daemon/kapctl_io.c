@@ -152,8 +152,10 @@ write_atomic(json_t *doc, const char *file)
 	FILE *f = NULL;
 	int fd = -1, r = -EIO;
 
-	if (asprintf(&tmp, "%s.XXXXXX", file) < 0)
+	/* mkstemp() replaces the six trailing characters of the template. */
+	if (asprintf(&tmp, "%s.%06d", file, 0) < 0)
 		return -ENOMEM;
+	memset(tmp + strlen(tmp) - 6, 'X', 6);
 	fd = mkstemp(tmp);
 	if (fd < 0 || (f = fdopen(fd, "w")) == NULL)
 		goto out;
