@@ -6,11 +6,17 @@
 #   make demo       install missing dependencies, build, run the demo
 #   make deps       install the Debian packages needed to build and test
 #   make install    PREFIX=/usr/local DESTDIR= (both honoured)
+#   make fuzz       build the libFuzzer targets with clang, run each FUZZ_TIME=60 seconds
 
 PREFIX   ?= /usr/local
 BINDIR   ?= $(PREFIX)/bin
 SBINDIR  ?= $(PREFIX)/sbin
 MANDIR   ?= $(PREFIX)/share/man
+DOCDIR   ?= $(PREFIX)/share/doc/kapd
+UNITDIR  ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 SYSCONFDIR ?= /etc
 DESTDIR  ?=
 
@@ -22,6 +28,16 @@ PKGS     := libcurl sqlite3 libconfig libical jansson
 # Debian packages: build, unit tests, integration tests (python3 with its stdlib sqlite3).
 DEB_PKGS := build-essential pkg-config gettext libcurl4-openssl-dev libsqlite3-dev libconfig-dev \
             libical-dev libjansson-dev libcmocka-dev sqlite3 tzdata python3 ca-certificates
+# systemd-analyze checks the unit (check-unit); man and groff render the manual pages.
+DEB_PKGS += systemd man-db groff-base
+# The SMTP tests run Debian's aiosmtpd and make their test CA with the openssl command.
+DEB_PKGS += python3-aiosmtpd openssl
+# The feed tests read the .ics files with python3-icalendar, python3-vobject, khal and
+# ical.js (npm registry, run with node) and serve them with nginx, fetched with curl.
+# nodejs and npm only where no node is installed (a NodeSource nodejs carries its own npm
+# and conflicts with Debian's npm package).
+DEB_PKGS += python3-icalendar python3-vobject khal nginx curl
+DEB_PKGS += $(if $(shell command -v node 2>/dev/null),,nodejs npm)
 
 CC       ?= cc
 CFLAGS   ?= -O2 -g
@@ -49,7 +65,8 @@ SQL      := $(sort $(wildcard sql/[0-9]*.sql))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
-.PHONY: all check test unit integration demo deps ensure-deps install uninstall clean bench
+.PHONY: all check check-unit test unit integration demo deps ensure-deps install uninstall \
+	clean bench fuzz fuzz-run
 
 all: $(B)/kapd $(B)/kapctl
 
@@ -110,6 +127,7 @@ test: unit integration
 check: ensure-deps
 	@echo "CFLAGS: $(ALL_CFLAGS)"
 	$(MAKE) test
+	$(MAKE) check-unit
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		$(MAKE) B=$(B)/san SAN=1 test
 	@echo "make check: all tests passed (normal and ASan+UBSan builds)"
@@ -122,6 +140,8 @@ demo: ensure-deps
 # SQLite floor query and Debian's remind; see tests/bench/run.py.  remind is installed
 # here only (BENCH_PKGS), never by `make deps`.
 BENCH_PKGS := remind
+# tests/bench/smtp.py: kapd against msmtp started once per message.
+BENCH_PKGS += msmtp
 
 bench: ensure-deps
 	$(MAKE) all
@@ -130,6 +150,11 @@ bench: ensure-deps
 	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(BENCH_PKGS); }
 	$(MAKE) $(B)/bench/floor $(B)/bench/measure
 	$(PY) tests/bench/run.py $(B)
+	@command -v msmtp >/dev/null || { if [ "$$(id -u)" -eq 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends msmtp; }
+	$(PY) tests/bench/smtp.py $(B)
+	$(PY) tests/bench/feeds.py $(B)
 
 # tests/bench/floor.c (the floor query) and measure.c (wall time and peak RSS of a child).
 $(B)/bench/%: tests/bench/%.c
@@ -142,7 +167,12 @@ $(B)/bench/%: tests/bench/%.c
 ensure-deps:
 	@if pkg-config --exists $(PKGS) cmocka 2>/dev/null && test -x $(PY) && \
 	    test -d /usr/share/zoneinfo/Europe && command -v sqlite3 >/dev/null && \
-	    command -v msgfmt >/dev/null; then :; \
+	    command -v msgfmt >/dev/null && command -v systemd-analyze >/dev/null && \
+	    command -v groff >/dev/null && command -v man >/dev/null && \
+	    command -v openssl >/dev/null && $(PY) -c 'import aiosmtpd' 2>/dev/null && \
+	    $(PY) -c 'import icalendar, vobject' 2>/dev/null && command -v khal >/dev/null && \
+	    test -x /usr/sbin/nginx && command -v curl >/dev/null && command -v node >/dev/null && \
+	    command -v npm >/dev/null; then :; \
 	else $(MAKE) deps; fi
 
 deps:
@@ -150,15 +180,87 @@ deps:
 	$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
 	$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(DEB_PKGS)
 
+# The unit names the installed paths: ExecStart follows SBINDIR, the credential and the
+# configuration follow SYSCONFDIR.  An existing configuration is never overwritten.
+MANPAGES := man/kapctl.1 man/kapd.conf.5 man/kapd.8
+INSTALL_SED := sed -e 's|/usr/local/sbin/kapd|$(SBINDIR)/kapd|g' -e 's|/etc/kapd/|$(SYSCONFDIR)/kapd/|g'
+
 install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SYSCONFDIR)/kapd
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SYSCONFDIR)/kapd \
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR) \
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(DOCDIR)/examples
 	install -m 0755 $(B)/kapctl $(DESTDIR)$(BINDIR)/kapctl
 	install -m 0755 $(B)/kapd $(DESTDIR)$(SBINDIR)/kapd
+	$(INSTALL_SED) systemd/kapd.service > $(DESTDIR)$(UNITDIR)/kapd.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/kapd.service
+	install -m 0644 systemd/kapd.sysusers $(DESTDIR)$(SYSUSERSDIR)/kapd.conf
+	$(INSTALL_SED) systemd/kapd.tmpfiles > $(DESTDIR)$(TMPFILESDIR)/kapd.conf
+	chmod 0644 $(DESTDIR)$(TMPFILESDIR)/kapd.conf
+	install -m 0644 man/kapctl.1 $(DESTDIR)$(MANDIR)/man1/kapctl.1
+	install -m 0644 man/kapd.conf.5 $(DESTDIR)$(MANDIR)/man5/kapd.conf.5
+	install -m 0644 man/kapd.8 $(DESTDIR)$(MANDIR)/man8/kapd.8
+	install -m 0644 completions/kapctl $(DESTDIR)$(BASHCOMPDIR)/kapctl
+	install -m 0644 etc/kapd.conf $(DESTDIR)$(DOCDIR)/examples/kapd.conf
+	if [ -f etc/nginx-kapd.conf ]; then \
+		install -m 0644 etc/nginx-kapd.conf $(DESTDIR)$(DOCDIR)/examples/nginx-kapd.conf; fi
 	test -e $(DESTDIR)$(SYSCONFDIR)/kapd/kapd.conf || \
-		install -m 0640 etc/kapd.conf $(DESTDIR)$(SYSCONFDIR)/kapd/kapd.conf
+		install -m 0644 etc/kapd.conf $(DESTDIR)$(SYSCONFDIR)/kapd/kapd.conf
 
+# Leaves the configuration in SYSCONFDIR and the state in /var/lib/kapd: they are the
+# operator's.
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/kapctl $(DESTDIR)$(SBINDIR)/kapd
+	rm -f $(DESTDIR)$(BINDIR)/kapctl $(DESTDIR)$(SBINDIR)/kapd \
+		$(DESTDIR)$(UNITDIR)/kapd.service $(DESTDIR)$(SYSUSERSDIR)/kapd.conf \
+		$(DESTDIR)$(TMPFILESDIR)/kapd.conf $(DESTDIR)$(MANDIR)/man1/kapctl.1 \
+		$(DESTDIR)$(MANDIR)/man5/kapd.conf.5 $(DESTDIR)$(MANDIR)/man8/kapd.8 \
+		$(DESTDIR)$(BASHCOMPDIR)/kapctl $(DESTDIR)$(DOCDIR)/examples/kapd.conf \
+		$(DESTDIR)$(DOCDIR)/examples/nginx-kapd.conf
+	-rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null
+
+# The shipped unit's sandbox (exposure at most 2.0, --threshold=20) and a clean
+# `systemd-analyze verify` of the unit as installed under a DESTDIR with PREFIX=/usr.
+# verify wants ExecStart= to exist, so the verified copy points into the DESTDIR, and
+# MANPATH lets it find the pages named in Documentation=.  Skipped without systemd-analyze.
+UNIT_ROOT := $(abspath $(B))/unit-root
+
+check-unit: all
+	@if ! command -v systemd-analyze >/dev/null; then \
+		echo "check-unit: systemd-analyze not found; unit checks skipped"; exit 0; fi; \
+	set -e; rm -rf $(UNIT_ROOT); \
+	$(MAKE) --no-print-directory -s install DESTDIR=$(UNIT_ROOT) PREFIX=/usr >/dev/null; \
+	systemd-analyze security --offline=true --threshold=20 systemd/kapd.service | tail -n 1; \
+	mkdir -p $(UNIT_ROOT)/verify; \
+	sed 's|^ExecStart=/usr/sbin/kapd|ExecStart=$(UNIT_ROOT)/usr/sbin/kapd|' \
+		$(UNIT_ROOT)/usr/lib/systemd/system/kapd.service > $(UNIT_ROOT)/verify/kapd.service; \
+	out=$$(MANPATH=$(UNIT_ROOT)/usr/share/man systemd-analyze verify \
+		$(UNIT_ROOT)/verify/kapd.service 2>&1) || { echo "$$out"; exit 1; }; \
+	if [ -n "$$out" ]; then echo "$$out"; echo "check-unit: verify is not clean"; exit 1; fi; \
+	echo "check-unit: systemd-analyze verify: clean"
 
 clean:
 	rm -rf $(B)
+
+# Fuzzing (not part of check): the libFuzzer targets tests/fuzz/fuzz_*.c, built with clang
+# (ASan + UBSan) into build/fuzz/ and run FUZZ_TIME seconds each from tests/fuzz/seeds/.
+# clang is installed here only (FUZZ_PKGS), never by `make deps`.
+FUZZ_PKGS  := clang libclang-rt-dev
+FUZZ_TIME  ?= 60
+FUZZ_NAMES := $(basename $(notdir $(wildcard tests/fuzz/fuzz_*.c)))
+
+fuzz: ensure-deps
+	@command -v clang >/dev/null || { if [ "$$(id -u)" -eq 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(FUZZ_PKGS); }
+	$(MAKE) B=build/fuzz CC=clang CFLAGS="-O1 -g -Wno-error" SANFLAGS="-fsanitize=fuzzer-no-link,address,undefined \
+	  -fno-sanitize-recover=all -fno-omit-frame-pointer" fuzz-run
+
+# A finding stops make; the input is left as build/fuzz/crash-* (rerun: build/fuzz/NAME FILE).
+fuzz-run: $(FUZZ_NAMES:%=$(B)/%)
+	@set -e; for t in $(FUZZ_NAMES); do mkdir -p $(B)/corpus/$$t; echo "== $$t ($(FUZZ_TIME) s)"; \
+	  (cd $(B) && ./$$t -max_total_time=$(FUZZ_TIME) -print_final_stats=1 corpus/$$t \
+	    $(CURDIR)/tests/fuzz/seeds/$$t); done
+
+$(B)/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_OBJ)
+	@echo "  CC/LD   $@"
+	@$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $< $(LIB_OBJ) $(PKG_LIBS)

@@ -89,13 +89,18 @@ config_read_password(const struct kapd_config *c, char **out, char *err, size_t 
 	int r;
 
 	/* systemd credentials (LoadCredential=) live in a directory only this service can
-	 * read, so their mode is not checked; they are preferred over the file. */
+	 * read, so their mode is not checked; they are preferred over the file.  An empty
+	 * credential counts as none: the shipped unit always loads one (systemd refuses to
+	 * start without the file), and a mail server without AUTH needs no password. */
 	if (dir != NULL && *dir != '\0') {
+		struct stat st;
+
 		if (snprintf(path, sizeof(path), "%s/smtp-password", dir) >= (int)sizeof(path)) {
 			snprintf(err, errlen, "CREDENTIALS_DIRECTORY is too long");
 			return -ENAMETOOLONG;
 		}
-		r = read_secret(path, "credential", 0, out, err, errlen);
+		r = stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0 ? -ENOENT :
+		    read_secret(path, "credential", 0, out, err, errlen);
 		if (r != -ENOENT)
 			return r;
 	}

@@ -64,6 +64,10 @@ const struct ctl_command ctl_commands[] = {
 	{ "status", cmd_status, "[--json]",
 	  "Show the daemon's last and next check, the mail queue (sending and deferred),\n"
 	  "failed mails and the feeds, from the database (opened read-only)." },
+	{ "feeds", cmd_feeds, "[--json] [list] | rotate [plan|person] KEY",
+	  "List the calendar feeds' subscription URLs (feeds.base_url + file name), one\n"
+	  "per active plan and per person of its team; or give the feed of a plan or\n"
+	  "person a new secret token: the old URL stops working at the daemon's next check." },
 	{ NULL, NULL, NULL, NULL },
 };
 

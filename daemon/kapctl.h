@@ -61,6 +61,7 @@ int cmd_reopen(struct ctl *c, int argc, char **argv);
 int cmd_reviewed(struct ctl *c, int argc, char **argv);
 int cmd_log(struct ctl *c, int argc, char **argv);
 int cmd_status(struct ctl *c, int argc, char **argv);
+int cmd_feeds(struct ctl *c, int argc, char **argv);
 
 extern const struct ctl_command ctl_commands[];
 

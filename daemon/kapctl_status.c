@@ -1,8 +1,8 @@
 /* kapctl status: what the daemon last did and will do next, read from the database, for
  * people and monitors.  kapd writes daemon_state 'last_check' after every check and
  * 'next_check' when it schedules one (and removes 'next_check' when it stops); the queue
- * and the failures come from the delivery table; feeds from their table when there is
- * one.  The database is opened read-only, so a member of the kapd group may run it. */
+ * and the failures come from the delivery table; the feeds from the feed table (schema 3)
+ * and any daemon_state rows whose key starts with "feeds".  The database is opened read-only, so a member of the kapd group may run it. */
 #include "kapctl.h"
 
 #include <errno.h>
@@ -22,8 +22,10 @@ struct status {
 	long long sending, deferred, failed, sent;
 	long long next_attempt;              /* earliest retry of a deferred mail, -1: none */
 	char *fail_email, *fail_error, *fail_at;  /* the newest permanent failure */
-	const char *feed_table;              /* "feed" or "feeds" when it exists, else NULL */
-	long long feeds;
+	int have_feeds;                      /* the feed table exists (schema 3 on) */
+	long long feed_plans, feed_people;   /* feeds of plans and of people */
+	long long feed_pending;              /* feeds still to be (re)written */
+	char *feed_written;                  /* when a feed file was last replaced (UTC) */
 	json_t *feed_state;                  /* daemon_state rows 'feeds...' as an object */
 };
 
@@ -33,6 +35,7 @@ status_free(struct status *s)
 	free(s->fail_email);
 	free(s->fail_error);
 	free(s->fail_at);
+	free(s->feed_written);
 	json_decref(s->feed_state);
 }
 
@@ -121,22 +124,24 @@ static void
 got_table(sqlite3_stmt *st, void *ctx)
 {
 	struct status *s = ctx;
-	const char *name = (const char *)sqlite3_column_text(st, 0);
 
-	if (name != NULL && s->feed_table == NULL)
-		s->feed_table = strcmp(name, "feed") == 0 ? "feed" : "feeds";
+	s->have_feeds = sqlite3_column_int(st, 0) > 0;
 }
 
 static void
-got_count(sqlite3_stmt *st, void *ctx)
+got_feeds(sqlite3_stmt *st, void *ctx)
 {
-	*(long long *)ctx = sqlite3_column_int64(st, 0);
+	struct status *s = ctx;
+
+	s->feed_plans = sqlite3_column_int64(st, 0);
+	s->feed_people = sqlite3_column_int64(st, 1);
+	s->feed_pending = sqlite3_column_int64(st, 2);
+	s->feed_written = col_dup(st, 3);
 }
 
 static int
 status_read(sqlite3 *db, struct status *s, char *err, size_t errlen)
 {
-	char sql[64];
 	int r;
 
 	memset(s, 0, sizeof(*s));
@@ -151,13 +156,13 @@ status_read(sqlite3 *db, struct status *s, char *err, size_t errlen)
 	    "'deferred') FROM delivery", NULL, got_counts, s, err, errlen)) < 0 ||
 	    (r = query_row(db, "SELECT email, last_error, created_at FROM delivery WHERE state = "
 	    "'failed' ORDER BY id DESC LIMIT 1", NULL, got_failure, s, err, errlen)) < 0 ||
-	    (r = query_row(db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN "
-	    "('feed', 'feeds') ORDER BY name", NULL, got_table, s, err, errlen)) < 0)
+	    (r = query_row(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
+	    "name = 'feed'", NULL, got_table, s, err, errlen)) < 0)
 		return r;
-	if (s->feed_table == NULL)
+	if (!s->have_feeds)
 		return 0;
-	snprintf(sql, sizeof(sql), "SELECT count(*) FROM \"%s\"", s->feed_table);
-	return query_row(db, sql, NULL, got_count, &s->feeds, err, errlen);
+	return query_row(db, "SELECT count(plan_id), count(person_id), count(*) FILTER (WHERE "
+	    "digest IS NULL), max(written_at) FROM feed", NULL, got_feeds, s, err, errlen);
 }
 
 /* What the numbers say about the daemon: never checked, running, late, or stopped. */
@@ -203,6 +208,10 @@ fmt_rel(long long t, time_t now, char *buf, size_t len)
 	long long d = t - (long long)now, a = d < 0 ? -d : d;
 	const char *unit = "s";
 
+	if (a < 5) {
+		snprintf(buf, len, "now");
+		return buf;
+	}
 	if (a >= 2 * 86400) {
 		a /= 86400;
 		unit = " days";
@@ -248,8 +257,10 @@ print_json(const struct ctl *c, const struct status *s)
 
 	if (o == NULL)
 		return -ENOMEM;
-	json_object_set_new(o, "feeds", s->feed_table == NULL ? json_null() :
-	    json_pack("{s:I, s:O}", "count", s->feeds, "state", s->feed_state));
+	json_object_set_new(o, "feeds", !s->have_feeds ? json_null() :
+	    json_pack("{s:I, s:I, s:I, s:o, s:O}", "plans", s->feed_plans, "people",
+	    s->feed_people, "pending", s->feed_pending, "last_written",
+	    json_opt_string(s->feed_written), "state", s->feed_state));
 	return ctl_print_json(o);
 }
 
@@ -272,7 +283,7 @@ state_text(const char *state)
 	if (strcmp(state, "never") == 0)
 		return "has not checked this database yet";
 	if (strcmp(state, "stopped") == 0)
-		return "not running (it stopped after its last check)";
+		return "not running (no check scheduled since its last one)";
 	if (strcmp(state, "late") == 0)
 		return "late: the next check is overdue; is kapd running?";
 	return "running";
@@ -298,11 +309,13 @@ print_text(const struct ctl *c, const struct status *s)
 	if (s->fail_email != NULL)
 		printf("%-13s%s to %s: %s\n", "last failure:", s->fail_at ? s->fail_at : "-",
 		    s->fail_email, s->fail_error ? s->fail_error : "-");
-	if (s->feed_table == NULL) {
-		printf("%-13s%s\n", "feeds:", "none yet");
+	if (!s->have_feeds) {
+		printf("%-13s%s\n", "feeds:", "not in this database's schema");
 		return;
 	}
-	printf("%-13s%lld\n", "feeds:", s->feeds);
+	printf("%-13s%lld of plans, %lld of people, %lld to be written; last written %s\n",
+	    "feeds:", s->feed_plans, s->feed_people, s->feed_pending,
+	    s->feed_written != NULL ? s->feed_written : "never");
 	json_object_foreach(s->feed_state, key, v)
 		printf("  %s: %s\n", key, json_string_value(v));
 }

@@ -21,6 +21,7 @@
 #include "config.h"
 #include "db.h"
 #include "errlist.h"
+#include "feeds.h"
 #include "kdate.h"
 #include "log.h"
 #include "notify.h"
@@ -190,6 +191,39 @@ forget(struct kapd *k, const char *key)
 	sqlite3_finalize(st);
 }
 
+/* The calendar feeds (SPEC §5): written after every check that is not a dry run.  A
+ * failure is logged and the previous files stay; the next check tries again. */
+static void
+publish_feeds(struct kapd *k, time_t now)
+{
+	struct errlist problems = ERRLIST_INIT;
+	struct feeds_stats st;
+	char err[512];
+
+	if (feeds_publish(k->db, &k->cfg, now, &st, &problems, err, sizeof(err)) < 0)
+		log_msg(LOG_ERR, "feeds: %s; the previous feed files stay, trying again at the "
+		    "next check", err);
+	else
+		log_msg(st.written || st.removed || st.failed ? LOG_INFO : LOG_DEBUG, "feeds: %zu "
+		    "feeds, %zu events (%zu changed); %zu files written, %zu removed, %zu failed",
+		    st.feeds, st.events, st.changed, st.written, st.removed, st.failed);
+	log_problems(&problems);
+	errlist_free(&problems);
+}
+
+/* Temporary feed files a crash left behind; at start only, before any write. */
+static void
+clean_feeds(struct kapd *k)
+{
+	size_t n = 0;
+	char err[512];
+
+	if (feeds_clean_stale(k->cfg.feeds.directory, &n, err, sizeof(err)) < 0)
+		log_msg(LOG_WARNING, "feeds: %s", err);
+	if (n > 0)
+		log_msg(LOG_NOTICE, "feeds: removed %zu temporary files left by an earlier run", n);
+}
+
 /* One check; 0, or a sysexits code when the check itself could not run. */
 static int
 run_check(struct kapd *k)
@@ -202,12 +236,15 @@ run_check(struct kapd *k)
 
 	if (!k->opt.dry_run && k->tp == NULL &&
 	    (r = transport_open(&k->cfg, &k->hooks, &k->tp, err, sizeof(err))) < 0) {
-		log_msg(LOG_ERR, "mail transport: %s; nothing is sent until this is fixed", err);
+		log_msg(LOG_ERR, "mail transport: %s; nothing is sent, trying again at the next "
+		    "check", err);
 		snprintf(k->last_result, sizeof(k->last_result), "last check failed: mail "
 		    "transport unavailable");
 		return EX_UNAVAILABLE;
 	}
 	r = check_run(k->db, &k->cfg, k->tp, &o, &st, &problems, err, sizeof(err));
+	if (!k->opt.dry_run)
+		publish_feeds(k, o.now);
 	log_problems(&problems);
 	errlist_free(&problems);
 	fflush(stdout);
@@ -431,17 +468,21 @@ main(int argc, char **argv)
 			printf("configuration OK\n");
 		goto out;
 	}
-	if (r != 0)
+	if (r != 0) {
+		log_msg(LOG_ERR, "the configuration is invalid; kapd exits without checking");
 		goto out;
+	}
 	if (k.opt.have_now)
 		k.skew = k.opt.now - time(NULL);
 	r = db_open(k.cfg.database, DB_OPEN_MIGRATE | (k.opt.dry_run ? 0 : DB_OPEN_CREATE), &k.db,
 	    err, sizeof(err));
 	if (r < 0) {
-		log_msg(LOG_ERR, "%s", err);
+		log_msg(LOG_ERR, "%s; kapd exits without checking", err);
 		r = r == -EPROTO ? EX_DATAERR : EX_UNAVAILABLE;
 		goto out;
 	}
+	if (!k.opt.dry_run)
+		clean_feeds(&k);
 	if (k.opt.once || k.opt.dry_run)
 		r = run_check(&k);
 	else

@@ -280,7 +280,8 @@ outbox_flush(struct outbox *ob, const struct world *w, struct rules *rules, char
 	size_t i = 0, j;
 	int r;
 
-	qsort(ob->e, ob->n, sizeof(*ob->e), cmp_entries);
+	if (ob->n > 0) /* qsort(NULL, 0, ...) is undefined behaviour (UBSan says so) */
+		qsort(ob->e, ob->n, sizeof(*ob->e), cmp_entries);
 	while (i < ob->n) {
 		j = i + 1;
 		/* A digest takes all of a person's notifications; immediate ones go alone. */

@@ -16,7 +16,9 @@
  *   TRANSFER_FUSE timeouts.  RFC 5321 §4.5.3.2.6 gives the server 10 minutes for the reply
  *   to the final dot; waiting less risks a second copy when the server was merely slow,
  *   which the retry (same Message-ID) makes recognisable.  mail.timeout is the operator's
- *   choice of that trade-off. */
+ *   choice of that trade-off.
+ * - When the server proves unusable (no connection, TLS refused, a timeout, 421), the rest
+ *   of the check is deferred at once instead of paying a timeout per message. */
 #include "transport_impl.h"
 
 #include <curl/curl.h>
@@ -31,10 +33,12 @@
 #define TICK_NS 250000000L /* hooks->tick at most this often (it is called >= 1/s) */
 #define TRANSFER_FUSE 4    /* one message may take at most this many mail.timeouts */
 #define ADDR_MAX 260       /* "<" + a 254-octet address + ">" */
+#define QUIT_WAIT 2L       /* seconds to wait for the reply to QUIT */
 
 struct smtp_transport {
 	struct transport_hooks hooks;
 	char *password;
+	long timeout;  /* mail.timeout, seconds */
 	CURL *curl;    /* options that never change are set once */
 	CURLM *multi;  /* holds the open connection; NULL between checks */
 	/* The message being sent. */
@@ -82,12 +86,16 @@ static int
 on_progress(void *ctx, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
     curl_off_t ulnow)
 {
+	struct smtp_transport *t = ctx;
+
 	(void)dltotal;
 	(void)dlnow;
 	(void)ultotal;
 	(void)ulnow;
-	tick(ctx);
-	return 0;
+	tick(t);
+	/* After a failure curl says QUIT and waits for the reply; nothing depends on it, so
+	 * a server that stopped answering does not cost a second timeout. */
+	return t->quitting;
 }
 
 static size_t
@@ -239,6 +247,7 @@ transport_smtp_new(const struct kapd_config *cfg, const struct transport_hooks *
 		goto fail;
 	}
 	t->password = password;
+	t->timeout = cfg->mail.timeout;
 	if (hooks != NULL)
 		t->hooks = *hooks;
 	if ((rc = setup(t, cfg)) != CURLE_OK) {
@@ -307,12 +316,20 @@ classify(const struct smtp_transport *t, CURLcode rc, int *down)
 	int in_transaction = strcmp(t->cmd, "MAIL") == 0 || strcmp(t->cmd, "RCPT") == 0 ||
 	    strcmp(t->cmd, "DATA") == 0 || strcmp(t->cmd, ".") == 0;
 
-	*down = 0;
-	if (rc == CURLE_LOGIN_DENIED || t->code == 535)
+	*down = 1;
+	if (t->code >= 400 && t->code < 500) {
+		/* curl reports any refused AUTH as CURLE_LOGIN_DENIED, 454 too (RFC 4954 §6) */
+		*down = t->code == 421 || !in_transaction;
+		return -EAGAIN;
+	}
+	if (rc == CURLE_LOGIN_DENIED || t->code == 535) {
+		*down = 0;
 		return -EACCES;
-	if (t->code >= 500)
+	}
+	if (t->code >= 500) {
+		*down = 0;
 		return -EIO;
-	*down = t->code == 421 || t->code < 400 || !in_transaction;
+	}
 	return -EAGAIN;
 }
 
@@ -356,14 +373,43 @@ crlf_only(const char *msg, size_t len)
 	return 1;
 }
 
+/* One mail transaction on the kept connection (curl opens one when there is none). */
+static CURLcode
+transfer(struct smtp_transport *t, const char *from, const char *to, const char *msg,
+    size_t len)
+{
+	char mail_from[ADDR_MAX], rcpt_to[ADDR_MAX];
+	struct curl_slist *rcpt;
+	CURLcode rc;
+
+	t->errbuf[0] = t->cmd[0] = t->reply[0] = '\0';
+	t->code = t->quitting = 0;
+	snprintf(mail_from, sizeof(mail_from), "<%s>", from);
+	snprintf(rcpt_to, sizeof(rcpt_to), "<%s>", to);
+	if ((t->multi == NULL && (t->multi = curl_multi_init()) == NULL) ||
+	    (rcpt = curl_slist_append(NULL, rcpt_to)) == NULL)
+		return CURLE_OUT_OF_MEMORY;
+	if ((rc = curl_easy_setopt(t->curl, CURLOPT_MAIL_FROM, mail_from)) == CURLE_OK &&
+	    (rc = curl_easy_setopt(t->curl, CURLOPT_MAIL_RCPT, rcpt)) == CURLE_OK &&
+	    (rc = curl_easy_setopt(t->curl, CURLOPT_INFILESIZE_LARGE, (curl_off_t)len)) ==
+	    CURLE_OK) {
+		t->msg = msg;
+		t->len = len;
+		t->off = 0;
+		rc = perform(t);
+	}
+	curl_easy_setopt(t->curl, CURLOPT_MAIL_RCPT, NULL);
+	curl_slist_free_all(rcpt);
+	t->msg = NULL;
+	return rc;
+}
+
 static int
 smtp_send(void *impl, const char *from, const char *to, const char *id, const char *msg,
     size_t len, char *err, size_t errlen)
 {
 	struct smtp_transport *t = impl;
-	char mail_from[ADDR_MAX], rcpt_to[ADDR_MAX];
-	struct curl_slist *rcpt = NULL;
-	CURLcode rc = CURLE_OK;
+	CURLcode rc;
 	int r, down;
 
 	(void)id;
@@ -376,28 +422,7 @@ smtp_send(void *impl, const char *from, const char *to, const char *id, const ch
 		snprintf(err, errlen, "%s (not tried again in this check)", t->down_err);
 		return -EAGAIN;
 	}
-	snprintf(mail_from, sizeof(mail_from), "<%s>", from);
-	snprintf(rcpt_to, sizeof(rcpt_to), "<%s>", to);
-	if ((t->multi == NULL && (t->multi = curl_multi_init()) == NULL) ||
-	    (rcpt = curl_slist_append(NULL, rcpt_to)) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return -EAGAIN;
-	}
-	if ((rc = curl_easy_setopt(t->curl, CURLOPT_MAIL_FROM, mail_from)) == CURLE_OK &&
-	    (rc = curl_easy_setopt(t->curl, CURLOPT_MAIL_RCPT, rcpt)) == CURLE_OK &&
-	    (rc = curl_easy_setopt(t->curl, CURLOPT_INFILESIZE_LARGE, (curl_off_t)len)) ==
-	    CURLE_OK) {
-		t->msg = msg;
-		t->len = len;
-		t->off = 0;
-		t->errbuf[0] = t->cmd[0] = t->reply[0] = '\0';
-		t->code = t->quitting = 0;
-		rc = perform(t);
-	}
-	curl_easy_setopt(t->curl, CURLOPT_MAIL_RCPT, NULL);
-	curl_slist_free_all(rcpt);
-	t->msg = NULL;
-	if (rc == CURLE_OK)
+	if ((rc = transfer(t, from, to, msg, len)) == CURLE_OK)
 		return 0;
 	r = classify(t, rc, &down);
 	describe(t, rc, err, errlen);
@@ -408,14 +433,28 @@ smtp_send(void *impl, const char *from, const char *to, const char *id, const ch
 	return r;
 }
 
-/* Closes the connection (curl sends QUIT, waiting at most mail.timeout for the reply). */
+/* Closes the connection.  curl says QUIT and waits for the reply through an internal
+ * handle that takes its timeouts from the easy handle added last (libcurl's
+ * curl_multi_add_handle copies them), and which runs no progress callback: so a handle
+ * with a short wait is added and removed first.  A healthy server answers QUIT at once;
+ * one that stopped answering (a timeout leaves the connection in curl's cache) costs
+ * QUIT_WAIT, not another mail.timeout without ticks.  Were the copying to go away in a
+ * later libcurl, the wait would still end after mail.timeout. */
 static void
 smtp_flush(void *impl)
 {
 	struct smtp_transport *t = impl;
 
-	curl_multi_cleanup(t->multi);
-	t->multi = NULL;
+	if (t->multi != NULL) {
+		curl_easy_setopt(t->curl, CURLOPT_SERVER_RESPONSE_TIMEOUT, QUIT_WAIT);
+		curl_easy_setopt(t->curl, CURLOPT_TIMEOUT, QUIT_WAIT);
+		if (curl_multi_add_handle(t->multi, t->curl) == CURLM_OK)
+			curl_multi_remove_handle(t->multi, t->curl);
+		curl_multi_cleanup(t->multi);
+		t->multi = NULL;
+		curl_easy_setopt(t->curl, CURLOPT_SERVER_RESPONSE_TIMEOUT, t->timeout);
+		curl_easy_setopt(t->curl, CURLOPT_TIMEOUT, TRANSFER_FUSE * t->timeout);
+	}
 	t->down = 0;
 	t->down_err[0] = '\0';
 }

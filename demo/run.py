@@ -71,10 +71,29 @@ def main():
     show_one_mail(os.path.join(demo, "outbox"))
     banner("The ledger: what was mailed to whom")
     run(kapctl + ["log", "--limit", "12"])
+    feeds = os.path.join(demo, "feeds")
+    banner("Calendar feeds the check wrote into %s: subscription URLs (kapctl feeds)"
+           % os.path.relpath(feeds, ROOT))
+    run(kapctl + ["feeds"])
+    show_plan_feed(kapctl, feeds)
     print("\nThe demo database is %s; try:\n  %s -c %s show plan kessler-2026\n"
-          "Calendar feeds join the demo with their issue (see README.md, Status)."
+          "Serve %s with nginx (etc/nginx-kapd.conf) to subscribe to the feeds."
           % (os.path.relpath(db, ROOT), os.path.relpath(kapctl[0], ROOT),
-             os.path.relpath(conf, ROOT)))
+             os.path.relpath(conf, ROOT), os.path.relpath(feeds, ROOT)))
+
+
+def show_plan_feed(kapctl, feeds):
+    """The start of the plan's feed, as a calendar client receives it."""
+    import json
+    out = subprocess.run(kapctl + ["feeds", "--json"], stdout=subprocess.PIPE, check=True)
+    plans = [e for e in json.loads(out.stdout) if e["kind"] == "plan"]
+    if not plans:
+        return
+    with open(os.path.join(feeds, plans[0]["file"]), encoding="utf-8", newline="") as f:
+        lines = f.read().split("\r\n")
+    print("\nThe first lines of the plan's feed %s (%d events):" % (
+        plans[0]["file"], sum(1 for x in lines if x == "BEGIN:VEVENT")))
+    print("\n".join("  " + x for x in lines[:26]))
 
 
 def demo_instant():

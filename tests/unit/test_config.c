@@ -45,7 +45,8 @@ print_errors(const struct errlist *e)
 		print_error("    %s\n", e->msg[i] ? e->msg[i] : "(null)");
 }
 
-/* Loads text from a temporary file; returns config_load's result. */
+/* Loads text from a temporary file (removed at once, so a failing test leaves nothing
+ * behind); returns config_load's result. */
 static int
 load_text(const char *text, struct kapd_config *c, struct errlist *errs, char **path)
 {
@@ -53,6 +54,7 @@ load_text(const char *text, struct kapd_config *c, struct errlist *errs, char **
 
 	*path = write_temp(text, 0600);
 	r = config_load(*path, c, errs);
+	unlink(*path);
 	return r;
 }
 
@@ -71,7 +73,6 @@ assert_loads(const char *text, struct kapd_config *c)
 	}
 	assert_int_equal(errs.n, 0);
 	assert_string_equal(c->path, path);
-	unlink(path);
 	free(path);
 	errlist_free(&errs);
 }
@@ -494,7 +495,6 @@ run_bad_case(void **state)
 		print_errors(&errs);
 		fail();
 	}
-	unlink(path);
 	free(path);
 	errlist_free(&errs);
 }
@@ -681,6 +681,30 @@ credentials_directory_without_the_credential_falls_back_to_the_file(void **state
 	free(path);
 }
 
+/* The shipped unit always passes the credential; empty, it means "no password". */
+static void
+empty_systemd_credential_counts_as_none(void **state)
+{
+	char *path = write_temp("from-file\n", 0600), err[256] = "", *pw = NULL;
+	char *dir = make_credentials_dir("");
+	struct kapd_config c;
+
+	(void)state;
+	setenv("CREDENTIALS_DIRECTORY", dir, 1);
+	password_config(&c, NULL);
+	assert_int_equal(config_read_password(&c, &pw, err, sizeof(err)), 0);
+	assert_null(pw);
+	config_free(&c);
+	password_config(&c, path);
+	assert_int_equal(config_read_password(&c, &pw, err, sizeof(err)), 0);
+	assert_string_equal(pw, "from-file");
+	free(pw);
+	remove_credentials_dir(dir);
+	config_free(&c);
+	unlink(path);
+	free(path);
+}
+
 int
 main(void)
 {
@@ -698,6 +722,7 @@ main(void)
 		cmocka_unit_test(password_with_a_line_break_inside_is_refused),
 		cmocka_unit_test(missing_password_file_is_an_error),
 		cmocka_unit_test(no_password_configured_gives_null),
+		cmocka_unit_test(empty_systemd_credential_counts_as_none),
 		cmocka_unit_test(systemd_credential_is_preferred_over_the_password_file),
 		cmocka_unit_test(credentials_directory_without_the_credential_falls_back_to_the_file),
 	};
