@@ -41,6 +41,9 @@ struct run {
 	struct rules *rules;
 	const char *mailed;          /* ledger lines of the current item */
 	const char *title;           /* of the current item */
+	time_t last_slot;            /* the slot last formatted, and its text: most */
+	long last_offset;            /* notifications of a check share a few slots */
+	char last_slot_text[64];
 	sqlite3_stmt *plan_mailed;   /* ledger lookup for plan rules */
 	struct outbox *outbox;
 };
@@ -119,10 +122,15 @@ json_str(FILE *f, const char *s)
 static int
 print_json(struct run *x, const struct rules_notification *n, const char *stage)
 {
-	char due[KDATE_STRLEN], slot[64];
+	char due[KDATE_STRLEN];
 	FILE *f = x->o->out;
 
-	format_instant(n->slot, n->slot_offset, slot, sizeof(slot));
+	if (n->slot != x->last_slot || n->slot_offset != x->last_offset ||
+	    x->last_slot_text[0] == '\0') {
+		format_instant(n->slot, n->slot_offset, x->last_slot_text, sizeof(x->last_slot_text));
+		x->last_slot = n->slot;
+		x->last_offset = n->slot_offset;
+	}
 	fputs("{\"recipient\": ", f);
 	json_str(f, x->w.people[n->recipient].email);
 	fprintf(f, ", \"rule\": \"%s\", \"stage\": ", rules_rule_name(n->rule));
@@ -131,7 +139,8 @@ print_json(struct run *x, const struct rules_notification *n, const char *stage)
 	json_str(f, n->item);
 	fputs(", \"plan\": ", f);
 	json_str(f, x->w.plans[n->plan].key);
-	fprintf(f, ", \"due\": \"%s\", \"slot\": \"%s\"}\n", kdate_format(n->due, due), slot);
+	fprintf(f, ", \"due\": \"%s\", \"slot\": \"%s\"}\n", kdate_format(n->due, due),
+	    x->last_slot_text);
 	return ferror(f) ? -EIO : 0;
 }
 

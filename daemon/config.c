@@ -7,6 +7,7 @@
  * first problem: every error is appended to an errlist as "file:line: what is wrong", and
  * the cross-field rules run after all keys were read. */
 #include "config.h"
+#include "textcheck.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -135,7 +136,7 @@ static const struct key mail_keys[] = {
 	URL("url", mail.url, NULL, smtp_schemes),
 	STR("user", mail.user, NULL),
 	STR("password_file", mail.password_file, NULL),
-	STR("from", mail.from, "\"kapd <kapd@localhost>\""),
+	STR("from", mail.from, "\"kapd <kapd@localhost.localdomain>\""),
 	STR("ca_file", mail.ca_file, NULL),
 	BOOL("tls_verify", mail.tls_verify, "true"),
 	DUR("timeout", mail.timeout, 1, 3600, "\"60s\""),
@@ -814,6 +815,24 @@ at(const config_t *lc, const char *path, const char *fallback)
 }
 
 /* Rules between keys, checked after every key was read (and reported). */
+/* "Name <addr>" or "addr", with a valid address: the sender of every email. */
+static int
+sender_ok(const char *from)
+{
+	const char *lt = strchr(from, '<');
+	char addr[256];
+	size_t n;
+
+	if (lt == NULL)
+		return text_is_email(from);
+	n = strlen(lt + 1);
+	if (n < 2 || lt[n] != '>' || n - 1 >= sizeof(addr))
+		return 0;
+	memcpy(addr, lt + 1, n - 1);
+	addr[n - 1] = '\0';
+	return text_is_email(addr);
+}
+
 static void
 check_rules(const config_t *lc, struct ctx *x)
 {
@@ -830,6 +849,9 @@ check_rules(const config_t *lc, struct ctx *x)
 		    "delivery.give_up_after (%s) must not be shorter than delivery.retry_first (%s)",
 		    fmt_duration(c->delivery.give_up_after, a, sizeof(a)),
 		    fmt_duration(c->delivery.retry_first, b, sizeof(b)));
+	if (!sender_ok(c->mail.from))
+		say(x, NULL, at(lc, "mail.from", NULL), "mail.from: \"%s\" is not an address "
+		    "(\"Name <user@example.com>\" or \"user@example.com\")", c->mail.from);
 	if (c->mail.transport != MAIL_SMTP)
 		return;
 	if (c->mail.url == NULL)

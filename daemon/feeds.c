@@ -32,18 +32,18 @@
  * state, done_on, owner id, owner name, plan id, plan title, updated_at, and the feed_item
  * row (sequence, digest, changed_at).  ?1 is the first day a done or cancelled item is
  * still shown; the caller appends a filter (the whole database, one plan, one owner). */
-#define ITEM_SQL(tbl, kind) \
+#define ITEM_SQL(kind) \
 	"SELECT x.id, x.key, x.title, x.due, x.state, x.done_on, x.owner_id, o.name," \
 	" x.plan_id, p.title, x.updated_at, fi.sequence, fi.digest, fi.changed_at" \
-	" FROM " tbl " x JOIN plan p ON p.id = x.plan_id" \
+	" FROM " kind " x JOIN plan p ON p.id = x.plan_id" \
 	" LEFT JOIN person o ON o.id = x.owner_id" \
 	" LEFT JOIN feed_item fi ON fi.kind = '" kind "' AND fi.item_id = x.id" \
 	" WHERE p.state = 'active' AND (x.state = 'open' OR" \
 	" coalesce(x.done_on, substr(x.updated_at, 1, 10)) >= ?1)"
 
 static const char *const item_sql[] = {
-	[ICS_MILESTONE] = ITEM_SQL("milestone", "milestone"),
-	[ICS_ACTIVITY] = ITEM_SQL("activity", "activity"),
+	[ICS_MILESTONE] = ITEM_SQL("milestone"),
+	[ICS_ACTIVITY] = ITEM_SQL("activity"),
 	[ICS_REVIEW] = "SELECT p.id, p.key, p.title, p.next_review, 'open', NULL, k.person_id,"
 	    " o.name, p.id, p.title, p.updated_at, fi.sequence, fi.digest, fi.changed_at"
 	    " FROM plan p LEFT JOIN team_member k ON k.plan_id = p.id AND k.role = 'kam'"
@@ -55,8 +55,8 @@ static const char *const item_sql[] = {
 /* Filters by scope; the orders follow the indexes (plan_id, position) and (owner_id), so
  * no query sorts. */
 static const char *const filter_sql[][3] = {
-	[SCOPE_ALL] = { " AND x.id > ?3 ORDER BY x.id LIMIT ?4", " AND x.id > ?3 ORDER BY x.id LIMIT ?4",
-	    " AND p.id > ?3 ORDER BY p.id LIMIT ?4" },
+	[SCOPE_ALL] = { " AND x.id > ?3 ORDER BY x.id LIMIT ?4",
+	    " AND x.id > ?3 ORDER BY x.id LIMIT ?4", " AND p.id > ?3 ORDER BY p.id LIMIT ?4" },
 	[SCOPE_PLAN] = { " AND x.plan_id = ?2 ORDER BY x.position, x.id",
 	    " AND x.plan_id = ?2 ORDER BY x.position, x.id", " AND p.id = ?2" },
 	[SCOPE_PERSON] = { " AND x.owner_id = ?2 ORDER BY x.id", " AND x.owner_id = ?2 ORDER BY x.id",
@@ -76,12 +76,48 @@ hex64(uint64_t v, char buf[17])
 	buf[16] = '\0';
 }
 
+static int
+digits(const char *s, int n)
+{
+	int v = 0;
+
+	for (; n > 0; n--, s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		v = v * 10 + (*s - '0');
+	}
+	return v;
+}
+
+/* A timestamp of the schema, "YYYY-MM-DDTHH:MM:SSZ" (read once per event, so without
+ * sscanf), else any ISO 8601 instant; fallback when there is none. */
 static time_t
 parse_stamp(const char *s, time_t fallback)
 {
+	int y, mo, d, h, mi, se;
 	time_t t;
 
-	return s != NULL && kdate_parse_instant(s, &t) == 0 ? t : fallback;
+	if (s == NULL)
+		return fallback;
+	if (strlen(s) == 20 && s[4] == '-' && s[7] == '-' && s[10] == 'T' && s[13] == ':' &&
+	    s[16] == ':' && s[19] == 'Z') {
+		y = digits(s, 4), mo = digits(s + 5, 2), d = digits(s + 8, 2);
+		h = digits(s + 11, 2), mi = digits(s + 14, 2), se = digits(s + 17, 2);
+		if (kdate_valid_ymd(y, mo, d) && h >= 0 && h < 24 && mi >= 0 && mi < 60 &&
+		    se >= 0 && se < 61)
+			return (time_t)kdate_from_ymd(y, mo, d) * 86400 + h * 3600 + mi * 60 + se;
+	}
+	return kdate_parse_instant(s, &t) == 0 ? t : fallback;
+}
+
+static char *
+put_digits(char *p, int v, int n)
+{
+	int i;
+
+	for (i = n - 1; i >= 0; i--, v /= 10)
+		p[i] = (char)('0' + v % 10);
+	return p + n;
 }
 
 /* "YYYY-MM-DDTHH:MM:SSZ" (UTC), as the schema keeps timestamps. */
@@ -90,10 +126,22 @@ format_stamp(time_t t, char buf[32])
 {
 	kdate_t day = (kdate_t)(t / 86400 - (t % 86400 < 0));
 	int sec = (int)(t - (time_t)day * 86400) % 86400, y, m, d;
+	char *p = buf;
 
 	kdate_to_ymd(day, &y, &m, &d);
-	snprintf(buf, 32, "%04d-%02d-%02dT%02d:%02d:%02dZ", y % 10000, m % 100, d % 100,
-	    sec / 3600, sec / 60 % 60, sec % 60);
+	p = put_digits(p, y, 4);
+	*p++ = '-';
+	p = put_digits(p, m, 2);
+	*p++ = '-';
+	p = put_digits(p, d, 2);
+	*p++ = 'T';
+	p = put_digits(p, sec / 3600, 2);
+	*p++ = ':';
+	p = put_digits(p, sec / 60 % 60, 2);
+	*p++ = ':';
+	p = put_digits(p, sec % 60, 2);
+	*p++ = 'Z';
+	*p = '\0';
 }
 
 int

@@ -367,13 +367,27 @@ ics_end(struct sbuf *out)
 /* ---------------------------------------------------------------------------------- */
 /* Events with libical */
 
+/* The properties of an event, in the order they are written. */
+enum slot {
+	S_UID, S_DTSTAMP, S_DTSTART, S_DTEND, S_SUMMARY, S_DESCRIPTION, S_CATEGORIES, S_STATUS,
+	S_SEQUENCE, S_MODIFIED, S_TRANSP, S_N
+};
+
+/* The line libical wrote for a property the last time, and the value it was for: many
+ * events of a feed share a status, a category, a sequence number or a time of change,
+ * and serializing is most of a feed's cost. */
+struct cache {
+	int valid;
+	int64_t key;
+	struct sbuf line;
+};
+
 struct ics_writer {
 	const struct ics_calendar *cal;
-	icalcomponent *ev, *alarm;
-	int alarm_attached;
-	icalproperty *uid, *dtstamp, *dtstart, *dtend, *summary, *description, *categories,
-	    *status, *sequence, *modified, *alarm_text;
-	struct sbuf a, b;  /* scratch: texts, libical's output unfolded */
+	icalcomponent *ev, *alarm;       /* ev owns the properties; alarm stays apart */
+	icalproperty *prop[S_N], *alarm_text;
+	struct cache cache[S_N];
+	struct sbuf a, b;                /* scratch: texts, libical's output unfolded */
 };
 
 static struct icaltimetype
@@ -423,18 +437,18 @@ ics_writer_new(const struct ics_calendar *cal)
 		return NULL;
 	}
 	/* The properties are made once with placeholder values and set for every event. */
-	w->uid = add(w->ev, icalproperty_new_uid("-"), &ok);
-	w->dtstamp = add(w->ev, icalproperty_new_dtstamp(ical_utc(0)), &ok);
-	w->dtstart = add(w->ev, icalproperty_new_dtstart(ical_day(0)), &ok);
-	w->dtend = add(w->ev, icalproperty_new_dtend(ical_day(1)), &ok);
-	w->summary = add(w->ev, icalproperty_new_summary("-"), &ok);
-	w->description = add(w->ev, icalproperty_new_description("-"), &ok);
-	w->categories = add(w->ev, icalproperty_new_categories("-"), &ok);
-	w->status = add(w->ev, icalproperty_new_status(ICAL_STATUS_CONFIRMED), &ok);
-	w->sequence = add(w->ev, icalproperty_new_sequence(0), &ok);
-	w->modified = add(w->ev, icalproperty_new_lastmodified(ical_utc(0)), &ok);
+	w->prop[S_UID] = add(w->ev, icalproperty_new_uid("-"), &ok);
+	w->prop[S_DTSTAMP] = add(w->ev, icalproperty_new_dtstamp(ical_utc(0)), &ok);
+	w->prop[S_DTSTART] = add(w->ev, icalproperty_new_dtstart(ical_day(0)), &ok);
+	w->prop[S_DTEND] = add(w->ev, icalproperty_new_dtend(ical_day(1)), &ok);
+	w->prop[S_SUMMARY] = add(w->ev, icalproperty_new_summary("-"), &ok);
+	w->prop[S_DESCRIPTION] = add(w->ev, icalproperty_new_description("-"), &ok);
+	w->prop[S_CATEGORIES] = add(w->ev, icalproperty_new_categories("-"), &ok);
+	w->prop[S_STATUS] = add(w->ev, icalproperty_new_status(ICAL_STATUS_CONFIRMED), &ok);
+	w->prop[S_SEQUENCE] = add(w->ev, icalproperty_new_sequence(0), &ok);
+	w->prop[S_MODIFIED] = add(w->ev, icalproperty_new_lastmodified(ical_utc(0)), &ok);
 	/* Deadlines are not appointments: they never show the owner as busy. */
-	add(w->ev, icalproperty_new_transp(ICAL_TRANSP_TRANSPARENT), &ok);
+	w->prop[S_TRANSP] = add(w->ev, icalproperty_new_transp(ICAL_TRANSP_TRANSPARENT), &ok);
 	/* All-day events start at local midnight: -PT15H is 09:00 the day before. */
 	memset(&trig, 0, sizeof(trig));
 	trig.time = icaltime_null_time();
@@ -452,56 +466,19 @@ ics_writer_new(const struct ics_calendar *cal)
 void
 ics_writer_free(struct ics_writer *w)
 {
+	int i;
+
 	if (w == NULL)
 		return;
-	if (w->alarm != NULL && !w->alarm_attached)
+	if (w->alarm != NULL)
 		icalcomponent_free(w->alarm);
 	if (w->ev != NULL)
 		icalcomponent_free(w->ev);
+	for (i = 0; i < S_N; i++)
+		sbuf_free(&w->cache[i].line);
 	sbuf_free(&w->a);
 	sbuf_free(&w->b);
 	free(w);
-}
-
-/* Sets every property of the template to ev. */
-static int
-set_event(struct ics_writer *w, const struct ics_event *ev)
-{
-	enum ics_lang lang = w->cal->lang;
-	int want_alarm = w->cal->alarm && ev->state == ICS_OPEN;
-
-	w->a.len = 0;
-	ics_uid(ev, w->cal->domain, &w->a);
-	if (w->a.failed)
-		return -ENOMEM;
-	icalproperty_set_uid(w->uid, w->a.s);
-	icalproperty_set_dtstamp(w->dtstamp, ical_utc(ev->changed));
-	icalproperty_set_lastmodified(w->modified, ical_utc(ev->changed));
-	icalproperty_set_dtstart(w->dtstart, ical_day(ev->due));
-	icalproperty_set_dtend(w->dtend, ical_day(ev->due + 1));
-	w->a.len = 0;
-	ics_summary(lang, ev, &w->a);
-	if (w->a.failed)
-		return -ENOMEM;
-	icalproperty_set_summary(w->summary, w->a.s);
-	if (want_alarm)
-		icalproperty_set_description(w->alarm_text, w->a.s);
-	w->a.len = 0;
-	ics_description(lang, ev, &w->a);
-	if (w->a.failed)
-		return -ENOMEM;
-	icalproperty_set_description(w->description, w->a.s);
-	icalproperty_set_categories(w->categories, words_of(lang)->category[ev->kind]);
-	icalproperty_set_status(w->status,
-	    ev->state == ICS_CANCELLED ? ICAL_STATUS_CANCELLED : ICAL_STATUS_CONFIRMED);
-	icalproperty_set_sequence(w->sequence, ev->sequence < 0 ? 0 :
-	    ev->sequence > 0x7fffffff ? 0x7fffffff : (int)ev->sequence);
-	if (want_alarm && !w->alarm_attached)
-		icalcomponent_add_component(w->ev, w->alarm);
-	else if (!want_alarm && w->alarm_attached)
-		icalcomponent_remove_component(w->ev, w->alarm);
-	w->alarm_attached = want_alarm;
-	return 0;
 }
 
 /* libical folds lines by its own rules, which in 3.0.16 can leave lines longer than 75
@@ -510,7 +487,6 @@ set_event(struct ics_writer *w, const struct ics_event *ev)
 static int
 refold(const char *s, struct sbuf *line, struct sbuf *out)
 {
-	size_t start = out->len;
 	const char *p = s, *nl;
 	int r = 0;
 
@@ -532,28 +508,173 @@ refold(const char *s, struct sbuf *line, struct sbuf *out)
 		r = ics_fold(line->s, line->len, out);
 	if (r == 0 && (line->failed || out->failed))
 		r = -ENOMEM;
-	if (r < 0) {
-		out->len = start;
-		if (out->s != NULL)
-			out->s[start] = '\0';
+	return r;
+}
+
+/* Serializes a property (or a component) with libical and appends it, refolded. */
+static int
+serialize(struct ics_writer *w, icalproperty *p, icalcomponent *c, struct sbuf *out)
+{
+	char *s = p != NULL ? icalproperty_as_ical_string_r(p) : icalcomponent_as_ical_string_r(c);
+	int r;
+
+	if (s == NULL)
+		return -ENOMEM;
+	r = refold(s, &w->b, out);
+	free(s);
+	return r;
+}
+
+/* 1 when slot's line for key is cached: then it was appended to out. */
+static int
+cached(struct ics_writer *w, enum slot slot, int64_t key, struct sbuf *out)
+{
+	struct cache *c = &w->cache[slot];
+
+	if (!c->valid || c->key != key)
+		return 0;
+	sbuf_add(out, c->line.s, c->line.len);
+	return 1;
+}
+
+/* Serializes slot's property (its value just set for key), appends it and caches it. */
+static int
+store(struct ics_writer *w, enum slot slot, int64_t key, struct sbuf *out)
+{
+	struct cache *c = &w->cache[slot];
+	int r;
+
+	c->valid = 0;
+	c->line.len = 0;
+	r = serialize(w, w->prop[slot], NULL, &c->line);
+	if (r < 0)
+		return r;
+	if (c->line.failed)
+		return -ENOMEM;
+	c->valid = 1;
+	c->key = key;
+	sbuf_add(out, c->line.s, c->line.len);
+	return 0;
+}
+
+/* A text property: set to the string in w->a and serialized, never cached. */
+static int
+text(struct ics_writer *w, enum slot slot, struct sbuf *out)
+{
+	if (w->a.failed)
+		return -ENOMEM;
+	switch (slot) {
+	case S_UID: icalproperty_set_uid(w->prop[slot], w->a.s); break;
+	case S_SUMMARY: icalproperty_set_summary(w->prop[slot], w->a.s); break;
+	default: icalproperty_set_description(w->prop[slot], w->a.s); break;
 	}
+	return serialize(w, w->prop[slot], NULL, out);
+}
+
+static int
+times(struct ics_writer *w, const struct ics_event *ev, enum slot slot, struct sbuf *out)
+{
+	struct icaltimetype t;
+
+	if (cached(w, slot, slot == S_DTSTART ? ev->due : slot == S_DTEND ? ev->due + 1 :
+	    (int64_t)ev->changed, out))
+		return 0;
+	switch (slot) {
+	case S_DTSTART:
+		icalproperty_set_dtstart(w->prop[slot], ical_day(ev->due));
+		return store(w, slot, ev->due, out);
+	case S_DTEND:
+		icalproperty_set_dtend(w->prop[slot], ical_day(ev->due + 1));
+		return store(w, slot, ev->due + 1, out);
+	case S_DTSTAMP:
+		t = ical_utc(ev->changed);
+		icalproperty_set_dtstamp(w->prop[slot], t);
+		return store(w, slot, (int64_t)ev->changed, out);
+	default:
+		t = ical_utc(ev->changed);
+		icalproperty_set_lastmodified(w->prop[slot], t);
+		return store(w, slot, (int64_t)ev->changed, out);
+	}
+}
+
+/* CATEGORIES, STATUS, SEQUENCE, TRANSP: few values, mostly cached. */
+static int
+enums(struct ics_writer *w, const struct ics_event *ev, struct sbuf *out)
+{
+	enum icalproperty_status status = ev->state == ICS_CANCELLED ? ICAL_STATUS_CANCELLED :
+	    ICAL_STATUS_CONFIRMED;
+	int seq = ev->sequence < 0 ? 0 : ev->sequence > 0x7fffffff ? 0x7fffffff :
+	    (int)ev->sequence;
+	int r = 0;
+
+	if (!cached(w, S_CATEGORIES, ev->kind, out)) {
+		icalproperty_set_categories(w->prop[S_CATEGORIES],
+		    words_of(w->cal->lang)->category[ev->kind]);
+		r = store(w, S_CATEGORIES, ev->kind, out);
+	}
+	if (r == 0 && !cached(w, S_STATUS, status, out)) {
+		icalproperty_set_status(w->prop[S_STATUS], status);
+		r = store(w, S_STATUS, status, out);
+	}
+	if (r == 0 && !cached(w, S_SEQUENCE, seq, out)) {
+		icalproperty_set_sequence(w->prop[S_SEQUENCE], seq);
+		r = store(w, S_SEQUENCE, seq, out);
+	}
+	return r;
+}
+
+static int
+event(struct ics_writer *w, const struct ics_event *ev, struct sbuf *out)
+{
+	enum ics_lang lang = w->cal->lang;
+	int r;
+
+	sbuf_puts(out, "BEGIN:VEVENT\r\n");
+	w->a.len = 0;
+	ics_uid(ev, w->cal->domain, &w->a);
+	r = text(w, S_UID, out);
+	if (r == 0)
+		r = times(w, ev, S_DTSTAMP, out);
+	if (r == 0)
+		r = times(w, ev, S_DTSTART, out);
+	if (r == 0)
+		r = times(w, ev, S_DTEND, out);
+	w->a.len = 0;
+	ics_summary(lang, ev, &w->a);
+	if (r == 0)
+		r = text(w, S_SUMMARY, out);
+	if (r == 0 && w->cal->alarm && ev->state == ICS_OPEN)
+		icalproperty_set_description(w->alarm_text, w->a.s);
+	w->a.len = 0;
+	ics_description(lang, ev, &w->a);
+	if (r == 0)
+		r = text(w, S_DESCRIPTION, out);
+	if (r == 0)
+		r = enums(w, ev, out);
+	if (r == 0)
+		r = times(w, ev, S_MODIFIED, out);
+	if (r == 0 && !cached(w, S_TRANSP, 0, out))
+		r = store(w, S_TRANSP, 0, out);
+	if (r == 0 && w->cal->alarm && ev->state == ICS_OPEN)
+		r = serialize(w, NULL, w->alarm, out);
+	sbuf_puts(out, "END:VEVENT\r\n");
 	return r;
 }
 
 int
 ics_writer_event(struct ics_writer *w, const struct ics_event *ev, struct sbuf *out)
 {
-	char *s;
+	size_t start = out->len;
 	int r;
 
-	r = set_event(w, ev);
-	if (r < 0)
-		return r;
-	s = icalcomponent_as_ical_string_r(w->ev);
-	if (s == NULL)
-		return -ENOMEM;
-	r = refold(s, &w->b, out);
-	free(s);
+	r = event(w, ev, out);
+	if (r == 0 && out->failed)
+		r = -ENOMEM;
+	if (r < 0) {
+		out->len = start;
+		if (out->s != NULL)
+			out->s[start] = '\0';
+	}
 	return r;
 }
 

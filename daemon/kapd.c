@@ -234,13 +234,17 @@ run_check(struct kapd *k)
 	char err[512];
 	int r;
 
-	if (!k->opt.dry_run && k->tp == NULL &&
-	    (r = transport_open(&k->cfg, &k->hooks, &k->tp, err, sizeof(err))) < 0) {
-		log_msg(LOG_ERR, "mail transport: %s; nothing is sent, trying again at the next "
-		    "check", err);
-		snprintf(k->last_result, sizeof(k->last_result), "last check failed: mail "
-		    "transport unavailable");
-		return EX_UNAVAILABLE;
+	if (!k->opt.dry_run && k->tp == NULL) {
+		if ((r = transport_open(&k->cfg, &k->hooks, &k->tp, err, sizeof(err))) < 0) {
+			log_msg(LOG_ERR, "mail transport: %s; nothing is sent, trying again at the "
+			    "next check", err);
+			snprintf(k->last_result, sizeof(k->last_result), "last check failed: mail "
+			    "transport unavailable");
+			return EX_UNAVAILABLE;
+		}
+		if (k->cfg.mail.transport == MAIL_SMTP && !k->cfg.mail.tls_verify)
+			log_msg(LOG_WARNING, "mail.tls_verify is false: the SMTP server's certificate "
+			    "and host name are not verified");
 	}
 	r = check_run(k->db, &k->cfg, k->tp, &o, &st, &problems, err, sizeof(err));
 	if (!k->opt.dry_run)

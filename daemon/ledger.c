@@ -90,9 +90,36 @@ insert_notes(sqlite3 *db, sqlite3_int64 id, const struct ledger_note *notes, siz
 	return 0;
 }
 
+static int
+write_outcome(sqlite3 *db, const struct ledger_result *res, char *err, size_t errlen)
+{
+	static const char *const names[] = { "sent", "deferred", "failed" };
+	sqlite3_stmt *st = NULL;
+	int rc, r;
+
+	r = db_prepare(db, "UPDATE delivery SET state = ?1, attempts = attempts + 1, "
+	    "last_error = ?2, next_attempt = ?3, sent_at = CASE WHEN ?1 = 'sent' THEN "
+	    "strftime('%Y-%m-%dT%H:%M:%SZ', 'now') END WHERE id = ?4", &st, err, errlen);
+	if (r < 0)
+		return r;
+	bind_str(st, 1, names[res->state]);
+	bind_str(st, 2, res->error);
+	if (res->state == LEDGER_DEFERRED)
+		sqlite3_bind_int64(st, 3, (sqlite3_int64)res->next_attempt);
+	sqlite3_bind_int64(st, 4, res->id);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		snprintf(err, errlen, "recording a delivery outcome: %s", sqlite3_errmsg(db));
+		return db_errno(rc) ? db_errno(rc) : -EIO;
+	}
+	return 0;
+}
+
 int
-ledger_record(sqlite3 *db, const struct ledger_delivery *d, const struct ledger_note *notes,
-    size_t n, int *keep, sqlite3_int64 *id, char *err, size_t errlen)
+ledger_record(sqlite3 *db, const struct ledger_result *prev, const struct ledger_delivery *d,
+    const struct ledger_note *notes, size_t n, int *keep, sqlite3_int64 *id, char *err,
+    size_t errlen)
 {
 	size_t kept = 0;
 	int r;
@@ -101,14 +128,19 @@ ledger_record(sqlite3 *db, const struct ledger_delivery *d, const struct ledger_
 	r = db_begin(db, err, errlen);
 	if (r < 0)
 		return r;
-	r = insert_delivery(db, d, id, err, errlen);
+	if (prev != NULL)
+		r = write_outcome(db, prev, err, errlen);
+	if (r == 0)
+		r = insert_delivery(db, d, id, err, errlen);
 	if (r == 0)
 		r = insert_notes(db, *id, notes, n, keep, &kept, err, errlen);
 	if (r == 0 && kept == 0) {
-		/* Everything was mailed by someone else meanwhile: record nothing. */
-		db_rollback(db);
+		/* Everything was mailed by someone else meanwhile: keep only the outcome. */
+		char sql[64];
+
+		snprintf(sql, sizeof(sql), "DELETE FROM delivery WHERE id = %lld", (long long)*id);
+		r = db_exec(db, sql, err, errlen);
 		*id = 0;
-		return 0;
 	}
 	if (r == 0)
 		r = db_commit(db, err, errlen);
@@ -120,28 +152,7 @@ ledger_record(sqlite3 *db, const struct ledger_delivery *d, const struct ledger_
 }
 
 int
-ledger_outcome(sqlite3 *db, sqlite3_int64 id, enum ledger_state state, const char *error,
-    time_t next_attempt, char *err, size_t errlen)
+ledger_outcome(sqlite3 *db, const struct ledger_result *res, char *err, size_t errlen)
 {
-	static const char *const names[] = { "sent", "deferred", "failed" };
-	sqlite3_stmt *st = NULL;
-	int rc, r;
-
-	r = db_prepare(db, "UPDATE delivery SET state = ?1, attempts = attempts + 1, "
-	    "last_error = ?2, next_attempt = ?3, sent_at = CASE WHEN ?1 = 'sent' THEN "
-	    "strftime('%Y-%m-%dT%H:%M:%SZ', 'now') END WHERE id = ?4", &st, err, errlen);
-	if (r < 0)
-		return r;
-	bind_str(st, 1, names[state]);
-	bind_str(st, 2, error);
-	if (state == LEDGER_DEFERRED)
-		sqlite3_bind_int64(st, 3, (sqlite3_int64)next_attempt);
-	sqlite3_bind_int64(st, 4, id);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		snprintf(err, errlen, "recording a delivery outcome: %s", sqlite3_errmsg(db));
-		return db_errno(rc) ? db_errno(rc) : -EIO;
-	}
-	return 0;
+	return write_outcome(db, res, err, errlen);
 }

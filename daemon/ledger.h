@@ -27,13 +27,23 @@ struct ledger_delivery {
 
 enum ledger_state { LEDGER_SENT, LEDGER_DEFERRED, LEDGER_FAILED };
 
+/* The outcome of a transport attempt; next_attempt only for LEDGER_DEFERRED. */
+struct ledger_result {
+	sqlite3_int64 id;
+	enum ledger_state state;
+	const char *error;
+	time_t next_attempt;
+};
+
 /* Records the delivery and its notifications.  A notification some other process
  * recorded meanwhile is left out (keep[i] = 0); when none is left nothing is recorded and
- * *id = 0.  One IMMEDIATE transaction. */
-int ledger_record(sqlite3 *db, const struct ledger_delivery *d, const struct ledger_note *notes,
-    size_t n, int *keep, sqlite3_int64 *id, char *err, size_t errlen);
-/* Stores the outcome of a transport attempt; next_attempt only for LEDGER_DEFERRED. */
-int ledger_outcome(sqlite3 *db, sqlite3_int64 id, enum ledger_state state, const char *error,
-    time_t next_attempt, char *err, size_t errlen);
+ * *id = 0.  One IMMEDIATE transaction, which also stores prev (the outcome of the email
+ * sent just before, may be NULL): one commit per email instead of two, and the duplicate
+ * window stays one transport call. */
+int ledger_record(sqlite3 *db, const struct ledger_result *prev, const struct ledger_delivery *d,
+    const struct ledger_note *notes, size_t n, int *keep, sqlite3_int64 *id, char *err,
+    size_t errlen);
+/* Stores an outcome on its own. */
+int ledger_outcome(sqlite3 *db, const struct ledger_result *res, char *err, size_t errlen);
 
 #endif

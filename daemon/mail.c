@@ -62,28 +62,42 @@ utf8_cut(const char *s, size_t max)
 	return n;
 }
 
+/* Text as RFC 2047 "B" encoded words, each on its own line (folded with CRLF SP).  §2: a
+ * word is at most 75 characters and a line holding one at most 76, so the first word
+ * takes what the field name left of its line (used), and when not even one character
+ * fits there the text starts on the next line.  "=?UTF-8?B?" and "?=" take 12
+ * characters, base64 4 for every 3 octets. */
+static void
+encode_words(struct sbuf *b, const char *text, size_t used)
+{
+	size_t n, room;
+
+	while (*text != '\0') {
+		room = used + 12 + 4 <= 76 ? (76 - used - 12) / 4 * 3 : 0;
+		n = utf8_cut(text, room < WORD_BYTES ? room : WORD_BYTES);
+		if (n > 0) {
+			sbuf_puts(b, "=?UTF-8?B?");
+			base64(b, (const unsigned char *)text, n);
+			sbuf_puts(b, "?=");
+			text += n;
+		}
+		if (*text != '\0')
+			sbuf_puts(b, "\r\n ");
+		used = 1;
+	}
+}
+
 int
 mail_header_text(struct sbuf *b, const char *text, size_t used)
 {
-	size_t n;
-
 	if (!text_is_line(text))
 		return -EINVAL;
 	/* RFC 2047 §5: an encoded word must not look like one by accident, so plain text
 	 * with "=?" is encoded too; 78 is RFC 5322 §2.1.1's recommended line length. */
-	if (plain_ascii(text) && strstr(text, "=?") == NULL && used + strlen(text) <= 78) {
+	if (plain_ascii(text) && strstr(text, "=?") == NULL && used + strlen(text) <= 78)
 		sbuf_puts(b, text);
-		return 0;
-	}
-	while (*text != '\0') {
-		n = utf8_cut(text, WORD_BYTES);
-		sbuf_puts(b, "=?UTF-8?B?");
-		base64(b, (const unsigned char *)text, n);
-		sbuf_puts(b, "?=");
-		text += n;
-		if (*text != '\0')
-			sbuf_puts(b, "\r\n "); /* RFC 2047 §2: each encoded word on its own line */
-	}
+	else
+		encode_words(b, text, used);
 	return 0;
 }
 
@@ -129,8 +143,10 @@ address_header(struct sbuf *b, const char *field, const char *name, const char *
 				sbuf_add(b, p, 1);
 			}
 			sbuf_puts(b, "\"");
-		} else if (mail_header_text(b, name, 80) < 0) {
+		} else if (!text_is_line(name)) {
 			return -EINVAL;
+		} else {
+			encode_words(b, name, strlen(field) + 2);
 		}
 		sbuf_puts(b, "\r\n ");
 	}

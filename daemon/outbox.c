@@ -29,6 +29,11 @@ struct outbox {
 	size_t n, cap;
 	char from_addr[256];
 	const char *domain;
+	/* The outcome of the last email, stored with the next email's record (or at the
+	 * end): one commit per email. */
+	struct ledger_result pending;
+	char pending_error[512];
+	int has_pending;
 };
 
 struct outbox *
@@ -48,7 +53,7 @@ outbox_new(sqlite3 *db, const struct kapd_config *cfg, struct transport *tp, tim
 	ob->problems = problems;
 	if (strlen(cfg->mail.from) >= sizeof(name) ||
 	    mail_parse_address(cfg->mail.from, name, ob->from_addr) < 0)
-		snprintf(ob->from_addr, sizeof(ob->from_addr), "kapd@localhost");
+		snprintf(ob->from_addr, sizeof(ob->from_addr), "kapd@localhost.localdomain");
 	ob->domain = strchr(ob->from_addr, '@') + 1;
 	return ob;
 }
@@ -118,7 +123,7 @@ static int
 send_and_record(struct outbox *ob, sqlite3_int64 id, const struct mail_message *m,
     const char *token, int attempts, time_t first_slot, size_t count)
 {
-	char *msg = NULL, err[512] = "", dberr[256];
+	char *msg = NULL, err[512] = "";
 	size_t len = 0;
 	time_t next;
 	int r;
@@ -144,11 +149,10 @@ send_and_record(struct outbox *ob, sqlite3_int64 id, const struct mail_message *
 		ob->st->failed++;
 		errlist_add(ob->problems, "mail to %s failed permanently: %s", m->to_addr, err);
 	}
-	r = ledger_outcome(ob->db, id, r == 0 ? LEDGER_SENT : r == -EAGAIN ? LEDGER_DEFERRED :
-	    LEDGER_FAILED, r == 0 ? NULL : err, next, dberr, sizeof(dberr));
-	if (r < 0)
-		errlist_add(ob->problems, "cannot record the outcome of a mail to %s: %s",
-		    m->to_addr, dberr);
+	snprintf(ob->pending_error, sizeof(ob->pending_error), "%s", err);
+	ob->pending = (struct ledger_result){ id, r == 0 ? LEDGER_SENT : r == -EAGAIN ?
+		LEDGER_DEFERRED : LEDGER_FAILED, r == 0 ? NULL : ob->pending_error, next };
+	ob->has_pending = 1;
 	return 0;
 }
 
@@ -183,6 +187,20 @@ free_reports(struct mail_item *items, size_t n)
 		report_free((struct report *)items[i].report);
 		items[i].report = NULL;
 	}
+}
+
+/* Stores the outcome still pending on its own. */
+static void
+settle(struct outbox *ob)
+{
+	char err[256];
+
+	if (!ob->has_pending)
+		return;
+	if (ledger_outcome(ob->db, &ob->pending, err, sizeof(err)) < 0)
+		errlist_add(ob->problems, "cannot record the outcome of delivery %lld: %s",
+		    (long long)ob->pending.id, err);
+	ob->has_pending = 0;
 }
 
 static void
@@ -239,8 +257,14 @@ deliver(struct outbox *ob, const struct world *w, struct rules *rules, const str
 		fill_note(&notes[i], &items[i], &e[i], w, dues[i]);
 	d = (struct ledger_delivery){ w->people[to].key, w->people[to].email, e[0].n.immediate,
 		token, ob->now, kdate_format(day, day_s) };
-	r = ledger_record(ob->db, &d, notes, n, keep, &id, err, errlen);
-	if (r < 0 || id == 0)
+	r = ledger_record(ob->db, ob->has_pending ? &ob->pending : NULL, &d, notes, n, keep, &id,
+	    err, errlen);
+	if (r < 0) {
+		settle(ob);
+		goto out;
+	}
+	ob->has_pending = 0;
+	if (id == 0)
 		goto out;
 	for (i = 0; i < n; i++)
 		if (keep[i])
@@ -290,10 +314,13 @@ outbox_flush(struct outbox *ob, const struct world *w, struct rules *rules, char
 			    !ob->e[j].n.immediate)
 				j++;
 		r = deliver(ob, w, rules, &ob->e[i], j - i, err, errlen);
-		if (r < 0 && r != -EINVAL)
+		if (r < 0 && r != -EINVAL) {
+			settle(ob);
 			return r;
+		}
 		i = j;
 	}
+	settle(ob);
 	return 0;
 }
 
@@ -427,8 +454,9 @@ retry_one(struct outbox *ob, sqlite3_stmt *st)
 	if (load_stored(ob, id, &s) < 0 || s.n == 0 || token == NULL || email == NULL) {
 		errlist_add(ob->problems, "delivery %lld in the ledger cannot be sent again "
 		    "(its notifications are unreadable); marked failed", (long long)id);
-		ledger_outcome(ob->db, id, LEDGER_FAILED, "unreadable ledger rows", 0, err,
-		    sizeof(err));
+		struct ledger_result res = { id, LEDGER_FAILED, "unreadable ledger rows", 0 };
+
+		ledger_outcome(ob->db, &res, err, sizeof(err));
 		ob->st->failed++;
 		stored_free(&s);
 		return;
@@ -443,6 +471,7 @@ retry_one(struct outbox *ob, sqlite3_stmt *st)
 	attach_reports(ob, s.items, s.n, day);
 	send_and_record(ob, id, &m, token, sqlite3_column_int(st, 4),
 	    (time_t)sqlite3_column_int64(st, 5), s.n);
+	settle(ob);
 	free_reports(s.items, s.n);
 	stored_free(&s);
 }

@@ -22,13 +22,7 @@ struct zone {
 	long today_slot_off;
 	time_t next_slot;     /* the next send day after today, at send_time */
 	long next_slot_off;
-};
-
-/* Per person: the local day of their last digest, in the zone last asked for (by name:
- * a zone slot may be reused for another zone). */
-struct digest_day {
-	const char *zone;
-	kdate_t day;
+	time_t day_start;     /* the first instant of today */
 };
 
 struct rules {
@@ -36,7 +30,6 @@ struct rules {
 	const struct kapd_config *cfg;
 	struct zone zones[ZONES_MAX];
 	int nzones;
-	struct digest_day *digest;
 };
 
 static const char *const rule_names[RULE_COUNT] = {
@@ -174,12 +167,14 @@ zone_init(struct rules *r, struct zone *z, const char *name)
 	const struct rules_tz *tz = r->in->tz;
 	int send_time = r->cfg->delivery.send_time, i;
 	kdate_t next;
+	long off;
 
 	z->name = name;
 	if (tz->local(tz->ctx, name, r->in->now, &z->today, &z->minute, &z->offset) < 0)
 		return -EINVAL;
 	z->send_today = is_send_day(r->cfg, z->today);
-	if (first_instant(tz, name, z->today, send_time, &z->today_slot, &z->today_slot_off) < 0)
+	if (first_instant(tz, name, z->today, send_time, &z->today_slot, &z->today_slot_off) < 0 ||
+	    first_instant(tz, name, z->today, 0, &z->day_start, &off) < 0)
 		return -EINVAL;
 	/* Send days recur weekly unless a long run of holidays intervenes. */
 	for (next = z->today + 1, i = 0; i < 800 && !is_send_day(r->cfg, next); i++)
@@ -226,20 +221,12 @@ rules_new(const struct rules_input *in)
 		return NULL;
 	r->in = in;
 	r->cfg = in->cfg;
-	r->digest = calloc(in->n_people + 1, sizeof(*r->digest));
-	if (r->digest == NULL) {
-		free(r);
-		return NULL;
-	}
 	return r;
 }
 
 void
 rules_free(struct rules *r)
 {
-	if (r == NULL)
-		return;
-	free(r->digest);
 	free(r);
 }
 
@@ -281,24 +268,14 @@ mode_allows(int mode, enum rule rule)
 	return mode != NOTIFY_ESCALATIONS_ONLY || rules_is_escalation(rule);
 }
 
-/* 1 when a digest already went to person today in zone z. */
+/* 1 when a digest already went to person today in zone z: at or after the first instant
+ * of the zone's day (computed once per zone, not per person). */
 static int
 digest_sent_today(struct rules *r, int person, const struct zone *z)
 {
-	const struct rules_tz *tz = r->in->tz;
-	struct digest_day *d = &r->digest[person];
 	time_t last = r->in->people[person].last_digest;
-	int minute;
-	long off;
 
-	if (last == 0)
-		return 0;
-	if (d->zone == NULL || strcmp(d->zone, z->name) != 0) {
-		if (tz->local(tz->ctx, z->name, last, &d->day, &minute, &off) < 0)
-			return 0;
-		d->zone = z->name;
-	}
-	return d->day == z->today;
+	return last != 0 && last >= z->day_start && last <= r->in->now;
 }
 
 /* The next delivery slot (SPEC §3, delivery slots): digests at the first check at or after

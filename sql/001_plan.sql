@@ -262,6 +262,8 @@ CREATE INDEX activity_plan ON activity(plan_id, position);
 CREATE INDEX activity_open_due ON activity(due) WHERE state = 'open';
 CREATE INDEX activity_owner ON activity(owner_id);
 CREATE INDEX activity_milestone ON activity(milestone_id);
+-- The at-risk flag: open activities of a milestone that are overdue.
+CREATE INDEX activity_milestone_open ON activity(milestone_id, due) WHERE state = 'open';
 
 -- History of deadline and owner changes (and of the plan's review date), kept by
 -- triggers so that every writer (import, kapctl edit, future tools) records it.

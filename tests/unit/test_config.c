@@ -110,7 +110,7 @@ assert_is_default(const struct kapd_config *c)
 	assert_null(c->mail.url);
 	assert_null(c->mail.user);
 	assert_null(c->mail.password_file);
-	assert_string_equal(c->mail.from, "kapd <kapd@localhost>");
+	assert_string_equal(c->mail.from, "kapd <kapd@localhost.localdomain>");
 	assert_null(c->mail.ca_file);
 	assert_int_equal(c->mail.tls_verify, 1);
 	assert_int_equal(c->mail.timeout, 60);
