@@ -58,6 +58,10 @@ const struct ctl_command ctl_commands[] = {
 	{ "reviewed", cmd_reviewed, "PLAN [--on DATE]",
 	  "Record the annual update of a plan: last review today (or DATE), next review\n"
 	  "one year later (29 February falls back to 28 February)." },
+	{ "queue", cmd_queue, "[--json] | queue retry ID|--all",
+	  "List the emails waiting to be sent (sending, deferred with their next attempt) and\n"
+	  "those that failed, with the server's answer.  \"queue retry\" re-arms a deferred\n"
+	  "or failed delivery (or all of them) for the next check." },
 	{ "log", cmd_log, "[--json] [--plan PLAN] [--person KEY] [--limit N]",
 	  "Show what was mailed to whom and when (newest first, default 100 rows), with the\n"
 	  "state of each email: sending, sent, deferred (retried later) or failed." },

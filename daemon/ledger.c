@@ -23,7 +23,8 @@ insert_delivery(sqlite3 *db, const struct ledger_delivery *d, sqlite3_int64 *id,
 	int rc, r;
 
 	r = db_prepare(db, "INSERT INTO delivery (recipient_key, email, mode, message_id, state, "
-	    "slot_at, local_date) VALUES (?1, ?2, ?3, ?4, 'sending', ?5, ?6)", &st, err, errlen);
+	    "slot_at, armed_at, local_date) VALUES (?1, ?2, ?3, ?4, 'sending', ?5, ?5, ?6)", &st,
+	    err, errlen);
 	if (r < 0)
 		return r;
 	bind_str(st, 1, d->recipient_key);

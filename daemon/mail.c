@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "digest.h"
+#include "i18n.h"
 #include "sbuf.h"
 #include "textcheck.h"
 
@@ -232,6 +233,8 @@ headers(struct sbuf *b, const struct mail_message *m)
 	/* RFC 3834 §5: automatic, so no vacation replies or loops. */
 	sbuf_puts(b, "Auto-Submitted: auto-generated\r\nX-Auto-Response-Suppress: All\r\n"
 	    "MIME-Version: 1.0\r\n");
+	/* RFC 3282: the language the text is written in. */
+	sbuf_printf(b, "Content-Language: %s\r\n", i18n_lang(m->lang));
 	r = 0;
 out:
 	free(subj);

@@ -326,7 +326,7 @@ outbox_flush(struct outbox *ob, const struct world *w, struct rules *rules, char
 
 /* Resending: the email is composed again from what the ledger recorded. */
 static const char retry_sql[] =
-	"SELECT d.id, d.recipient_key, d.email, d.message_id, d.attempts, d.slot_at,"
+	"SELECT d.id, d.recipient_key, d.email, d.message_id, d.attempts, d.armed_at,"
 	" d.local_date, (SELECT name FROM person WHERE key = d.recipient_key),"
 	" (SELECT language FROM person WHERE key = d.recipient_key)"
 	" FROM delivery d WHERE d.state = 'sending' OR (d.state = 'deferred'"

@@ -109,22 +109,31 @@ def demo_instant():
 
 
 def show_one_mail(outbox):
+    """The largest German and the largest English digest, as their recipients read them."""
     import email
     from email import policy
     names = sorted(n for n in os.listdir(outbox) if n.endswith(".eml")) if os.path.isdir(outbox) else []
     print("%d mails written" % len(names))
-    if not names:
-        return
-    best = max(names, key=lambda n: os.path.getsize(os.path.join(outbox, n)))
-    with open(os.path.join(outbox, best), "rb") as f:
-        msg = email.message_from_binary_file(f, policy=policy.default)
-    banner("The largest digest, as its recipient reads it (%s)" % best)
-    for h in ("From", "To", "Reply-To", "Subject", "Date"):
-        print("%s: %s" % (h, msg[h]))
-    for h in msg.get_all("X-KAP-Item", []):
-        print("X-KAP-Item: %s" % h)
-    print()
-    print(msg.get_body(preferencelist=("plain",)).get_content())
+    best = {}
+    for name in names:
+        path = os.path.join(outbox, name)
+        with open(path, "rb") as f:
+            msg = email.message_from_binary_file(f, policy=policy.default)
+        lang = msg.get("Content-Language", "en")
+        if lang not in best or os.path.getsize(path) > best[lang][0]:
+            best[lang] = (os.path.getsize(path), name, msg)
+    for lang in ("de", "en"):
+        if lang not in best:
+            continue
+        _, name, msg = best[lang]
+        banner("A digest in %s, as its recipient reads it (%s)"
+               % ({"de": "German", "en": "English"}[lang], name))
+        for h in ("From", "To", "Reply-To", "Subject", "Date", "Content-Language"):
+            print("%s: %s" % (h, msg[h]))
+        for h in msg.get_all("X-KAP-Item", []):
+            print("X-KAP-Item: %s" % h)
+        print()
+        print(msg.get_body(preferencelist=("plain",)).get_content())
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ CREATE TABLE delivery (
 	state         TEXT NOT NULL DEFAULT 'sending'
 	              CHECK (state IN ('sending', 'sent', 'deferred', 'failed')),
 	slot_at       INTEGER NOT NULL,    -- the slot (unix time) this email was made for
+	armed_at      INTEGER NOT NULL,    -- give_up_after counts from here (kapctl queue retry)
 	local_date    TEXT NOT NULL CHECK (date(local_date) IS local_date), -- recipient's day
 	attempts      INTEGER NOT NULL DEFAULT 0,
 	next_attempt  INTEGER,

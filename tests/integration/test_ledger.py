@@ -189,6 +189,26 @@ class FailureTest(LedgerTestCase):
         rows = json.loads(self.ok("log", "--json"))
         self.assertTrue(rows and all(r["state"] == "failed" and r["error"] for r in rows))
 
+    def test_kapctl_queue_lists_failures_and_retry_rearms_them(self):
+        link = self.path("outbox-target")
+        os.symlink(link, self.outbox)
+        self.write_conf('delivery = { retry_first = "5m"; give_up_after = "10m"; };\n')
+        self.check(TUESDAY_0900)
+        waiting = json.loads(self.ok("queue", "--json"))
+        self.assertTrue(waiting and all(q["state"] == "deferred" and q["next_attempt"]
+                                        for q in waiting), waiting)
+        self.check("2026-12-01T09:06:00+01:00")
+        self.check("2026-12-01T09:20:00+01:00")
+        failed = json.loads(self.ok("queue", "--json"))
+        self.assertTrue(failed and all(q["state"] == "failed" and q["error"] for q in failed))
+        self.expect_rc(kaptest.EX_DATAERR, "queue", "retry", "999999")
+        os.mkdir(link)
+        out = self.ok("queue", "retry", "--all", now="2026-12-01T10:00:00+01:00")
+        self.assertIn("%d deliver" % len(failed), out)
+        self.check("2026-12-01T10:01:00+01:00")
+        self.assertEqual(len(self.mails()), len(failed))
+        self.assertIn("the queue is empty", self.ok("queue"))
+
     def test_a_delivery_left_sending_by_a_crash_is_sent_at_the_next_check(self):
         self.check(TUESDAY_0900)
         n = len(self.mails())
