@@ -46,87 +46,87 @@ text_line(struct sbuf *t, const char *indent, const char *s)
 	sbuf_puts(t, "\r\n");
 }
 
-static char * __attribute__((format(printf, 1, 0)))
-vformat(const char *fmt, va_list ap)
+enum piece { HEAD2, HEAD3, HEAD4, PARA, ITEM, DETAIL };
+
+/* Writes one formatted piece of text in both parts. */
+static void __attribute__((format(printf, 3, 0)))
+vput(struct out *o, enum piece kind, const char *fmt, va_list ap)
 {
 	char *s = NULL;
 
 	if (vasprintf(&s, fmt, ap) < 0)
-		return NULL;
-	return s;
+		return;
+	switch (kind) {
+	case HEAD2:
+	case HEAD3:
+	case HEAD4:
+		sbuf_printf(o->t, "\r\n%s %s\r\n", kind == HEAD2 ? "==" : kind == HEAD3 ? "--" :
+		    "  >", s);
+		sbuf_printf(o->h, "<h%d style=\"margin:18px 0 6px\">", 2 + (int)(kind - HEAD2));
+		html_escape(o->h, s);
+		sbuf_printf(o->h, "</h%d>\n", 2 + (int)(kind - HEAD2));
+		break;
+	case PARA:
+		text_line(o->t, "", s);
+		sbuf_puts(o->t, "\r\n");
+		sbuf_puts(o->h, "<p>");
+		html_escape(o->h, s);
+		sbuf_puts(o->h, "</p>\n");
+		break;
+	case ITEM:
+		/* A list item: its first line, then detail lines. */
+		text_line(o->t, "  * ", s);
+		sbuf_puts(o->h, "<li style=\"margin-bottom:6px\"><b>");
+		html_escape(o->h, s);
+		sbuf_puts(o->h, "</b>");
+		break;
+	case DETAIL:
+		text_line(o->t, "    ", s);
+		sbuf_puts(o->h, "<br>");
+		html_escape(o->h, s);
+		break;
+	}
+	free(s);
 }
 
 static void __attribute__((format(printf, 3, 4)))
 heading(struct out *o, int level, const char *fmt, ...)
 {
 	va_list ap;
-	char *s;
 
 	va_start(ap, fmt);
-	s = vformat(fmt, ap);
+	vput(o, level == 2 ? HEAD2 : level == 3 ? HEAD3 : HEAD4, fmt, ap);
 	va_end(ap);
-	if (s == NULL)
-		return;
-	sbuf_printf(o->t, "\r\n%s %s\r\n", level == 2 ? "==" : level == 3 ? "--" : "  >", s);
-	sbuf_printf(o->h, "<h%d style=\"margin:18px 0 6px\">", level);
-	html_escape(o->h, s);
-	sbuf_printf(o->h, "</h%d>\n", level);
-	free(s);
 }
 
 static void __attribute__((format(printf, 2, 3)))
 para(struct out *o, const char *fmt, ...)
 {
 	va_list ap;
-	char *s;
 
 	va_start(ap, fmt);
-	s = vformat(fmt, ap);
+	vput(o, PARA, fmt, ap);
 	va_end(ap);
-	if (s == NULL)
-		return;
-	text_line(o->t, "", s);
-	sbuf_puts(o->t, "\r\n");
-	sbuf_puts(o->h, "<p>");
-	html_escape(o->h, s);
-	sbuf_puts(o->h, "</p>\n");
-	free(s);
 }
 
-/* A list item: its first line, then detail lines added with detail(). */
 static void __attribute__((format(printf, 2, 3)))
 item(struct out *o, const char *fmt, ...)
 {
 	va_list ap;
-	char *s;
 
 	va_start(ap, fmt);
-	s = vformat(fmt, ap);
+	vput(o, ITEM, fmt, ap);
 	va_end(ap);
-	if (s == NULL)
-		return;
-	text_line(o->t, "  * ", s);
-	sbuf_puts(o->h, "<li style=\"margin-bottom:6px\"><b>");
-	html_escape(o->h, s);
-	sbuf_puts(o->h, "</b>");
-	free(s);
 }
 
 static void __attribute__((format(printf, 2, 3)))
 detail(struct out *o, const char *fmt, ...)
 {
 	va_list ap;
-	char *s;
 
 	va_start(ap, fmt);
-	s = vformat(fmt, ap);
+	vput(o, DETAIL, fmt, ap);
 	va_end(ap);
-	if (s == NULL)
-		return;
-	text_line(o->t, "    ", s);
-	sbuf_puts(o->h, "<br>");
-	html_escape(o->h, s);
-	free(s);
 }
 
 static void
