@@ -1,9 +1,9 @@
 /* The database half of the feeds: which feeds exist, which events they hold, what changed
- * since the last check, tokens.  The file half is in feeds_file.c. */
+ * since the last check.  The files are written by feeds_file.c; tokens and kapctl's side
+ * are in feeds_token.c. */
 #include "feeds.h"
 
 #include <errno.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,36 +19,27 @@
 /* Events per read transaction of the whole-database pass. */
 #define BATCH 50000
 
-/* A person has a feed while on the team of an active plan or owning an item of one. */
-#define NEEDED_PERSON \
-	"(EXISTS (SELECT 1 FROM team_member t JOIN plan p ON p.id = t.plan_id" \
-	" WHERE t.person_id = o.id AND p.state = 'active')" \
-	" OR EXISTS (SELECT 1 FROM activity a JOIN plan p ON p.id = a.plan_id" \
-	" WHERE a.owner_id = o.id AND p.state = 'active')" \
-	" OR EXISTS (SELECT 1 FROM milestone m JOIN plan p ON p.id = m.plan_id" \
-	" WHERE m.owner_id = o.id AND p.state = 'active'))"
-
 /* The events of active plans, three queries with the same columns: id, key, title, due,
  * state, done_on, owner id, owner name, plan id, plan title, updated_at, and the feed_item
- * row (sequence, digest, changed_at).  ?1 is the first day a done or cancelled item is
+ * row (sequence, digest, changed_at; its kind is enum ics_kind).  ?1 is the first day a done or cancelled item is
  * still shown; the caller appends a filter (the whole database, one plan, one owner). */
-#define ITEM_SQL(kind) \
+#define ITEM_SQL(kind, num) \
 	"SELECT x.id, x.key, x.title, x.due, x.state, x.done_on, x.owner_id, o.name," \
 	" x.plan_id, p.title, x.updated_at, fi.sequence, fi.digest, fi.changed_at" \
 	" FROM " kind " x JOIN plan p ON p.id = x.plan_id" \
 	" LEFT JOIN person o ON o.id = x.owner_id" \
-	" LEFT JOIN feed_item fi ON fi.kind = '" kind "' AND fi.item_id = x.id" \
+	" LEFT JOIN feed_item fi ON fi.kind = " num " AND fi.item_id = x.id" \
 	" WHERE p.state = 'active' AND (x.state = 'open' OR" \
 	" coalesce(x.done_on, substr(x.updated_at, 1, 10)) >= ?1)"
 
 static const char *const item_sql[] = {
-	[ICS_MILESTONE] = ITEM_SQL("milestone"),
-	[ICS_ACTIVITY] = ITEM_SQL("activity"),
+	[ICS_MILESTONE] = ITEM_SQL("milestone", "0"),
+	[ICS_ACTIVITY] = ITEM_SQL("activity", "1"),
 	[ICS_REVIEW] = "SELECT p.id, p.key, p.title, p.next_review, 'open', NULL, k.person_id,"
 	    " o.name, p.id, p.title, p.updated_at, fi.sequence, fi.digest, fi.changed_at"
 	    " FROM plan p LEFT JOIN team_member k ON k.plan_id = p.id AND k.role = 'kam'"
 	    " LEFT JOIN person o ON o.id = k.person_id"
-	    " LEFT JOIN feed_item fi ON fi.kind = 'plan' AND fi.item_id = p.id"
+	    " LEFT JOIN feed_item fi ON fi.kind = 2 AND fi.item_id = p.id"
 	    " WHERE p.state = 'active' AND p.next_review IS NOT NULL AND ?1 = ?1",
 };
 
@@ -62,8 +53,6 @@ static const char *const filter_sql[][3] = {
 	[SCOPE_PERSON] = { " AND x.owner_id = ?2 ORDER BY x.id", " AND x.owner_id = ?2 ORDER BY x.id",
 	    " AND k.person_id = ?2 ORDER BY p.id" },
 };
-
-static const char *const kind_name[] = { "milestone", "activity", "plan" };
 
 static void
 hex64(uint64_t v, char buf[17])
@@ -181,84 +170,11 @@ feeds_row_event(sqlite3_stmt *st, enum ics_kind kind, time_t now, struct ics_eve
 	 * row last changed (the next check records it). */
 	if (sqlite3_column_type(st, 12) != SQLITE_NULL) {
 		ev->sequence = (long)sqlite3_column_int64(st, 11);
-		ev->changed = parse_stamp((const char *)sqlite3_column_text(st, 13), now);
+		ev->changed = (time_t)sqlite3_column_int64(st, 13);
 	} else {
 		ev->changed = parse_stamp((const char *)sqlite3_column_text(st, 10), now);
 	}
 	return 0;
-}
-
-/* ---------------------------------------------------------------------------------- */
-/* Tokens */
-
-static int
-missing_tokens(sqlite3 *db, int (*each)(sqlite3 *, int, sqlite3_int64, char *, size_t),
-    size_t *n, char *err, size_t errlen)
-{
-	sqlite3_stmt *st = NULL;
-	int rc, r;
-
-	*n = 0;
-	r = db_prepare(db, "SELECT 1, p.id FROM plan p WHERE p.state = 'active' AND NOT EXISTS"
-	    " (SELECT 1 FROM feed f WHERE f.plan_id = p.id) UNION ALL "
-	    "SELECT 0, o.id FROM person o WHERE " NEEDED_PERSON " AND NOT EXISTS"
-	    " (SELECT 1 FROM feed f WHERE f.person_id = o.id)", &st, err, errlen);
-	while (r == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		(*n)++;
-		if (each != NULL)
-			r = each(db, sqlite3_column_int(st, 0), sqlite3_column_int64(st, 1), err, errlen);
-	}
-	if (r == 0 && rc != SQLITE_DONE) {
-		snprintf(err, errlen, "reading feeds: %s", sqlite3_errmsg(db));
-		r = db_errno(rc);
-	}
-	sqlite3_finalize(st);
-	return r;
-}
-
-static int
-insert_token(sqlite3 *db, int is_plan, sqlite3_int64 id, char *err, size_t errlen)
-{
-	char token[FEEDS_TOKEN_LEN + 1];
-	sqlite3_stmt *st = NULL;
-	int r, rc;
-
-	r = feeds_new_token(token, err, errlen);
-	if (r == 0)
-		r = db_prepare(db, is_plan ? "INSERT INTO feed (plan_id, token) VALUES (?1, ?2)" :
-		    "INSERT INTO feed (person_id, token) VALUES (?1, ?2)", &st, err, errlen);
-	if (r < 0)
-		return r;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_text(st, 2, token, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_DONE) {
-		snprintf(err, errlen, "creating a feed token: %s", sqlite3_errmsg(db));
-		r = db_errno(rc);
-	}
-	sqlite3_finalize(st);
-	return r;
-}
-
-/* Every plan and person that needs a feed gets a token; writes only when one is missing. */
-static int
-ensure_tokens(sqlite3 *db, char *err, size_t errlen)
-{
-	size_t n;
-	int r;
-
-	r = missing_tokens(db, NULL, &n, err, errlen);
-	if (r < 0 || n == 0)
-		return r;
-	r = db_begin(db, err, errlen);
-	if (r < 0)
-		return r;
-	r = missing_tokens(db, insert_token, &n, err, errlen);
-	if (r == 0)
-		r = db_commit(db, err, errlen);
-	if (r < 0)
-		db_rollback(db);
-	return r;
 }
 
 /* ---------------------------------------------------------------------------------- */
@@ -389,24 +305,21 @@ account(struct feeds_run *x, sqlite3_stmt *st, enum ics_kind kind)
 	struct ics_event ev;
 	struct feed *f;
 	uint64_t d, mix;
-	char hex[17];
-	const char *old;
-	int r = 0;
+	int r = 0, known;
 
 	if (feeds_row_event(st, kind, x->now, &ev) < 0)
 		return 0; /* a row the schema's checks should have refused: not shown */
 	d = ics_event_digest(&ev);
-	hex64(d, hex);
-	old = (const char *)sqlite3_column_text(st, 12);
-	if (old == NULL || strcmp(old, hex) != 0) {
-		if (old != NULL) {
+	known = sqlite3_column_type(st, 12) != SQLITE_NULL;
+	if (!known || (uint64_t)sqlite3_column_int64(st, 12) != d) {
+		if (known) {
 			time_t row = parse_stamp((const char *)sqlite3_column_text(st, 10), x->now);
 
 			ev.sequence++;
 			ev.changed = row > x->now ? row : x->now;
 		}
 		r = add_change(x, kind, sqlite3_column_int64(st, 0), ev.sequence, d, ev.changed,
-		    old != NULL);
+		    known);
 	}
 	mix = ics_hash(ICS_HASH_INIT, &d, sizeof(d));
 	mix = ics_hash(mix, &ev.sequence, sizeof(ev.sequence));
@@ -428,7 +341,6 @@ static int
 record_changes(struct feeds_run *x, char *err, size_t errlen)
 {
 	sqlite3_stmt *ins = NULL, *upd = NULL, *st;
-	char hex[17], stamp[32];
 	size_t i;
 	int r, rc;
 
@@ -448,13 +360,11 @@ record_changes(struct feeds_run *x, char *err, size_t errlen)
 		const struct change *c = &x->changes[i];
 
 		st = c->known ? upd : ins;
-		hex64(c->digest, hex);
-		format_stamp(c->changed, stamp);
-		sqlite3_bind_text(st, 1, kind_name[c->kind], -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 1, (int)c->kind);
 		sqlite3_bind_int64(st, 2, c->id);
 		sqlite3_bind_int64(st, 3, c->seq);
-		sqlite3_bind_text(st, 4, hex, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 5, stamp, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 4, (sqlite3_int64)c->digest);
+		sqlite3_bind_int64(st, 5, (sqlite3_int64)c->changed);
 		if ((rc = sqlite3_step(st)) != SQLITE_DONE) {
 			snprintf(err, errlen, "recording feed events: %s", sqlite3_errmsg(x->db));
 			r = db_errno(rc);
@@ -604,7 +514,7 @@ decide(struct feeds_run *x, char *err, size_t errlen)
 		today = (kdate_t)(x->now / 86400 - (x->now % 86400 < 0));
 	/* Done on day D: shown through D + keep_done_days - 1. */
 	kdate_format(today - x->cfg->feeds.keep_done_days + 1, x->cutoff);
-	r = ensure_tokens(x->db, err, errlen);
+	r = feeds_ensure_tokens(x->db, err, errlen);
 	if (r < 0)
 		return r;
 	r = load_feeds(x, err, errlen);
@@ -654,165 +564,4 @@ feeds_publish(sqlite3 *db, const struct kapd_config *cfg, time_t now,
 	free(x.f);
 	free(x.changes);
 	return r;
-}
-
-/* ---------------------------------------------------------------------------------- */
-/* kapctl feeds */
-
-void
-feeds_url(const char *base_url, const char *token, struct sbuf *out)
-{
-	size_t n = strlen(base_url);
-
-	sbuf_puts(out, base_url);
-	if (n == 0 || base_url[n - 1] != '/')
-		sbuf_add(out, "/", 1);
-	sbuf_puts(out, token);
-	sbuf_puts(out, ".ics");
-}
-
-static int
-list_set(sqlite3 *db, const char *sql, const char *kind,
-    int (*cb)(void *ctx, const struct feeds_entry *e), void *ctx, char *err, size_t errlen)
-{
-	struct feeds_entry e;
-	sqlite3_stmt *st = NULL;
-	int r, rc = SQLITE_DONE;
-
-	r = db_prepare(db, sql, &st, err, errlen);
-	while (r == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		e.kind = kind;
-		e.key = (const char *)sqlite3_column_text(st, 0);
-		e.name = (const char *)sqlite3_column_text(st, 1);
-		e.token = (const char *)sqlite3_column_text(st, 2);
-		e.written_at = (const char *)sqlite3_column_text(st, 3);
-		r = cb(ctx, &e);
-	}
-	if (r == 0 && rc != SQLITE_DONE) {
-		snprintf(err, errlen, "reading feeds: %s", sqlite3_errmsg(db));
-		r = db_errno(rc);
-	}
-	sqlite3_finalize(st);
-	return r;
-}
-
-int
-feeds_list(sqlite3 *db, int (*cb)(void *ctx, const struct feeds_entry *e), void *ctx,
-    char *err, size_t errlen)
-{
-	int r;
-
-	r = ensure_tokens(db, err, errlen);
-	if (r == 0)
-		r = list_set(db, "SELECT p.key, p.title, f.token, f.written_at FROM plan p JOIN feed f"
-		    " ON f.plan_id = p.id WHERE p.state = 'active' ORDER BY p.key", "plan", cb, ctx,
-		    err, errlen);
-	if (r == 0)
-		r = list_set(db, "SELECT o.key, o.name, f.token, f.written_at FROM person o JOIN feed f"
-		    " ON f.person_id = o.id WHERE " NEEDED_PERSON " ORDER BY o.key", "person", cb, ctx,
-		    err, errlen);
-	return r;
-}
-
-/* The row id of key in table ("plan" or "person"), 0 when there is none. */
-static int
-lookup(sqlite3 *db, const char *table, const char *key, sqlite3_int64 *id, char *err,
-    size_t errlen)
-{
-	sqlite3_stmt *st = NULL;
-	char sql[64];
-	int r, rc;
-
-	snprintf(sql, sizeof(sql), "SELECT id FROM %s WHERE key = ?1", table);
-	*id = 0;
-	r = db_prepare(db, sql, &st, err, errlen);
-	if (r < 0)
-		return r;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*id = sqlite3_column_int64(st, 0);
-	else if (rc != SQLITE_DONE) {
-		snprintf(err, errlen, "reading %s: %s", table, sqlite3_errmsg(db));
-		r = db_errno(rc);
-	}
-	sqlite3_finalize(st);
-	return r;
-}
-
-static int
-set_token(sqlite3 *db, int is_plan, sqlite3_int64 id, const char *token, char *err,
-    size_t errlen)
-{
-	sqlite3_stmt *st = NULL;
-	int r, rc;
-
-	r = db_prepare(db, is_plan ? "UPDATE feed SET token = ?2, digest = NULL, content_hash = NULL,"
-	    " written_at = NULL, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
-	    " WHERE plan_id = ?1" : "UPDATE feed SET token = ?2, digest = NULL, content_hash = NULL,"
-	    " written_at = NULL, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
-	    " WHERE person_id = ?1", &st, err, errlen);
-	if (r < 0)
-		return r;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_text(st, 2, token, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		snprintf(err, errlen, "rotating the token: %s", sqlite3_errmsg(db));
-		return db_errno(rc);
-	}
-	if (sqlite3_changes(db) > 0)
-		return 0;
-	r = db_prepare(db, is_plan ? "INSERT INTO feed (plan_id, token) VALUES (?1, ?2)" :
-	    "INSERT INTO feed (person_id, token) VALUES (?1, ?2)", &st, err, errlen);
-	if (r < 0)
-		return r;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_text(st, 2, token, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		snprintf(err, errlen, "rotating the token: %s", sqlite3_errmsg(db));
-		return db_errno(rc);
-	}
-	return 0;
-}
-
-int
-feeds_rotate(sqlite3 *db, const char *kind, const char *key,
-    char token[FEEDS_TOKEN_LEN + 1], const char **kind_out, char *err, size_t errlen)
-{
-	sqlite3_int64 plan = 0, person = 0;
-	char fresh[FEEDS_TOKEN_LEN + 1];
-	int r;
-
-	r = feeds_new_token(fresh, err, errlen);
-	if (r == 0)
-		r = db_begin(db, err, errlen);
-	if (r < 0)
-		return r;
-	if (kind == NULL || strcmp(kind, "plan") == 0)
-		r = lookup(db, "plan", key, &plan, err, errlen);
-	if (r == 0 && (kind == NULL || strcmp(kind, "person") == 0))
-		r = lookup(db, "person", key, &person, err, errlen);
-	if (r == 0 && plan == 0 && person == 0) {
-		snprintf(err, errlen, "no %s with the key \"%s\"", kind ? kind : "plan or person", key);
-		r = -ENOENT;
-	} else if (r == 0 && plan != 0 && person != 0) {
-		snprintf(err, errlen, "\"%s\" is the key of a plan and of a person: say which "
-		    "(rotate plan %s, rotate person %s)", key, key, key);
-		r = -EEXIST;
-	}
-	if (r == 0)
-		r = set_token(db, plan != 0, plan != 0 ? plan : person, fresh, err, errlen);
-	if (r == 0)
-		r = db_commit(db, err, errlen);
-	if (r < 0) {
-		db_rollback(db);
-		return r;
-	}
-	memcpy(token, fresh, sizeof(fresh));
-	*kind_out = plan != 0 ? "plan" : "person";
-	return 0;
 }

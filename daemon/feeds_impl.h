@@ -15,6 +15,15 @@
 
 enum feeds_scope { SCOPE_ALL = 0, SCOPE_PLAN, SCOPE_PERSON };
 
+/* A person has a feed while on the team of an active plan or owning an item of one. */
+#define NEEDED_PERSON \
+	"(EXISTS (SELECT 1 FROM team_member t JOIN plan p ON p.id = t.plan_id" \
+	" WHERE t.person_id = o.id AND p.state = 'active')" \
+	" OR EXISTS (SELECT 1 FROM activity a JOIN plan p ON p.id = a.plan_id" \
+	" WHERE a.owner_id = o.id AND p.state = 'active')" \
+	" OR EXISTS (SELECT 1 FROM milestone m JOIN plan p ON p.id = m.plan_id" \
+	" WHERE m.owner_id = o.id AND p.state = 'active'))"
+
 struct feed {
 	sqlite3_int64 row;       /* feed.id */
 	sqlite3_int64 owner;     /* plan.id or person.id */
@@ -61,6 +70,8 @@ int feeds_prepare(sqlite3 *db, enum ics_kind kind, enum feeds_scope scope, sqlit
     char *err, size_t errlen);
 /* The event of the current row (strings point into the statement's row). */
 int feeds_row_event(sqlite3_stmt *st, enum ics_kind kind, time_t now, struct ics_event *ev);
+/* Every plan and person that needs a feed gets a token; writes only when one is missing. */
+int feeds_ensure_tokens(sqlite3 *db, char *err, size_t errlen);
 /* 128 bits from getrandom() as 32 lowercase hex digits. */
 int feeds_new_token(char token[FEEDS_TOKEN_LEN + 1], char *err, size_t errlen);
 

@@ -382,11 +382,14 @@ struct cache {
 	struct sbuf line;
 };
 
+#define DAY_CACHE 256 /* deadlines cached per property, by day number modulo this */
+
 struct ics_writer {
 	const struct ics_calendar *cal;
 	icalcomponent *ev, *alarm;       /* ev owns the properties; alarm stays apart */
 	icalproperty *prop[S_N], *alarm_text;
 	struct cache cache[S_N];
+	struct cache days[2][DAY_CACHE]; /* DTSTART, DTEND */
 	struct sbuf a, b;                /* scratch: texts, libical's output unfolded */
 };
 
@@ -476,6 +479,10 @@ ics_writer_free(struct ics_writer *w)
 		icalcomponent_free(w->ev);
 	for (i = 0; i < S_N; i++)
 		sbuf_free(&w->cache[i].line);
+	for (i = 0; i < DAY_CACHE; i++) {
+		sbuf_free(&w->days[0][i].line);
+		sbuf_free(&w->days[1][i].line);
+	}
 	sbuf_free(&w->a);
 	sbuf_free(&w->b);
 	free(w);
@@ -525,11 +532,20 @@ serialize(struct ics_writer *w, icalproperty *p, icalcomponent *c, struct sbuf *
 	return r;
 }
 
+/* Where slot's line for key is cached, if anywhere. */
+static struct cache *
+cache_of(struct ics_writer *w, enum slot slot, int64_t key)
+{
+	if (slot == S_DTSTART || slot == S_DTEND)
+		return &w->days[slot == S_DTEND][(uint64_t)key % DAY_CACHE];
+	return &w->cache[slot];
+}
+
 /* 1 when slot's line for key is cached: then it was appended to out. */
 static int
 cached(struct ics_writer *w, enum slot slot, int64_t key, struct sbuf *out)
 {
-	struct cache *c = &w->cache[slot];
+	struct cache *c = cache_of(w, slot, key);
 
 	if (!c->valid || c->key != key)
 		return 0;
@@ -541,7 +557,7 @@ cached(struct ics_writer *w, enum slot slot, int64_t key, struct sbuf *out)
 static int
 store(struct ics_writer *w, enum slot slot, int64_t key, struct sbuf *out)
 {
-	struct cache *c = &w->cache[slot];
+	struct cache *c = cache_of(w, slot, key);
 	int r;
 
 	c->valid = 0;

@@ -71,8 +71,10 @@ void ics_description(enum ics_lang lang, const struct ics_event *ev, struct sbuf
 int ics_begin(const struct ics_calendar *cal, struct sbuf *out);
 void ics_end(struct sbuf *out);
 
-/* An event builder: one libical VEVENT reused for every event of a feed, so a feed of
- * any size costs the memory of one event. */
+/* An event builder: one libical VEVENT whose properties are set and serialized (with
+ * icalproperty_as_ical_string_r) for every event of a feed, so a feed of any size costs
+ * the memory of one event; a property line equal to one libical wrote before (same
+ * status, category, sequence, time, deadline) is taken from a small cache. */
 struct ics_writer;
 /* NULL when out of memory.  cal must outlive the writer. */
 struct ics_writer *ics_writer_new(const struct ics_calendar *cal);

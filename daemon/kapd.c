@@ -240,6 +240,8 @@ run_check(struct kapd *k)
 			    "next check", err);
 			snprintf(k->last_result, sizeof(k->last_result), "last check failed: mail "
 			    "transport unavailable");
+			/* The calendars do not depend on mail: they stay current. */
+			publish_feeds(k, o.now);
 			return EX_UNAVAILABLE;
 		}
 		if (k->cfg.mail.transport == MAIL_SMTP && !k->cfg.mail.tls_verify)

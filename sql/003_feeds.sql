@@ -20,30 +20,32 @@ CREATE TABLE feed (
 	CHECK ((plan_id IS NULL) <> (person_id IS NULL))
 );
 
--- feed_item: what the feeds last showed of each milestone, activity and annual update
--- (kind 'plan'), so that an event keeps its SEQUENCE across checks and restarts.  The
--- daemon compares the digest of what an event shows now (title, deadline, state, owner,
--- plan) with the stored one; when it differs, sequence grows by one (never decreases,
--- RFC 5545 §3.8.7.4) and changed_at, the event's DTSTAMP and LAST-MODIFIED, is set.
+-- feed_item: what the feeds last showed of each milestone (kind 0), activity (1) and
+-- plan's annual update (2), so that an event keeps its SEQUENCE across checks and
+-- restarts.  The daemon compares the digest of what an event shows now (title, deadline,
+-- state, owner, plan; 64-bit FNV-1a as an integer) with the stored one; when it differs,
+-- sequence grows by one (never decreases, RFC 5545 §3.8.7.4) and changed_at, the event's
+-- DTSTAMP and LAST-MODIFIED (unix time), is set.  Integers throughout: one row per item
+-- of every active plan, written in bulk by a first check.
 CREATE TABLE feed_item (
-	kind       TEXT NOT NULL CHECK (kind IN ('milestone', 'activity', 'plan')),
+	kind       INTEGER NOT NULL CHECK (kind IN (0, 1, 2)),
 	item_id    INTEGER NOT NULL,
 	sequence   INTEGER NOT NULL DEFAULT 0 CHECK (sequence >= 0),
-	digest     TEXT NOT NULL,
-	changed_at TEXT NOT NULL,  -- UTC 'YYYY-MM-DDTHH:MM:SSZ'
+	digest     INTEGER NOT NULL,
+	changed_at INTEGER NOT NULL,
 	PRIMARY KEY (kind, item_id)
 ) WITHOUT ROWID;
 
 -- Rows of deleted items go with them (the id of a deleted row can be used again).
 CREATE TRIGGER milestone_feed_gone AFTER DELETE ON milestone
 BEGIN
-	DELETE FROM feed_item WHERE kind = 'milestone' AND item_id = OLD.id;
+	DELETE FROM feed_item WHERE kind = 0 AND item_id = OLD.id;
 END;
 CREATE TRIGGER activity_feed_gone AFTER DELETE ON activity
 BEGIN
-	DELETE FROM feed_item WHERE kind = 'activity' AND item_id = OLD.id;
+	DELETE FROM feed_item WHERE kind = 1 AND item_id = OLD.id;
 END;
 CREATE TRIGGER plan_feed_gone AFTER DELETE ON plan
 BEGIN
-	DELETE FROM feed_item WHERE kind = 'plan' AND item_id = OLD.id;
+	DELETE FROM feed_item WHERE kind = 2 AND item_id = OLD.id;
 END;

@@ -4,12 +4,14 @@ the bare SQLite floor query and with Debian's remind on the same deadlines.
 
 Usage: tests/bench/run.py [BUILD_DIR] [--plans N] [--items N] [--people N] [--seed S]
                           [--runs N] [--no-once] [--no-remind] [--regenerate]
+       make bench [BENCH_ARGS="--no-once ..."]
 
 A benchmark, not a test: it exits 0 whatever the numbers (non-zero only when it cannot
 measure at all) and prints PASS or FAIL per target.  Results also go to
 BUILD_DIR/bench/results.json.
 
-What is measured (best of --runs after one warm-up run, page cache warm for every tool):
+What is measured (one warm-up each, then --runs rounds running floor, check and remind in
+turn; the best wall time of each; files read into the page cache before every run):
 
   floor   BUILD_DIR/bench/floor (tests/bench/floor.c): prepares and steps the bare query
           selecting the open activities and milestones with due <= the decision bound
@@ -17,7 +19,7 @@ What is measured (best of --runs after one warm-up run, page cache warm for ever
           column.  The least any check must do.
   check   kapd --dry-run --json --now INSTANT, stdout to /dev/null: the full decision
           (SPEC §3) over the same items, streamed through one SQL query joined with the
-          ledger.  Its wall time and peak RSS (the child's own rusage, via os.wait4).
+          ledger.  Its wall time and peak RSS (its own rusage, via tests/bench/measure.c).
   remind  remind -q FILE DATE on a file with one REM line per deadline of the same
           1,000,000 items (`REM 1 Dec 2026 +7 MSG <item>: <title> (%b)`): what a Unix user
           would script instead.
@@ -26,7 +28,13 @@ Targets (the issue): check <= 5x floor, check faster than remind, check peak RSS
 Extra information, outside the targets: kapd --once on a copy of the data (file transport
 into a temporary directory: decides, writes one digest per recipient due now, records the
 ledger), a dry-run check on that copy afterwards (ledger populated), and remind on a file
-holding only the open items' deadlines.
+holding only the open items' deadlines.  The --once run syncs every mail, its two ledger
+transactions and every feed file to disk, so on the full data set it takes minutes
+(--no-once skips it).
+
+Peak RSS is taken by tests/bench/measure.c (fork, exec, wait4), not by os.wait4() here:
+Linux carries the pre-exec RSS high-water mark of the forking process into ru_maxrss, so
+a child of this Python process would report at least ~25 MiB whatever it used.
 
 The data set is generated once per parameter set (and schema) and cached under
 BUILD_DIR/bench/data-<hash>/; the distribution is printed with the results.
@@ -148,7 +156,7 @@ def write_conf(path, db, outbox=None):
     with open(path, "w", encoding="utf-8") as f:
         f.write('# written by tests/bench/run.py\n'
                 'database = "%s";\ntimezone = "Europe/Berlin";\n' % db)
-        # mail.from is set: the documented file-transport default "kapd <kapd@localhost>"
+        # mail.from is set: the documented file-transport default "kapd <kapd@localhost.localdomain>"
         # is refused by the message composer (every mail fails as "unsafe header value").
         f.write('mail = { transport = "file"; directory = "%s"; '
                 'from = "kapd <kapd@supplier.example>"; };\n'

@@ -19,6 +19,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
@@ -156,15 +157,34 @@ def ensure_icaljs():
         p = subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--ignore-scripts"],
                            cwd=ICALJS_DIR, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                            timeout=300)
+        out = p.stdout.decode("utf-8", "replace")
+        if p.returncode != 0 and any(m in out for m in NETWORK_ERRORS):
+            # CI machines reach Debian's archive only: ical.js cannot be fetched there.
+            # The other three readers still run; the note says what was left out.
+            global ICALJS_UNAVAILABLE
+            why = next(l for l in out.splitlines() if any(m in l for m in NETWORK_ERRORS))
+            ICALJS_UNAVAILABLE = "the npm registry is unreachable (%s)" % why.strip()[:200]
+            sys.stderr.write("\nNOTE: ical.js not checked, %s\n" % ICALJS_UNAVAILABLE)
+            return None
         if p.returncode != 0 or not os.path.exists(marker):
             raise AssertionError("npm ci of ical.js in %s failed (%d):\n%s" % (
-                ICALJS_DIR, p.returncode, p.stdout.decode("utf-8", "replace")[-3000:]))
+                ICALJS_DIR, p.returncode, out[-3000:]))
     return node
 
 
+NETWORK_ERRORS = ("ENOTFOUND", "EAI_AGAIN", "ECONNREFUSED", "ETIMEDOUT", "ECONNRESET",
+                  "ENETUNREACH", "getaddrinfo", "network")
+ICALJS_UNAVAILABLE = None
+
+
 def icaljs(paths):
-    """ical.js over several files at once: {path: {"name", "refresh", "events"}}."""
+    """ical.js over several files at once: {path: {"name", "refresh", "events"}}, or None
+    when ical.js cannot be installed because the npm registry is out of reach."""
+    if ICALJS_UNAVAILABLE is not None:
+        return None
     node = ensure_icaljs()
+    if node is None:
+        return None
     p = subprocess.run([node, os.path.join(ICALJS_DIR, "icaljs_dump.mjs")] + list(paths),
                        cwd=ICALJS_DIR, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                        timeout=120)
