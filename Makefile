@@ -110,7 +110,7 @@ $(B)/kapctl: $(CTL_OBJ) $(LIB_OBJ)
 	@echo "  LD      $@"
 	@$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(B)/tests/%: tests/unit/%.c $(LIB_OBJ) | $(B)/tests
+$(B)/tests/%: tests/unit/%.c tests/unit/testutil.h $(LIB_OBJ) | $(B)/tests
 	@echo "  CC/LD   $@"
 	@$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIB_OBJ) $(PKG_LIBS) $(CMOCKA_LIBS)
 

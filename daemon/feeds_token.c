@@ -159,18 +159,16 @@ lookup(sqlite3 *db, const char *table, const char *key, sqlite3_int64 *id, char 
 	return r;
 }
 
+/* Runs one statement binding ?1 = id and ?2 = token; the number of changed rows, or a
+ * negative errno. */
 static int
-set_token(sqlite3 *db, int is_plan, sqlite3_int64 id, const char *token, char *err,
+run_with_token(sqlite3 *db, const char *sql, sqlite3_int64 id, const char *token, char *err,
     size_t errlen)
 {
 	sqlite3_stmt *st = NULL;
 	int r, rc;
 
-	r = db_prepare(db, is_plan ? "UPDATE feed SET token = ?2, digest = NULL, content_hash = NULL,"
-	    " written_at = NULL, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
-	    " WHERE plan_id = ?1" : "UPDATE feed SET token = ?2, digest = NULL, content_hash = NULL,"
-	    " written_at = NULL, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
-	    " WHERE person_id = ?1", &st, err, errlen);
+	r = db_prepare(db, sql, &st, err, errlen);
 	if (r < 0)
 		return r;
 	sqlite3_bind_int64(st, 1, id);
@@ -181,21 +179,28 @@ set_token(sqlite3 *db, int is_plan, sqlite3_int64 id, const char *token, char *e
 		snprintf(err, errlen, "rotating the token: %s", sqlite3_errmsg(db));
 		return db_errno(rc);
 	}
-	if (sqlite3_changes(db) > 0)
-		return 0;
-	r = db_prepare(db, is_plan ? "INSERT INTO feed (plan_id, token) VALUES (?1, ?2)" :
-	    "INSERT INTO feed (person_id, token) VALUES (?1, ?2)", &st, err, errlen);
-	if (r < 0)
-		return r;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_text(st, 2, token, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		snprintf(err, errlen, "rotating the token: %s", sqlite3_errmsg(db));
-		return db_errno(rc);
-	}
-	return 0;
+	return sqlite3_changes(db);
+}
+
+/* A new token for the feed of a plan or person: the row is updated (and its written
+ * state forgotten, so the next check writes the file under the new name) or created. */
+static int
+set_token(sqlite3 *db, int is_plan, sqlite3_int64 id, const char *token, char *err,
+    size_t errlen)
+{
+	char sql[256];
+	const char *owner = is_plan ? "plan_id" : "person_id";
+	int r;
+
+	snprintf(sql, sizeof(sql), "UPDATE feed SET token = ?2, digest = NULL, content_hash = "
+	    "NULL, written_at = NULL, updated_at = strftime('%%Y-%%m-%%dT%%H:%%M:%%SZ', 'now') "
+	    "WHERE %s = ?1", owner);
+	r = run_with_token(db, sql, id, token, err, errlen);
+	if (r != 0)
+		return r < 0 ? r : 0;
+	snprintf(sql, sizeof(sql), "INSERT INTO feed (%s, token) VALUES (?1, ?2)", owner);
+	r = run_with_token(db, sql, id, token, err, errlen);
+	return r < 0 ? r : 0;
 }
 
 int

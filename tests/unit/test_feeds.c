@@ -17,6 +17,8 @@
 
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include "config.h"
 #include "db.h"
 #include "feeds.h"
@@ -25,26 +27,6 @@
 #include "sbuf.h"
 
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
-
-static kdate_t
-day_of(const char *s)
-{
-	kdate_t d = 0;
-
-	if (kdate_parse(s, &d) != 0)
-		fail_msg("test setup: kdate_parse(\"%s\") should succeed", s);
-	return d;
-}
-
-static time_t
-instant_of(const char *s)
-{
-	time_t t = 0;
-
-	if (kdate_parse_instant(s, &t) != 0)
-		fail_msg("test setup: kdate_parse_instant(\"%s\") should succeed", s);
-	return t;
-}
 
 static char *
 cleaned(const char *in, int oneline)

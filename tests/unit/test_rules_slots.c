@@ -16,6 +16,8 @@
 
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include "config.h"
 #include "kdate.h"
 #include "rules.h"
@@ -47,26 +49,6 @@ struct world {
 	size_t n_got;
 	int overflow;
 };
-
-static kdate_t
-day_of(const char *s)
-{
-	kdate_t d = 0;
-
-	if (kdate_parse(s, &d) != 0)
-		fail_msg("test setup: kdate_parse(\"%s\") should succeed", s);
-	return d;
-}
-
-static time_t
-instant_of(const char *s)
-{
-	time_t t = 0;
-
-	if (kdate_parse_instant(s, &t) != 0)
-		fail_msg("test setup: kdate_parse_instant(\"%s\") should succeed", s);
-	return t;
-}
 
 static char *
 utc(time_t t, char *buf, size_t len)
