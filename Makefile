@@ -47,17 +47,23 @@ ifeq ($(SAN),1)
 SANFLAGS := -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 endif
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 VERSION  := $(shell cat VERSION)
 ALL_CFLAGS := $(WARN) $(CFLAGS) $(SANFLAGS) $(PKG_CFLAGS) -Idaemon -I$(B)/gen \
               -DKAPD_VERSION='"$(VERSION)"' -DKAPD_SYSCONFDIR='"$(SYSCONFDIR)"'
 ALL_LDFLAGS := $(LDFLAGS) $(SANFLAGS)
 
+# daemon/ is layered (README "Layout"): lib, conf, core, store, io, run, then the two
+# programs in kapd/ and kapctl/.  Everything but the programs is one static set of objects.
+LAYERS   := lib conf core store io run
 PROGS    := kapd kapctl
-LIB_SRC  := $(filter-out daemon/kapd.c daemon/kapctl%.c, $(wildcard daemon/*.c))
-CTL_SRC  := $(wildcard daemon/kapctl*.c)
+LIB_SRC  := $(foreach l,$(LAYERS),$(wildcard daemon/$(l)/*.c))
+KAPD_SRC := $(wildcard daemon/kapd/*.c)
+CTL_SRC  := $(wildcard daemon/kapctl/*.c)
+HEADERS  := $(wildcard daemon/*/*.h)
 LIB_OBJ  := $(LIB_SRC:daemon/%.c=$(B)/obj/%.o) $(B)/obj/migrations.o $(B)/obj/catalogs.o
+KAPD_OBJ := $(KAPD_SRC:daemon/%.c=$(B)/obj/%.o)
 PO       := $(sort $(wildcard po/*.po))
 MO       := $(PO:po/%.po=$(B)/gen/%.mo)
 CTL_OBJ  := $(CTL_SRC:daemon/%.c=$(B)/obj/%.o)
@@ -90,7 +96,7 @@ $(B)/obj/catalogs.o: $(B)/gen/catalogs.c | $(B)/obj
 
 # Maintainers: refresh the template after changing texts (xgettext), then merge it into
 # each catalog with msgmerge.
-po/kapd.pot: $(wildcard daemon/*.c)
+po/kapd.pot: $(wildcard daemon/*/*.c)
 	xgettext --from-code=UTF-8 -k -ki18n_tr:2 -ki18n_ntr:2,3 -kN_ -c"TRANSLATORS:" \
 		--package-name=kapd -o $@ $^
 
@@ -98,11 +104,12 @@ $(B)/obj/migrations.o: $(B)/gen/migrations.c | $(B)/obj
 	@echo "  CC      $@"
 	@$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(B)/obj/%.o: daemon/%.c $(wildcard daemon/*.h) VERSION | $(B)/obj
+$(B)/obj/%.o: daemon/%.c $(HEADERS) VERSION | $(B)/obj
+	@mkdir -p $(@D)
 	@echo "  CC      $@"
 	@$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(B)/kapd: $(B)/obj/kapd.o $(LIB_OBJ)
+$(B)/kapd: $(KAPD_OBJ) $(LIB_OBJ)
 	@echo "  LD      $@"
 	@$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 

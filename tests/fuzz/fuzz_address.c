@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mail.h"
-#include "textcheck.h"
+#include "core/mail.h"
+#include "lib/textcheck.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

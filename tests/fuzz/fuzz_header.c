@@ -14,9 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mail.h"
-#include "sbuf.h"
-#include "textcheck.h"
+#include "core/mail.h"
+#include "lib/sbuf.h"
+#include "lib/textcheck.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

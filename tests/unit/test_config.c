@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "config.h"
+#include "conf/config.h"
 
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
 #define WEEKDAYS_MON_FRI ((1u << 1) | (1u << 2) | (1u << 3) | (1u << 4) | (1u << 5))

@@ -19,12 +19,12 @@
 
 #include "testutil.h"
 
-#include "config.h"
-#include "db.h"
-#include "feeds.h"
-#include "ics.h"
-#include "kdate.h"
-#include "sbuf.h"
+#include "conf/config.h"
+#include "store/db.h"
+#include "run/feeds.h"
+#include "core/ics.h"
+#include "lib/kdate.h"
+#include "lib/sbuf.h"
 
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
 

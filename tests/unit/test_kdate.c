@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "kdate.h"
+#include "lib/kdate.h"
 
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
 #define UNTOUCHED 0x5a5a5a5a

@@ -12,10 +12,10 @@
 
 #include <cmocka.h>
 
-#include "i18n.h"
-#include "mail.h"
-#include "sbuf.h"
-#include "textcheck.h"
+#include "lib/i18n.h"
+#include "core/mail.h"
+#include "lib/sbuf.h"
+#include "lib/textcheck.h"
 
 static int
 b64val(int c)

@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include "notify.h"
+#include "io/notify.h"
 
 /* The service manager's end: a bound datagram socket. */
 struct manager {

@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "planio.h"
+#include "store/planio.h"
 
 /* A minimal valid document; cases below replace one piece of it. */
 #define PEOPLE \

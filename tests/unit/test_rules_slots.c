@@ -18,9 +18,9 @@
 
 #include "testutil.h"
 
-#include "config.h"
-#include "kdate.h"
-#include "rules.h"
+#include "conf/config.h"
+#include "lib/kdate.h"
+#include "core/rules.h"
 
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
 #define MAX_GOT 8

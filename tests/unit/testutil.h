@@ -5,7 +5,7 @@
 
 #include <time.h>
 
-#include "kdate.h"
+#include "lib/kdate.h"
 
 /* The day of "YYYY-MM-DD"; a bad date in a table is a mistake of the test. */
 static inline kdate_t

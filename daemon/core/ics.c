@@ -1,0 +1,744 @@
+#include "core/ics.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libical/ical.h>
+
+/* ---------------------------------------------------------------------------------- */
+/* The words a feed adds itself, in the feed owner's language (a small table: the feed
+ * has a dozen words; everything else it shows is data). */
+
+struct words {
+	const char *done, *cancelled;      /* SUMMARY prefixes */
+	const char *review;                /* SUMMARY prefix of the annual update */
+	const char *category[3];           /* by enum ics_kind */
+	const char *owner, *nobody, *plan, *state, *deadline, *key;
+	const char *st_open, *st_done, *st_on, *st_cancelled;
+	const char *cal_person;            /* calendar name prefix of a person's feed */
+	const char *month[12];
+};
+
+static const struct words words_en = {
+	"Done: ", "Cancelled: ", "Annual update: ",
+	{ "Milestone", "Activity", "Annual update" },
+	"Owner", "not assigned", "Plan", "State", "Deadline", "Key",
+	"open", "done", " on ", "cancelled",
+	"Key account actions: ",
+	{ "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" },
+};
+
+static const struct words words_de = {
+	"Erledigt: ", "Abgesagt: ", "Jahresaktualisierung: ",
+	{ "Meilenstein", "Aktivität", "Jahresaktualisierung" },
+	"Verantwortlich", "nicht zugewiesen", "Plan", "Status", "Termin", "Schlüssel",
+	"offen", "erledigt", " am ", "abgesagt",
+	"Key-Account-Aufgaben: ",
+	{ NULL },
+};
+
+static const struct words *
+words_of(enum ics_lang lang)
+{
+	return lang == ICS_DE ? &words_de : &words_en;
+}
+
+enum ics_lang
+ics_lang(const char *tag)
+{
+	if (tag != NULL && (tag[0] == 'd' || tag[0] == 'D') && (tag[1] == 'e' || tag[1] == 'E') &&
+	    (tag[2] == '\0' || tag[2] == '-' || tag[2] == '_'))
+		return ICS_DE;
+	return ICS_EN;
+}
+
+/* Appends n as exactly width digits (a feed writes a few per event: no printf). */
+static void
+add_digits(struct sbuf *out, int n, int width)
+{
+	char buf[8];
+	int i;
+
+	for (i = width - 1; i >= 0; i--, n /= 10)
+		buf[i] = (char)('0' + n % 10);
+	sbuf_add(out, buf, (size_t)width);
+}
+
+/* "1 Dec 2026" in English, "01.12.2026" in German. */
+static void
+add_date(enum ics_lang lang, kdate_t day, struct sbuf *out)
+{
+	int y, m, d;
+
+	kdate_to_ymd(day, &y, &m, &d);
+	if (lang == ICS_DE) {
+		add_digits(out, d, 2);
+		sbuf_add(out, ".", 1);
+		add_digits(out, m, 2);
+		sbuf_add(out, ".", 1);
+	} else {
+		add_digits(out, d, d < 10 ? 1 : 2);
+		sbuf_add(out, " ", 1);
+		sbuf_puts(out, words_en.month[m - 1]);
+		sbuf_add(out, " ", 1);
+	}
+	add_digits(out, y, 4);
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* UTF-8 and TEXT values */
+
+/* Length of the valid UTF-8 character at s (at most n bytes), or 0 (RFC 3629: no
+ * overlong forms, no surrogates, nothing above U+10FFFF). */
+static size_t
+utf8_char(const unsigned char *s, size_t n, uint32_t *cp)
+{
+	size_t len, i;
+	uint32_t c;
+
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2, c = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3, c = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4, c = s[0] & 0x07;
+	else
+		return 0;
+	if (n < len)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (s[i] & 0x3f);
+	}
+	if ((len == 3 && (c < 0x800 || (c >= 0xd800 && c <= 0xdfff))) ||
+	    (len == 4 && (c < 0x10000 || c > 0x10ffff)))
+		return 0;
+	*cp = c;
+	return len;
+}
+
+void
+ics_clean(const char *s, int oneline, struct sbuf *out)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n, len, run;
+	uint32_t c;
+
+	if (s == NULL)
+		return;
+	n = strlen(s);
+	while (n > 0) {
+		/* Runs of printable characters are copied whole. */
+		for (run = 0; run < n; run += len) {
+			len = p[run] >= 0x20 && p[run] < 0x7f ? 1 :
+			    p[run] >= 0x80 ? utf8_char(p + run, n - run, &c) : 0;
+			if (len == 0 || (len == 2 && c <= 0x9f))
+				break;
+		}
+		sbuf_add(out, (const char *)p, run);
+		p += run;
+		n -= run;
+		if (n == 0)
+			break;
+		len = utf8_char(p, n, &c);
+		if (len == 0) {
+			sbuf_add(out, "\xef\xbf\xbd", 3); /* U+FFFD */
+			len = 1;
+		} else if (c == '\r' || c == '\n') {
+			if (c == '\r' && n > 1 && p[1] == '\n')
+				len = 2;
+			sbuf_add(out, oneline ? " " : "\n", 1);
+		} else if (c == '\t') {
+			sbuf_add(out, oneline ? " " : "\t", 1);
+		} /* else a control character: dropped */
+		p += len;
+		n -= len;
+	}
+}
+
+void
+ics_escape(const char *s, struct sbuf *out)
+{
+	const char *run = s;
+
+	for (; *s != '\0'; s++) {
+		if (*s != '\\' && *s != ';' && *s != ',' && *s != '\n')
+			continue;
+		sbuf_add(out, run, (size_t)(s - run));
+		sbuf_add(out, "\\", 1);
+		sbuf_add(out, *s == '\n' ? "n" : s, 1);
+		run = s + 1;
+	}
+	sbuf_add(out, run, (size_t)(s - run));
+}
+
+/* 1 when line[i] is a character escaped by a backslash (an odd run of backslashes
+ * ends just before it). */
+static int
+escaped(const unsigned char *line, size_t i)
+{
+	size_t n = 0;
+
+	while (i > n && line[i - n - 1] == '\\')
+		n++;
+	return n % 2;
+}
+
+/* Checks the whole line: valid UTF-8, no control character but HTAB. */
+static int
+valid_line(const unsigned char *p, size_t len)
+{
+	size_t i = 0, n;
+	uint32_t c;
+
+	while (i < len) {
+		if (p[i] >= 0x20 && p[i] < 0x7f) {
+			i++;
+			continue;
+		}
+		n = utf8_char(p + i, len - i, &c);
+		if (n == 0 || (c < 0x20 && c != '\t') || c == 0x7f)
+			return 0;
+		i += n;
+	}
+	return 1;
+}
+
+int
+ics_fold(const char *line, size_t len, struct sbuf *out)
+{
+	const unsigned char *p = (const unsigned char *)line;
+	size_t seg = 0, cut, limit = ICS_LINE_MAX;
+
+	if (len == 0 || !valid_line(p, len))
+		return -EINVAL;
+	while (len - seg > limit) {
+		/* RFC 5545 §3.1: fold with CRLF and a space (which counts on the new line),
+		 * never inside a UTF-8 character, and here never inside an escape either. */
+		cut = seg + limit;
+		while (cut > seg + 1 && ((p[cut] & 0xc0) == 0x80 || escaped(p, cut)))
+			cut--;
+		sbuf_add(out, line + seg, cut - seg);
+		sbuf_add(out, "\r\n ", 3);
+		seg = cut;
+		limit = ICS_LINE_MAX - 1;
+	}
+	sbuf_add(out, line + seg, len - seg);
+	sbuf_add(out, "\r\n", 2);
+	return 0;
+}
+
+/* Folds "NAME:" followed by the escaped value. */
+static int
+text_line(const char *name, const char *value, struct sbuf *tmp, struct sbuf *out)
+{
+	tmp->len = 0;
+	sbuf_puts(tmp, name);
+	sbuf_add(tmp, ":", 1);
+	ics_escape(value, tmp);
+	if (tmp->failed)
+		return -ENOMEM;
+	return ics_fold(tmp->s, tmp->len, out);
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* What an event says */
+
+void
+ics_plan_calendar_name(enum ics_lang lang, const char *plan_title, struct sbuf *out)
+{
+	(void)lang; /* a plan's title names it in every language */
+	ics_clean(plan_title, 1, out);
+}
+
+void
+ics_person_calendar_name(enum ics_lang lang, const char *person, struct sbuf *out)
+{
+	sbuf_puts(out, words_of(lang)->cal_person);
+	ics_clean(person, 1, out);
+}
+
+void
+ics_uid(const struct ics_event *ev, const char *domain, struct sbuf *out)
+{
+	static const char *const kinds[] = { "milestone-", "activity-", "review-" };
+
+	sbuf_puts(out, kinds[ev->kind]);
+	ics_clean(ev->key, 1, out);
+	sbuf_add(out, "@", 1);
+	ics_clean(domain, 1, out);
+}
+
+void
+ics_summary(enum ics_lang lang, const struct ics_event *ev, struct sbuf *out)
+{
+	const struct words *w = words_of(lang);
+
+	if (ev->state == ICS_DONE)
+		sbuf_puts(out, w->done);
+	else if (ev->state == ICS_CANCELLED)
+		sbuf_puts(out, w->cancelled);
+	if (ev->kind == ICS_REVIEW)
+		sbuf_puts(out, w->review);
+	ics_clean(ev->title, 1, out);
+}
+
+static void
+label(const char *name, struct sbuf *out)
+{
+	sbuf_puts(out, name);
+	sbuf_add(out, ": ", 2);
+}
+
+void
+ics_description(enum ics_lang lang, const struct ics_event *ev, struct sbuf *out)
+{
+	const struct words *w = words_of(lang);
+
+	label(w->owner, out);
+	if (ev->owner != NULL && ev->owner[0] != '\0')
+		ics_clean(ev->owner, 1, out);
+	else
+		sbuf_puts(out, w->nobody);
+	sbuf_add(out, "\n", 1);
+	label(w->plan, out);
+	ics_clean(ev->plan, 1, out);
+	sbuf_add(out, "\n", 1);
+	label(w->state, out);
+	if (ev->state == ICS_OPEN) {
+		sbuf_puts(out, w->st_open);
+	} else if (ev->state == ICS_CANCELLED) {
+		sbuf_puts(out, w->st_cancelled);
+	} else {
+		sbuf_puts(out, w->st_done);
+		if (ev->has_done_on) {
+			sbuf_puts(out, w->st_on);
+			add_date(lang, ev->done_on, out);
+		}
+	}
+	sbuf_add(out, "\n", 1);
+	label(w->deadline, out);
+	add_date(lang, ev->due, out);
+	sbuf_add(out, "\n", 1);
+	label(w->key, out);
+	ics_clean(ev->key, 1, out);
+}
+
+int
+ics_begin(const struct ics_calendar *cal, struct sbuf *out)
+{
+	struct sbuf tmp = SBUF_INIT, name = SBUF_INIT;
+	int r;
+
+	ics_clean(cal->name, 1, &name);
+	sbuf_puts(out, "BEGIN:VCALENDAR\r\nVERSION:2.0\r\n"
+	    "PRODID:-//kapd//kapd calendar feed//EN\r\nCALSCALE:GREGORIAN\r\n");
+	/* RFC 7986 NAME and REFRESH-INTERVAL, and the X- forms older clients read.  libical
+	 * 3.0.16 does not escape commas in X- values (fixed in 3.0.17), so these lines are
+	 * written and escaped here. */
+	r = text_line("NAME", name.failed ? "" : name.s ? name.s : "", &tmp, out);
+	if (r == 0)
+		r = text_line("X-WR-CALNAME", name.s ? name.s : "", &tmp, out);
+	if (r == 0 && cal->tz != NULL && cal->tz[0] != '\0') {
+		name.len = 0;
+		ics_clean(cal->tz, 1, &name);
+		r = text_line("X-WR-TIMEZONE", name.s, &tmp, out);
+	}
+	sbuf_puts(out, "REFRESH-INTERVAL;VALUE=DURATION:PT1H\r\nX-PUBLISHED-TTL:PT1H\r\n");
+	if (r == 0 && (tmp.failed || name.failed || out->failed))
+		r = -ENOMEM;
+	sbuf_free(&tmp);
+	sbuf_free(&name);
+	return r;
+}
+
+void
+ics_end(struct sbuf *out)
+{
+	sbuf_puts(out, "END:VCALENDAR\r\n");
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* Events with libical */
+
+/* The properties of an event, in the order they are written. */
+enum slot {
+	S_UID, S_DTSTAMP, S_DTSTART, S_DTEND, S_SUMMARY, S_DESCRIPTION, S_CATEGORIES, S_STATUS,
+	S_SEQUENCE, S_MODIFIED, S_TRANSP, S_N
+};
+
+/* The line libical wrote for a property the last time, and the value it was for: many
+ * events of a feed share a status, a category, a sequence number or a time of change,
+ * and serializing is most of a feed's cost. */
+struct cache {
+	int valid;
+	int64_t key;
+	struct sbuf line;
+};
+
+#define DAY_CACHE 256 /* deadlines cached per property, by day number modulo this */
+
+struct ics_writer {
+	const struct ics_calendar *cal;
+	icalcomponent *ev, *alarm;       /* ev owns the properties; alarm stays apart */
+	icalproperty *prop[S_N], *alarm_text;
+	struct cache cache[S_N];
+	struct cache days[2][DAY_CACHE]; /* DTSTART, DTEND */
+	struct sbuf a, b;                /* scratch: texts, libical's output unfolded */
+};
+
+static struct icaltimetype
+ical_day(kdate_t day)
+{
+	struct icaltimetype t = icaltime_null_date();
+	int y, m, d;
+
+	kdate_to_ymd(day, &y, &m, &d);
+	t.year = y;
+	t.month = m;
+	t.day = d;
+	t.is_date = 1;
+	return t;
+}
+
+static struct icaltimetype
+ical_utc(time_t t)
+{
+	return icaltime_from_timet_with_zone(t, 0, icaltimezone_get_utc_timezone());
+}
+
+static icalproperty *
+add(icalcomponent *c, icalproperty *p, int *ok)
+{
+	if (p == NULL)
+		*ok = 0;
+	else
+		icalcomponent_add_property(c, p);
+	return p;
+}
+
+struct ics_writer *
+ics_writer_new(const struct ics_calendar *cal)
+{
+	struct ics_writer *w = calloc(1, sizeof(*w));
+	struct icaltriggertype trig;
+	int ok = 1;
+
+	if (w == NULL)
+		return NULL;
+	w->cal = cal;
+	w->ev = icalcomponent_new_vevent();
+	w->alarm = icalcomponent_new_valarm();
+	if (w->ev == NULL || w->alarm == NULL) {
+		ics_writer_free(w);
+		return NULL;
+	}
+	/* The properties are made once with placeholder values and set for every event. */
+	w->prop[S_UID] = add(w->ev, icalproperty_new_uid("-"), &ok);
+	w->prop[S_DTSTAMP] = add(w->ev, icalproperty_new_dtstamp(ical_utc(0)), &ok);
+	w->prop[S_DTSTART] = add(w->ev, icalproperty_new_dtstart(ical_day(0)), &ok);
+	w->prop[S_DTEND] = add(w->ev, icalproperty_new_dtend(ical_day(1)), &ok);
+	w->prop[S_SUMMARY] = add(w->ev, icalproperty_new_summary("-"), &ok);
+	w->prop[S_DESCRIPTION] = add(w->ev, icalproperty_new_description("-"), &ok);
+	w->prop[S_CATEGORIES] = add(w->ev, icalproperty_new_categories("-"), &ok);
+	w->prop[S_STATUS] = add(w->ev, icalproperty_new_status(ICAL_STATUS_CONFIRMED), &ok);
+	w->prop[S_SEQUENCE] = add(w->ev, icalproperty_new_sequence(0), &ok);
+	w->prop[S_MODIFIED] = add(w->ev, icalproperty_new_lastmodified(ical_utc(0)), &ok);
+	/* Deadlines are not appointments: they never show the owner as busy. */
+	w->prop[S_TRANSP] = add(w->ev, icalproperty_new_transp(ICAL_TRANSP_TRANSPARENT), &ok);
+	/* All-day events start at local midnight: -PT15H is 09:00 the day before. */
+	memset(&trig, 0, sizeof(trig));
+	trig.time = icaltime_null_time();
+	trig.duration = icaldurationtype_from_int(-15 * 3600);
+	add(w->alarm, icalproperty_new_action(ICAL_ACTION_DISPLAY), &ok);
+	add(w->alarm, icalproperty_new_trigger(trig), &ok);
+	w->alarm_text = add(w->alarm, icalproperty_new_description("-"), &ok);
+	if (!ok) {
+		ics_writer_free(w);
+		return NULL;
+	}
+	return w;
+}
+
+void
+ics_writer_free(struct ics_writer *w)
+{
+	int i;
+
+	if (w == NULL)
+		return;
+	if (w->alarm != NULL)
+		icalcomponent_free(w->alarm);
+	if (w->ev != NULL)
+		icalcomponent_free(w->ev);
+	for (i = 0; i < S_N; i++)
+		sbuf_free(&w->cache[i].line);
+	for (i = 0; i < DAY_CACHE; i++) {
+		sbuf_free(&w->days[0][i].line);
+		sbuf_free(&w->days[1][i].line);
+	}
+	sbuf_free(&w->a);
+	sbuf_free(&w->b);
+	free(w);
+}
+
+/* libical folds lines by its own rules, which in 3.0.16 can leave lines longer than 75
+ * octets next to multi-byte characters: unfold what it wrote (CRLF followed by a space
+ * or tab, RFC 5545 §3.1) and fold again here. */
+static int
+refold(const char *s, struct sbuf *line, struct sbuf *out)
+{
+	const char *p = s, *nl;
+	int r = 0;
+
+	line->len = 0;
+	while (r == 0 && *p != '\0') {
+		nl = strchr(p, '\n');
+		if (nl == NULL)
+			nl = p + strlen(p);
+		if ((*p == ' ' || *p == '\t') && line->len > 0)
+			p++;  /* a continuation */
+		else if (line->len > 0) {
+			r = ics_fold(line->s, line->len, out);
+			line->len = 0;
+		}
+		sbuf_add(line, p, (size_t)(nl - p - (nl > p && nl[-1] == '\r')));
+		p = *nl != '\0' ? nl + 1 : nl;
+	}
+	if (r == 0 && line->len > 0)
+		r = ics_fold(line->s, line->len, out);
+	if (r == 0 && (line->failed || out->failed))
+		r = -ENOMEM;
+	return r;
+}
+
+/* Serializes a property (or a component) with libical and appends it, refolded. */
+static int
+serialize(struct ics_writer *w, icalproperty *p, icalcomponent *c, struct sbuf *out)
+{
+	char *s = p != NULL ? icalproperty_as_ical_string_r(p) : icalcomponent_as_ical_string_r(c);
+	int r;
+
+	if (s == NULL)
+		return -ENOMEM;
+	r = refold(s, &w->b, out);
+	free(s);
+	return r;
+}
+
+/* Where slot's line for key is cached, if anywhere. */
+static struct cache *
+cache_of(struct ics_writer *w, enum slot slot, int64_t key)
+{
+	if (slot == S_DTSTART || slot == S_DTEND)
+		return &w->days[slot == S_DTEND][(uint64_t)key % DAY_CACHE];
+	return &w->cache[slot];
+}
+
+/* 1 when slot's line for key is cached: then it was appended to out. */
+static int
+cached(struct ics_writer *w, enum slot slot, int64_t key, struct sbuf *out)
+{
+	struct cache *c = cache_of(w, slot, key);
+
+	if (!c->valid || c->key != key)
+		return 0;
+	sbuf_add(out, c->line.s, c->line.len);
+	return 1;
+}
+
+/* Serializes slot's property (its value just set for key), appends it and caches it. */
+static int
+store(struct ics_writer *w, enum slot slot, int64_t key, struct sbuf *out)
+{
+	struct cache *c = cache_of(w, slot, key);
+	int r;
+
+	c->valid = 0;
+	c->line.len = 0;
+	r = serialize(w, w->prop[slot], NULL, &c->line);
+	if (r < 0)
+		return r;
+	if (c->line.failed)
+		return -ENOMEM;
+	c->valid = 1;
+	c->key = key;
+	sbuf_add(out, c->line.s, c->line.len);
+	return 0;
+}
+
+/* A text property: set to the string in w->a and serialized, never cached. */
+static int
+text(struct ics_writer *w, enum slot slot, struct sbuf *out)
+{
+	if (w->a.failed)
+		return -ENOMEM;
+	switch (slot) {
+	case S_UID: icalproperty_set_uid(w->prop[slot], w->a.s); break;
+	case S_SUMMARY: icalproperty_set_summary(w->prop[slot], w->a.s); break;
+	default: icalproperty_set_description(w->prop[slot], w->a.s); break;
+	}
+	return serialize(w, w->prop[slot], NULL, out);
+}
+
+static int
+times(struct ics_writer *w, const struct ics_event *ev, enum slot slot, struct sbuf *out)
+{
+	struct icaltimetype t;
+
+	if (cached(w, slot, slot == S_DTSTART ? ev->due : slot == S_DTEND ? ev->due + 1 :
+	    (int64_t)ev->changed, out))
+		return 0;
+	switch (slot) {
+	case S_DTSTART:
+		icalproperty_set_dtstart(w->prop[slot], ical_day(ev->due));
+		return store(w, slot, ev->due, out);
+	case S_DTEND:
+		icalproperty_set_dtend(w->prop[slot], ical_day(ev->due + 1));
+		return store(w, slot, ev->due + 1, out);
+	case S_DTSTAMP:
+		t = ical_utc(ev->changed);
+		icalproperty_set_dtstamp(w->prop[slot], t);
+		return store(w, slot, (int64_t)ev->changed, out);
+	default:
+		t = ical_utc(ev->changed);
+		icalproperty_set_lastmodified(w->prop[slot], t);
+		return store(w, slot, (int64_t)ev->changed, out);
+	}
+}
+
+/* CATEGORIES, STATUS, SEQUENCE, TRANSP: few values, mostly cached. */
+static int
+enums(struct ics_writer *w, const struct ics_event *ev, struct sbuf *out)
+{
+	enum icalproperty_status status = ev->state == ICS_CANCELLED ? ICAL_STATUS_CANCELLED :
+	    ICAL_STATUS_CONFIRMED;
+	int seq = ev->sequence < 0 ? 0 : ev->sequence > 0x7fffffff ? 0x7fffffff :
+	    (int)ev->sequence;
+	int r = 0;
+
+	if (!cached(w, S_CATEGORIES, ev->kind, out)) {
+		icalproperty_set_categories(w->prop[S_CATEGORIES],
+		    words_of(w->cal->lang)->category[ev->kind]);
+		r = store(w, S_CATEGORIES, ev->kind, out);
+	}
+	if (r == 0 && !cached(w, S_STATUS, status, out)) {
+		icalproperty_set_status(w->prop[S_STATUS], status);
+		r = store(w, S_STATUS, status, out);
+	}
+	if (r == 0 && !cached(w, S_SEQUENCE, seq, out)) {
+		icalproperty_set_sequence(w->prop[S_SEQUENCE], seq);
+		r = store(w, S_SEQUENCE, seq, out);
+	}
+	return r;
+}
+
+static int
+event(struct ics_writer *w, const struct ics_event *ev, struct sbuf *out)
+{
+	enum ics_lang lang = w->cal->lang;
+	int r;
+
+	sbuf_puts(out, "BEGIN:VEVENT\r\n");
+	w->a.len = 0;
+	ics_uid(ev, w->cal->domain, &w->a);
+	r = text(w, S_UID, out);
+	if (r == 0)
+		r = times(w, ev, S_DTSTAMP, out);
+	if (r == 0)
+		r = times(w, ev, S_DTSTART, out);
+	if (r == 0)
+		r = times(w, ev, S_DTEND, out);
+	w->a.len = 0;
+	ics_summary(lang, ev, &w->a);
+	if (r == 0)
+		r = text(w, S_SUMMARY, out);
+	if (r == 0 && w->cal->alarm && ev->state == ICS_OPEN)
+		icalproperty_set_description(w->alarm_text, w->a.s);
+	w->a.len = 0;
+	ics_description(lang, ev, &w->a);
+	if (r == 0)
+		r = text(w, S_DESCRIPTION, out);
+	if (r == 0)
+		r = enums(w, ev, out);
+	if (r == 0)
+		r = times(w, ev, S_MODIFIED, out);
+	if (r == 0 && !cached(w, S_TRANSP, 0, out))
+		r = store(w, S_TRANSP, 0, out);
+	if (r == 0 && w->cal->alarm && ev->state == ICS_OPEN)
+		r = serialize(w, NULL, w->alarm, out);
+	sbuf_puts(out, "END:VEVENT\r\n");
+	return r;
+}
+
+int
+ics_writer_event(struct ics_writer *w, const struct ics_event *ev, struct sbuf *out)
+{
+	size_t start = out->len;
+	int r;
+
+	r = event(w, ev, out);
+	if (r == 0 && out->failed)
+		r = -ENOMEM;
+	if (r < 0) {
+		out->len = start;
+		if (out->s != NULL)
+			out->s[start] = '\0';
+	}
+	return r;
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* Change detection */
+
+uint64_t
+ics_hash(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+	uint64_t w;
+	size_t i;
+
+	/* FNV-1a over 8-byte words, then the tail bytes: a feed hashes every byte it writes. */
+	for (; n >= 8; b += 8, n -= 8) {
+		memcpy(&w, b, 8);
+		h ^= w;
+		h *= UINT64_C(0x100000001b3);
+		h ^= h >> 29;
+	}
+	for (i = 0; i < n; i++) {
+		h ^= b[i];
+		h *= UINT64_C(0x100000001b3);
+	}
+	return h;
+}
+
+uint64_t
+ics_hash_str(uint64_t h, const char *s)
+{
+	/* The terminating NUL separates fields: ("ab", "c") and ("a", "bc") differ. */
+	return s != NULL ? ics_hash(h, s, strlen(s) + 1) : ics_hash(h, "\xff", 1);
+}
+
+uint64_t
+ics_event_digest(const struct ics_event *ev)
+{
+	int32_t n[5];
+	uint64_t h = ICS_HASH_INIT;
+
+	n[0] = (int32_t)ev->kind;
+	n[1] = (int32_t)ev->state;
+	n[2] = ev->due;
+	n[3] = ev->has_done_on;
+	n[4] = ev->has_done_on ? ev->done_on : 0;
+	h = ics_hash(h, n, sizeof(n));
+	h = ics_hash_str(h, ev->key);
+	h = ics_hash_str(h, ev->title);
+	h = ics_hash_str(h, ev->owner);
+	return ics_hash_str(h, ev->plan);
+}

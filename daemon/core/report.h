@@ -1,0 +1,53 @@
+/* report: the facts of a plan's weekly status report for its KAM (SPEC §3): what was done
+ * since the last report, what is overdue (by owner), what is due in the next four weeks,
+ * the milestones with their progress and at-risk flag, the next annual update, plan
+ * sections that are empty or stale, and notifications that failed permanently.  Plain
+ * data: store/report_facts.c gathers it from the database, core/mail.c composes the text. */
+#ifndef KAPD_REPORT_H
+#define KAPD_REPORT_H
+
+#include <stddef.h>
+
+#include "lib/kdate.h"
+
+struct report_item {
+	const char *kind;      /* "activity", "milestone" */
+	const char *key;
+	const char *title;
+	const char *owner;     /* name, NULL without owner */
+	kdate_t due;
+	kdate_t done_on;       /* done items */
+	int done, total;       /* milestones: linked activities done / not cancelled */
+	int at_risk;           /* milestones: an open linked activity is overdue */
+};
+
+struct report_section {
+	const char *name;      /* "goals", "history", "swot"... (see report.c) */
+	int empty;             /* nothing recorded */
+	kdate_t changed;       /* stale: the last change, days before the report */
+};
+
+struct report_failure {
+	const char *recipient; /* address */
+	const char *rule, *stage, *item;
+	const char *error;
+	kdate_t day;
+};
+
+struct report {
+	kdate_t since;         /* the previous report's day (or a week ago) */
+	kdate_t today;
+	struct report_item *done, *overdue, *upcoming, *milestones;
+	size_t n_done, n_overdue, n_upcoming, n_milestones;
+	int has_review;
+	kdate_t next_review;
+	struct report_section *sections;   /* the empty or stale ones only */
+	size_t n_sections;
+	struct report_failure *failed;
+	size_t n_failed;
+	void *mem;             /* owns the strings */
+};
+
+void report_free(struct report *r);
+
+#endif

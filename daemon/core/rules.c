@@ -1,0 +1,477 @@
+/* The controlling rules of SPEC §3.  Everything here is arithmetic on day numbers; local
+ * time is asked of the injected struct rules_tz once per zone and cached for the run, so
+ * a check over a million items costs a handful of zone lookups. */
+#include "core/rules.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ZONES_MAX 64
+
+/* A zone's clock at now and its delivery slots, computed once per run. */
+struct zone {
+	const char *name;
+	int ok;
+	kdate_t today;
+	int minute;
+	long offset;
+	int send_today;       /* today is a send day */
+	time_t today_slot;    /* today at send_time */
+	long today_slot_off;
+	time_t next_slot;     /* the next send day after today, at send_time */
+	long next_slot_off;
+	time_t day_start;     /* the first instant of today */
+};
+
+struct rules {
+	const struct rules_input *in;
+	const struct kapd_config *cfg;
+	struct zone zones[ZONES_MAX];
+	int nzones;
+};
+
+static const char *const rule_names[RULE_COUNT] = {
+	"upcoming", "due", "overdue", "escalation", "sponsor", "review-upcoming", "review-due",
+	"review-overdue", "review-escalation", "status-report",
+};
+
+const char *
+rules_rule_name(enum rule rule)
+{
+	return rule < RULE_COUNT ? rule_names[rule] : "?";
+}
+
+int
+rules_is_escalation(enum rule rule)
+{
+	return rule == RULE_ESCALATION || rule == RULE_SPONSOR || rule == RULE_REVIEW_ESCALATION;
+}
+
+const char *
+rules_kind_name(enum item_kind kind)
+{
+	return kind == KIND_ACTIVITY ? "activity" : kind == KIND_MILESTONE ? "milestone" : "plan";
+}
+
+char *
+rules_stage_name(const struct rules_notification *n, char *buf, size_t len)
+{
+	switch (n->rule) {
+	case RULE_UPCOMING:
+	case RULE_REVIEW_UPCOMING:
+		snprintf(buf, len, "upcoming-%d", n->stage);
+		break;
+	case RULE_DUE:
+	case RULE_REVIEW_DUE:
+		snprintf(buf, len, "due");
+		break;
+	case RULE_OVERDUE:
+	case RULE_REVIEW_OVERDUE:
+		snprintf(buf, len, "overdue-%d", n->stage);
+		break;
+	case RULE_STATUS_REPORT:
+		snprintf(buf, len, "week-%04d-W%02d", n->stage_year, n->stage);
+		break;
+	default:
+		snprintf(buf, len, "%s", rules_rule_name(n->rule));
+		break;
+	}
+	return buf;
+}
+
+static int
+sys_local(void *ctx, const char *tz, time_t t, kdate_t *day, int *minute, long *off)
+{
+	(void)ctx;
+	return kdate_local(t, tz, day, minute, off);
+}
+
+static int
+sys_instant(void *ctx, const char *tz, kdate_t day, int minute, time_t *t, long *off)
+{
+	(void)ctx;
+	return kdate_instant(tz, day, minute, t, off);
+}
+
+const struct rules_tz rules_tz_system = { sys_local, sys_instant, NULL };
+
+static int
+is_holiday(const struct kapd_config *cfg, kdate_t day)
+{
+	size_t lo = 0, hi = cfg->delivery.n_holidays;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (cfg->delivery.holidays[mid] == day)
+			return 1;
+		if (cfg->delivery.holidays[mid] < day)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
+static int
+is_send_day(const struct kapd_config *cfg, kdate_t day)
+{
+	return (cfg->delivery.send_days & (1u << kdate_weekday(day))) && !is_holiday(cfg, day);
+}
+
+/* 1 when the local clock at t shows day and at least minute. */
+static int
+reached(const struct rules_tz *tz, const char *name, time_t t, kdate_t day, int minute,
+    long *off)
+{
+	kdate_t d;
+	int m;
+
+	return tz->local(tz->ctx, name, t, &d, &m, off) == 0 && d == day && m >= minute;
+}
+
+/* The first instant of day at which the local clock reads minute or later: what a check
+ * sees as the slot.  Usually the mktime() answer; next to a daylight-saving change (a
+ * send_time in the skipped or repeated hour) the first such minute may come earlier, so
+ * the three hours before it are scanned. */
+static int
+first_instant(const struct rules_tz *tz, const char *name, kdate_t day, int minute,
+    time_t *out, long *off)
+{
+	long before, after, o;
+	time_t t, s;
+	kdate_t d;
+	int m;
+
+	if (tz->instant(tz->ctx, name, day, minute, &t, &after) < 0)
+		return -EINVAL;
+	*out = t;
+	*off = after;
+	if (tz->local(tz->ctx, name, t - 3 * 3600, &d, &m, &before) < 0 || before == after)
+		return 0;
+	for (s = t - 3 * 3600; s < t; s += 60) {
+		if (reached(tz, name, s, day, minute, &o)) {
+			*out = s;
+			*off = o;
+			return 0;
+		}
+	}
+	return 0;
+}
+
+static int
+zone_init(struct rules *r, struct zone *z, const char *name)
+{
+	const struct rules_tz *tz = r->in->tz;
+	int send_time = r->cfg->delivery.send_time, i;
+	kdate_t next;
+	long off;
+
+	z->name = name;
+	if (tz->local(tz->ctx, name, r->in->now, &z->today, &z->minute, &z->offset) < 0)
+		return -EINVAL;
+	z->send_today = is_send_day(r->cfg, z->today);
+	if (first_instant(tz, name, z->today, send_time, &z->today_slot, &z->today_slot_off) < 0 ||
+	    first_instant(tz, name, z->today, 0, &z->day_start, &off) < 0)
+		return -EINVAL;
+	/* Send days recur weekly unless a long run of holidays intervenes. */
+	for (next = z->today + 1, i = 0; i < 800 && !is_send_day(r->cfg, next); i++)
+		next++;
+	if (first_instant(tz, name, next, send_time, &z->next_slot, &z->next_slot_off) < 0)
+		return -EINVAL;
+	z->ok = 1;
+	return 0;
+}
+
+/* The zone of a person for a plan: theirs, else the plan's, else the configured one. */
+static const struct zone *
+zone_for(struct rules *r, int person, int plan)
+{
+	const char *name = NULL;
+	struct zone *z;
+	int i;
+
+	if (person != RULES_NONE)
+		name = r->in->people[person].tz;
+	if (name == NULL && plan >= 0)
+		name = r->in->plans[plan].tz;
+	if (name == NULL)
+		name = r->cfg->timezone;
+	for (i = 0; i < r->nzones; i++)
+		if (r->zones[i].name == name || strcmp(r->zones[i].name, name) == 0)
+			return r->zones[i].ok ? &r->zones[i] : NULL;
+	if (r->nzones == ZONES_MAX) {
+		/* More distinct zones than slots: reuse the last slot (costs a recomputation). */
+		r->nzones--;
+	}
+	z = &r->zones[r->nzones++];
+	memset(z, 0, sizeof(*z));
+	zone_init(r, z, name);
+	return z->ok ? z : NULL;
+}
+
+struct rules *
+rules_new(const struct rules_input *in)
+{
+	struct rules *r = calloc(1, sizeof(*r));
+
+	if (r == NULL)
+		return NULL;
+	r->in = in;
+	r->cfg = in->cfg;
+	return r;
+}
+
+void
+rules_free(struct rules *r)
+{
+	free(r);
+}
+
+int
+rules_today(struct rules *r, int person, int plan, kdate_t *day)
+{
+	const struct zone *z = zone_for(r, person, plan);
+
+	if (z == NULL)
+		return -EINVAL;
+	*day = z->today;
+	return 0;
+}
+
+static int
+usable(const struct rules *r, int person)
+{
+	const char *e;
+
+	if (person == RULES_NONE || person < 0 || (size_t)person >= r->in->n_people)
+		return 0;
+	e = r->in->people[person].email;
+	return e != NULL && *e != '\0';
+}
+
+static int
+mode_of(const struct rules *r, int person)
+{
+	int m = r->in->people[person].notify;
+
+	return m >= 0 ? m : (int)r->cfg->delivery.mode;
+}
+
+static int
+mode_allows(int mode, enum rule rule)
+{
+	if (mode == NOTIFY_NONE)
+		return 0;
+	return mode != NOTIFY_ESCALATIONS_ONLY || rules_is_escalation(rule);
+}
+
+/* 1 when a digest already went to person today in zone z: at or after the first instant
+ * of the zone's day (computed once per zone, not per person). */
+static int
+digest_sent_today(struct rules *r, int person, const struct zone *z)
+{
+	time_t last = r->in->people[person].last_digest;
+
+	return last != 0 && last >= z->day_start && last <= r->in->now;
+}
+
+/* The next delivery slot (SPEC §3, delivery slots): digests at the first check at or after
+ * send_time on a send day, at most one a day; immediate mails at every check between
+ * send_time and window_end on a send day. */
+static void
+set_slot(struct rules *r, struct rules_notification *n, int mode, const struct zone *z)
+{
+	int send_time = r->cfg->delivery.send_time, window_end = r->cfg->delivery.window_end;
+	int sent = mode != NOTIFY_IMMEDIATE && digest_sent_today(r, n->recipient, z);
+	int open_now = z->send_today && z->minute >= send_time && !sent &&
+	    (mode != NOTIFY_IMMEDIATE || z->minute < window_end);
+
+	n->immediate = mode == NOTIFY_IMMEDIATE;
+	n->deliver_now = open_now;
+	if (open_now) {
+		n->slot = r->in->now;
+		n->slot_offset = z->offset;
+	} else if (z->send_today && z->minute < send_time && !sent) {
+		n->slot = z->today_slot;
+		n->slot_offset = z->today_slot_off;
+	} else {
+		n->slot = z->next_slot;
+		n->slot_offset = z->next_slot_off;
+	}
+}
+
+/* The substitute standing in for person on their local day, or RULES_NONE. */
+static int
+substitute_for(const struct rules *r, int person, kdate_t today)
+{
+	const struct rules_person *p = &r->in->people[person];
+	size_t i;
+
+	for (i = 0; i < p->n_absences; i++)
+		if (p->absences[i].from <= today && today <= p->absences[i].until &&
+		    usable(r, p->absences[i].substitute) && p->absences[i].substitute != person)
+			return p->absences[i].substitute;
+	return RULES_NONE;
+}
+
+/* Sends n, meant for person (whose local day is today), to them or to their substitute,
+ * if both their preferences let it through. */
+static int
+route(struct rules *r, struct rules_notification *n, int person, kdate_t today,
+    rules_emit_fn *emit, void *ctx)
+{
+	int sub = substitute_for(r, person, today), to = sub != RULES_NONE ? sub : person;
+	const struct zone *z;
+
+	if (!mode_allows(mode_of(r, person), n->rule) || !mode_allows(mode_of(r, to), n->rule))
+		return 0;
+	z = zone_for(r, to, n->plan);
+	if (z == NULL)
+		return 0;
+	n->recipient = to;
+	n->on_behalf = sub != RULES_NONE ? person : RULES_NONE;
+	set_slot(r, n, mode_of(r, to), z);
+	return emit(ctx, n);
+}
+
+/* The owner stages: upcoming-L for the smallest lead L >= days left, due, overdue-j. */
+static int
+deadline_stage(const int *lead, int n_lead, int every, kdate_t today, kdate_t due, int review,
+    enum rule *rule, int *stage)
+{
+	long k = (long)today - (long)due;
+	int i;
+
+	if (k == 0) {
+		*rule = review ? RULE_REVIEW_DUE : RULE_DUE;
+		*stage = 0;
+		return 1;
+	}
+	if (k > 0) {
+		*rule = review ? RULE_REVIEW_OVERDUE : RULE_OVERDUE;
+		*stage = (int)((k - 1) / every);
+		return 1;
+	}
+	for (i = n_lead - 1; i >= 0; i--) {
+		if (lead[i] >= -k) {
+			*rule = review ? RULE_REVIEW_UPCOMING : RULE_UPCOMING;
+			*stage = lead[i];
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static void
+init_notification(struct rules_notification *n, enum item_kind kind, const char *item,
+    int plan, kdate_t due)
+{
+	memset(n, 0, sizeof(*n));
+	n->kind = kind;
+	n->item = item;
+	n->plan = plan;
+	n->due = due;
+	n->recipient = n->on_behalf = n->owner = RULES_NONE;
+}
+
+/* Escalations fire once per deadline from the threshold on. */
+static int
+escalate(struct rules *r, struct rules_notification *n, enum rule rule, int to, int after,
+    rules_emit_fn *emit, void *ctx)
+{
+	kdate_t today;
+
+	if (!usable(r, to) || rules_today(r, to, n->plan, &today) < 0)
+		return 0;
+	if ((long)today - (long)n->due < after)
+		return 0;
+	n->rule = rule;
+	n->stage = 0;
+	n->unowned = 0;
+	return route(r, n, to, today, emit, ctx);
+}
+
+int
+rules_item(struct rules *r, const struct rules_item *it, rules_emit_fn *emit, void *ctx)
+{
+	const struct rules_plan *plan = &r->in->plans[it->plan];
+	const struct kapd_config *c = r->cfg;
+	struct rules_notification n;
+	int to = it->owner, ret;
+	kdate_t today;
+
+	init_notification(&n, it->kind, it->key, it->plan, it->due);
+	n.at_risk = it->at_risk;
+	n.owner = it->owner;
+	/* An item without a (usable) owner is reported to the KAM instead. */
+	if (!usable(r, to)) {
+		to = plan->kam;
+		n.unowned = 1;
+	}
+	if (usable(r, to) && rules_today(r, to, it->plan, &today) == 0 &&
+	    deadline_stage(c->reminders.lead_days, c->reminders.n_lead,
+	    c->reminders.overdue_every_days, today, it->due, 0, &n.rule, &n.stage)) {
+		if ((ret = route(r, &n, to, today, emit, ctx)) < 0)
+			return ret;
+	}
+	init_notification(&n, it->kind, it->key, it->plan, it->due);
+	n.at_risk = it->at_risk;
+	n.owner = it->owner;
+	to = it->owner != RULES_NONE && it->owner == plan->kam ? plan->sponsor : plan->kam;
+	ret = escalate(r, &n, RULE_ESCALATION, to, c->reminders.escalate_after_days, emit, ctx);
+	if (ret < 0)
+		return ret;
+	return escalate(r, &n, RULE_SPONSOR, plan->sponsor, c->reminders.sponsor_after_days,
+	    emit, ctx);
+}
+
+/* The status report's stage: the KAM's ISO week, from its report day on. */
+static int
+status_report(struct rules *r, int plan, rules_emit_fn *emit, void *ctx)
+{
+	const struct rules_plan *p = &r->in->plans[plan];
+	struct rules_notification n;
+	kdate_t today, report;
+	int year, week;
+
+	if (!usable(r, p->kam) || rules_today(r, p->kam, plan, &today) < 0)
+		return 0;
+	report = today - (kdate_weekday(today) - 1) + (r->cfg->status_report.weekday - 1);
+	if (today < report)
+		return 0;
+	kdate_iso_week(today, &year, &week);
+	init_notification(&n, KIND_PLAN, p->key, plan, report);
+	n.rule = RULE_STATUS_REPORT;
+	n.stage = week;
+	n.stage_year = year;
+	return route(r, &n, p->kam, today, emit, ctx);
+}
+
+int
+rules_plan(struct rules *r, int plan, rules_emit_fn *emit, void *ctx)
+{
+	const struct rules_plan *p = &r->in->plans[plan];
+	const struct kapd_config *c = r->cfg;
+	struct rules_notification n;
+	kdate_t today;
+	int ret;
+
+	if (p->has_review && usable(r, p->kam) && rules_today(r, p->kam, plan, &today) == 0) {
+		init_notification(&n, KIND_PLAN, p->key, plan, p->next_review);
+		if (deadline_stage(c->annual_update.lead_days, c->annual_update.n_lead,
+		    c->annual_update.overdue_every_days, today, p->next_review, 1, &n.rule, &n.stage) &&
+		    (ret = route(r, &n, p->kam, today, emit, ctx)) < 0)
+			return ret;
+	}
+	if (p->has_review) {
+		init_notification(&n, KIND_PLAN, p->key, plan, p->next_review);
+		ret = escalate(r, &n, RULE_REVIEW_ESCALATION, p->sponsor,
+		    c->annual_update.escalate_after_days, emit, ctx);
+		if (ret < 0)
+			return ret;
+	}
+	return status_report(r, plan, emit, ctx);
+}

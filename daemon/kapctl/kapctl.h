@@ -1,0 +1,69 @@
+/* kapctl: the command-line tool.  Internal header shared by its source files. */
+#ifndef KAPD_KAPCTL_H
+#define KAPD_KAPCTL_H
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "conf/config.h"
+#include "lib/kdate.h"
+
+struct ctl {
+	struct kapd_config cfg;
+	const char *db_path;  /* --db, else cfg.database */
+	sqlite3 *db;          /* opened on demand by ctl_db() */
+	time_t now;           /* --now, else the clock */
+	int json;             /* --json */
+};
+
+struct ctl_command {
+	const char *name;
+	int (*run)(struct ctl *c, int argc, char **argv);
+	const char *usage;    /* synopsis after "kapctl NAME" */
+	const char *help;     /* what it does, options */
+};
+
+/* Opens the database (migrated to this binary's schema) once; prints the error and
+ * returns a sysexits code, or 0. */
+int ctl_db(struct ctl *c, int flags);
+/* Today in the configured time zone (or in tz when not NULL). */
+kdate_t ctl_today(const struct ctl *c, const char *tz);
+/* Prints "kapctl NAME: message" to stderr; returns code for convenience. */
+int ctl_fail(int code, const char *cmd, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Prints s (NULL: "-") padded or cut to width characters and one space; UTF-8 aware. */
+void ctl_pad(const char *s, size_t width);
+/* Maps a negative errno from a module to a sysexits code. */
+int ctl_exit_code(int err);
+/* Handles the common subcommand options (--help, --json) in a getopt_long loop: returns 1
+ * when the option was one of these, and sets *done to an exit code for --help. */
+int ctl_common_opt(struct ctl *c, const char *cmd, int opt, int *done);
+/* Parses a command's options when it has only --help and --json: -1 to go on (optind
+ * at the first argument), or an exit code. */
+int ctl_plain_opts(struct ctl *c, int argc, char **argv);
+/* Prints the usage of a command to f. */
+void ctl_usage(FILE *f, const char *cmd);
+/* Prints a JSON value followed by a newline; takes the reference. */
+int ctl_print_json(void *json);
+
+int cmd_init(struct ctl *c, int argc, char **argv);
+int cmd_migrate(struct ctl *c, int argc, char **argv);
+int cmd_import(struct ctl *c, int argc, char **argv);
+int cmd_export(struct ctl *c, int argc, char **argv);
+int cmd_list(struct ctl *c, int argc, char **argv);
+int cmd_show(struct ctl *c, int argc, char **argv);
+int cmd_due(struct ctl *c, int argc, char **argv);
+int cmd_add(struct ctl *c, int argc, char **argv);
+int cmd_edit(struct ctl *c, int argc, char **argv);
+int cmd_done(struct ctl *c, int argc, char **argv);
+int cmd_cancel(struct ctl *c, int argc, char **argv);
+int cmd_reopen(struct ctl *c, int argc, char **argv);
+int cmd_reviewed(struct ctl *c, int argc, char **argv);
+int cmd_log(struct ctl *c, int argc, char **argv);
+int cmd_queue(struct ctl *c, int argc, char **argv);
+int cmd_status(struct ctl *c, int argc, char **argv);
+int cmd_feeds(struct ctl *c, int argc, char **argv);
+
+extern const struct ctl_command ctl_commands[];
+
+#endif

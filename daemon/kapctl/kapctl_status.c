@@ -1,0 +1,350 @@
+/* kapctl status: what the daemon last did and will do next, read from the database, for
+ * people and monitors.  kapd writes daemon_state 'last_check' after every check and
+ * 'next_check' when it schedules one (and removes 'next_check' when it stops); the queue
+ * and the failures come from the delivery table; the feeds from the feed table (schema 3)
+ * and any daemon_state rows whose key starts with "feeds".  The database is opened read-only, so a member of the kapd group may run it. */
+#include "kapctl/kapctl.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "store/db.h"
+
+/* A check later than this past its schedule means kapd is not running (or hangs). */
+#define LATE_AFTER 120
+
+struct status {
+	long long last_check, next_check;    /* unix time, -1 when unknown */
+	long long sending, deferred, failed, sent;
+	long long next_attempt;              /* earliest retry of a deferred mail, -1: none */
+	char *fail_email, *fail_error, *fail_at;  /* the newest permanent failure */
+	int have_feeds;                      /* the feed table exists (schema 3 on) */
+	long long feed_plans, feed_people;   /* feeds of plans and of people */
+	long long feed_pending;              /* feeds still to be (re)written */
+	char *feed_written;                  /* when a feed file was last replaced (UTC) */
+	json_t *feed_state;                  /* daemon_state rows 'feeds...' as an object */
+};
+
+static void
+status_free(struct status *s)
+{
+	free(s->fail_email);
+	free(s->fail_error);
+	free(s->fail_at);
+	free(s->feed_written);
+	json_decref(s->feed_state);
+}
+
+static char *
+col_dup(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+
+	return t != NULL ? strdup((const char *)t) : NULL;
+}
+
+/* Runs sql (one row expected, binding ?1 to arg when not NULL) and hands the row to fn;
+ * 0, or a negative errno with err filled. */
+static int
+query_row(sqlite3 *db, const char *sql, const char *arg, void (*fn)(sqlite3_stmt *, void *),
+    void *ctx, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = NULL;
+	int r, rc;
+
+	if ((r = db_prepare(db, sql, &st, err, errlen)) < 0)
+		return r;
+	if (arg != NULL)
+		sqlite3_bind_text(st, 1, arg, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		fn(st, ctx);
+	r = 0;
+	if (rc != SQLITE_DONE) {
+		snprintf(err, errlen, "%s", sqlite3_errmsg(db));
+		r = db_errno(rc);
+	}
+	sqlite3_finalize(st);
+	return r;
+}
+
+/* daemon_state values are unix times written as text by kapd. */
+static void
+got_state(sqlite3_stmt *st, void *ctx)
+{
+	struct status *s = ctx;
+	const char *key = (const char *)sqlite3_column_text(st, 0);
+	const char *val = (const char *)sqlite3_column_text(st, 1);
+	long long v;
+	char *end;
+
+	if (key == NULL || val == NULL)
+		return;
+	if (strncmp(key, "feeds", 5) == 0) {
+		json_object_set_new(s->feed_state, key, json_string(val));
+		return;
+	}
+	errno = 0;
+	v = strtoll(val, &end, 10);
+	if (errno != 0 || *end != '\0' || end == val)
+		return;
+	if (strcmp(key, "last_check") == 0)
+		s->last_check = v;
+	else if (strcmp(key, "next_check") == 0)
+		s->next_check = v;
+}
+
+static void
+got_counts(sqlite3_stmt *st, void *ctx)
+{
+	struct status *s = ctx;
+
+	s->sending = sqlite3_column_int64(st, 0);
+	s->deferred = sqlite3_column_int64(st, 1);
+	s->failed = sqlite3_column_int64(st, 2);
+	s->sent = sqlite3_column_int64(st, 3);
+	if (sqlite3_column_type(st, 4) != SQLITE_NULL)
+		s->next_attempt = sqlite3_column_int64(st, 4);
+}
+
+static void
+got_failure(sqlite3_stmt *st, void *ctx)
+{
+	struct status *s = ctx;
+
+	s->fail_email = col_dup(st, 0);
+	s->fail_error = col_dup(st, 1);
+	s->fail_at = col_dup(st, 2);
+}
+
+static void
+got_table(sqlite3_stmt *st, void *ctx)
+{
+	struct status *s = ctx;
+
+	s->have_feeds = sqlite3_column_int(st, 0) > 0;
+}
+
+static void
+got_feeds(sqlite3_stmt *st, void *ctx)
+{
+	struct status *s = ctx;
+
+	s->feed_plans = sqlite3_column_int64(st, 0);
+	s->feed_people = sqlite3_column_int64(st, 1);
+	s->feed_pending = sqlite3_column_int64(st, 2);
+	s->feed_written = col_dup(st, 3);
+}
+
+static int
+status_read(sqlite3 *db, struct status *s, char *err, size_t errlen)
+{
+	int r;
+
+	memset(s, 0, sizeof(*s));
+	s->last_check = s->next_check = s->next_attempt = -1;
+	if ((s->feed_state = json_object()) == NULL)
+		return -ENOMEM;
+	if ((r = query_row(db, "SELECT key, value FROM daemon_state", NULL, got_state, s, err,
+	    errlen)) < 0 ||
+	    (r = query_row(db, "SELECT count(*) FILTER (WHERE state = 'sending'), count(*) "
+	    "FILTER (WHERE state = 'deferred'), count(*) FILTER (WHERE state = 'failed'), "
+	    "count(*) FILTER (WHERE state = 'sent'), min(next_attempt) FILTER (WHERE state = "
+	    "'deferred') FROM delivery", NULL, got_counts, s, err, errlen)) < 0 ||
+	    (r = query_row(db, "SELECT email, last_error, created_at FROM delivery WHERE state = "
+	    "'failed' ORDER BY id DESC LIMIT 1", NULL, got_failure, s, err, errlen)) < 0 ||
+	    (r = query_row(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
+	    "name = 'feed'", NULL, got_table, s, err, errlen)) < 0)
+		return r;
+	if (!s->have_feeds)
+		return 0;
+	return query_row(db, "SELECT count(plan_id), count(person_id), count(*) FILTER (WHERE "
+	    "digest IS NULL), max(written_at) FROM feed", NULL, got_feeds, s, err, errlen);
+}
+
+/* What the numbers say about the daemon: never checked, running, late, or stopped. */
+static const char *
+daemon_state(const struct status *s, time_t now)
+{
+	if (s->last_check < 0)
+		return "never";
+	if (s->next_check < 0)
+		return "stopped";
+	if (now > s->next_check + LATE_AFTER)
+		return "late";
+	return "ok";
+}
+
+/* "2026-12-01T09:15:00+01:00" in zone tz (the configured time zone). */
+static const char *
+fmt_instant(const struct ctl *c, long long t, char *buf, size_t len)
+{
+	kdate_t day;
+	int minute, y, m, d;
+	long off;
+	char sign;
+
+	if (t < 0)
+		return "-";
+	if (kdate_local((time_t)t, c->cfg.timezone, &day, &minute, &off) < 0) {
+		snprintf(buf, len, "@%lld", t);
+		return buf;
+	}
+	kdate_to_ymd(day, &y, &m, &d);
+	sign = off < 0 ? '-' : '+';
+	off = off < 0 ? -off : off;
+	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02lld%c%02ld:%02ld", y, m, d, minute / 60,
+	    minute % 60, ((t % 60) + 60) % 60, sign, off / 3600, off % 3600 / 60);
+	return buf;
+}
+
+/* "5 min ago", "in 2 h": a rough distance from now, for people. */
+static const char *
+fmt_rel(long long t, time_t now, char *buf, size_t len)
+{
+	long long d = t - (long long)now, a = d < 0 ? -d : d;
+	const char *unit = "s";
+
+	if (a < 5) {
+		snprintf(buf, len, "now");
+		return buf;
+	}
+	if (a >= 2 * 86400) {
+		a /= 86400;
+		unit = " days";
+	} else if (a >= 2 * 3600) {
+		a /= 3600;
+		unit = " h";
+	} else if (a >= 120) {
+		a /= 60;
+		unit = " min";
+	}
+	snprintf(buf, len, d < 0 ? "%lld%s ago" : "in %lld%s", a, unit);
+	return buf;
+}
+
+static json_t *
+json_instant(const struct ctl *c, long long t)
+{
+	char buf[80];
+
+	return t < 0 ? json_null() : json_string(fmt_instant(c, t, buf, sizeof(buf)));
+}
+
+static json_t *
+json_opt_string(const char *s)
+{
+	return s != NULL ? json_string(s) : json_null();
+}
+
+static int
+print_json(const struct ctl *c, const struct status *s)
+{
+	json_t *o = json_pack("{s:s, s:o, s:o, s:{s:I, s:I, s:I, s:o}, s:{s:I, s:I, s:o}}",
+	    "daemon", daemon_state(s, c->now),
+	    "last_check", json_instant(c, s->last_check),
+	    "next_check", json_instant(c, s->next_check),
+	    "queue", "total", s->sending + s->deferred, "sending", s->sending,
+	    "deferred", s->deferred, "next_attempt", json_instant(c, s->next_attempt),
+	    "mails", "sent", s->sent, "failed", s->failed,
+	    "last_failure", s->fail_email == NULL ? json_null() :
+	    json_pack("{s:s, s:o, s:o}", "email", s->fail_email,
+	    "error", json_opt_string(s->fail_error), "created_at",
+	    json_opt_string(s->fail_at)));
+
+	if (o == NULL)
+		return -ENOMEM;
+	json_object_set_new(o, "feeds", !s->have_feeds ? json_null() :
+	    json_pack("{s:I, s:I, s:I, s:o, s:O}", "plans", s->feed_plans, "people",
+	    s->feed_people, "pending", s->feed_pending, "last_written",
+	    json_opt_string(s->feed_written), "state", s->feed_state));
+	return ctl_print_json(o);
+}
+
+/* One line "label  instant (relative)" or "label  -". */
+static void
+print_instant(const struct ctl *c, const char *label, long long t)
+{
+	char a[80], b[40];
+
+	if (t < 0)
+		printf("%-13s-\n", label);
+	else
+		printf("%-13s%s (%s)\n", label, fmt_instant(c, t, a, sizeof(a)),
+		    fmt_rel(t, c->now, b, sizeof(b)));
+}
+
+static const char *
+state_text(const char *state)
+{
+	if (strcmp(state, "never") == 0)
+		return "has not checked this database yet";
+	if (strcmp(state, "stopped") == 0)
+		return "not running (no check scheduled since its last one)";
+	if (strcmp(state, "late") == 0)
+		return "late: the next check is overdue; is kapd running?";
+	return "running";
+}
+
+static void
+print_text(const struct ctl *c, const struct status *s)
+{
+	const char *key;
+	char a[80];
+	json_t *v;
+
+	printf("%-13s%s\n", "kapd:", state_text(daemon_state(s, c->now)));
+	printf("%-13s%s\n", "database:", c->db_path);
+	print_instant(c, "last check:", s->last_check);
+	print_instant(c, "next check:", s->next_check);
+	printf("%-13s%lld mails (%lld sending, %lld deferred", "queue:", s->sending + s->deferred,
+	    s->sending, s->deferred);
+	if (s->next_attempt >= 0)
+		printf("; next attempt %s", fmt_instant(c, s->next_attempt, a, sizeof(a)));
+	printf(")\n");
+	printf("%-13s%lld sent, %lld failed\n", "mails:", s->sent, s->failed);
+	if (s->fail_email != NULL)
+		printf("%-13s%s to %s: %s\n", "last failure:", s->fail_at ? s->fail_at : "-",
+		    s->fail_email, s->fail_error ? s->fail_error : "-");
+	if (!s->have_feeds) {
+		printf("%-13s%s\n", "feeds:", "not in this database's schema");
+		return;
+	}
+	printf("%-13s%lld of plans, %lld of people, %lld to be written; last written %s\n",
+	    "feeds:", s->feed_plans, s->feed_people, s->feed_pending,
+	    s->feed_written != NULL ? s->feed_written : "never");
+	json_object_foreach(s->feed_state, key, v)
+		printf("  %s: %s\n", key, json_string_value(v));
+}
+
+int
+cmd_status(struct ctl *c, int argc, char **argv)
+{
+	struct status s;
+	char err[512];
+	int r;
+
+	memset(&s, 0, sizeof(s));
+	r = ctl_plain_opts(c, argc, argv);
+	if (r >= 0)
+		return r;
+	if (optind != argc)
+		return ctl_fail(EX_USAGE, "status", "unexpected argument \"%s\"", argv[optind]);
+	if ((r = ctl_db(c, DB_OPEN_READONLY)) != 0)
+		return r;
+	r = status_read(c->db, &s, err, sizeof(err));
+	if (r < 0) {
+		r = ctl_fail(ctl_exit_code(r), "status", "%s", r == -ENOMEM ? "out of memory" : err);
+		goto out;
+	}
+	if (c->json)
+		r = print_json(c, &s) < 0 ? EX_IOERR : EX_OK;
+	else
+		print_text(c, &s);
+out:
+	status_free(&s);
+	return r;
+}

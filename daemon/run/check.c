@@ -1,0 +1,315 @@
+/* The decision half of a check: stream items through the rules, drop what the ledger
+ * already holds, print (dry run) or collect what is due now.  The sending half is in
+ * outbox.c. */
+#include "run/check.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/db.h"
+#include "run/outbox.h"
+#include "core/rules.h"
+#include "store/world.h"
+
+/* Open items of active plans due on or before ?1, each with the ledger lines already
+ * recorded for its current deadline ("rule stage recipient", one a line).  The partial
+ * indexes on (due) WHERE state = 'open' and notification(kind, item_key, deadline)
+ * serve it; milestones carry the at-risk flag (open linked activities overdue on ?2). */
+static const char items_sql[] =
+	"SELECT 0, a.key, a.plan_id, a.due, a.owner_id, a.title, 0, "
+	" (SELECT group_concat(n.rule || ' ' || n.stage || ' ' || n.recipient_key, char(10))"
+	"  FROM notification n WHERE n.kind = 'activity' AND n.item_key = a.key"
+	"  AND n.deadline = a.due)"
+	" FROM activity a WHERE a.state = 'open' AND a.due <= ?1 "
+	"UNION ALL "
+	"SELECT 1, m.key, m.plan_id, m.due, m.owner_id, m.title,"
+	" EXISTS (SELECT 1 FROM activity x WHERE x.milestone_id = m.id AND x.state = 'open'"
+	"  AND x.due < ?2),"
+	" (SELECT group_concat(n.rule || ' ' || n.stage || ' ' || n.recipient_key, char(10))"
+	"  FROM notification n WHERE n.kind = 'milestone' AND n.item_key = m.key"
+	"  AND n.deadline = m.due)"
+	" FROM milestone m WHERE m.state = 'open' AND m.due <= ?1";
+
+struct run {
+	sqlite3 *db;
+	const struct kapd_config *cfg;
+	const struct check_options *o;
+	struct check_stats *st;
+	struct world w;
+	struct rules_input in;
+	struct rules *rules;
+	const char *mailed;          /* ledger lines of the current item */
+	const char *title;           /* of the current item */
+	time_t last_slot;            /* the slot last formatted, and its text: most */
+	long last_offset;            /* notifications of a check share a few slots */
+	char last_slot_text[64];
+	sqlite3_stmt *plan_mailed;   /* ledger lookup for plan rules */
+	struct outbox *outbox;
+};
+
+/* 1 when the ledger lines hold "rule stage recipient" as a whole line. */
+static int
+in_lines(const char *lines, const char *needle)
+{
+	size_t n = strlen(needle);
+	const char *p = lines;
+
+	while (p != NULL && (p = strstr(p, needle)) != NULL) {
+		if ((p == lines || p[-1] == '\n') && (p[n] == '\0' || p[n] == '\n'))
+			return 1;
+		p += n;
+	}
+	return 0;
+}
+
+static int
+already_mailed(struct run *x, const struct rules_notification *n, const char *stage)
+{
+	const char *who = x->w.people[n->recipient].key;
+	char line[256], due[KDATE_STRLEN];
+	int found;
+
+	if (n->kind != KIND_PLAN) {
+		snprintf(line, sizeof(line), "%s %s %s", rules_rule_name(n->rule), stage, who);
+		return x->mailed != NULL && in_lines(x->mailed, line);
+	}
+	sqlite3_reset(x->plan_mailed);
+	sqlite3_bind_text(x->plan_mailed, 1, rules_rule_name(n->rule), -1, SQLITE_STATIC);
+	sqlite3_bind_text(x->plan_mailed, 2, n->item, -1, SQLITE_STATIC);
+	sqlite3_bind_text(x->plan_mailed, 3, kdate_format(n->due, due), -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(x->plan_mailed, 4, stage, -1, SQLITE_STATIC);
+	sqlite3_bind_text(x->plan_mailed, 5, who, -1, SQLITE_STATIC);
+	found = sqlite3_step(x->plan_mailed) == SQLITE_ROW;
+	sqlite3_reset(x->plan_mailed);
+	return found;
+}
+
+/* "2026-12-01T08:00:00+01:00" */
+static void
+format_instant(time_t t, long offset, char *buf, size_t len)
+{
+	time_t local = t + offset;
+	int off = (int)((offset < 0 ? -offset : offset) % 86400);
+	struct tm tm;
+
+	gmtime_r(&local, &tm);
+	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d%c%02d:%02d", tm.tm_year + 1900,
+	    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, offset < 0 ? '-' : '+',
+	    off / 3600, off / 60 % 60);
+}
+
+/* A JSON string.  Keys, stages, dates and addresses were validated at import and need no
+ * escaping; anything else found in the database is escaped all the same. */
+static void
+json_str(FILE *f, const char *s)
+{
+	putc('"', f);
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			putc(c, f);
+	}
+	putc('"', f);
+}
+
+/* The stable line format of SPEC §6, written directly: a check can print a million. */
+static int
+print_json(struct run *x, const struct rules_notification *n, const char *stage)
+{
+	char due[KDATE_STRLEN];
+	FILE *f = x->o->out;
+
+	if (n->slot != x->last_slot || n->slot_offset != x->last_offset ||
+	    x->last_slot_text[0] == '\0') {
+		format_instant(n->slot, n->slot_offset, x->last_slot_text, sizeof(x->last_slot_text));
+		x->last_slot = n->slot;
+		x->last_offset = n->slot_offset;
+	}
+	fputs("{\"recipient\": ", f);
+	json_str(f, x->w.people[n->recipient].email);
+	fprintf(f, ", \"rule\": \"%s\", \"stage\": ", rules_rule_name(n->rule));
+	json_str(f, stage);
+	fprintf(f, ", \"kind\": \"%s\", \"item\": ", rules_kind_name(n->kind));
+	json_str(f, n->item);
+	fputs(", \"plan\": ", f);
+	json_str(f, x->w.plans[n->plan].key);
+	fprintf(f, ", \"due\": \"%s\", \"slot\": \"%s\"}\n", kdate_format(n->due, due),
+	    x->last_slot_text);
+	return ferror(f) ? -EIO : 0;
+}
+
+static int
+print_text(struct run *x, const struct rules_notification *n, const char *stage)
+{
+	char due[KDATE_STRLEN], slot[64];
+
+	format_instant(n->slot, n->slot_offset, slot, sizeof(slot));
+	fprintf(x->o->out, "%s %-4s %-34s %-18s %-13s %s %s (plan %s, due %s)%s%s\n", slot,
+	    n->deliver_now ? "now" : "", x->w.people[n->recipient].email, rules_rule_name(n->rule),
+	    stage, rules_kind_name(n->kind), n->item, x->w.plans[n->plan].key,
+	    kdate_format(n->due, due), n->on_behalf != RULES_NONE ? " for " : "",
+	    n->on_behalf != RULES_NONE ? x->w.people[n->on_behalf].key : "");
+	return 0;
+}
+
+static int
+on_notification(void *ctx, const struct rules_notification *n)
+{
+	struct run *x = ctx;
+	char stage[32];
+
+	rules_stage_name(n, stage, sizeof(stage));
+	if (already_mailed(x, n, stage))
+		return 0;
+	x->st->pending++;
+	x->st->due_now += n->deliver_now != 0;
+	if (x->o->dry_run)
+		return x->o->json ? print_json(x, n, stage) : print_text(x, n, stage);
+	if (!n->deliver_now)
+		return 0;
+	return outbox_add(x->outbox, n, stage, x->title);
+}
+
+static int
+largest_lead(const struct kapd_config *cfg)
+{
+	return cfg->reminders.n_lead > 0 ? cfg->reminders.lead_days[0] : 0;
+}
+
+/* No zone is more than a day ahead of UTC: an item due after UTC's tomorrow plus the
+ * longest lead time has no stage anywhere yet. */
+static int
+stream_items(struct run *x, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = NULL;
+	struct rules_item it;
+	char until[KDATE_STRLEN], today_s[KDATE_STRLEN];
+	kdate_t utc_today = (kdate_t)(x->o->now / 86400 - (x->o->now % 86400 < 0)), today;
+	int rc, r, plan;
+
+	if (kdate_local(x->o->now, x->cfg->timezone, &today, NULL, NULL) < 0)
+		today = utc_today;
+	r = db_prepare(x->db, items_sql, &st, err, errlen);
+	if (r < 0)
+		return r;
+	sqlite3_bind_text(st, 1, kdate_format(utc_today + 1 + largest_lead(x->cfg), until), -1,
+	    SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, kdate_format(today, today_s), -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		plan = world_plan(&x->w, sqlite3_column_int64(st, 2));
+		if (plan < 0 || kdate_parse((const char *)sqlite3_column_text(st, 3), &it.due) < 0)
+			continue;
+		it.kind = sqlite3_column_int(st, 0) ? KIND_MILESTONE : KIND_ACTIVITY;
+		it.key = (const char *)sqlite3_column_text(st, 1);
+		it.plan = plan;
+		it.owner = sqlite3_column_type(st, 4) == SQLITE_NULL ? RULES_NONE :
+		    world_person(&x->w, sqlite3_column_int64(st, 4));
+		it.at_risk = sqlite3_column_int(st, 6);
+		x->title = (const char *)sqlite3_column_text(st, 5);
+		x->mailed = (const char *)sqlite3_column_text(st, 7);
+		x->st->items++;
+		if ((r = rules_item(x->rules, &it, on_notification, x)) < 0)
+			break;
+	}
+	x->mailed = NULL;
+	x->title = NULL;
+	sqlite3_finalize(st);
+	if (r >= 0 && rc != SQLITE_DONE) {
+		snprintf(err, errlen, "reading items: %s", sqlite3_errmsg(x->db));
+		return db_errno(rc) ? db_errno(rc) : -EIO;
+	}
+	if (r < 0)
+		snprintf(err, errlen, "deciding: %s", strerror(-r));
+	return r < 0 ? r : 0;
+}
+
+static int
+decide_plans(struct run *x, char *err, size_t errlen)
+{
+	size_t i;
+	int r;
+
+	r = db_prepare(x->db, "SELECT 1 FROM notification WHERE rule = ?1 AND kind = 'plan' AND "
+	    "item_key = ?2 AND deadline = ?3 AND stage = ?4 AND recipient_key = ?5",
+	    &x->plan_mailed, err, errlen);
+	for (i = 0; r == 0 && i < x->w.n_plans; i++) {
+		x->title = x->w.plan_title[i];
+		r = rules_plan(x->rules, (int)i, on_notification, x);
+		if (r < 0)
+			snprintf(err, errlen, "deciding plan %s: %s", x->w.plans[i].key, strerror(-r));
+	}
+	x->title = NULL;
+	x->st->plans = x->w.n_plans;
+	return r;
+}
+
+static int
+decide(struct run *x, char *err, size_t errlen)
+{
+	int r;
+
+	r = world_load(x->db, &x->w, err, errlen);
+	if (r < 0)
+		return r;
+	x->in.cfg = x->cfg;
+	x->in.tz = &rules_tz_system;
+	x->in.now = x->o->now;
+	x->in.people = x->w.people;
+	x->in.n_people = x->w.n_people;
+	x->in.plans = x->w.plans;
+	x->in.n_plans = x->w.n_plans;
+	x->rules = rules_new(&x->in);
+	if (x->rules == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	/* One read transaction: the decision sees one consistent state of the plans. */
+	r = db_exec(x->db, "BEGIN", err, errlen);
+	if (r == 0)
+		r = decide_plans(x, err, errlen);
+	if (r == 0)
+		r = stream_items(x, err, errlen);
+	db_exec(x->db, "COMMIT", NULL, 0);
+	return r;
+}
+
+int
+check_run(sqlite3 *db, const struct kapd_config *cfg, struct transport *tp,
+    const struct check_options *o, struct check_stats *st, struct errlist *problems,
+    char *err, size_t errlen)
+{
+	struct run x;
+	int r = 0;
+
+	memset(&x, 0, sizeof(x));
+	memset(st, 0, sizeof(*st));
+	x.db = db;
+	x.cfg = cfg;
+	x.o = o;
+	x.st = st;
+	if (!o->dry_run) {
+		x.outbox = outbox_new(db, cfg, tp, o->now, st, problems);
+		if (x.outbox == NULL) {
+			snprintf(err, errlen, "out of memory");
+			return -ENOMEM;
+		}
+		r = outbox_retry(x.outbox, err, errlen);
+	}
+	if (r == 0)
+		r = decide(&x, err, errlen);
+	if (r == 0 && x.outbox != NULL)
+		r = outbox_flush(x.outbox, &x.w, x.rules, err, errlen);
+	if (tp != NULL)
+		transport_flush(tp); /* no connection stays open while the daemon sleeps */
+	sqlite3_finalize(x.plan_mailed);
+	outbox_free(x.outbox);
+	rules_free(x.rules);
+	world_free(&x.w);
+	return r;
+}

@@ -1,0 +1,64 @@
+/* feeds: the calendar feeds (SPEC §5).  One .ics file per active plan (its milestones,
+ * activities and annual update) and one per person on the team of an active plan or
+ * owning an item of one (what they own, and the annual updates of the plans they are KAM
+ * of), in feeds.directory.  A file is named TOKEN.ics, the token 128 random bits.  A check
+ * rewrites a feed only when what it shows changed, into a temporary file in the same
+ * directory that is flushed and renamed over the old one; files of rotated tokens and of
+ * plans no longer active are removed.  The events are written by ics.c. */
+#ifndef KAPD_FEEDS_H
+#define KAPD_FEEDS_H
+
+#include <sqlite3.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "conf/config.h"
+#include "lib/errlist.h"
+#include "lib/sbuf.h"
+
+#define FEEDS_TOKEN_LEN 32 /* hex digits: 128 bits */
+
+struct feeds_stats {
+	size_t feeds;     /* feeds that exist now */
+	size_t events;    /* events in them */
+	size_t changed;   /* events new or changed since the last check (SEQUENCE grew) */
+	size_t written;   /* files replaced */
+	size_t same;      /* rewritten into the very bytes already there: left alone */
+	size_t removed;   /* files removed: rotated tokens, plans no longer active */
+	size_t failed;    /* files that could not be written (the old one stays) */
+};
+
+/* Publishes every feed at instant now (whose date in the configured time zone decides
+ * which done and cancelled items are still shown).  A file that cannot be written (full
+ * disk, permissions) is appended to problems and keeps its previous version; the next
+ * check tries again.  A negative return (with err) means nothing could be decided: the
+ * database or the directory itself failed. */
+int feeds_publish(sqlite3 *db, const struct kapd_config *cfg, time_t now,
+    struct feeds_stats *st, struct errlist *problems, char *err, size_t errlen);
+/* Removes the temporary files a crash can leave in dir (".TOKEN.ics.*.tmp"); *removed
+ * (may be NULL) receives how many.  A missing directory is not an error. */
+int feeds_clean_stale(const char *dir, size_t *removed, char *err, size_t errlen);
+
+struct feeds_entry {
+	const char *kind;        /* "plan" or "person" */
+	const char *key;
+	const char *name;        /* plan title or person name */
+	const char *token;
+	const char *written_at;  /* UTC; NULL until the daemon first wrote the file */
+};
+
+/* Calls cb for every feed that exists now (plans first, then people, by key), giving the
+ * ones without a token a new one (a write).  cb returning non-zero stops the list and is
+ * returned. */
+int feeds_list(sqlite3 *db, int (*cb)(void *ctx, const struct feeds_entry *e), void *ctx,
+    char *err, size_t errlen);
+/* Gives the feed of the plan or person KEY a new token (kind "plan", "person", or NULL
+ * for whichever has that key); the old file disappears at the daemon's next check.
+ * token receives the new token; *kind_out "plan" or "person".  -ENOENT: no such key;
+ * -EEXIST: both a plan and a person have it. */
+int feeds_rotate(sqlite3 *db, const char *kind, const char *key,
+    char token[FEEDS_TOKEN_LEN + 1], const char **kind_out, char *err, size_t errlen);
+/* Appends the subscription URL: base_url (a "/" added when it lacks one) + TOKEN.ics. */
+void feeds_url(const char *base_url, const char *token, struct sbuf *out);
+
+#endif

@@ -1,0 +1,499 @@
+#include "run/outbox.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "store/db.h"
+#include "store/ledger.h"
+#include "core/mail.h"
+#include "store/report_facts.h"
+
+struct entry {
+	struct rules_notification n;
+	char *item;
+	char *title;
+	char stage[32];
+};
+
+struct outbox {
+	sqlite3 *db;
+	const struct kapd_config *cfg;
+	struct transport *tp;
+	time_t now;
+	struct check_stats *st;
+	struct errlist *problems;
+	struct entry *e;
+	size_t n, cap;
+	char from_addr[256];
+	const char *domain;
+	/* The outcome of the last email, stored with the next email's record (or at the
+	 * end): one commit per email. */
+	struct ledger_result pending;
+	char pending_error[512];
+	int has_pending;
+};
+
+struct outbox *
+outbox_new(sqlite3 *db, const struct kapd_config *cfg, struct transport *tp, time_t now,
+    struct check_stats *st, struct errlist *problems)
+{
+	struct outbox *ob = calloc(1, sizeof(*ob));
+	char name[256];
+
+	if (ob == NULL)
+		return NULL;
+	ob->db = db;
+	ob->cfg = cfg;
+	ob->tp = tp;
+	ob->now = now;
+	ob->st = st;
+	ob->problems = problems;
+	if (strlen(cfg->mail.from) >= sizeof(name) ||
+	    mail_parse_address(cfg->mail.from, name, ob->from_addr) < 0)
+		snprintf(ob->from_addr, sizeof(ob->from_addr), "kapd@localhost.localdomain");
+	ob->domain = strchr(ob->from_addr, '@') + 1;
+	return ob;
+}
+
+void
+outbox_free(struct outbox *ob)
+{
+	size_t i;
+
+	if (ob == NULL)
+		return;
+	for (i = 0; i < ob->n; i++) {
+		free(ob->e[i].item);
+		free(ob->e[i].title);
+	}
+	free(ob->e);
+	free(ob);
+}
+
+int
+outbox_add(struct outbox *ob, const struct rules_notification *n, const char *stage,
+    const char *title)
+{
+	struct entry *e;
+
+	if (ob->n == ob->cap) {
+		size_t cap = ob->cap ? ob->cap * 2 : 64;
+
+		e = realloc(ob->e, cap * sizeof(*e));
+		if (e == NULL)
+			return -ENOMEM;
+		ob->e = e;
+		ob->cap = cap;
+	}
+	e = &ob->e[ob->n];
+	e->n = *n;
+	e->item = strdup(n->item);
+	e->title = title ? strdup(title) : NULL;
+	if (e->item == NULL || (title != NULL && e->title == NULL)) {
+		free(e->item);
+		free(e->title);
+		return -ENOMEM;
+	}
+	e->n.item = e->item;
+	snprintf(e->stage, sizeof(e->stage), "%s", stage);
+	ob->n++;
+	return 0;
+}
+
+/* A fresh unguessable token: the Message-ID's left part and the .eml file name. */
+static int
+new_token(char *buf, size_t len)
+{
+	unsigned char rnd[12];
+	size_t i;
+
+	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+		return -EIO;
+	snprintf(buf, len, "kapd-");
+	for (i = 0; i < sizeof(rnd) && 5 + 2 * i + 2 < len; i++)
+		snprintf(buf + 5 + 2 * i, 3, "%02x", rnd[i]);
+	return 0;
+}
+
+/* Hands a composed message to the transport and records what happened. */
+static int
+send_and_record(struct outbox *ob, sqlite3_int64 id, const struct mail_message *m,
+    const char *token, int attempts, time_t first_slot, size_t count)
+{
+	char *msg = NULL, err[512] = "";
+	size_t len = 0;
+	time_t next;
+	int r;
+
+	r = mail_compose(m, &msg, &len, err, sizeof(err));
+	if (r == 0)
+		r = transport_send(ob->tp, ob->from_addr, m->to_addr, token, msg, len, err,
+		    sizeof(err));
+	free(msg);
+	next = ob->now + ((time_t)ob->cfg->delivery.retry_first << (attempts < 20 ? attempts : 20));
+	if (r == -EAGAIN && next - first_slot > ob->cfg->delivery.give_up_after) {
+		r = -ETIMEDOUT;
+		snprintf(err + strlen(err), sizeof(err) - strlen(err), "; gave up after %d attempts",
+		    attempts + 1);
+	}
+	if (r == 0) {
+		ob->st->mails++;
+		ob->st->notified += count;
+	} else if (r == -EAGAIN) {
+		ob->st->deferred++;
+		errlist_add(ob->problems, "mail to %s deferred, retrying later: %s", m->to_addr, err);
+	} else {
+		ob->st->failed++;
+		errlist_add(ob->problems, "mail to %s failed permanently: %s", m->to_addr, err);
+	}
+	snprintf(ob->pending_error, sizeof(ob->pending_error), "%s", err);
+	ob->pending = (struct ledger_result){ id, r == 0 ? LEDGER_SENT : r == -EAGAIN ?
+		LEDGER_DEFERRED : LEDGER_FAILED, r == 0 ? NULL : ob->pending_error, next };
+	ob->has_pending = 1;
+	return 0;
+}
+
+/* The facts of each status report in a mail, gathered at the slot (SPEC §3: what a slot
+ * sends is decided at the slot).  A report that cannot be gathered is sent without its
+ * facts rather than not at all. */
+static void
+attach_reports(struct outbox *ob, struct mail_item *items, size_t n, kdate_t today)
+{
+	struct report *rep;
+	char err[256];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		items[i].report = NULL;
+		if (items[i].rule != RULE_STATUS_REPORT)
+			continue;
+		if (report_build(ob->db, items[i].plan_key, today,
+		    ob->cfg->status_report.stale_after_days, &rep, err, sizeof(err)) == 0)
+			items[i].report = rep;
+		else
+			errlist_add(ob->problems, "status report of plan %s: %s", items[i].plan_key, err);
+	}
+}
+
+static void
+free_reports(struct mail_item *items, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		report_free((struct report *)items[i].report);
+		items[i].report = NULL;
+	}
+}
+
+/* Stores the outcome still pending on its own. */
+static void
+settle(struct outbox *ob)
+{
+	char err[256];
+
+	if (!ob->has_pending)
+		return;
+	if (ledger_outcome(ob->db, &ob->pending, err, sizeof(err)) < 0)
+		errlist_add(ob->problems, "cannot record the outcome of delivery %lld: %s",
+		    (long long)ob->pending.id, err);
+	ob->has_pending = 0;
+}
+
+static void
+fill_note(struct ledger_note *note, struct mail_item *item, const struct entry *e,
+    const struct world *w, char *due)
+{
+	const struct rules_notification *n = &e->n;
+
+	memset(note, 0, sizeof(*note));
+	memset(item, 0, sizeof(*item));
+	note->rule = rules_rule_name(n->rule);
+	note->kind = rules_kind_name(n->kind);
+	note->item_key = item->item_key = e->item;
+	note->plan_key = item->plan_key = w->plans[n->plan].key;
+	note->deadline = kdate_format(n->due, due);
+	note->stage = item->stage = e->stage;
+	note->recipient_key = w->people[n->recipient].key;
+	note->on_behalf_key = n->on_behalf != RULES_NONE ? w->people[n->on_behalf].key : NULL;
+	note->title = item->title = e->title;
+	note->owner_name = item->owner_name = n->owner != RULES_NONE ? w->person_name[n->owner] :
+	    NULL;
+	note->unowned = item->unowned = n->unowned;
+	note->at_risk = item->at_risk = n->at_risk;
+	item->rule = n->rule;
+	item->kind = n->kind;
+	item->plan_title = w->plan_title[n->plan];
+	item->on_behalf_name = n->on_behalf != RULES_NONE ? w->person_name[n->on_behalf] : NULL;
+	item->due = n->due;
+}
+
+/* One email with the entries e[0..n-1], all for the same person. */
+static int
+deliver(struct outbox *ob, const struct world *w, struct rules *rules, const struct entry *e,
+    size_t n, char *err, size_t errlen)
+{
+	struct ledger_note *notes = calloc(n, sizeof(*notes));
+	struct mail_item *items = calloc(n, sizeof(*items));
+	char (*dues)[KDATE_STRLEN] = calloc(n, sizeof(*dues));
+	int *keep = calloc(n, sizeof(*keep)), to = e[0].n.recipient, kam;
+	char token[64], msgid[320], day_s[KDATE_STRLEN];
+	struct ledger_delivery d;
+	struct mail_message m;
+	sqlite3_int64 id = 0;
+	size_t i, k = 0;
+	kdate_t day;
+	int r = -ENOMEM;
+
+	if (notes == NULL || items == NULL || dues == NULL || keep == NULL)
+		goto out;
+	if ((r = new_token(token, sizeof(token))) < 0 ||
+	    (r = rules_today(rules, to, e[0].n.plan, &day)) < 0)
+		goto out;
+	for (i = 0; i < n; i++)
+		fill_note(&notes[i], &items[i], &e[i], w, dues[i]);
+	d = (struct ledger_delivery){ w->people[to].key, w->people[to].email, e[0].n.immediate,
+		token, ob->now, kdate_format(day, day_s) };
+	r = ledger_record(ob->db, ob->has_pending ? &ob->pending : NULL, &d, notes, n, keep, &id,
+	    err, errlen);
+	if (r < 0) {
+		settle(ob);
+		goto out;
+	}
+	ob->has_pending = 0;
+	if (id == 0)
+		goto out;
+	for (i = 0; i < n; i++)
+		if (keep[i])
+			items[k++] = items[i];
+	kam = w->plans[e[0].n.plan].kam;
+	snprintf(msgid, sizeof(msgid), "<%s@%s>", token, ob->domain);
+	m = (struct mail_message){ .from = ob->cfg->mail.from, .to_name = w->person_name[to],
+		.to_addr = w->people[to].email,
+		.reply_to = kam != RULES_NONE ? w->people[kam].email : NULL, .message_id = msgid,
+		.date = ob->now, .today = day, .lang = w->person_lang[to], .items = items,
+		.n_items = k };
+	attach_reports(ob, items, k, day);
+	r = send_and_record(ob, id, &m, token, 0, ob->now, k);
+	free_reports(items, k);
+out:
+	free(notes);
+	free(items);
+	free(dues);
+	free(keep);
+	return r;
+}
+
+static int
+cmp_entries(const void *a, const void *b)
+{
+	const struct entry *x = a, *y = b;
+
+	if (x->n.recipient != y->n.recipient)
+		return x->n.recipient < y->n.recipient ? -1 : 1;
+	return x->n.immediate - y->n.immediate;
+}
+
+int
+outbox_flush(struct outbox *ob, const struct world *w, struct rules *rules, char *err,
+    size_t errlen)
+{
+	size_t i = 0, j;
+	int r;
+
+	if (ob->n > 0) /* qsort(NULL, 0, ...) is undefined behaviour (UBSan says so) */
+		qsort(ob->e, ob->n, sizeof(*ob->e), cmp_entries);
+	while (i < ob->n) {
+		j = i + 1;
+		/* A digest takes all of a person's notifications; immediate ones go alone. */
+		if (!ob->e[i].n.immediate)
+			while (j < ob->n && ob->e[j].n.recipient == ob->e[i].n.recipient &&
+			    !ob->e[j].n.immediate)
+				j++;
+		r = deliver(ob, w, rules, &ob->e[i], j - i, err, errlen);
+		if (r < 0 && r != -EINVAL) {
+			settle(ob);
+			return r;
+		}
+		i = j;
+	}
+	settle(ob);
+	return 0;
+}
+
+/* Resending: the email is composed again from what the ledger recorded. */
+static const char retry_sql[] =
+	"SELECT d.id, d.recipient_key, d.email, d.message_id, d.attempts, d.armed_at,"
+	" d.local_date, (SELECT name FROM person WHERE key = d.recipient_key),"
+	" (SELECT language FROM person WHERE key = d.recipient_key)"
+	" FROM delivery d WHERE d.state = 'sending' OR (d.state = 'deferred'"
+	" AND d.next_attempt <= ?1) ORDER BY d.id";
+static const char notes_sql[] =
+	"SELECT n.rule, n.kind, n.item_key, n.plan_key, n.deadline, n.stage, n.title,"
+	" n.owner_name, n.unowned, n.at_risk, (SELECT title FROM plan WHERE key = n.plan_key),"
+	" (SELECT name FROM person WHERE key = n.on_behalf_of),"
+	" (SELECT pe.email FROM plan p JOIN team_member t ON t.plan_id = p.id AND t.role = 'kam'"
+	"  JOIN person pe ON pe.id = t.person_id WHERE p.key = n.plan_key)"
+	" FROM notification n WHERE n.delivery_id = ?1 ORDER BY n.id";
+
+#define NOTE_STRINGS 10
+
+struct stored {
+	struct mail_item *items;
+	char **strings;   /* NOTE_STRINGS per item */
+	size_t n;
+	char *reply_to;
+};
+
+static void
+stored_free(struct stored *s)
+{
+	size_t i;
+
+	for (i = 0; s->strings != NULL && i < s->n * NOTE_STRINGS; i++)
+		free(s->strings[i]);
+	free(s->strings);
+	free(s->items);
+	free(s->reply_to);
+	memset(s, 0, sizeof(*s));
+}
+
+static int
+parse_rule(const char *name)
+{
+	int i;
+
+	for (i = 0; name != NULL && i < RULE_COUNT; i++)
+		if (strcmp(rules_rule_name((enum rule)i), name) == 0)
+			return i;
+	return -1;
+}
+
+static char *
+dup_col(sqlite3_stmt *st, int i)
+{
+	const char *s = (const char *)sqlite3_column_text(st, i);
+
+	return s ? strdup(s) : NULL;
+}
+
+static int
+stored_row(struct stored *s, sqlite3_stmt *st)
+{
+	struct mail_item *it;
+	char **str;
+	void *p;
+	int rule, i;
+
+	p = realloc(s->items, (s->n + 1) * sizeof(*s->items));
+	if (p == NULL)
+		return -ENOMEM;
+	s->items = p;
+	p = realloc(s->strings, (s->n + 1) * NOTE_STRINGS * sizeof(*s->strings));
+	if (p == NULL)
+		return -ENOMEM;
+	s->strings = p;
+	str = &s->strings[s->n * NOTE_STRINGS];
+	it = &s->items[s->n++];
+	memset(it, 0, sizeof(*it));
+	memset(str, 0, NOTE_STRINGS * sizeof(*str));
+	rule = parse_rule((const char *)sqlite3_column_text(st, 0));
+	for (i = 0; i < NOTE_STRINGS; i++)
+		str[i] = dup_col(st, i < 8 ? i : i + 2);
+	if (s->reply_to == NULL)
+		s->reply_to = dup_col(st, 12);
+	it->rule = rule < 0 ? RULE_DUE : (enum rule)rule;
+	it->kind = strcmp(str[1] ? str[1] : "", "plan") == 0 ? KIND_PLAN :
+	    strcmp(str[1] ? str[1] : "", "milestone") == 0 ? KIND_MILESTONE : KIND_ACTIVITY;
+	it->item_key = str[2];
+	it->plan_key = str[3];
+	if (str[4] == NULL || kdate_parse(str[4], &it->due) < 0)
+		it->due = 0;
+	it->stage = str[5];
+	it->title = str[6];
+	it->owner_name = str[7];
+	it->unowned = sqlite3_column_int(st, 8);
+	it->at_risk = sqlite3_column_int(st, 9);
+	it->plan_title = str[8];
+	it->on_behalf_name = str[9];
+	return rule < 0 || it->item_key == NULL || it->plan_key == NULL || it->stage == NULL ?
+	    -EINVAL : 0;
+}
+
+static int
+load_stored(struct outbox *ob, sqlite3_int64 id, struct stored *s)
+{
+	sqlite3_stmt *st = NULL;
+	char err[256];
+	int rc, r = 0;
+
+	memset(s, 0, sizeof(*s));
+	if (db_prepare(ob->db, notes_sql, &st, err, sizeof(err)) < 0)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, id);
+	while (r == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		r = stored_row(s, st);
+	sqlite3_finalize(st);
+	return r;
+}
+
+static void
+retry_one(struct outbox *ob, sqlite3_stmt *st)
+{
+	sqlite3_int64 id = sqlite3_column_int64(st, 0);
+	const char *token = (const char *)sqlite3_column_text(st, 3);
+	const char *email = (const char *)sqlite3_column_text(st, 2);
+	char msgid[320], err[256];
+	struct mail_message m;
+	struct stored s;
+	kdate_t day = 0;
+
+	if (load_stored(ob, id, &s) < 0 || s.n == 0 || token == NULL || email == NULL) {
+		errlist_add(ob->problems, "delivery %lld in the ledger cannot be sent again "
+		    "(its notifications are unreadable); marked failed", (long long)id);
+		struct ledger_result res = { id, LEDGER_FAILED, "unreadable ledger rows", 0 };
+
+		ledger_outcome(ob->db, &res, err, sizeof(err));
+		ob->st->failed++;
+		stored_free(&s);
+		return;
+	}
+	kdate_parse((const char *)sqlite3_column_text(st, 6), &day);
+	snprintf(msgid, sizeof(msgid), "<%s@%s>", token, ob->domain);
+	m = (struct mail_message){ .from = ob->cfg->mail.from,
+		.to_name = (const char *)sqlite3_column_text(st, 7), .to_addr = email,
+		.reply_to = s.reply_to, .message_id = msgid, .date = ob->now, .today = day,
+		.lang = (const char *)sqlite3_column_text(st, 8), .items = s.items, .n_items = s.n };
+	ob->st->retried++;
+	attach_reports(ob, s.items, s.n, day);
+	send_and_record(ob, id, &m, token, sqlite3_column_int(st, 4),
+	    (time_t)sqlite3_column_int64(st, 5), s.n);
+	settle(ob);
+	free_reports(s.items, s.n);
+	stored_free(&s);
+}
+
+int
+outbox_retry(struct outbox *ob, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, r;
+
+	r = db_prepare(ob->db, retry_sql, &st, err, errlen);
+	if (r < 0)
+		return r;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)ob->now);
+	/* The statement reads while retry_one writes outcomes: SQLite allows it on one
+	 * connection, and the rows it updates no longer match the query. */
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		retry_one(ob, st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		snprintf(err, errlen, "reading the outbox: %s", sqlite3_errmsg(ob->db));
+		return db_errno(rc) ? db_errno(rc) : -EIO;
+	}
+	return 0;
+}

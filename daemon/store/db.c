@@ -1,0 +1,256 @@
+#include "store/db.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "store/migrations.h"
+
+int
+db_errno(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_OK:
+	case SQLITE_DONE:
+	case SQLITE_ROW:
+		return 0;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return -EBUSY;
+	case SQLITE_NOMEM:
+		return -ENOMEM;
+	case SQLITE_FULL:
+		return -ENOSPC;
+	case SQLITE_CANTOPEN:
+		return -ENOENT;
+	case SQLITE_READONLY:
+	case SQLITE_PERM:
+	case SQLITE_AUTH:
+		return -EACCES;
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+		return -EBADMSG;
+	case SQLITE_CONSTRAINT:
+	case SQLITE_MISMATCH:
+		return -EINVAL;
+	default:
+		return -EIO;
+	}
+}
+
+static int
+fail(sqlite3 *db, int rc, char *err, size_t errlen, const char *what)
+{
+	snprintf(err, errlen, "%s: %s", what, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+	return db_errno(rc) ? db_errno(rc) : -EIO;
+}
+
+int
+db_exec(sqlite3 *db, const char *sql, char *err, size_t errlen)
+{
+	char *msg = NULL;
+	int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+
+	if (rc != SQLITE_OK) {
+		snprintf(err, errlen, "%s", msg ? msg : sqlite3_errstr(rc));
+		sqlite3_free(msg);
+		return db_errno(rc) ? db_errno(rc) : -EIO;
+	}
+	return 0;
+}
+
+int
+db_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st, char *err, size_t errlen)
+{
+	int rc = sqlite3_prepare_v2(db, sql, -1, st, NULL);
+
+	if (rc != SQLITE_OK)
+		return fail(db, rc, err, errlen, "cannot prepare statement");
+	return 0;
+}
+
+static int
+pragma_int(sqlite3 *db, const char *sql, int *out)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+
+	if (rc == SQLITE_OK) {
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			*out = sqlite3_column_int(st, 0);
+			rc = SQLITE_OK;
+		}
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+db_version(sqlite3 *db)
+{
+	int v = -1;
+
+	if (pragma_int(db, "PRAGMA user_version", &v) != SQLITE_OK)
+		return -1;
+	return v;
+}
+
+int
+db_latest_version(void)
+{
+	return db_migrations[db_migrations_count - 1].version;
+}
+
+int
+db_begin(sqlite3 *db, char *err, size_t errlen)
+{
+	return db_exec(db, "BEGIN IMMEDIATE", err, errlen);
+}
+
+int
+db_commit(sqlite3 *db, char *err, size_t errlen)
+{
+	return db_exec(db, "COMMIT", err, errlen);
+}
+
+void
+db_rollback(sqlite3 *db)
+{
+	if (db != NULL && !sqlite3_get_autocommit(db))
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* A file is ours when it carries our application_id, or when it is still empty (a new
+ * file, or one created with touch). */
+static int
+check_identity(sqlite3 *db, const char *path, char *err, size_t errlen)
+{
+	int appid = 0, ntables = 0, version;
+
+	if (pragma_int(db, "PRAGMA application_id", &appid) != SQLITE_OK ||
+	    pragma_int(db, "SELECT count(*) FROM sqlite_master", &ntables) != SQLITE_OK)
+		return fail(db, sqlite3_errcode(db), err, errlen, path);
+	if (appid != DB_APPLICATION_ID && (appid != 0 || ntables != 0)) {
+		snprintf(err, errlen, "%s is not a kapd database (application_id 0x%08x)", path,
+		    (unsigned)appid);
+		return -EPROTO;
+	}
+	version = db_version(db);
+	if (version > db_latest_version()) {
+		snprintf(err, errlen,
+		    "%s has schema version %d, newer than this kapd (%s) knows (%d); "
+		    "use the newer kapd or restore a backup", path, version, KAPD_VERSION,
+		    db_latest_version());
+		return -EPROTO;
+	}
+	return 0;
+}
+
+static int
+configure(sqlite3 *db, int readonly, char *err, size_t errlen)
+{
+	int r;
+
+	sqlite3_busy_timeout(db, DB_BUSY_TIMEOUT_MS);
+	sqlite3_extended_result_codes(db, 1);
+	r = db_exec(db, "PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL", err, errlen);
+	if (r == 0 && !readonly)
+		r = db_exec(db, "PRAGMA journal_mode=DELETE", err, errlen);
+	return r;
+}
+
+int
+db_open(const char *path, int flags, sqlite3 **out, char *err, size_t errlen)
+{
+	sqlite3 *db = NULL;
+	int oflags, rc, r;
+
+	if (flags & DB_OPEN_READONLY)
+		oflags = SQLITE_OPEN_READONLY;
+	else
+		oflags = SQLITE_OPEN_READWRITE | ((flags & DB_OPEN_CREATE) ? SQLITE_OPEN_CREATE : 0);
+	rc = sqlite3_open_v2(path, &db, oflags | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		snprintf(err, errlen, "cannot open database %s: %s%s", path,
+		    db ? sqlite3_errmsg(db) : sqlite3_errstr(rc),
+		    (flags & DB_OPEN_CREATE) ? "" : " (create it with: kapctl init)");
+		r = db_errno(rc) ? db_errno(rc) : -EIO;
+		goto out;
+	}
+	r = configure(db, flags & DB_OPEN_READONLY, err, errlen);
+	if (r == 0)
+		r = check_identity(db, path, err, errlen);
+	if (r == 0 && (flags & DB_OPEN_MIGRATE))
+		r = db_migrate(db, NULL, err, errlen);
+	if (r == 0 && !(flags & DB_OPEN_ANY_OLDER) && db_version(db) < db_latest_version()) {
+		if (db_version(db) == 0)
+			snprintf(err, errlen, "%s is not initialized: run kapctl init", path);
+		else
+			snprintf(err, errlen, "%s has schema version %d, this kapd needs %d: "
+			    "run kapctl migrate", path, db_version(db), db_latest_version());
+		r = -ESTALE;
+	}
+out:
+	if (r < 0) {
+		sqlite3_close(db);
+		return r;
+	}
+	*out = db;
+	return 0;
+}
+
+void
+db_close(sqlite3 *db)
+{
+	if (db != NULL)
+		sqlite3_close(db);
+}
+
+/* One migration, atomically: the DDL and the new user_version commit together, so a
+ * crash leaves the old or the new schema, never a mix. */
+static int
+apply(sqlite3 *db, const struct migration *m, char *err, size_t errlen)
+{
+	char sql[96], msg[512];
+	int r;
+
+	r = db_begin(db, err, errlen);
+	if (r < 0)
+		return r;
+	/* Another process may have migrated while we waited for the lock. */
+	if (db_version(db) >= m->version)
+		return db_commit(db, err, errlen);
+	r = db_exec(db, m->sql, msg, sizeof(msg));
+	if (r < 0) {
+		snprintf(err, errlen, "migration %s failed: %s", m->name, msg);
+		goto out;
+	}
+	snprintf(sql, sizeof(sql), "PRAGMA user_version=%d; PRAGMA application_id=%d",
+	    m->version, DB_APPLICATION_ID);
+	r = db_exec(db, sql, err, errlen);
+	if (r == 0)
+		r = db_commit(db, err, errlen);
+out:
+	if (r < 0)
+		db_rollback(db);
+	return r;
+}
+
+int
+db_migrate(sqlite3 *db, int *applied, char *err, size_t errlen)
+{
+	int i, n = 0, r;
+
+	for (i = 0; i < db_migrations_count; i++) {
+		if (db_migrations[i].version <= db_version(db))
+			continue;
+		r = apply(db, &db_migrations[i], err, errlen);
+		if (r < 0)
+			return r;
+		n++;
+	}
+	if (applied != NULL)
+		*applied = n;
+	return 0;
+}
