@@ -71,8 +71,8 @@ SQL      := $(sort $(wildcard sql/[0-9]*.sql))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
-.PHONY: all check check-unit test unit integration demo deps ensure-deps install uninstall \
-	clean bench fuzz fuzz-run
+.PHONY: all check check-unit test unit integration lint lint-test demo deps ensure-deps install \
+	uninstall clean bench fuzz fuzz-run
 
 all: $(B)/kapd $(B)/kapctl
 
@@ -129,6 +129,15 @@ integration: all
 	KAPD_BUILD=$(B) $(PY) tests/integration/run.py
 
 test: unit integration
+
+# The structural lint (tests/lint/lint.py: layers, library headers, purity of core/, SQL
+# only in store/, banned calls, lengths, include cycles) and its own test, which plants
+# one violation of each rule in a copy of daemon/.
+lint:
+	$(PY) tests/lint/lint.py
+
+lint-test:
+	$(PY) tests/lint/test_lint.py
 
 # The sanitizer pass repeats every test against binaries built with ASan + UBSan.
 check: ensure-deps
