@@ -24,10 +24,13 @@ B        ?= build
 SAN      ?=
 PY       := /usr/bin/python3
 
-PKGS     := libcurl sqlite3 libconfig libical jansson
+PKGS     := libcurl sqlite3 libconfig libical jansson gmime-3.0
 # Debian packages: build, unit tests, integration tests (python3 with its stdlib sqlite3).
 DEB_PKGS := build-essential pkg-config gettext libcurl4-openssl-dev libsqlite3-dev libconfig-dev \
             libical-dev libjansson-dev libcmocka-dev sqlite3 tzdata python3 ca-certificates
+# Replies (SPEC §8): incoming mail is parsed with GMime; the reply tests read it from a
+# Dovecot IMAP server they start on loopback.
+DEB_PKGS += libgmime-3.0-dev dovecot-core dovecot-imapd
 # systemd-analyze checks the unit (check-unit); man and groff render the manual pages.
 DEB_PKGS += systemd man-db groff-base
 # The SMTP tests run Debian's aiosmtpd and make their test CA with the openssl command.
@@ -192,7 +195,7 @@ ensure-deps:
 	    command -v openssl >/dev/null && $(PY) -c 'import aiosmtpd' 2>/dev/null && \
 	    $(PY) -c 'import icalendar, vobject' 2>/dev/null && command -v khal >/dev/null && \
 	    test -x /usr/sbin/nginx && command -v curl >/dev/null && command -v node >/dev/null && \
-	    command -v npm >/dev/null; then :; \
+	    command -v npm >/dev/null && test -x /usr/sbin/dovecot; then :; \
 	else $(MAKE) deps; fi
 
 deps:

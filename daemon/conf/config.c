@@ -74,6 +74,7 @@ struct ktype_info {
 
 _Static_assert(sizeof(enum notify_mode) == sizeof(int), "enums are stored as int");
 _Static_assert(sizeof(enum mail_transport) == sizeof(int), "enums are stored as int");
+_Static_assert(sizeof(enum reply_source) == sizeof(int), "enums are stored as int");
 
 static const char *const weekday_names[] = { "Monday", "Tuesday", "Wednesday", "Thursday",
 	"Friday", "Saturday", "Sunday", NULL };
@@ -82,6 +83,8 @@ static const char *const mode_names[] = { "digest", "immediate", "escalations-on
 static const char *const transport_names[] = { "file", "smtp", NULL };
 static const char *const smtp_schemes[] = { "smtp://", "smtps://", NULL };
 static const char *const http_schemes[] = { "http://", "https://", NULL };
+static const char *const source_names[] = { "off", "imap", "maildir", NULL };
+static const char *const imap_schemes[] = { "imaps://", "imap://", NULL };
 
 #define OFF(m) offsetof(struct kapd_config, m)
 #define KEY(n, t, m, lo, hi, d) { .name = n, .type = t, .off = OFF(m), .min = lo, .max = hi, .dflt = d }
@@ -152,6 +155,24 @@ static const struct key feeds_keys[] = {
 	END,
 };
 
+static const struct key replies_keys[] = {
+	ENUM("source", replies.source, "\"off\"", source_names),
+	URL("url", replies.url, NULL, imap_schemes),
+	STR("user", replies.user, NULL),
+	STR("password_file", replies.password_file, NULL),
+	STR("maildir", replies.maildir, NULL),
+	STR("address", replies.address, NULL),
+	STR("processed", replies.processed, "\"kapd/processed\""),
+	STR("ca_file", replies.ca_file, NULL),
+	BOOL("tls_verify", replies.tls_verify, "true"),
+	DUR("timeout", replies.timeout, 1, 600, "\"30s\""),
+	INT("key_days", replies.key_days, 1, 3650, "60"),
+	INT("max_messages", replies.max_messages, 1, 100000, "1000"),
+	INT("max_bytes", replies.max_bytes, 1024, 1024 * 1024 * 1024, "104857600"),
+	INT("answers_per_hour", replies.answers_per_hour, 0, 1000, "10"),
+	END,
+};
+
 static const struct key top_keys[] = {
 	STR("database", database, "\"/var/lib/kapd/kapd.db\""),
 	KEY("timezone", K_ZONE, timezone, 0, 0, "\"UTC\""),
@@ -162,6 +183,7 @@ static const struct key top_keys[] = {
 	GROUP("delivery", delivery_keys),
 	GROUP("mail", mail_keys),
 	GROUP("feeds", feeds_keys),
+	GROUP("replies", replies_keys),
 	END,
 };
 
@@ -833,6 +855,45 @@ sender_ok(const char *from)
 	return text_is_email(addr);
 }
 
+int
+config_reply_address(const struct kapd_config *c, const char *key, char *buf, size_t len)
+{
+	const char *a = c->replies.address, *k = a != NULL ? strstr(a, "{key}") : NULL;
+	int n;
+
+	if (k == NULL || strstr(k + 5, "{key}") != NULL)
+		return -EINVAL;
+	n = snprintf(buf, len, "%.*s%s%s", (int)(k - a), a, key, k + 5);
+	if (n < 0 || (size_t)n >= len)
+		return -ENOSPC;
+	return text_is_email(buf) ? 0 : -EINVAL;
+}
+
+/* The replies group, when on: where replies come from and where they are sent to. */
+static void
+check_replies(const config_t *lc, struct ctx *x)
+{
+	const struct kapd_config *c = x->c;
+	const config_setting_t *g = at(lc, "replies.source", "replies");
+	char probe[320];
+
+	if (c->replies.source == REPLY_OFF)
+		return;
+	/* A sample key as long as a real one (32 hex digits) shows the address is usable. */
+	if (c->replies.address == NULL)
+		say(x, NULL, g, "replies.address: required when replies are on");
+	else if (config_reply_address(c, "0123456789abcdef0123456789abcdef", probe,
+	    sizeof(probe)) < 0)
+		say(x, NULL, at(lc, "replies.address", NULL), "replies.address: \"%s\" must be an "
+		    "address with {key} once, like \"kap+{key}@example.com\"", c->replies.address);
+	if (c->replies.source == REPLY_IMAP && c->replies.url == NULL)
+		say(x, NULL, g, "replies.url: required when replies.source is \"imap\"");
+	if (c->replies.source == REPLY_IMAP && c->replies.user == NULL)
+		say(x, NULL, g, "replies.user: required when replies.source is \"imap\"");
+	if (c->replies.source == REPLY_MAILDIR && c->replies.maildir == NULL)
+		say(x, NULL, g, "replies.maildir: required when replies.source is \"maildir\"");
+}
+
 static void
 check_rules(const config_t *lc, struct ctx *x)
 {
@@ -852,6 +913,7 @@ check_rules(const config_t *lc, struct ctx *x)
 	if (!sender_ok(c->mail.from))
 		say(x, NULL, at(lc, "mail.from", NULL), "mail.from: \"%s\" is not an address "
 		    "(\"Name <user@example.com>\" or \"user@example.com\")", c->mail.from);
+	check_replies(lc, x);
 	if (c->mail.transport != MAIL_SMTP)
 		return;
 	if (c->mail.url == NULL)

@@ -23,6 +23,12 @@ enum mail_transport {
 	MAIL_SMTP,
 };
 
+enum reply_source {
+	REPLY_OFF = 0,  /* replies are not read (the default) */
+	REPLY_IMAP,     /* an IMAP mailbox through libcurl */
+	REPLY_MAILDIR,  /* a local maildir (new/ -> cur/) */
+};
+
 struct kapd_config {
 	char *path;      /* the file it came from; NULL for the embedded default */
 	char *database;  /* SQLite file */
@@ -73,6 +79,22 @@ struct kapd_config {
 		int keep_done_days;
 		int alarm;
 	} feeds;
+	struct {              /* SPEC §8: the team answers a reminder by mail */
+		enum reply_source source;
+		char *url;            /* imaps:// or imap:// (STARTTLS required) with the mailbox */
+		char *user;
+		char *password_file;
+		char *maildir;
+		char *address;        /* Reply-To, with {key} for the mail's reply key */
+		char *processed;      /* IMAP mailbox handled messages move to */
+		char *ca_file;
+		int tls_verify;
+		int timeout;          /* seconds, one IMAP exchange */
+		int key_days;         /* how long a reply key is valid */
+		int max_messages;     /* per check; the rest waits for the next one */
+		int max_bytes;        /* per check */
+		int answers_per_hour; /* per sender: the rate limit of answers */
+	} replies;
 };
 
 /* Fills c with the embedded default (a file mail transport, nothing to configure). */
@@ -88,5 +110,13 @@ void config_free(struct kapd_config *c);
  * one, else from mail.password_file, which must not be readable by group or others.
  * *out is NULL when no password is configured.  0 or negative errno with err filled. */
 int config_read_password(const struct kapd_config *c, char **out, char *err, size_t errlen);
+
+/* Reads the IMAP password of replies: $CREDENTIALS_DIRECTORY/imap-password, else
+ * replies.password_file (mode checked like the SMTP one).  *out NULL when none. */
+int config_read_imap_password(const struct kapd_config *c, char **out, char *err,
+    size_t errlen);
+/* replies.address with {key} replaced by key into buf: 0, or -ENOSPC / -EINVAL. */
+int config_reply_address(const struct kapd_config *c, const char *key, char *buf,
+    size_t len);
 
 #endif

@@ -1,4 +1,4 @@
-/* config: reading the SMTP password (systemd credential or a private file). */
+/* config: reading the SMTP and IMAP passwords (systemd credential or a private file). */
 #include "conf/config.h"
 
 #include <errno.h>
@@ -81,8 +81,10 @@ read_secret(const char *path, const char *what, int check_mode, char **out, char
 	return 0;
 }
 
-int
-config_read_password(const struct kapd_config *c, char **out, char *err, size_t errlen)
+/* A secret from the systemd credential named cred, else from file (mode checked). */
+static int
+read_credential_or_file(const char *cred, const char *file, char **out, char *err,
+    size_t errlen)
 {
 	const char *dir = getenv("CREDENTIALS_DIRECTORY");
 	char path[PATH_MAX];
@@ -95,7 +97,7 @@ config_read_password(const struct kapd_config *c, char **out, char *err, size_t 
 	if (dir != NULL && *dir != '\0') {
 		struct stat st;
 
-		if (snprintf(path, sizeof(path), "%s/smtp-password", dir) >= (int)sizeof(path)) {
+		if (snprintf(path, sizeof(path), "%s/%s", dir, cred) >= (int)sizeof(path)) {
 			snprintf(err, errlen, "CREDENTIALS_DIRECTORY is too long");
 			return -ENAMETOOLONG;
 		}
@@ -104,11 +106,25 @@ config_read_password(const struct kapd_config *c, char **out, char *err, size_t 
 		if (r != -ENOENT)
 			return r;
 	}
-	if (c->mail.password_file == NULL) {
+	if (file == NULL) {
 		if (errlen > 0)
 			err[0] = '\0';
 		*out = NULL;
 		return 0;
 	}
-	return read_secret(c->mail.password_file, "password file", 1, out, err, errlen);
+	return read_secret(file, "password file", 1, out, err, errlen);
+}
+
+int
+config_read_password(const struct kapd_config *c, char **out, char *err, size_t errlen)
+{
+	return read_credential_or_file("smtp-password", c->mail.password_file, out, err, errlen);
+}
+
+int
+config_read_imap_password(const struct kapd_config *c, char **out, char *err,
+    size_t errlen)
+{
+	return read_credential_or_file("imap-password", c->replies.password_file, out, err,
+	    errlen);
 }

@@ -174,6 +174,7 @@ class InstallTest(unittest.TestCase):
             unit = f.read()
         self.assertIn("\nExecStart=/usr/sbin/kapd -c /etc/kapd/kapd.conf\n", unit)
         self.assertIn("\nLoadCredential=smtp-password:/etc/kapd/smtp-password\n", unit)
+        self.assertIn("\nLoadCredential=imap-password:/etc/kapd/imap-password\n", unit)
         # The configuration holds no secret and must be readable by the kapd user.
         mode = os.stat(os.path.join(self.root, "etc/kapd/kapd.conf")).st_mode
         self.assertEqual(stat.S_IMODE(mode), 0o644)
@@ -254,7 +255,8 @@ class InstallTest(unittest.TestCase):
         uid = int(users["kapd"][2])
         for path, mode, owner, gid in (("var/lib/kapd", 0o751, uid, uid),
                                        ("var/lib/kapd/feeds", 0o2710, uid, 33),
-                                       ("etc/kapd/smtp-password", 0o600, 0, 0)):
+                                       ("etc/kapd/smtp-password", 0o600, 0, 0),
+                                       ("etc/kapd/imap-password", 0o600, 0, 0)):
             st = os.stat(os.path.join(self.root, path))
             self.assertEqual((oct(stat.S_IMODE(st.st_mode)), st.st_uid, st.st_gid),
                              (oct(mode), owner, gid), path)

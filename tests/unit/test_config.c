@@ -119,6 +119,15 @@ assert_is_default(const struct kapd_config *c)
 	assert_string_equal(c->feeds.domain, "kapd.localhost");
 	assert_int_equal(c->feeds.keep_done_days, 30);
 	assert_int_equal(c->feeds.alarm, 0);
+	assert_int_equal(c->replies.source, REPLY_OFF);
+	assert_null(c->replies.address);
+	assert_string_equal(c->replies.processed, "kapd/processed");
+	assert_int_equal(c->replies.key_days, 60);
+	assert_int_equal(c->replies.max_messages, 1000);
+	assert_int_equal(c->replies.max_bytes, 104857600);
+	assert_int_equal(c->replies.timeout, 30);
+	assert_int_equal(c->replies.answers_per_hour, 10);
+	assert_int_equal(c->replies.tls_verify, 1);
 }
 
 static void
@@ -456,6 +465,24 @@ static const struct bad_case bad_cases[] = {
 	{ "duration string that overflows is refused",
 	  "check_interval = \"99999999999999d\";\n",
 	  { ":1: check_interval: \"99999999999999d\" is out of range (1m..1d)" } },
+	{ "replies on without an address is refused",
+	  "replies = {\n  source = \"maildir\";\n  maildir = \"/tmp/m\";\n};\n",
+	  { ":2: replies.address: required when replies are on" } },
+	{ "reply address without {key}, or with it twice, is refused",
+	  "replies = {\n  source = \"maildir\"; maildir = \"/tmp/m\";\n"
+	  "  address = \"kap@example.com\";\n};\n",
+	  { ":3: replies.address: \"kap@example.com\" must be an address with {key} once, like "
+	    "\"kap+{key}@example.com\"" } },
+	{ "imap replies need url and user; maildir needs its directory",
+	  "replies = {\n  source = \"imap\";\n  address = \"kap+{key}@example.com\";\n};\n"
+	  "feeds = { alarm = false; };\n",
+	  { ":2: replies.url: required when replies.source is \"imap\"",
+	    ":2: replies.user: required when replies.source is \"imap\"" } },
+	{ "reply source and url scheme are checked",
+	  "replies = {\n  source = \"pop3\";\n  url = \"pop3://x/INBOX\";\n  key_days = 0;\n};\n",
+	  { ":2: replies.source: \"pop3\" is not one of \"off\", \"imap\" or \"maildir\"",
+	    ":3: replies.url: \"pop3://x/INBOX\" must start with imaps:// or imap://",
+	    ":4: replies.key_days: 0 is out of range (1..3650)" } },
 	{ "integer literal libconfig would wrap is refused, not read as a small number",
 	  "mail = {\n  timeout = 4294967297; # libconfig 1.5 reads this as 1\n};\n",
 	  { ":2: 4294967297 does not fit in an integer" } },
@@ -497,6 +524,27 @@ run_bad_case(void **state)
 	}
 	free(path);
 	errlist_free(&errs);
+}
+
+static void
+replies_group_is_read_and_the_address_filled(void **state)
+{
+	struct kapd_config c;
+	char buf[128];
+
+	(void)state;
+	assert_loads("replies = {\n  source = \"imap\";\n  url = \"imaps://mail.example.com/INBOX\";\n"
+	    "  user = \"kap\";\n  address = \"kap+{key}@example.com\";\n  key_days = 30;\n"
+	    "  max_messages = 50;\n  processed = \"Done\";\n};\n", &c);
+	assert_int_equal(c.replies.source, REPLY_IMAP);
+	assert_string_equal(c.replies.url, "imaps://mail.example.com/INBOX");
+	assert_int_equal(c.replies.key_days, 30);
+	assert_int_equal(c.replies.max_messages, 50);
+	assert_string_equal(c.replies.processed, "Done");
+	assert_int_equal(config_reply_address(&c, "abc", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "kap+abc@example.com");
+	assert_int_equal(config_reply_address(&c, "abc", buf, 10), -ENOSPC);
+	config_free(&c);
 }
 
 static void
@@ -717,6 +765,7 @@ main(void)
 		cmocka_unit_test(holidays_are_stored_sorted),
 		cmocka_unit_test(durations_accept_seconds_and_units),
 		cmocka_unit_test(missing_file_is_enoent_with_cannot_open),
+		cmocka_unit_test(replies_group_is_read_and_the_address_filled),
 		cmocka_unit_test(password_file_readable_by_others_is_refused),
 		cmocka_unit_test(private_password_file_is_read_without_its_newline),
 		cmocka_unit_test(password_with_a_line_break_inside_is_refused),
