@@ -14,6 +14,7 @@
 
 #include "store/db.h"
 #include "lib/errlist.h"
+#include "lib/sbuf.h"
 
 #define DEFAULT_CONFIG KAPD_SYSCONFDIR "/kapd/kapd.conf"
 
@@ -114,23 +115,36 @@ ctl_usage(FILE *f, const char *name)
 	fprintf(f, "usage: kapctl %s %s\n\n%s\n", cmd->name, cmd->usage, cmd->help);
 }
 
-/* Prints s padded (or cut) to width characters; UTF-8 aware so umlauts align. */
-void
-ctl_pad(const char *s, size_t width)
+struct table *
+ctl_table(const char *const *headings)
 {
-	size_t n = 0;
-	const char *p = s ? s : "-";
+	struct table *t;
+	size_t n;
 
-	for (; *p != '\0'; p++) {
-		if (((unsigned char)*p & 0xc0) != 0x80) {
-			if (n == width)
-				break;
-			n++;
-		}
-		putchar(*p);
-	}
-	for (; n < width + 1; n++)
-		putchar(' ');
+	for (n = 0; headings[n] != NULL; n++)
+		;
+	t = table_new(n);
+	for (n = 0; t != NULL && headings[n] != NULL; n++)
+		table_column(t, n, headings[n], 0, WIDTH_LEFT);
+	return t;
+}
+
+int
+ctl_table_print(struct table *t, const char *indent)
+{
+	struct sbuf out = SBUF_INIT;
+	int r = EX_OK;
+
+	if (t == NULL)
+		return ctl_fail(EX_OSERR, NULL, "out of memory");
+	table_render(t, indent, &out);
+	if (out.failed)
+		r = ctl_fail(EX_OSERR, NULL, "out of memory");
+	else if (out.len > 0)
+		fwrite(out.s, 1, out.len, stdout);
+	sbuf_free(&out);
+	table_free(t);
+	return r;
 }
 
 int

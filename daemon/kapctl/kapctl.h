@@ -8,6 +8,7 @@
 
 #include "conf/config.h"
 #include "lib/kdate.h"
+#include "lib/table.h"
 
 struct ctl {
 	struct kapd_config cfg;
@@ -31,8 +32,12 @@ int ctl_db(struct ctl *c, int flags);
 kdate_t ctl_today(const struct ctl *c, const char *tz);
 /* Prints "kapctl NAME: message" to stderr; returns code for convenience. */
 int ctl_fail(int code, const char *cmd, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-/* Prints s (NULL: "-") padded or cut to width characters and one space; UTF-8 aware. */
-void ctl_pad(const char *s, size_t width);
+/* A table for human output (lib/table.h) with the given headings (NULL-terminated, at
+ * most TABLE_MAX_COLS); NULL when out of memory. */
+struct table *ctl_table(const char *const *headings);
+/* Prints the table to stdout with indent before every line, and frees it: 0 or an
+ * exit code. */
+int ctl_table_print(struct table *t, const char *indent);
 /* Maps a negative errno from a module to a sysexits code. */
 int ctl_exit_code(int err);
 /* Handles the common subcommand options (--help, --json) in a getopt_long loop: returns 1

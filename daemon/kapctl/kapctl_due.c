@@ -53,11 +53,15 @@ due_row(sqlite3_stmt *st, kdate_t today)
 	return o;
 }
 
-static void
-print_row(json_t *o, const char *owner_name)
+static const char *const due_headings[] = { "DUE", "STATUS", "KIND", "ITEM", "PLAN",
+	"OWNER", "TITLE", NULL };
+
+static int
+add_row(struct table *t, json_t *o, const char *owner_name)
 {
 	long days = (long)json_integer_value(json_object_get(o, "days"));
 	char status[48];
+	const char *cells[7];
 
 	if (days < 0)
 		snprintf(status, sizeof(status), "overdue %ld d", -days);
@@ -65,13 +69,15 @@ print_row(json_t *o, const char *owner_name)
 		snprintf(status, sizeof(status), "today");
 	else
 		snprintf(status, sizeof(status), "in %ld d", days);
-	printf("%-10s  %-13s %-9s ", json_string_value(json_object_get(o, "due")), status,
-	    strcmp(json_string_value(json_object_get(o, "kind")), "plan") == 0 ? "review" :
-	    json_string_value(json_object_get(o, "kind")));
-	ctl_pad(json_string_value(json_object_get(o, "item")), 18);
-	ctl_pad(json_string_value(json_object_get(o, "plan")), 14);
-	ctl_pad(owner_name ? owner_name : "(no owner)", 20);
-	printf("%s\n", json_string_value(json_object_get(o, "title")));
+	cells[0] = json_string_value(json_object_get(o, "due"));
+	cells[1] = status;
+	cells[2] = strcmp(json_string_value(json_object_get(o, "kind")), "plan") == 0 ? "review" :
+	    json_string_value(json_object_get(o, "kind"));
+	cells[3] = json_string_value(json_object_get(o, "item"));
+	cells[4] = json_string_value(json_object_get(o, "plan"));
+	cells[5] = owner_name ? owner_name : "(no owner)";
+	cells[6] = json_string_value(json_object_get(o, "title"));
+	return table_row(t, cells);
 }
 
 static int
@@ -118,6 +124,7 @@ cmd_due(struct ctl *c, int argc, char **argv)
 	char until[KDATE_STRLEN], err[512];
 	sqlite3_stmt *st = NULL;
 	json_t *rows = json_array(), *o;
+	struct table *t = NULL;
 	long days = 7;
 	kdate_t today;
 	int r, rc;
@@ -129,14 +136,21 @@ cmd_due(struct ctl *c, int argc, char **argv)
 		r = ctl_fail(EX_SOFTWARE, "due", "%s", err);
 		goto out;
 	}
+	if (!c->json && (t = ctl_table(due_headings)) == NULL) {
+		r = ctl_fail(EX_OSERR, "due", "out of memory");
+		goto out;
+	}
 	today = ctl_today(c, NULL);
 	sqlite3_bind_text(st, 1, kdate_format(today + (kdate_t)days, until), -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 2, plan, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, person, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		o = due_row(st, today);
-		if (!c->json)
-			print_row(o, col(st, 5));
+		if (t != NULL && add_row(t, o, col(st, 5)) < 0) {
+			json_decref(o);
+			r = ctl_fail(EX_OSERR, "due", "out of memory");
+			goto out;
+		}
 		json_array_append_new(rows, o);
 	}
 	if (rc != SQLITE_DONE) {
@@ -148,8 +162,13 @@ cmd_due(struct ctl *c, int argc, char **argv)
 		rows = NULL;
 	} else if (json_array_size(rows) == 0) {
 		printf("nothing overdue or due within %ld days\n", days);
+		r = EX_OK;
+	} else {
+		r = ctl_table_print(t, "");
+		t = NULL;
 	}
 out:
+	table_free(t);
 	sqlite3_finalize(st);
 	json_decref(rows);
 	return r;

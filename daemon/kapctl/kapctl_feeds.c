@@ -13,8 +13,12 @@
 
 struct listing {
 	struct ctl *c;
-	json_t *rows;
+	json_t *rows;       /* --json */
+	struct table *t;    /* else */
 };
+
+static const char *const feeds_headings[] = { "KIND", "KEY", "NAME", "SUBSCRIPTION URL",
+	NULL };
 
 static int
 url_of(const struct ctl *c, const char *token, struct sbuf *url)
@@ -36,10 +40,12 @@ print_entry(void *ctx, const struct feeds_entry *e)
 	if (r < 0)
 		return r;
 	if (l->rows == NULL) {
-		ctl_pad(e->kind, 6);
-		ctl_pad(e->key, 20);
-		ctl_pad(e->name, 30);
-		printf("%s%s\n", url.s, e->written_at ? "" : "  (written at the daemon's next check)");
+		const char *cells[4] = { e->kind, e->key, e->name, NULL };
+
+		if (e->written_at == NULL)
+			sbuf_puts(&url, "  (written at the daemon's next check)");
+		cells[3] = url.s;
+		r = url.failed || table_row(l->t, cells) < 0 ? -ENOMEM : 0;
 	} else {
 		row = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?}", "kind", e->kind, "key", e->key,
 		    "name", e->name ? e->name : "", "url", url.s, "file", url.s + url.len -
@@ -54,23 +60,24 @@ print_entry(void *ctx, const struct feeds_entry *e)
 static int
 feeds_list_cmd(struct ctl *c)
 {
-	struct listing l = { c, NULL };
+	struct listing l = { c, NULL, NULL };
 	char err[512];
 	int r;
 
 	if (c->json && (l.rows = json_array()) == NULL)
 		return ctl_fail(EX_OSERR, "feeds", "out of memory");
-	if (!c->json)
-		printf("%-6s %-20s %-30s %s\n", "KIND", "KEY", "NAME", "SUBSCRIPTION URL");
+	if (!c->json && (l.t = ctl_table(feeds_headings)) == NULL)
+		return ctl_fail(EX_OSERR, "feeds", "out of memory");
 	err[0] = '\0';
 	r = feeds_list(c->db, print_entry, &l, err, sizeof(err));
 	if (r < 0) {
 		json_decref(l.rows);
+		table_free(l.t);
 		return ctl_fail(ctl_exit_code(r), "feeds", "%s", err[0] ? err : strerror(-r));
 	}
 	if (c->json)
 		return ctl_print_json(l.rows) < 0 ? EX_IOERR : EX_OK;
-	return EX_OK;
+	return ctl_table_print(l.t, "");
 }
 
 static int

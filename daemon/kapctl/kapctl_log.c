@@ -57,21 +57,21 @@ log_opts(struct ctl *c, int argc, char **argv, const char **plan, const char **p
 	return -1;
 }
 
-static void
-print_row(sqlite3_stmt *st)
-{
-	const char *behalf = (const char *)sqlite3_column_text(st, 10);
+static const char *const log_headings[] = { "AT (UTC)", "STATE", "TO", "RULE", "STAGE",
+	"ITEM", "DUE", "FOR", NULL };
 
-	ctl_pad((const char *)sqlite3_column_text(st, 0), 20);
-	ctl_pad((const char *)sqlite3_column_text(st, 1), 8);
-	ctl_pad((const char *)sqlite3_column_text(st, 3), 44);
-	ctl_pad((const char *)sqlite3_column_text(st, 4), 17);
-	ctl_pad((const char *)sqlite3_column_text(st, 5), 13);
-	ctl_pad((const char *)sqlite3_column_text(st, 7), 18);
-	ctl_pad((const char *)sqlite3_column_text(st, 9), 10);
-	if (behalf != NULL)
-		printf("for %s", behalf);
-	putchar('\n');
+static int
+add_row(struct table *t, sqlite3_stmt *st)
+{
+	static const int from[] = { 0, 1, 3, 4, 5, 7, 9, 10 };
+	const char *cells[8];
+	size_t i;
+
+	for (i = 0; i < 8; i++)
+		cells[i] = (const char *)sqlite3_column_text(st, from[i]);
+	if (cells[7] == NULL)
+		cells[7] = "";
+	return table_row(t, cells);
 }
 
 int
@@ -79,6 +79,7 @@ cmd_log(struct ctl *c, int argc, char **argv)
 {
 	const char *plan = NULL, *person = NULL;
 	json_t *rows = json_array(), *row;
+	struct table *t = NULL;
 	sqlite3_stmt *st = NULL;
 	long limit = 100;
 	char err[512];
@@ -94,12 +95,16 @@ cmd_log(struct ctl *c, int argc, char **argv)
 	sqlite3_bind_text(st, 1, plan, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, person, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, limit);
-	if (!c->json)
-		printf("%-20s %-8s %-44s %-17s %-13s %-18s %-10s\n", "AT (UTC)", "STATE", "TO",
-		    "RULE", "STAGE", "ITEM", "DUE");
+	if (!c->json && (t = ctl_table(log_headings)) == NULL) {
+		r = ctl_fail(EX_OSERR, "log", "out of memory");
+		goto out;
+	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (!c->json) {
-			print_row(st);
+		if (t != NULL) {
+			if (add_row(t, st) < 0) {
+				r = ctl_fail(EX_OSERR, "log", "out of memory");
+				goto out;
+			}
 			continue;
 		}
 		row = json_object();
@@ -115,9 +120,11 @@ cmd_log(struct ctl *c, int argc, char **argv)
 		r = ctl_print_json(rows) < 0 ? EX_IOERR : EX_OK;
 		rows = NULL;
 	} else {
-		r = EX_OK;
+		r = ctl_table_print(t, "");
+		t = NULL;
 	}
 out:
+	table_free(t);
 	sqlite3_finalize(st);
 	json_decref(rows);
 	return r;

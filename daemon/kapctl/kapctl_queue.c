@@ -3,6 +3,7 @@
 #include "kapctl/kapctl.h"
 
 #include <getopt.h>
+#include <stdio.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,29 +34,63 @@ cell(sqlite3_stmt *st, int i)
 	return json_string((const char *)sqlite3_column_text(st, i));
 }
 
+static const char *const queue_headings[] = { "ID", "STATE", "TO", "ATTEMPTS",
+	"ITEMS", "SLOT (UTC)", "NEXT (UTC)", "ERROR", NULL };
+
+/* A row of the human table: the server's last answer comes last, uncut. */
+static int
+add_row(struct table *t, sqlite3_stmt *st)
+{
+	char id[24], attempts[16], count[16];
+	const char *cells[8];
+
+	snprintf(id, sizeof(id), "%lld", (long long)sqlite3_column_int64(st, 0));
+	snprintf(attempts, sizeof(attempts), "%d", sqlite3_column_int(st, 3));
+	snprintf(count, sizeof(count), "%d", sqlite3_column_int(st, 6));
+	cells[0] = id;
+	cells[1] = (const char *)sqlite3_column_text(st, 1);
+	cells[2] = (const char *)sqlite3_column_text(st, 2);
+	cells[3] = attempts;
+	cells[4] = count;
+	cells[5] = (const char *)sqlite3_column_text(st, 5);
+	cells[6] = (const char *)sqlite3_column_text(st, 4);
+	cells[7] = sqlite3_column_type(st, 7) == SQLITE_NULL ? "" :
+	    (const char *)sqlite3_column_text(st, 7);
+	return table_row(t, cells);
+}
+
+static struct table *
+queue_table(void)
+{
+	struct table *t = ctl_table(queue_headings);
+
+	if (t != NULL) {
+		table_column(t, 0, "ID", 0, WIDTH_RIGHT);
+		table_column(t, 3, "ATTEMPTS", 0, WIDTH_RIGHT);
+		table_column(t, 4, "ITEMS", 0, WIDTH_RIGHT);
+	}
+	return t;
+}
+
 static int
 list_queue(struct ctl *c)
 {
 	json_t *rows = json_array(), *row;
+	struct table *t = NULL;
 	sqlite3_stmt *st = NULL;
 	char err[512];
-	int rc, i, n = 0;
+	int rc = SQLITE_DONE, i, r = EX_OK;
 
 	if (db_prepare(c->db, queue_sql, &st, err, sizeof(err)) < 0) {
 		json_decref(rows);
 		return ctl_fail(EX_SOFTWARE, "queue", "%s", err);
 	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		n++;
-		if (!c->json) {
-			printf("%-6lld %-9s %-40s attempts %d, %d notification%s, slot %s, next %s\n",
-			    (long long)sqlite3_column_int64(st, 0), sqlite3_column_text(st, 1),
-			    sqlite3_column_text(st, 2), sqlite3_column_int(st, 3),
-			    sqlite3_column_int(st, 6), sqlite3_column_int(st, 6) == 1 ? "" : "s",
-			    sqlite3_column_text(st, 5), sqlite3_column_type(st, 4) == SQLITE_NULL ?
-			    "-" : (const char *)sqlite3_column_text(st, 4));
-			if (sqlite3_column_type(st, 7) != SQLITE_NULL)
-				printf("       %s\n", sqlite3_column_text(st, 7));
+	if (!c->json && (t = queue_table()) == NULL)
+		r = ctl_fail(EX_OSERR, "queue", "out of memory");
+	while (r == EX_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (t != NULL) {
+			if (add_row(t, st) < 0)
+				r = ctl_fail(EX_OSERR, "queue", "out of memory");
 			continue;
 		}
 		row = json_object();
@@ -64,16 +99,20 @@ list_queue(struct ctl *c)
 		json_array_append_new(rows, row);
 	}
 	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		json_decref(rows);
-		return ctl_fail(ctl_exit_code(db_errno(rc)), "queue", "%s", sqlite3_errmsg(c->db));
-	}
-	if (c->json)
-		return ctl_print_json(rows) < 0 ? EX_IOERR : EX_OK;
-	json_decref(rows);
-	if (n == 0)
+	if (r == EX_OK && rc != SQLITE_DONE)
+		r = ctl_fail(ctl_exit_code(db_errno(rc)), "queue", "%s", sqlite3_errmsg(c->db));
+	if (r == EX_OK && c->json) {
+		r = ctl_print_json(rows) < 0 ? EX_IOERR : EX_OK;
+		rows = NULL;
+	} else if (r == EX_OK && table_rows(t) == 0) {
 		printf("the queue is empty: nothing waiting, nothing failed\n");
-	return EX_OK;
+	} else if (r == EX_OK) {
+		r = ctl_table_print(t, "");
+		t = NULL;
+	}
+	table_free(t);
+	json_decref(rows);
+	return r;
 }
 
 /* Re-arms deferred or failed deliveries: due at the next check, with a fresh attempt
