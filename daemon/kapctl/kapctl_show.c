@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include "lib/numfmt.h"
 #include "store/planio.h"
 
 static const char *
@@ -77,10 +78,95 @@ relative(char *buf, size_t len, const char *date, kdate_t today)
 		snprintf(buf, len, "in %ld d", -k);
 }
 
+/* Appends a table row from cells; a failed allocation marks the table failed. */
 static void
-show_account(json_t *acc)
+row(struct table *t, int *failed, const char *c0, const char *c1, const char *c2,
+    const char *c3, const char *c4, const char *c5)
 {
+	const char *cells[6] = { c0, c1, c2, c3, c4, c5 };
+
+	if (t == NULL || table_row(t, cells) < 0)
+		*failed = 1;
+}
+
+/* Prints a section's table (or nothing when it has no rows); 0 or -ENOMEM. */
+static int
+print_section(const char *title, struct table *t, int failed)
+{
+	int r = 0;
+
+	if (t == NULL || failed)
+		r = -ENOMEM;
+	else if (table_rows(t) > 0) {
+		printf("\n%s\n", title);
+		r = ctl_table_print(t, "  ") == EX_OK ? 0 : -ENOMEM;
+		t = NULL;
+	}
+	table_free(t);
+	return r;
+}
+
+static struct table *
+section(const char *const *headings, size_t title_max)
+{
+	struct table *t = ctl_table(headings);
+	size_t n;
+
+	/* The column named TITLE or TEXT may be cut: it is the one that grows. */
+	for (n = 0; t != NULL && headings[n] != NULL; n++)
+		if (strcmp(headings[n], "TITLE") == 0 || strcmp(headings[n], "TEXT") == 0)
+			table_column(t, n, headings[n], title_max, WIDTH_LEFT);
+	return t;
+}
+
+static json_t *
+person_of(json_t *doc, const char *key)
+{
+	json_t *p;
+	size_t k;
+
+	json_array_foreach(json_object_get(doc, "people"), k, p)
+		if (key != NULL && strcmp(or_dash(str(p, "key")), key) == 0)
+			return p;
+	return NULL;
+}
+
+/* An amount of member name of obj as the plan's language writes it; a missing one (absent
+ * or null) as a dash, never as 0. */
+static const char *
+amount(const char *lang, json_t *obj, const char *name, const char *currency, char *buf,
+    size_t len)
+{
+	json_t *v = json_object_get(obj, name);
+	double d = json_number_value(v);
+
+	return numfmt_money(lang, json_is_number(v) ? &d : NULL, currency, buf, len);
+}
+
+/* The plan's language, else its KAM's, for the numbers it shows. */
+static const char *
+plan_language(json_t *doc, json_t *plan)
+{
+	json_t *m;
+	size_t i;
+
+	if (str(plan, "language") != NULL)
+		return str(plan, "language");
+	json_array_foreach(json_object_get(plan, "team"), i, m)
+		if (strcmp(or_dash(str(m, "role")), "kam") == 0)
+			return str(person_of(doc, str(m, "person")), "language");
+	return NULL;
+}
+
+static void
+show_account(json_t *acc, const char *lang)
+{
+	static const char *const heads[] = { "NAME", "FUNCTION", "ROLE", "ATTITUDE", "EMAIL",
+		"PHONE", NULL };
 	json_t *mv = json_object_get(acc, "market_volume"), *el;
+	char money[64];
+	struct table *t;
+	int failed = 0;
 	size_t i;
 
 	printf("\nAccount\n");
@@ -94,18 +180,17 @@ show_account(json_t *acc)
 		printf("  %-20s %s, potential %s\n", "Rating", or_dash(str(acc, "rating")),
 		    or_dash(str(acc, "potential")));
 	if (json_is_object(mv))
-		printf("  %-20s %.0f %s\n", "Market volume",
-		    json_number_value(json_object_get(mv, "amount")), or_dash(str(mv, "currency")));
+		printf("  %-20s %s\n", "Market volume", amount(lang, mv, "amount",
+		    str(mv, "currency"), money, sizeof(money)));
 	print_text("Positioning", str(acc, "positioning"));
 	print_text("Strategic direction", str(acc, "strategic_direction"));
 	print_text("Customer processes", str(acc, "processes"));
 	print_text("Networks", str(acc, "networks"));
-	if (json_array_size(json_object_get(acc, "contacts")))
-		printf("\nContacts\n");
+	t = section(heads, 0);
 	json_array_foreach(json_object_get(acc, "contacts"), i, el)
-		printf("  %-24s %-22s %-15s %-10s %s\n", or_dash(str(el, "name")),
-		    or_dash(str(el, "function")), or_dash(str(el, "decision_role")),
-		    or_dash(str(el, "attitude")), or_dash(str(el, "email")));
+		row(t, &failed, str(el, "name"), str(el, "function"), str(el, "decision_role"),
+		    str(el, "attitude"), str(el, "email"), str(el, "phone"));
+	print_section("Contacts", t, failed);
 	if (json_array_size(json_object_get(acc, "needs")))
 		printf("\nNeeds\n");
 	json_array_foreach(json_object_get(acc, "needs"), i, el)
@@ -113,10 +198,36 @@ show_account(json_t *acc)
 }
 
 static void
-show_market(json_t *acc)
+show_history(json_t *acc, const char *lang)
 {
+	static const char *const heads[] = { "PERIOD", "REVENUE", "MARGIN", NULL };
+	char rev[64], mar[64];
+	struct table *t = ctl_table(heads);
+	int failed = 0;
 	json_t *el;
 	size_t i;
+
+	if (t != NULL) {
+		table_column(t, 1, heads[1], 0, WIDTH_RIGHT);
+		table_column(t, 2, heads[2], 0, WIDTH_RIGHT);
+	}
+	json_array_foreach(json_object_get(acc, "history"), i, el)
+		row(t, &failed, str(el, "period"), amount(lang, el, "revenue", str(el, "currency"),
+		    rev, sizeof(rev)), amount(lang, el, "margin", str(el, "currency"), mar,
+		    sizeof(mar)), NULL, NULL, NULL);
+	print_section("History", t, failed);
+}
+
+static void
+show_market(json_t *acc, const char *lang)
+{
+	static const char *const proj[] = { "KEY", "STATE", "START", "END", "TITLE", NULL };
+	static const char *const compl[] = { "DATE", "STATE", "SUBJECT", NULL };
+	static const char *const swot[] = { "KIND", "TEXT", NULL };
+	struct table *t;
+	json_t *el;
+	size_t i;
+	int failed = 0;
 
 	if (json_array_size(json_object_get(acc, "competitors")))
 		printf("\nCompetitors\n");
@@ -125,47 +236,43 @@ show_market(json_t *acc)
 		print_text("  strengths", str(el, "strengths"));
 		print_text("  weaknesses", str(el, "weaknesses"));
 	}
-	if (json_array_size(json_object_get(acc, "history")))
-		printf("\nHistory                 revenue           margin\n");
-	json_array_foreach(json_object_get(acc, "history"), i, el)
-		printf("  %-12s %16.0f %16.0f %s\n", or_dash(str(el, "period")),
-		    json_number_value(json_object_get(el, "revenue")),
-		    json_number_value(json_object_get(el, "margin")), or_dash(str(el, "currency")));
-	if (json_array_size(json_object_get(acc, "projects")))
-		printf("\nProjects\n");
+	show_history(acc, lang);
+	t = section(proj, 0);
 	json_array_foreach(json_object_get(acc, "projects"), i, el)
-		printf("  %-12s %-10s %s .. %s  %s\n", or_dash(str(el, "key")), or_dash(str(el, "state")),
-		    or_dash(str(el, "start")), or_dash(str(el, "end")), or_dash(str(el, "title")));
-	if (json_array_size(json_object_get(acc, "complaints")))
-		printf("\nComplaints\n");
+		row(t, &failed, str(el, "key"), str(el, "state"), str(el, "start"), str(el, "end"),
+		    str(el, "title"), NULL);
+	print_section("Projects", t, failed);
+	t = section(compl, 0);
 	json_array_foreach(json_object_get(acc, "complaints"), i, el)
-		printf("  %s  %-11s %s\n", or_dash(str(el, "date")), or_dash(str(el, "state")),
-		    or_dash(str(el, "subject")));
-	if (json_array_size(json_object_get(acc, "swot")))
-		printf("\nSWOT\n");
+		row(t, &failed, str(el, "date"), str(el, "state"), str(el, "subject"), NULL, NULL,
+		    NULL);
+	print_section("Complaints", t, failed);
+	t = section(swot, 0);
 	json_array_foreach(json_object_get(acc, "swot"), i, el)
-		printf("  %-12s %s\n", or_dash(str(el, "kind")), or_dash(str(el, "text")));
+		row(t, &failed, str(el, "kind"), str(el, "text"), NULL, NULL, NULL, NULL);
+	print_section("SWOT", t, failed);
 }
 
 static void
 show_team(json_t *doc, json_t *plan)
 {
-	json_t *m, *p;
-	size_t i, k;
+	static const char *const heads[] = { "ROLE", "NAME", "FUNCTION", "EMAIL", "LANGUAGE",
+		"TIME ZONE", NULL };
+	struct table *t = ctl_table(heads);
+	int failed = 0;
+	json_t *m;
+	size_t i;
 
-	printf("\nKey account team\n");
 	json_array_foreach(json_object_get(plan, "team"), i, m) {
-		json_t *person = NULL;
+		json_t *person = person_of(doc, str(m, "person"));
 
-		json_array_foreach(json_object_get(doc, "people"), k, p)
-			if (strcmp(or_dash(str(p, "key")), or_dash(str(m, "person"))) == 0)
-				person = p;
-		printf("  %-8s %-24s %-22s %-34s %-3s %s\n", or_dash(str(m, "role")),
-		    person_name(doc, str(m, "person")),
-		    or_dash(str(m, "function") ? str(m, "function") : str(person, "function")),
-		    or_dash(str(person, "email")), or_dash(str(person, "language")),
-		    or_dash(str(person, "timezone")));
+		row(t, &failed, str(m, "role"), person_name(doc, str(m, "person")),
+		    str(m, "function") ? str(m, "function") : str(person, "function"),
+		    str(person, "email"), str(person, "language"), str(person, "timezone"));
 	}
+	if (table_rows(t) == 0)
+		printf("\nKey account team\n  (none)\n");
+	print_section("Key account team", t, failed);
 }
 
 static void
@@ -212,14 +319,14 @@ milestone_progress(json_t *plan, const char *key, kdate_t today, int *done, int 
 static void
 show_items(json_t *doc, json_t *plan, const char *what, kdate_t today)
 {
+	static const char *const heads[] = { "DUE", "STATUS", "KEY", "TITLE", "OWNER",
+		"PROGRESS", NULL };
+	int is_ms = strcmp(what, "milestones") == 0, done, total, risk, failed = 0;
 	char rel[32], progress[48];
-	int done, total, risk;
+	struct table *t = section(heads, 60);
 	json_t *it;
 	size_t i;
 
-	printf("\n%s\n", strcmp(what, "milestones") == 0 ? "Milestones" : "Activities");
-	if (json_array_size(json_object_get(plan, what)) == 0)
-		printf("  (none)\n");
 	json_array_foreach(json_object_get(plan, what), i, it) {
 		const char *state = or_dash(str(it, "state"));
 
@@ -228,23 +335,26 @@ show_items(json_t *doc, json_t *plan, const char *what, kdate_t today)
 		else
 			snprintf(rel, sizeof(rel), "%s", state);
 		progress[0] = '\0';
-		if (strcmp(what, "milestones") == 0) {
+		if (is_ms) {
 			milestone_progress(plan, or_dash(str(it, "key")), today, &done, &total, &risk);
 			if (total > 0)
-				snprintf(progress, sizeof(progress), "  [%d/%d done%s]", done, total,
+				snprintf(progress, sizeof(progress), "%d/%d done%s", done, total,
 				    risk && strcmp(state, "open") == 0 ? ", AT RISK" : "");
 		} else if (str(it, "milestone") != NULL) {
-			snprintf(progress, sizeof(progress), "  (-> %s)", str(it, "milestone"));
+			snprintf(progress, sizeof(progress), "-> %s", str(it, "milestone"));
 		}
-		printf("  %s  %-13s %-14s %s — %s%s\n", or_dash(str(it, "due")), rel,
-		    or_dash(str(it, "key")), or_dash(str(it, "title")),
+		row(t, &failed, str(it, "due"), rel, str(it, "key"), str(it, "title"),
 		    person_name(doc, str(it, "owner")), progress);
 	}
+	if (table_rows(t) == 0)
+		printf("\n%s\n  (none)\n", is_ms ? "Milestones" : "Activities");
+	print_section(is_ms ? "Milestones" : "Activities", t, failed);
 }
 
 static void
 show_plan(json_t *doc, json_t *acc, json_t *plan, kdate_t today)
 {
+	const char *lang = plan_language(doc, plan);
 	char rel[32];
 
 	printf("%s\n", or_dash(str(plan, "title")));
@@ -254,8 +364,8 @@ show_plan(json_t *doc, json_t *acc, json_t *plan, kdate_t today)
 	relative(rel, sizeof(rel), str(plan, "next_review"), today);
 	printf("  annual update: next %s (%s), last %s\n", or_dash(str(plan, "next_review")),
 	    str(plan, "next_review") ? rel : "not scheduled", or_dash(str(plan, "last_review")));
-	show_account(acc);
-	show_market(acc);
+	show_account(acc, lang);
+	show_market(acc, lang);
 	show_team(doc, plan);
 	show_goals(plan);
 	show_items(doc, plan, "milestones", today);

@@ -57,6 +57,15 @@ table_column(struct table *t, size_t col, const char *heading, size_t max,
 	t->col[col].align = align;
 }
 
+/* A cell is one line: tabs and line breaks of free text become blanks. */
+static void
+flatten(char *s)
+{
+	for (; *s != '\0'; s++)
+		if (*s == '\n' || *s == '\r' || *s == '\t')
+			*s = ' ';
+}
+
 int
 table_row(struct table *t, const char *const *cells)
 {
@@ -79,6 +88,7 @@ table_row(struct table *t, const char *const *cells)
 				free(t->cells[base + i]);
 			return -ENOMEM;
 		}
+		flatten(t->cells[base + i]);
 	}
 	t->rows++;
 	return 0;
@@ -114,22 +124,17 @@ static void
 render_line(const struct table *t, const size_t *w, const char *const *cells,
     const char *indent, struct sbuf *out)
 {
-	size_t c, last = t->ncols - 1;
+	size_t c, last = t->ncols - 1, start = out->len;
 
 	sbuf_puts(out, indent);
 	for (c = 0; c < t->ncols; c++) {
-		if (c == last && t->col[c].align == WIDTH_LEFT) {
-			/* The last column is cut but not padded: no trailing blanks. */
-			if (width_str(cells[c]) > w[c])
-				width_fit(out, cells[c], w[c], WIDTH_LEFT);
-			else
-				sbuf_puts(out, cells[c] != NULL ? cells[c] : "");
-		} else {
-			width_fit(out, cells[c], w[c], t->col[c].align);
-		}
+		width_fit(out, cells[c], w[c], t->col[c].align);
 		if (c < last)
 			sbuf_add(out, "  ", 2);
 	}
+	/* Empty cells at the end leave no trailing blanks. */
+	while (!out->failed && out->len > start && out->s[out->len - 1] == ' ')
+		out->s[--out->len] = '\0';
 	sbuf_add(out, "\n", 1);
 }
 

@@ -20,7 +20,8 @@ void table_free(struct table *t);
  * line), its maximum width in columns (0: none) and its alignment. */
 void table_column(struct table *t, size_t col, const char *heading, size_t max,
     enum width_align align);
-/* Appends a row of ncols cells (copied; NULL prints as "-"): 0 or -ENOMEM. */
+/* Appends a row of ncols cells (copied, tabs and line breaks as blanks; NULL prints as
+ * "-"): 0 or -ENOMEM. */
 int table_row(struct table *t, const char *const *cells);
 /* Number of rows added. */
 size_t table_rows(const struct table *t);

@@ -10,6 +10,8 @@
 #include "store/db.h"
 #include "run/outbox.h"
 #include "core/rules.h"
+#include "lib/sbuf.h"
+#include "lib/table.h"
 #include "store/world.h"
 
 /* Open items of active plans due on or before ?1, each with the ledger lines already
@@ -46,6 +48,7 @@ struct run {
 	char last_slot_text[64];
 	sqlite3_stmt *plan_mailed;   /* ledger lookup for plan rules */
 	struct outbox *outbox;
+	struct table *text;          /* a dry run's human table, sized from its rows */
 };
 
 /* 1 when the ledger lines hold "rule stage recipient" as a whole line. */
@@ -144,18 +147,58 @@ print_json(struct run *x, const struct rules_notification *n, const char *stage)
 	return ferror(f) ? -EIO : 0;
 }
 
+static const char *const text_headings[] = { "SLOT", "SEND", "TO", "RULE", "STAGE",
+	"KIND", "ITEM", "PLAN", "DUE", "FOR", NULL };
+
+/* A dry run for people: a table whose columns fit their widest cell (by display width),
+ * printed when the decision is complete. */
 static int
 print_text(struct run *x, const struct rules_notification *n, const char *stage)
 {
 	char due[KDATE_STRLEN], slot[64];
+	const char *cells[10];
 
 	format_instant(n->slot, n->slot_offset, slot, sizeof(slot));
-	fprintf(x->o->out, "%s %-4s %-34s %-18s %-13s %s %s (plan %s, due %s)%s%s\n", slot,
-	    n->deliver_now ? "now" : "", x->w.people[n->recipient].email, rules_rule_name(n->rule),
-	    stage, rules_kind_name(n->kind), n->item, x->w.plans[n->plan].key,
-	    kdate_format(n->due, due), n->on_behalf != RULES_NONE ? " for " : "",
-	    n->on_behalf != RULES_NONE ? x->w.people[n->on_behalf].key : "");
-	return 0;
+	cells[0] = slot;
+	cells[1] = n->deliver_now ? "now" : "later";
+	cells[2] = x->w.people[n->recipient].email;
+	cells[3] = rules_rule_name(n->rule);
+	cells[4] = stage;
+	cells[5] = rules_kind_name(n->kind);
+	cells[6] = n->item;
+	cells[7] = x->w.plans[n->plan].key;
+	cells[8] = kdate_format(n->due, due);
+	cells[9] = n->on_behalf != RULES_NONE ? x->w.people[n->on_behalf].key : "";
+	return table_row(x->text, cells);
+}
+
+static struct table *
+text_table(void)
+{
+	struct table *t;
+	size_t i;
+
+	if ((t = table_new(sizeof(text_headings) / sizeof(text_headings[0]) - 1)) == NULL)
+		return NULL;
+	for (i = 0; text_headings[i] != NULL; i++)
+		table_column(t, i, text_headings[i], 0, WIDTH_LEFT);
+	return t;
+}
+
+static int
+print_table(const struct table *t, FILE *f)
+{
+	struct sbuf out = SBUF_INIT;
+	int r = 0;
+
+	if (table_rows(t) > 0)
+		table_render(t, "", &out);
+	if (out.failed)
+		r = -ENOMEM;
+	else if (out.len > 0 && fwrite(out.s, 1, out.len, f) != out.len)
+		r = -EIO;
+	sbuf_free(&out);
+	return r;
 }
 
 static int
@@ -300,15 +343,21 @@ check_run(sqlite3 *db, const struct kapd_config *cfg, struct transport *tp,
 			return -ENOMEM;
 		}
 		r = outbox_retry(x.outbox, err, errlen);
+	} else if (!o->json && (x.text = text_table()) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
 	}
 	if (r == 0)
 		r = decide(&x, err, errlen);
+	if (r == 0 && x.text != NULL && (r = print_table(x.text, o->out)) < 0)
+		snprintf(err, errlen, "printing the dry run: %s", strerror(-r));
 	if (r == 0 && x.outbox != NULL)
 		r = outbox_flush(x.outbox, &x.w, x.rules, err, errlen);
 	if (tp != NULL)
 		transport_flush(tp); /* no connection stays open while the daemon sleeps */
 	sqlite3_finalize(x.plan_mailed);
 	outbox_free(x.outbox);
+	table_free(x.text);
 	rules_free(x.rules);
 	world_free(&x.w);
 	return r;
