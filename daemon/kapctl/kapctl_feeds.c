@@ -9,6 +9,7 @@
 #include <sysexits.h>
 
 #include "run/feeds.h"
+#include "store/feedstore.h"
 #include "lib/sbuf.h"
 
 struct listing {
@@ -29,7 +30,7 @@ url_of(const struct ctl *c, const char *token, struct sbuf *url)
 }
 
 static int
-print_entry(void *ctx, const struct feeds_entry *e)
+print_entry(void *ctx, const struct feedstore_entry *e)
 {
 	struct listing *l = ctx;
 	struct sbuf url = SBUF_INIT;
@@ -69,7 +70,7 @@ feeds_list_cmd(struct ctl *c)
 	if (!c->json && (l.t = ctl_table(feeds_headings)) == NULL)
 		return ctl_fail(EX_OSERR, "feeds", "out of memory");
 	err[0] = '\0';
-	r = feeds_list(c->db, print_entry, &l, err, sizeof(err));
+	r = feedstore_list(c->db, print_entry, &l, err, sizeof(err));
 	if (r < 0) {
 		json_decref(l.rows);
 		table_free(l.t);

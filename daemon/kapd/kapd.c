@@ -22,6 +22,7 @@
 #include "store/db.h"
 #include "lib/errlist.h"
 #include "run/feeds.h"
+#include "io/feedfile.h"
 #include "lib/kdate.h"
 #include "lib/log.h"
 #include "io/notify.h"
@@ -218,7 +219,7 @@ clean_feeds(struct kapd *k)
 	size_t n = 0;
 	char err[512];
 
-	if (feeds_clean_stale(k->cfg.feeds.directory, &n, err, sizeof(err)) < 0)
+	if (feedfile_clean_stale(k->cfg.feeds.directory, &n, err, sizeof(err)) < 0)
 		log_msg(LOG_WARNING, "feeds: %s", err);
 	if (n > 0)
 		log_msg(LOG_NOTICE, "feeds: removed %zu temporary files left by an earlier run", n);

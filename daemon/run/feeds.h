@@ -1,22 +1,23 @@
-/* feeds: the calendar feeds (SPEC §5).  One .ics file per active plan (its milestones,
- * activities and annual update) and one per person on the team of an active plan or
- * owning an item of one (what they own, and the annual updates of the plans they are KAM
- * of), in feeds.directory.  A file is named TOKEN.ics, the token 128 random bits.  A check
- * rewrites a feed only when what it shows changed, into a temporary file in the same
- * directory that is flushed and renamed over the old one; files of rotated tokens and of
- * plans no longer active are removed.  The events are written by ics.c. */
+/* feeds: publishing the calendar feeds (SPEC §5).  One .ics file per active plan (its
+ * milestones, activities and annual update) and one per person on the team of an active
+ * plan or owning an item of one (what they own, and the annual updates of the plans they
+ * are KAM of), in feeds.directory.  A file is named TOKEN.ics, the token 128 random bits.
+ * A check rewrites a feed only when what it shows changed; files of rotated tokens and of
+ * plans no longer active are removed.  The rows are store/feedstore's, the files
+ * io/feedfile's, the events' text core/ics'. */
 #ifndef KAPD_FEEDS_H
 #define KAPD_FEEDS_H
 
-#include <sqlite3.h>
 #include <stddef.h>
 #include <time.h>
 
 #include "conf/config.h"
 #include "lib/errlist.h"
 #include "lib/sbuf.h"
+#include "lib/token.h"
+#include "store/db.h"
 
-#define FEEDS_TOKEN_LEN 32 /* hex digits: 128 bits */
+#define FEEDS_TOKEN_LEN TOKEN_FEED_LEN /* hex digits: 128 bits */
 
 struct feeds_stats {
 	size_t feeds;     /* feeds that exist now */
@@ -35,23 +36,6 @@ struct feeds_stats {
  * database or the directory itself failed. */
 int feeds_publish(sqlite3 *db, const struct kapd_config *cfg, time_t now,
     struct feeds_stats *st, struct errlist *problems, char *err, size_t errlen);
-/* Removes the temporary files a crash can leave in dir (".TOKEN.ics.*.tmp"); *removed
- * (may be NULL) receives how many.  A missing directory is not an error. */
-int feeds_clean_stale(const char *dir, size_t *removed, char *err, size_t errlen);
-
-struct feeds_entry {
-	const char *kind;        /* "plan" or "person" */
-	const char *key;
-	const char *name;        /* plan title or person name */
-	const char *token;
-	const char *written_at;  /* UTC; NULL until the daemon first wrote the file */
-};
-
-/* Calls cb for every feed that exists now (plans first, then people, by key), giving the
- * ones without a token a new one (a write).  cb returning non-zero stops the list and is
- * returned. */
-int feeds_list(sqlite3 *db, int (*cb)(void *ctx, const struct feeds_entry *e), void *ctx,
-    char *err, size_t errlen);
 /* Gives the feed of the plan or person KEY a new token (kind "plan", "person", or NULL
  * for whichever has that key); the old file disappears at the daemon's next check.
  * token receives the new token; *kind_out "plan" or "person".  -ENOENT: no such key;

@@ -109,6 +109,18 @@ db_begin(sqlite3 *db, char *err, size_t errlen)
 }
 
 int
+db_begin_read(sqlite3 *db, char *err, size_t errlen)
+{
+	return db_exec(db, "BEGIN", err, errlen);
+}
+
+void
+db_end_read(sqlite3 *db)
+{
+	db_exec(db, "COMMIT", NULL, 0);
+}
+
+int
 db_commit(sqlite3 *db, char *err, size_t errlen)
 {
 	return db_exec(db, "COMMIT", err, errlen);

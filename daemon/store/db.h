@@ -31,6 +31,10 @@ int db_latest_version(void);
 
 /* Transactions: db_begin starts an IMMEDIATE (write) transaction. */
 int db_begin(sqlite3 *db, char *err, size_t errlen);
+/* A read transaction (BEGIN DEFERRED): what is read in it is one state of the file;
+ * db_end_read ends it (COMMIT, whose failure changes nothing that was read). */
+int db_begin_read(sqlite3 *db, char *err, size_t errlen);
+void db_end_read(sqlite3 *db);
 int db_commit(sqlite3 *db, char *err, size_t errlen);
 void db_rollback(sqlite3 *db);
 /* Runs SQL without results (several statements allowed). */
