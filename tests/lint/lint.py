@@ -252,7 +252,8 @@ def functions(src):
                 while j >= 0 and code[j].isspace():
                     j -= 1
                 if j >= 0 and code[j] == ")":
-                    before = code[max(0, j - 2000):j + 1]
+                    base = max(0, j - 2000)
+                    before = code[base:j + 1]
                     # find the matching '(' of the parameter list, then the name before it
                     k, par = len(before) - 1, 0
                     while k >= 0:
@@ -264,7 +265,7 @@ def functions(src):
                                 break
                         k -= 1
                     m = re.search(r"(\w+)\s*$", before[:k])
-                    start = (m.group(1) if m else "?", line_of(m.start(1) if m else k))
+                    start = (m.group(1) if m else "?", line_of(base + (m.start(1) if m else k)))
             depth += 1
         elif ch == "}":
             depth -= 1
