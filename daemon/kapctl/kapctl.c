@@ -73,6 +73,19 @@ const struct ctl_command ctl_commands[] = {
 	  "List the calendar feeds' subscription URLs (feeds.base_url + file name), one\n"
 	  "per active plan and per person of its team; or give the feed of a plan or\n"
 	  "person a new secret token: the old URL stops working at the daemon's next check." },
+	{ "import-csv", cmd_import_csv, "PLAN FILE|- [--dry-run] [--ignore-column NAME]",
+	  "Import a plan's milestones and activities from a spreadsheet (CSV).  Header row\n"
+	  "with English or German column names (key type title owner due state milestone\n"
+	  "project description / Schlüssel Art Titel Verantwortlich Termin Status\n"
+	  "Meilenstein Projekt Beschreibung), delimiter , ; or tab, UTF-8 or Windows-1252,\n"
+	  "dates YYYY-MM-DD or TT.MM.JJJJ, owners by key, email or exact name.  Every error\n"
+	  "is reported as FILE:ROW:COLUMN; nothing changes unless the whole sheet is valid.\n"
+	  "  --dry-run             check and show what would change\n"
+	  "  --ignore-column NAME  skip a column kapd does not know (repeatable)" },
+	{ "export-csv", cmd_export_csv, "PLAN [-o FILE] [--lang de|en] [--delimiter ';'|','|tab]",
+	  "Export a plan's milestones and activities as a spreadsheet (UTF-8 with BOM, CRLF)\n"
+	  "that import-csv reads back unchanged.  Column names, types, states and dates in\n"
+	  "the language given (default: the plan's); \";\" for German, \",\" for English." },
 	{ NULL, NULL, NULL, NULL },
 };
 

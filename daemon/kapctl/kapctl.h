@@ -68,6 +68,8 @@ int cmd_log(struct ctl *c, int argc, char **argv);
 int cmd_queue(struct ctl *c, int argc, char **argv);
 int cmd_status(struct ctl *c, int argc, char **argv);
 int cmd_feeds(struct ctl *c, int argc, char **argv);
+int cmd_import_csv(struct ctl *c, int argc, char **argv);
+int cmd_export_csv(struct ctl *c, int argc, char **argv);
 
 extern const struct ctl_command ctl_commands[];
 

@@ -18,6 +18,9 @@ struct planio_stats {
 };
 
 #define PLANIO_DRY_RUN 0x1 /* do everything, then roll back: every check, no change */
+/* The caller holds the write transaction (db_begin) and commits or rolls back itself:
+ * for changes that must land together with the import (CSV import, versions). */
+#define PLANIO_IN_TRANSACTION 0x2
 
 /* Validates doc (people may also exist in db) and imports it in one IMMEDIATE
  * transaction; re-importing the same keys updates in place and leaves unchanged rows

@@ -181,20 +181,23 @@ planio_export(sqlite3 *db, const char *plan_key, json_t **out, char *err, size_t
 {
 	struct ectx e = { db, plan_key, err, errlen };
 	json_t *doc = NULL, *people = NULL, *accounts = NULL;
-	int r;
+	int r, own;
 
 	if (plan_key != NULL && !plan_exists(db, plan_key)) {
 		snprintf(err, errlen, "no plan with key \"%s\"", plan_key);
 		return -ENOENT;
 	}
-	/* One read transaction: the document is a consistent snapshot. */
-	r = db_exec(db, "BEGIN", err, errlen);
+	/* One read transaction: the document is a consistent snapshot.  A caller that holds
+	 * a transaction already (read, change, write back) gets its snapshot. */
+	own = sqlite3_get_autocommit(db);
+	r = own ? db_exec(db, "BEGIN", err, errlen) : 0;
 	if (r < 0)
 		return r;
 	r = export_list(&e, &spec_person, 0, &people);
 	if (r == 0)
 		r = export_list(&e, &spec_account, 0, &accounts);
-	db_exec(db, "COMMIT", NULL, 0);
+	if (own)
+		db_exec(db, "COMMIT", NULL, 0);
 	if (r < 0)
 		goto out;
 	doc = json_object();

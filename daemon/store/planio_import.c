@@ -482,7 +482,7 @@ planio_import(sqlite3 *db, json_t *doc, int flags, struct planio_stats *stats,
 	x.db = db;
 	x.errs = errs;
 	x.st = &st;
-	r = db_begin(db, err, sizeof(err));
+	r = flags & PLANIO_IN_TRANSACTION ? 0 : db_begin(db, err, sizeof(err));
 	if (r < 0) {
 		errlist_add(errs, "cannot start a transaction: %s", err);
 		return r;
@@ -499,6 +499,12 @@ planio_import(sqlite3 *db, json_t *doc, int flags, struct planio_stats *stats,
 	}
 	if (r == 0 && errs->n > before)
 		r = -EINVAL;
+	if (flags & PLANIO_IN_TRANSACTION) {
+		/* The caller commits or rolls back, together with its own changes. */
+		if (r == 0 && stats != NULL)
+			*stats = st;
+		return r;
+	}
 	if (r == 0 && (flags & PLANIO_DRY_RUN)) {
 		db_rollback(db);
 		if (stats != NULL)
