@@ -173,6 +173,13 @@ static const struct key replies_keys[] = {
 	END,
 };
 
+static const struct key pages_keys[] = {
+	STR("directory", pages.directory, "\"/var/lib/kapd/pages\""),
+	URL("base_url", pages.base_url, "\"http://localhost/kapd/pages/\"", http_schemes),
+	BOOL("confidential", pages.confidential, "true"),
+	END,
+};
+
 static const struct key top_keys[] = {
 	STR("database", database, "\"/var/lib/kapd/kapd.db\""),
 	KEY("timezone", K_ZONE, timezone, 0, 0, "\"UTC\""),
@@ -184,6 +191,7 @@ static const struct key top_keys[] = {
 	GROUP("mail", mail_keys),
 	GROUP("feeds", feeds_keys),
 	GROUP("replies", replies_keys),
+	GROUP("pages", pages_keys),
 	END,
 };
 

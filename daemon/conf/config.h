@@ -95,6 +95,11 @@ struct kapd_config {
 		int max_bytes;        /* per check */
 		int answers_per_hour; /* per sender: the rate limit of answers */
 	} replies;
+	struct {
+		char *directory;      /* one TOKEN.html per active plan (SPEC §9) */
+		char *base_url;
+		int confidential;     /* 0: no revenues, margins, complaints, contact notes */
+	} pages;
 };
 
 /* Fills c with the embedded default (a file mail transport, nothing to configure). */

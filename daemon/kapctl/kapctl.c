@@ -34,10 +34,11 @@ const struct ctl_command ctl_commands[] = {
 	  "with mode 0600: plans are confidential)." },
 	{ "list", cmd_list, "[--json] accounts|plans|people",
 	  "List accounts, plans or people." },
-	{ "show", cmd_show, "[--json] plan KEY",
+	{ "show", cmd_show, "[--json|--html] plan KEY",
 	  "Show the whole key account plan: base information, team, goals, milestones and\n"
 	  "activities with owners, deadlines and states, and the next annual update.\n"
-	  "With --json, the plan's kapd-plan/1 document." },
+	  "With --json, the plan's kapd-plan/1 document; with --html, the plan's page\n"
+	  "(the one kapd writes into pages.directory) on stdout." },
 	{ "due", cmd_due, "[--json] [--days N] [--plan PLAN] [--person KEY]",
 	  "Show open milestones and activities of active plans that are overdue or due\n"
 	  "within N days (default 7), and annual updates due in that time." },

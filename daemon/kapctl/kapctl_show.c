@@ -11,6 +11,8 @@
 #include <sysexits.h>
 
 #include "lib/numfmt.h"
+#include "lib/sbuf.h"
+#include "run/pages.h"
 #include "store/planio.h"
 
 static const char *
@@ -372,25 +374,49 @@ show_plan(json_t *doc, json_t *acc, json_t *plan, kdate_t today)
 	show_items(doc, plan, "activities", today);
 }
 
+/* The plan's page (SPEC §9), exactly as kapd writes it. */
+static int
+show_html(struct ctl *c, const char *key)
+{
+	struct sbuf page = SBUF_INIT;
+	char err[512];
+	int r;
+
+	r = pages_render(c->db, &c->cfg, key, c->now, &page, err, sizeof(err));
+	if (r < 0) {
+		sbuf_free(&page);
+		return ctl_fail(r == -ENOENT ? EX_DATAERR : ctl_exit_code(r), "show", "%s", err);
+	}
+	r = fwrite(page.s, 1, page.len, stdout) != page.len || fflush(stdout) != 0;
+	sbuf_free(&page);
+	return r ? ctl_fail(EX_IOERR, "show", "writing the page: %s", strerror(errno)) : EX_OK;
+}
+
 int
 cmd_show(struct ctl *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "html", no_argument, NULL, 'H' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int o, done = -1, r;
+	int o, done = -1, r, html = 0;
 	char err[512];
 	json_t *doc = NULL, *acc, *plan;
 
-	while ((o = getopt_long(argc, argv, "+h", opts, NULL)) != -1)
-		if (ctl_common_opt(c, argv[0], o, &done) && done >= 0)
+	while ((o = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		if (o == 'H')
+			html = 1;
+		else if (ctl_common_opt(c, argv[0], o, &done) && done >= 0)
 			return done;
-	if (argc - optind != 2 || strcmp(argv[optind], "plan") != 0)
-		return ctl_fail(EX_USAGE, "show", "usage: kapctl show [--json] plan KEY");
+	}
+	if (argc - optind != 2 || strcmp(argv[optind], "plan") != 0 || (html && c->json))
+		return ctl_fail(EX_USAGE, "show", "usage: kapctl show [--json|--html] plan KEY");
 	if ((r = ctl_db(c, 0)) != 0)
 		return r;
+	if (html)
+		return show_html(c, argv[optind + 1]);
 	r = planio_export(c->db, argv[optind + 1], &doc, err, sizeof(err));
 	if (r < 0)
 		return ctl_fail(r == -ENOENT ? EX_DATAERR : ctl_exit_code(r), "show", "%s", err);

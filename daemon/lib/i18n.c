@@ -135,6 +135,12 @@ static const char *const month_names[12] = { N_("January"), N_("February"), N_("
 static const char *const day_names[7] = { N_("Monday"), N_("Tuesday"), N_("Wednesday"),
 	N_("Thursday"), N_("Friday"), N_("Saturday"), N_("Sunday") };
 
+const char *
+i18n_month(const char *lang, int m)
+{
+	return m >= 1 && m <= 12 ? i18n_tr(lang, month_names[m - 1]) : "";
+}
+
 char *
 i18n_date(const char *lang, kdate_t day, char *buf, size_t len)
 {

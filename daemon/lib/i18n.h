@@ -25,6 +25,8 @@ const char *i18n_ntr(const char *lang, const char *singular, const char *plural,
 /* A date as people of that language write it: "Tuesday, 1 December 2026",
  * "Dienstag, 1. Dezember 2026". */
 char *i18n_date(const char *lang, kdate_t day, char *buf, size_t len);
+/* The name of month m (1..12) in lang: "December", "Dezember". */
+const char *i18n_month(const char *lang, int m);
 /* A short date: "1 Dec 2026", "01.12.2026". */
 char *i18n_short_date(const char *lang, kdate_t day, char *buf, size_t len);
 
