@@ -41,6 +41,9 @@ DEB_PKGS += python3-aiosmtpd openssl
 # and conflicts with Debian's npm package).
 DEB_PKGS += python3-icalendar python3-vobject khal nginx curl
 DEB_PKGS += $(if $(shell command -v node 2>/dev/null),,nodejs npm)
+# The plan page tests parse the pages with python3-html5lib (strict), render them in
+# headless Chromium (screenshots, print to PDF) and read the PDF with pdftotext.
+DEB_PKGS += python3-html5lib chromium poppler-utils
 
 CC       ?= cc
 CFLAGS   ?= -O2 -g
@@ -195,7 +198,9 @@ ensure-deps:
 	    command -v openssl >/dev/null && $(PY) -c 'import aiosmtpd' 2>/dev/null && \
 	    $(PY) -c 'import icalendar, vobject' 2>/dev/null && command -v khal >/dev/null && \
 	    test -x /usr/sbin/nginx && command -v curl >/dev/null && command -v node >/dev/null && \
-	    command -v npm >/dev/null && test -x /usr/sbin/dovecot; then :; \
+	    command -v npm >/dev/null && test -x /usr/sbin/dovecot && \
+	    $(PY) -c 'import html5lib' 2>/dev/null && \
+	    command -v chromium >/dev/null && command -v pdftotext >/dev/null; then :; \
 	else $(MAKE) deps; fi
 
 deps:
