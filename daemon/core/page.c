@@ -2,14 +2,15 @@
  * plan goes through page_escape(); the page carries its style sheet and its pictures
  * (page_svg.c) inline and no script, so it can be opened from a file or any web server. */
 #include "core/page.h"
+#include "core/page_impl.h"
 
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lib/i18n.h"
+#include "lib/numfmt.h"
 
 /* System fonts only; colours pass WCAG AA on white (text 4.5:1, shapes 3:1). */
 static const char css[] =
@@ -87,9 +88,8 @@ page_escape(struct sbuf *out, const char *s)
 	sbuf_add(out, run, (size_t)(s - run));
 }
 
-/* Formats, then escapes the result: translated formats with plan text in them. */
-static void __attribute__((format(printf, 2, 3)))
-esc_printf(struct sbuf *out, const char *fmt, ...)
+void
+page_esc_printf(struct sbuf *out, const char *fmt, ...)
 {
 	struct sbuf t = SBUF_INIT;
 	va_list ap;
@@ -120,30 +120,13 @@ esc_printf(struct sbuf *out, const char *fmt, ...)
 void
 page_amount(struct sbuf *out, const char *lang, double v)
 {
-	/* TRANSLATORS: the digit group separator of figures such as 1,234,567. */
-	const char *sep = i18n_tr(lang, ",");
-	char digits[32];
-	long long n;
-	size_t len, i;
+	char buf[64];
 
-	if (!isfinite(v) || fabs(v) > 1e15)
-		v = 0;
-	n = llround(v);
-	if (n < 0) {
-		sbuf_puts(out, "\xe2\x88\x92"); /* U+2212 MINUS SIGN */
-		n = -n;
-	}
-	snprintf(digits, sizeof(digits), "%lld", n);
-	len = strlen(digits);
-	for (i = 0; i < len; i++) {
-		if (i > 0 && (len - i) % 3 == 0)
-			sbuf_puts(out, sep);
-		sbuf_add(out, digits + i, 1);
-	}
+	sbuf_puts(out, numfmt_money(lang, &v, NULL, buf, sizeof(buf)));
 }
 
-static const char *
-date_str(const char *lang, kdate_t d, char *buf, size_t len)
+const char *
+page_date(const char *lang, kdate_t d, char *buf, size_t len)
 {
 	if (d == PAGE_NO_DATE)
 		return "\xe2\x80\x93"; /* – */
@@ -192,33 +175,8 @@ static const struct word focuses[] = {
 
 /* ---------------------------------------------------------------------------------- */
 
-struct ctx {
-	struct sbuf *out;
-	const struct page_plan *p;
-	const struct page_options *o;
-	const char *lang;          /* catalog language */
-};
-
-static void
-put(struct ctx *c, const char *s)
-{
-	sbuf_puts(c->out, s);
-}
-
-static void
-esc(struct ctx *c, const char *s)
-{
-	page_escape(c->out, s);
-}
-
-static const char * __attribute__((format_arg(2)))
-tr(struct ctx *c, const char *msgid)
-{
-	return i18n_tr(c->lang, msgid);
-}
-
-static void
-h2(struct ctx *c, const char *id, const char *msgid)
+void
+page_h2(struct ctx *c, const char *id, const char *msgid)
 {
 	sbuf_printf(c->out, "<section id=\"%s\"><h2>", id);
 	esc(c, tr(c, msgid));
@@ -238,8 +196,8 @@ fact(struct ctx *c, const char *msgid, const char *value)
 	put(c, "</dd>");
 }
 
-static void
-cell(struct ctx *c, const char *s)
+void
+page_cell(struct ctx *c, const char *s)
 {
 	put(c, "<td>");
 	esc(c, s != NULL ? s : "\xe2\x80\x93");
@@ -248,8 +206,8 @@ cell(struct ctx *c, const char *s)
 
 /* <div class="scroll"><table><thead><tr><th>..</th>..</tr></thead><tbody>; the columns
  * with their bit set in num (1 << index) hold figures. */
-static void
-table_head(struct ctx *c, const char *const *msgids, size_t n, const char *caption,
+void
+page_table_head(struct ctx *c, const char *const *msgids, size_t n, const char *caption,
     unsigned num)
 {
 	size_t i;
@@ -269,14 +227,14 @@ table_head(struct ctx *c, const char *const *msgids, size_t n, const char *capti
 	put(c, "</tr></thead><tbody>");
 }
 
-static void
-table_end(struct ctx *c)
+void
+page_table_end(struct ctx *c)
 {
 	put(c, "</tbody></table></div>");
 }
 
-static void
-none(struct ctx *c, const char *msgid)
+void
+page_none(struct ctx *c, const char *msgid)
 {
 	put(c, "<p class=\"muted\">");
 	esc(c, tr(c, msgid));
@@ -294,7 +252,7 @@ head(struct ctx *c)
 	    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
 	    "<meta name=\"robots\" content=\"noindex, nofollow\">\n"
 	    "<meta name=\"referrer\" content=\"no-referrer\">\n<title>");
-	esc_printf(c->out, tr(c, "Key account plan: %s"), c->p->title);
+	page_esc_printf(c->out, tr(c, "Key account plan: %s"), c->p->title);
 	put(c, "</title>\n<style>");
 	put(c, css);
 	put(c, "</style>\n</head>\n<body>\n");
@@ -315,11 +273,11 @@ header(struct ctx *c)
 	fact(c, N_("Key account manager"), p->kam);
 	fact(c, N_("Sponsor"), p->sponsor);
 	fact(c, N_("State"), word_of(c->lang, states, p->state));
-	fact(c, N_("Last annual update"), date_str(c->lang, p->last_review, b1, sizeof(b1)));
+	fact(c, N_("Last annual update"), page_date(c->lang, p->last_review, b1, sizeof(b1)));
 	put(c, "<dt>");
 	esc(c, tr(c, "Next annual update"));
 	put(c, "</dt><dd>");
-	esc(c, date_str(c->lang, p->next_review, b1, sizeof(b1)));
+	esc(c, page_date(c->lang, p->next_review, b1, sizeof(b1)));
 	if (p->next_review != PAGE_NO_DATE && p->next_review < c->o->today) {
 		put(c, " <strong class=\"overdue\">");
 		esc(c, tr(c, "overdue"));
@@ -369,26 +327,26 @@ contacts(struct ctx *c)
 	esc(c, tr(c, "Contacts"));
 	put(c, "</h3>");
 	if (p->n_contacts == 0) {
-		none(c, N_("No contacts recorded."));
+		page_none(c, N_("No contacts recorded."));
 		return;
 	}
-	table_head(c, cols, c->o->confidential ? 7 : 6, NULL, 0);
+	page_table_head(c, cols, c->o->confidential ? 7 : 6, NULL, 0);
 	for (i = 0; i < p->n_contacts; i++) {
 		const struct page_contact *k = &p->contacts[i];
 
 		put(c, "<tr><th scope=\"row\">");
 		esc(c, k->name);
 		put(c, "</th>");
-		cell(c, k->function);
-		cell(c, word_of(c->lang, decision_roles, k->role));
-		cell(c, word_of(c->lang, attitudes, k->attitude));
-		cell(c, k->email);
-		cell(c, k->phone);
+		page_cell(c, k->function);
+		page_cell(c, word_of(c->lang, decision_roles, k->role));
+		page_cell(c, word_of(c->lang, attitudes, k->attitude));
+		page_cell(c, k->email);
+		page_cell(c, k->phone);
 		if (c->o->confidential)
-			cell(c, k->notes);
+			page_cell(c, k->notes);
 		put(c, "</tr>");
 	}
-	table_end(c);
+	page_table_end(c);
 }
 
 static void
@@ -396,7 +354,7 @@ sec_customer(struct ctx *c)
 {
 	const struct page_plan *p = c->p;
 
-	h2(c, "customer", N_("Customer"));
+	page_h2(c, "customer", N_("Customer"));
 	put(c, "<dl class=\"facts\">");
 	fact(c, N_("Name"), p->account.name);
 	fact(c, N_("Industry"), p->account.industry);
@@ -414,9 +372,9 @@ sec_needs(struct ctx *c)
 {
 	size_t i;
 
-	h2(c, "needs", N_("Needs"));
+	page_h2(c, "needs", N_("Needs"));
 	if (c->p->n_needs == 0)
-		none(c, N_("No customer needs recorded."));
+		page_none(c, N_("No customer needs recorded."));
 	else
 		put(c, "<ul>");
 	for (i = 0; i < c->p->n_needs; i++) {
@@ -438,7 +396,7 @@ sec_market(struct ctx *c)
 	struct sbuf vol = SBUF_INIT;
 	size_t i;
 
-	h2(c, "market", N_("Market and competition"));
+	page_h2(c, "market", N_("Market and competition"));
 	if (p->account.market_currency != NULL) {
 		page_amount(&vol, c->lang, p->account.market_volume);
 		sbuf_printf(&vol, " %s", p->account.market_currency);
@@ -454,20 +412,20 @@ sec_market(struct ctx *c)
 	esc(c, tr(c, "Competitors"));
 	put(c, "</h3>");
 	if (p->n_competitors == 0)
-		none(c, N_("No competitors recorded."));
+		page_none(c, N_("No competitors recorded."));
 	else
-		table_head(c, cols, 4, NULL, 0);
+		page_table_head(c, cols, 4, NULL, 0);
 	for (i = 0; i < p->n_competitors; i++) {
 		put(c, "<tr><th scope=\"row\">");
 		esc(c, p->competitors[i].name);
 		put(c, "</th>");
-		cell(c, p->competitors[i].position);
-		cell(c, p->competitors[i].strengths);
-		cell(c, p->competitors[i].weaknesses);
+		page_cell(c, p->competitors[i].position);
+		page_cell(c, p->competitors[i].strengths);
+		page_cell(c, p->competitors[i].weaknesses);
 		put(c, "</tr>");
 	}
 	if (p->n_competitors > 0)
-		table_end(c);
+		page_table_end(c);
 	put(c, "</section>\n");
 }
 
@@ -496,14 +454,14 @@ sec_history(struct ctx *c)
 
 	if (!c->o->confidential)
 		return;
-	h2(c, "history", N_("History"));
+	page_h2(c, "history", N_("History"));
 	if (p->n_history == 0) {
-		none(c, N_("No revenue history recorded."));
+		page_none(c, N_("No revenue history recorded."));
 		put(c, "</section>\n");
 		return;
 	}
 	page_history_chart(c->out, p);
-	table_head(c, cols, 3, NULL, 6);
+	page_table_head(c, cols, 3, NULL, 6);
 	for (i = 0; i < p->n_history; i++) {
 		const struct page_history *h = &p->history[i];
 
@@ -514,7 +472,7 @@ sec_history(struct ctx *c)
 		money_cell(c, h->has_margin, h->margin, h->currency);
 		put(c, "</tr>");
 	}
-	table_end(c);
+	page_table_end(c);
 	put(c, "</section>\n");
 }
 
@@ -553,7 +511,7 @@ sec_assessment(struct ctx *c)
 {
 	const struct page_plan *p = c->p;
 
-	h2(c, "assessment", N_("Assessment"));
+	page_h2(c, "assessment", N_("Assessment"));
 	put(c, "<dl class=\"facts\">");
 	fact(c, N_("Customer rating"), p->account.rating);
 	fact(c, N_("Development potential"), p->account.potential);
@@ -585,7 +543,7 @@ goal_rows(struct ctx *c, const char *horizon, const char *msgid)
 				put(c, "<h3>");
 				esc(c, tr(c, msgid));
 				put(c, "</h3>");
-				table_head(c, cols, 4, NULL, 0);
+				page_table_head(c, cols, 4, NULL, 0);
 			}
 			put(c, "<tr><td class=\"txt\">");
 			esc(c, g->text);
@@ -597,23 +555,23 @@ goal_rows(struct ctx *c, const char *horizon, const char *msgid)
 				esc(c, g->focus_value);
 			}
 			put(c, "</td>");
-			cell(c, g->target);
-			cell(c, date_str(c->lang, g->due, b, sizeof(b)));
+			page_cell(c, g->target);
+			page_cell(c, page_date(c->lang, g->due, b, sizeof(b)));
 			put(c, "</tr>");
 		}
 		if (f->value == NULL)
 			break;
 	}
 	if (n > 0)
-		table_end(c);
+		page_table_end(c);
 }
 
 static void
 sec_goals(struct ctx *c)
 {
-	h2(c, "goals", N_("Goals"));
+	page_h2(c, "goals", N_("Goals"));
 	if (c->p->n_goals == 0)
-		none(c, N_("No goals recorded."));
+		page_none(c, N_("No goals recorded."));
 	goal_rows(c, "mid", N_("Mid-term goals"));
 	goal_rows(c, "long", N_("Long-term goals"));
 	put(c, "</section>\n");
@@ -629,7 +587,7 @@ sec_swot(struct ctx *c)
 	const struct word *k;
 	size_t i, n;
 
-	h2(c, "swot", N_("SWOT"));
+	page_h2(c, "swot", N_("SWOT"));
 	put(c, "<div class=\"swot\">");
 	for (k = kinds; k->value != NULL; k++) {
 		put(c, "<section><h3>");
@@ -656,19 +614,19 @@ sec_team(struct ctx *c)
 	static const char *const cols[] = { N_("Name"), N_("Role"), N_("Function") };
 	size_t i;
 
-	h2(c, "team", N_("Key account team"));
-	table_head(c, cols, 3, NULL, 0);
+	page_h2(c, "team", N_("Key account team"));
+	page_table_head(c, cols, 3, NULL, 0);
 	for (i = 0; i < c->p->n_team; i++) {
 		const struct page_member *m = &c->p->team[i];
 
 		put(c, "<tr><th scope=\"row\">");
 		esc(c, m->name);
 		put(c, "</th>");
-		cell(c, word_of(c->lang, team_roles, m->role));
-		cell(c, m->function);
+		page_cell(c, word_of(c->lang, team_roles, m->role));
+		page_cell(c, m->function);
 		put(c, "</tr>");
 	}
-	table_end(c);
+	page_table_end(c);
 	put(c, "</section>\n");
 }
 
@@ -683,20 +641,20 @@ complaints(struct ctx *c)
 	esc(c, tr(c, "Complaints"));
 	put(c, "</h3>");
 	if (c->p->n_complaints == 0) {
-		none(c, N_("No complaints recorded."));
+		page_none(c, N_("No complaints recorded."));
 		return;
 	}
-	table_head(c, cols, 3, NULL, 0);
+	page_table_head(c, cols, 3, NULL, 0);
 	for (i = 0; i < c->p->n_complaints; i++) {
 		const struct page_complaint *k = &c->p->complaints[i];
 
 		put(c, "<tr>");
-		cell(c, date_str(c->lang, k->date, b, sizeof(b)));
-		cell(c, k->subject);
-		cell(c, word_of(c->lang, states, k->state));
+		page_cell(c, page_date(c->lang, k->date, b, sizeof(b)));
+		page_cell(c, k->subject);
+		page_cell(c, word_of(c->lang, states, k->state));
 		put(c, "</tr>");
 	}
-	table_end(c);
+	page_table_end(c);
 }
 
 static void
@@ -706,24 +664,24 @@ sec_projects(struct ctx *c)
 	char b[48];
 	size_t i;
 
-	h2(c, "projects", c->o->confidential ? N_("Projects and complaints") : N_("Projects"));
+	page_h2(c, "projects", c->o->confidential ? N_("Projects and complaints") : N_("Projects"));
 	if (c->p->n_projects == 0)
-		none(c, N_("No projects recorded."));
+		page_none(c, N_("No projects recorded."));
 	else
-		table_head(c, cols, 4, NULL, 0);
+		page_table_head(c, cols, 4, NULL, 0);
 	for (i = 0; i < c->p->n_projects; i++) {
 		const struct page_project *k = &c->p->projects[i];
 
 		put(c, "<tr><th scope=\"row\">");
 		esc(c, k->title);
 		put(c, "</th>");
-		cell(c, word_of(c->lang, states, k->state));
-		cell(c, date_str(c->lang, k->start, b, sizeof(b)));
-		cell(c, date_str(c->lang, k->end, b, sizeof(b)));
+		page_cell(c, word_of(c->lang, states, k->state));
+		page_cell(c, page_date(c->lang, k->start, b, sizeof(b)));
+		page_cell(c, page_date(c->lang, k->end, b, sizeof(b)));
 		put(c, "</tr>");
 	}
 	if (c->p->n_projects > 0)
-		table_end(c);
+		page_table_end(c);
 	if (c->o->confidential)
 		complaints(c);
 	put(c, "</section>\n");
@@ -732,186 +690,8 @@ sec_projects(struct ctx *c)
 static void
 sec_timeline(struct ctx *c)
 {
-	h2(c, "timeline", N_("Timeline"));
+	page_h2(c, "timeline", N_("Timeline"));
 	page_timeline(c->out, c->p, c->o);
-	put(c, "</section>\n");
-}
-
-/* Overdue items, by owner: sorted copies of pointers (the plan stays const). */
-struct due_ref { const struct page_item *it; int milestone; };
-
-static int
-cmp_due_ref(const void *a, const void *b)
-{
-	const struct due_ref *x = a, *y = b;
-	const char *ox = x->it->owner, *oy = y->it->owner;
-	int r;
-
-	/* Items without owner last. */
-	if ((ox == NULL) != (oy == NULL))
-		return ox == NULL ? 1 : -1;
-	if (ox != NULL && (r = strcmp(ox, oy)) != 0)
-		return r;
-	if (x->it->due != y->it->due)
-		return x->it->due < y->it->due ? -1 : 1;
-	return strcmp(x->it->key, y->it->key);
-}
-
-static size_t
-collect_overdue(const struct page_plan *p, kdate_t today, struct due_ref *refs)
-{
-	size_t i, n = 0;
-
-	for (i = 0; i < p->n_milestones; i++)
-		if (p->milestones[i].state == PAGE_OPEN && p->milestones[i].due < today)
-			refs[n++] = (struct due_ref){ &p->milestones[i], 1 };
-	for (i = 0; i < p->n_activities; i++)
-		if (p->activities[i].state == PAGE_OPEN && p->activities[i].due < today)
-			refs[n++] = (struct due_ref){ &p->activities[i], 0 };
-	qsort(refs, n, sizeof(*refs), cmp_due_ref);
-	return n;
-}
-
-static void
-overdue_entry(struct ctx *c, const struct due_ref *r)
-{
-	long days = (long)c->o->today - (long)r->it->due;
-	char b[48];
-
-	put(c, "<li>");
-	if (r->milestone)
-		put(c, "<strong>");
-	esc(c, r->it->title);
-	if (r->milestone)
-		put(c, "</strong>");
-	put(c, " <span class=\"muted\">(");
-	esc(c, tr(c, r->milestone ? "Milestone" : "Activity"));
-	put(c, ", ");
-	esc(c, date_str(c->lang, r->it->due, b, sizeof(b)));
-	put(c, ")</span> <span class=\"overdue\">");
-	esc_printf(c->out, i18n_ntr(c->lang, "overdue by %ld day", "overdue by %ld days",
-	    (unsigned long)days), days);
-	put(c, "</span></li>");
-}
-
-static void
-sec_overdue(struct ctx *c)
-{
-	struct due_ref *refs;
-	size_t i, n;
-
-	h2(c, "overdue", N_("Overdue, by owner"));
-	refs = malloc((c->p->n_milestones + c->p->n_activities + 1) * sizeof(*refs));
-	if (refs == NULL) {
-		c->out->failed = 1;
-		return;
-	}
-	n = collect_overdue(c->p, c->o->today, refs);
-	if (n == 0)
-		none(c, N_("Nothing is overdue."));
-	for (i = 0; i < n; i++) {
-		const char *owner = refs[i].it->owner;
-
-		if (i == 0 || (owner == NULL) != (refs[i - 1].it->owner == NULL) ||
-		    (owner != NULL && strcmp(owner, refs[i - 1].it->owner) != 0)) {
-			put(c, i > 0 ? "</ul><h3>" : "<h3>");
-			esc(c, owner != NULL ? owner : tr(c, "Without owner"));
-			put(c, "</h3><ul>");
-		}
-		overdue_entry(c, &refs[i]);
-	}
-	if (n > 0)
-		put(c, "</ul>");
-	free(refs);
-	put(c, "</section>\n");
-}
-
-#define MOVES_SHOWN 100
-
-static void
-sec_moves(struct ctx *c)
-{
-	static const char *const cols[] = { N_("Changed on"), N_("Item"), N_("From"), N_("To"),
-		N_("Days") };
-	const struct page_plan *p = c->p;
-	char b[48];
-	size_t i, n = p->n_moves < MOVES_SHOWN ? p->n_moves : MOVES_SHOWN;
-
-	h2(c, "moves", N_("Moved deadlines"));
-	if (n == 0)
-		none(c, N_("No deadline has been moved."));
-	else
-		table_head(c, cols, 5, NULL, 16);
-	for (i = 0; i < n; i++) {
-		const struct page_move *m = &p->moves[i];
-
-		put(c, "<tr>");
-		cell(c, date_str(c->lang, m->on, b, sizeof(b)));
-		cell(c, m->title != NULL ? m->title : tr(c, "Annual update"));
-		cell(c, date_str(c->lang, m->from, b, sizeof(b)));
-		cell(c, date_str(c->lang, m->to, b, sizeof(b)));
-		if (m->from != PAGE_NO_DATE && m->to != PAGE_NO_DATE)
-			sbuf_printf(c->out, "<td class=\"num\">%+ld</td>", (long)m->to - (long)m->from);
-		else
-			put(c, "<td class=\"num\">\xe2\x80\x93</td>");
-		put(c, "</tr>");
-	}
-	if (n > 0)
-		table_end(c);
-	if (p->n_moves > n) {
-		put(c, "<p class=\"muted\">");
-		esc_printf(c->out, i18n_ntr(c->lang, "%zu earlier change is not shown.",
-		    "%zu earlier changes are not shown.", p->n_moves - n), p->n_moves - n);
-		put(c, "</p>");
-	}
-	put(c, "</section>\n");
-}
-
-static void
-currency_row(struct ctx *c, const struct page_section *s)
-{
-	long age = s->changed == PAGE_NO_DATE ? -1 : (long)c->o->today - (long)s->changed;
-	char b[48];
-
-	put(c, "<tr><th scope=\"row\">");
-	esc(c, tr(c, s->name));
-	put(c, "</th>");
-	cell(c, date_str(c->lang, s->changed, b, sizeof(b)));
-	if (age < 0) {
-		put(c, "<td class=\"stale\">");
-		esc(c, tr(c, "nothing recorded"));
-	} else if (age > c->o->stale_after_days) {
-		put(c, "<td class=\"stale\">");
-		esc_printf(c->out, i18n_ntr(c->lang, "stale: unchanged for %ld day",
-		    "stale: unchanged for %ld days", (unsigned long)age), age);
-	} else {
-		put(c, "<td>");
-		esc(c, tr(c, "current"));
-	}
-	put(c, "</td></tr>");
-}
-
-static void
-sec_currency(struct ctx *c)
-{
-	static const char *const cols[] = { N_("Section"), N_("Last change"), N_("State") };
-	char b[48], cap[160];
-	size_t i;
-
-	h2(c, "currency", N_("How current the plan is"));
-	put(c, "<p>");
-	esc(c, tr(c, "Next annual update"));
-	put(c, ": ");
-	esc(c, date_str(c->lang, c->p->next_review, b, sizeof(b)));
-	put(c, "</p>");
-	snprintf(cap, sizeof(cap), i18n_ntr(c->lang,
-	    "A section unchanged for more than %d day counts as stale.",
-	    "A section unchanged for more than %d days counts as stale.",
-	    (unsigned long)c->o->stale_after_days), c->o->stale_after_days);
-	table_head(c, cols, 3, cap, 0);
-	for (i = 0; i < c->p->n_sections; i++)
-		currency_row(c, &c->p->sections[i]);
-	table_end(c);
 	put(c, "</section>\n");
 }
 
@@ -921,8 +701,8 @@ footer(struct ctx *c)
 	char b[48];
 
 	put(c, "</main>\n<footer class=\"muted\"><p>");
-	esc_printf(c->out, tr(c, "As of %s. Written by kapd; printed, it is a snapshot."),
-	    date_str(c->lang, c->o->today, b, sizeof(b)));
+	page_esc_printf(c->out, tr(c, "As of %s. Written by kapd; printed, it is a snapshot."),
+	    page_date(c->lang, c->o->today, b, sizeof(b)));
 	put(c, "</p></footer>\n</body>\n</html>\n");
 }
 
@@ -944,8 +724,8 @@ page_compose(const struct page_plan *p, const struct page_options *o, struct sbu
 	sec_team(&c);
 	sec_projects(&c);
 	sec_timeline(&c);
-	sec_overdue(&c);
-	sec_moves(&c);
-	sec_currency(&c);
+	page_sec_overdue(&c);
+	page_sec_moves(&c);
+	page_sec_currency(&c);
 	footer(&c);
 }

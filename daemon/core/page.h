@@ -127,7 +127,8 @@ enum page_look page_item_look(const struct page_item *it, int at_risk,
     const struct page_options *o);
 /* Appends s with &, <, >, " and ' escaped; controls other than tab and newline dropped. */
 void page_escape(struct sbuf *out, const char *s);
-/* Appends an amount grouped by the language's convention: "1,234,567" / "1.234.567". */
+/* Appends an amount grouped by the language's convention (lib/numfmt): "1,234,567",
+ * "1.234.567", cents only when it has some. */
 void page_amount(struct sbuf *out, const char *lang, double v);
 /* The timeline (inline SVG) and its legend. */
 void page_timeline(struct sbuf *out, const struct page_plan *p, const struct page_options *o);

@@ -6,13 +6,13 @@
 #ifndef KAPD_PAGES_H
 #define KAPD_PAGES_H
 
-#include <sqlite3.h>
 #include <stddef.h>
 #include <time.h>
 
 #include "conf/config.h"
 #include "lib/errlist.h"
 #include "lib/sbuf.h"
+#include "store/db.h"
 
 struct pages_stats {
 	size_t pages;     /* active plans, each with its page */
