@@ -230,6 +230,8 @@ headers(struct sbuf *b, const struct mail_message *m)
 	if (mail_header_text(b, subj, 9) < 0)
 		goto out;
 	sbuf_printf(b, "\r\nMessage-ID: %s\r\n", m->message_id);
+	if (m->references != NULL)
+		sbuf_printf(b, "References: %s\r\n", m->references);
 	/* RFC 3834 §5: automatic, so no vacation replies or loops. */
 	sbuf_puts(b, "Auto-Submitted: auto-generated\r\nX-Auto-Response-Suppress: All\r\n"
 	    "MIME-Version: 1.0\r\n");

@@ -10,6 +10,7 @@
 #include "store/ledger.h"
 #include "core/mail.h"
 #include "store/report_facts.h"
+#include "store/replies.h"
 
 struct entry {
 	struct rules_notification n;
@@ -116,6 +117,38 @@ new_token(char *buf, size_t len)
 	for (i = 0; i < sizeof(rnd) && 5 + 2 * i + 2 < len; i++)
 		snprintf(buf + 5 + 2 * i, 3, "%02x", rnd[i]);
 	return 0;
+}
+
+/* The headers that carry a mail's reply key (SPEC §8), when replies are on. */
+struct reply_headers {
+	char msgid[320];
+	char refs[128];
+	char reply_to[320];
+};
+
+/* With replies on, the delivery's reply key goes into Reply-To, Message-ID and
+ * References; without, or when no key can be stored, m keeps the KAM as Reply-To. */
+static void
+reply_headers(struct outbox *ob, sqlite3_int64 id, const char *token, struct mail_message *m,
+    struct reply_headers *h)
+{
+	const struct kapd_config *c = ob->cfg;
+	char key[REPLY_KEY_LEN + 1], err[256];
+
+	if (c->replies.source == REPLY_OFF)
+		return;
+	snprintf(err, sizeof(err), "replies.address does not fit");
+	if (replies_key(ob->db, id, ob->now + (time_t)c->replies.key_days * 86400, key, err,
+	    sizeof(err)) < 0 || config_reply_address(c, key, h->reply_to, sizeof(h->reply_to)) < 0) {
+		errlist_add(ob->problems, "mail to %s goes without a reply key: %s", m->to_addr, err);
+		return;
+	}
+	replyauth_message_id(token, key, ob->domain, h->msgid, sizeof(h->msgid));
+	snprintf(h->refs, sizeof(h->refs), "<kapd-reply.%s@%s>", key, ob->domain);
+	m->message_id = h->msgid;
+	m->references = h->refs;
+	m->reply_to = h->reply_to;
+	explicit_bzero(key, sizeof(key));
 }
 
 /* Hands a composed message to the transport and records what happened. */
@@ -241,6 +274,7 @@ deliver(struct outbox *ob, const struct world *w, struct rules *rules, const str
 	char (*dues)[KDATE_STRLEN] = calloc(n, sizeof(*dues));
 	int *keep = calloc(n, sizeof(*keep)), to = e[0].n.recipient, kam;
 	char token[64], msgid[320], day_s[KDATE_STRLEN];
+	struct reply_headers rh;
 	struct ledger_delivery d;
 	struct mail_message m;
 	sqlite3_int64 id = 0;
@@ -276,6 +310,7 @@ deliver(struct outbox *ob, const struct world *w, struct rules *rules, const str
 		.reply_to = kam != RULES_NONE ? w->people[kam].email : NULL, .message_id = msgid,
 		.date = ob->now, .today = day, .lang = w->person_lang[to], .items = items,
 		.n_items = k };
+	reply_headers(ob, id, token, &m, &rh);
 	attach_reports(ob, items, k, day);
 	r = send_and_record(ob, id, &m, token, 0, ob->now, k);
 	free_reports(items, k);
@@ -447,6 +482,7 @@ retry_one(struct outbox *ob, sqlite3_stmt *st)
 	const char *token = (const char *)sqlite3_column_text(st, 3);
 	const char *email = (const char *)sqlite3_column_text(st, 2);
 	char msgid[320], err[256];
+	struct reply_headers rh;
 	struct mail_message m;
 	struct stored s;
 	kdate_t day = 0;
@@ -467,6 +503,7 @@ retry_one(struct outbox *ob, sqlite3_stmt *st)
 		.to_name = (const char *)sqlite3_column_text(st, 7), .to_addr = email,
 		.reply_to = s.reply_to, .message_id = msgid, .date = ob->now, .today = day,
 		.lang = (const char *)sqlite3_column_text(st, 8), .items = s.items, .n_items = s.n };
+	reply_headers(ob, id, token, &m, &rh);
 	ob->st->retried++;
 	attach_reports(ob, s.items, s.n, day);
 	send_and_record(ob, id, &m, token, sqlite3_column_int(st, 4),

@@ -1,0 +1,168 @@
+/* replyauth: the authorisation rules of replies (SPEC §8) and where a reply's key is. */
+#include "core/replyauth.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+enum reply_verdict
+replyauth_check(const struct reply_mail *m, const char *from, time_t now)
+{
+	if (now > m->expires)
+		return REPLY_EXPIRED;
+	/* Domains are case-insensitive (RFC 5321 §2.4); local parts are in practice too,
+	 * and a person's address differs from another's by more than case. */
+	if (from == NULL || strcasecmp(from, m->email) != 0)
+		return REPLY_WRONG_SENDER;
+	return REPLY_ACCEPTED;
+}
+
+/* The mail item a key names: an exact match, else one that differs in case only (people
+ * type keys in lower case).  -1 when none. */
+static long
+find_item(const struct reply_mail *m, const char *key)
+{
+	long loose = -1;
+
+	for (size_t i = 0; i < m->n_items; i++) {
+		if (m->items[i].kind == KIND_PLAN)
+			continue;
+		if (strcmp(m->items[i].key, key) == 0)
+			return (long)i;
+		if (loose < 0 && strcasecmp(m->items[i].key, key) == 0)
+			loose = (long)i;
+	}
+	return loose;
+}
+
+/* The only item (not plan) of the mail, counted by key; -1 when none or several. */
+static long
+only_item(const struct reply_mail *m)
+{
+	long found = -1;
+
+	for (size_t i = 0; i < m->n_items; i++) {
+		if (m->items[i].kind == KIND_PLAN)
+			continue;
+		if (found >= 0 && (m->items[found].kind != m->items[i].kind ||
+		    strcmp(m->items[found].key, m->items[i].key) != 0))
+			return -1;
+		if (found < 0)
+			found = (long)i;
+	}
+	return found;
+}
+
+/* The plan a "reviewed" is for: the one plan of the mail; -1 when several, -2 when the
+ * sender is not its KAM. */
+static long
+review_plan(const struct reply_mail *m)
+{
+	long found = -1;
+
+	for (size_t i = 0; i < m->n_items; i++) {
+		if (found >= 0 && strcmp(m->items[found].plan_key, m->items[i].plan_key) != 0)
+			return -1;
+		if (found < 0 || (m->items[i].kam && !m->items[found].kam))
+			found = (long)i;
+	}
+	return found >= 0 && !m->items[found].kam ? -2 : found;
+}
+
+static enum reply_cmd_outcome
+decide_one(const struct reply_mail *m, const struct replycmd *c, kdate_t today,
+    struct reply_action *a)
+{
+	long i;
+
+	a->verb = c->verb;
+	a->date = c->verb == REPLYCMD_DATE ? c->date : today;
+	if (c->verb == REPLYCMD_REVIEWED) {
+		i = review_plan(m);
+		if (i == -2)
+			return REPLY_CMD_KAM_ONLY;
+	} else if (c->key[0] != '\0') {
+		if ((i = find_item(m, c->key)) < 0)
+			return REPLY_CMD_NOT_IN_MAIL;
+	} else {
+		i = only_item(m);
+	}
+	if (i < 0)
+		return REPLY_CMD_WHICH_ITEM;
+	a->item = (size_t)i;
+	return REPLY_CMD_OK;
+}
+
+void
+replyauth_decide(const struct reply_mail *m, const struct replycmd_list *l, kdate_t today,
+    struct reply_decision *d)
+{
+	memset(d, 0, sizeof(*d));
+	for (size_t i = 0; i < l->n; i++) {
+		d->outcome[i] = decide_one(m, &l->cmd[i], today, &d->act[d->n_act]);
+		if (d->outcome[i] == REPLY_CMD_OK)
+			d->n_act++;
+	}
+}
+
+static int
+is_hex_key(const char *p)
+{
+	for (int i = 0; i < REPLY_KEY_LEN; i++)
+		if (!((p[i] >= '0' && p[i] <= '9') || (p[i] >= 'a' && p[i] <= 'f') ||
+		    (p[i] >= 'A' && p[i] <= 'F')))
+			return 0;
+	return 1;
+}
+
+static void
+take_key(const char *p, char *key)
+{
+	for (int i = 0; i < REPLY_KEY_LEN; i++)
+		key[i] = (char)(p[i] >= 'A' && p[i] <= 'F' ? p[i] - 'A' + 'a' : p[i]);
+	key[REPLY_KEY_LEN] = '\0';
+}
+
+int
+replyauth_key_from_address(const char *pattern, const char *addr, char *key)
+{
+	const char *k = pattern != NULL ? strstr(pattern, "{key}") : NULL;
+	size_t pre, post, n = addr != NULL ? strlen(addr) : 0;
+
+	if (k == NULL)
+		return -ENOENT;
+	pre = (size_t)(k - pattern);
+	post = strlen(k + 5);
+	if (n != pre + REPLY_KEY_LEN + post || strncasecmp(addr, pattern, pre) != 0 ||
+	    strcasecmp(addr + pre + REPLY_KEY_LEN, k + 5) != 0 || !is_hex_key(addr + pre))
+		return -ENOENT;
+	take_key(addr + pre, key);
+	return 0;
+}
+
+int
+replyauth_key_from_ids(const char *ids, char *key)
+{
+	const char *p = ids;
+
+	while (p != NULL && (p = strstr(p, "<kapd-")) != NULL) {
+		const char *end = strpbrk(p + 1, "<>"), *at = strchr(p, '@');
+
+		/* <kapd-TOKEN.KEY@domain>: the key is the 32 digits before the '@'. */
+		if (at != NULL && (end == NULL || at < end) && at - p > REPLY_KEY_LEN + 6 &&
+		    at[-REPLY_KEY_LEN - 1] == '.' && is_hex_key(at - REPLY_KEY_LEN)) {
+			take_key(at - REPLY_KEY_LEN, key);
+			return 0;
+		}
+		p += 6;
+	}
+	return -ENOENT;
+}
+
+void
+replyauth_message_id(const char *token, const char *key, const char *domain, char *buf,
+    size_t len)
+{
+	snprintf(buf, len, "<%s.%s@%s>", token, key, domain);
+}

@@ -1,0 +1,84 @@
+/* replies: the SQL of replies (SPEC §8): reply keys of sent mails, the record of each
+ * incoming message, the changes replies make and the answers they get.
+ *
+ * Exactly once: a message is handled in one IMMEDIATE transaction that inserts its reply
+ * row (UNIQUE message id and key), applies its changes and stores its answer; a second
+ * attempt with the same message finds the row and changes nothing. */
+#ifndef KAPD_STORE_REPLIES_H
+#define KAPD_STORE_REPLIES_H
+
+#include <sqlite3.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "core/replyauth.h"
+
+/* The reply key of a delivery: the stored one, or a new one (128 bits from getrandom)
+ * valid until expires.  key holds REPLY_KEY_LEN + 1 bytes.  Commits on its own. */
+int replies_key(sqlite3 *db, sqlite3_int64 delivery_id, time_t expires, char *key, char *err,
+    size_t errlen);
+/* The keyed mail of key: -ENOENT when the key is unknown.  Free with replies_mail_free. */
+int replies_mail(sqlite3 *db, const char *key, struct reply_mail *m, char *err, size_t errlen);
+void replies_mail_free(struct reply_mail *m);
+/* 1 when a message with this id and key ("" none) was handled already, 0 when not. */
+int replies_seen(sqlite3 *db, const char *message_id, const char *key, char *err,
+    size_t errlen);
+
+/* One incoming message's record. */
+struct reply_record {
+	const char *message_id;
+	const char *key;           /* "" when it named none */
+	sqlite3_int64 delivery_id; /* 0 when the key is unknown */
+	const char *sender;        /* may be NULL */
+	time_t now;
+	const char *outcome;       /* "applied", "unchanged", "refused", "automatic", "unreadable" */
+	const char *reason;        /* may be NULL */
+	const char *commands;      /* may be NULL */
+};
+
+/* Inside a transaction (db_begin): inserts the record; -EEXIST when the message was
+ * handled already (the caller rolls back). */
+int replies_insert(sqlite3 *db, const struct reply_record *rec, sqlite3_int64 *id, char *err,
+    size_t errlen);
+/* Inside the same transaction: applies the actions on the mail's items and records each
+ * change for reply id; eff[i] says what act[i] did. */
+int replies_apply(sqlite3 *db, sqlite3_int64 id, const struct reply_mail *m,
+    const struct reply_action *act, size_t n, time_t now, struct reply_effect *eff,
+    char *err, size_t errlen);
+/* Inside the same transaction: the outcome after applying and the answer to send
+ * (answer NULL: none; state "none", "pending" or "limited"). */
+int replies_finish(sqlite3 *db, sqlite3_int64 id, const char *outcome, const char *answer,
+    size_t len, const char *state, char *err, size_t errlen);
+/* Answers sent (or waiting) to sender since the given time: for the rate limit. */
+int replies_answers_since(sqlite3 *db, const char *sender, time_t since, int *count,
+    char *err, size_t errlen);
+
+/* An answer waiting to be sent (after a crash, or sent just now). */
+struct reply_answer {
+	sqlite3_int64 id;
+	char *sender;
+	char *message_id;  /* the answer's token: its file name in the file transport */
+	char *answer;
+	size_t len;
+};
+
+/* Calls fn for every pending answer, oldest first; fn's negative return stops. */
+int replies_pending(sqlite3 *db, int (*fn)(void *ctx, const struct reply_answer *a),
+    void *ctx, char *err, size_t errlen);
+/* Marks an answer "sent" or "failed" and drops its bytes. */
+int replies_answered(sqlite3 *db, sqlite3_int64 id, const char *state, char *err,
+    size_t errlen);
+
+/* One line of kapctl replies. */
+struct reply_row {
+	sqlite3_int64 id;
+	const char *message_id, *key_prefix, *sender, *outcome, *reason, *commands, *answer;
+	time_t received_at;
+	int changes;
+};
+
+/* Calls fn for the most recent replies (at most limit), newest first. */
+int replies_list(sqlite3 *db, int limit, int (*fn)(void *ctx, const struct reply_row *r),
+    void *ctx, char *err, size_t errlen);
+
+#endif
