@@ -210,7 +210,7 @@ deps:
 
 # The unit names the installed paths: ExecStart follows SBINDIR, the credential and the
 # configuration follow SYSCONFDIR.  An existing configuration is never overwritten.
-MANPAGES := man/kapctl.1 man/kapd.conf.5 man/kapd.8
+MANPAGES := man/kapctl.1 man/kapd.conf.5 man/kapd-plan.5 man/kapd.8
 INSTALL_SED := sed -e 's|/usr/local/sbin/kapd|$(SBINDIR)/kapd|g' -e 's|/etc/kapd/|$(SYSCONFDIR)/kapd/|g'
 
 install: all
@@ -227,6 +227,7 @@ install: all
 	chmod 0644 $(DESTDIR)$(TMPFILESDIR)/kapd.conf
 	install -m 0644 man/kapctl.1 $(DESTDIR)$(MANDIR)/man1/kapctl.1
 	install -m 0644 man/kapd.conf.5 $(DESTDIR)$(MANDIR)/man5/kapd.conf.5
+	install -m 0644 man/kapd-plan.5 $(DESTDIR)$(MANDIR)/man5/kapd-plan.5
 	install -m 0644 man/kapd.8 $(DESTDIR)$(MANDIR)/man8/kapd.8
 	install -m 0644 completions/kapctl $(DESTDIR)$(BASHCOMPDIR)/kapctl
 	install -m 0644 etc/kapd.conf $(DESTDIR)$(DOCDIR)/examples/kapd.conf
@@ -241,7 +242,8 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/kapctl $(DESTDIR)$(SBINDIR)/kapd \
 		$(DESTDIR)$(UNITDIR)/kapd.service $(DESTDIR)$(SYSUSERSDIR)/kapd.conf \
 		$(DESTDIR)$(TMPFILESDIR)/kapd.conf $(DESTDIR)$(MANDIR)/man1/kapctl.1 \
-		$(DESTDIR)$(MANDIR)/man5/kapd.conf.5 $(DESTDIR)$(MANDIR)/man8/kapd.8 \
+		$(DESTDIR)$(MANDIR)/man5/kapd.conf.5 $(DESTDIR)$(MANDIR)/man5/kapd-plan.5 \
+		$(DESTDIR)$(MANDIR)/man8/kapd.8 \
 		$(DESTDIR)$(BASHCOMPDIR)/kapctl $(DESTDIR)$(DOCDIR)/examples/kapd.conf \
 		$(DESTDIR)$(DOCDIR)/examples/nginx-kapd.conf
 	-rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null

@@ -14,7 +14,7 @@ import unittest
 import kaptest
 
 REPO = kaptest.REPO
-MAN = {"kapd.8": "man8", "kapctl.1": "man1", "kapd.conf.5": "man5"}
+MAN = {"kapd.8": "man8", "kapctl.1": "man1", "kapd.conf.5": "man5", "kapd-plan.5": "man5"}
 
 
 def make(*args, timeout=300):
@@ -157,6 +157,7 @@ class InstallTest(unittest.TestCase):
             "usr/lib/systemd/system/kapd.service", "usr/lib/sysusers.d/kapd.conf",
             "usr/lib/tmpfiles.d/kapd.conf", "usr/share/man/man8/kapd.8",
             "usr/share/man/man1/kapctl.1", "usr/share/man/man5/kapd.conf.5",
+            "usr/share/man/man5/kapd-plan.5",
             "usr/share/bash-completion/completions/kapctl",
             "usr/share/doc/kapd/examples/kapd.conf",
         }
