@@ -18,64 +18,90 @@
 
 #define DEFAULT_CONFIG KAPD_SYSCONFDIR "/kapd/kapd.conf"
 
+/* The first sentence of each help text is the command's line in "kapctl --help": keep it
+ * short (tests/integration/test_cli.py checks). */
 const struct ctl_command ctl_commands[] = {
 	{ "init", cmd_init, "",
-	  "Create the database file (if needed) and its schema." },
+	  "Create the database file (if needed) and its schema.  Safe to run again: an\n"
+	  "existing database is only brought up to date." },
 	{ "migrate", cmd_migrate, "",
-	  "Bring the database schema up to date with this version of kapd." },
+	  "Bring the database schema up to date with this version.  kapd does the same\n"
+	  "at start; a database newer than this version is refused (exit 65)." },
 	{ "import", cmd_import, "[--dry-run] FILE|-",
 	  "Import a kapd-plan/1 JSON document.  Everything is validated first; every\n"
 	  "violation is reported with its JSON path and nothing is imported on error.\n"
-	  "Re-importing the same keys updates in place.\n"
+	  "Re-importing the same keys updates in place; an import never deletes.  The\n"
+	  "format is described in kapd-plan(5).\n"
 	  "  --dry-run   validate only" },
 	{ "export", cmd_export, "[-o FILE] [PLAN]",
-	  "Export the whole database, or one plan with its account and people, as a\n"
-	  "kapd-plan/1 JSON document (to standard output, or atomically to FILE, created\n"
-	  "with mode 0600: plans are confidential)." },
+	  "Export plans as a kapd-plan/1 JSON document.  The whole database, or one plan\n"
+	  "with its account and people, to standard output or atomically to FILE.\n"
+	  "  -o FILE     write FILE, created with mode 0600 (plans are confidential)" },
 	{ "list", cmd_list, "[--json] accounts|plans|people",
-	  "List accounts, plans or people." },
+	  "List accounts, plans or people.  One row each, columns as wide as their data.\n"
+	  "  --json      a JSON array instead of the table" },
 	{ "show", cmd_show, "[--json|--html] plan KEY",
-	  "Show the whole key account plan: base information, team, goals, milestones and\n"
+	  "Show a whole key account plan.  Base information, contacts, needs, competitors,\n"
+	  "revenue history, projects, complaints, SWOT, team, goals, milestones and\n"
 	  "activities with owners, deadlines and states, and the next annual update.\n"
-	  "With --json, the plan's kapd-plan/1 document; with --html, the plan's page\n"
-	  "(the one kapd writes into pages.directory) on stdout." },
+	  "  --json      the plan's kapd-plan/1 document instead\n"
+	  "  --html      the plan's page (the one kapd writes into pages.directory)" },
 	{ "due", cmd_due, "[--json] [--days N] [--plan PLAN] [--person KEY]",
-	  "Show open milestones and activities of active plans that are overdue or due\n"
-	  "within N days (default 7), and annual updates due in that time." },
+	  "Show what is overdue or due soon.  Open milestones and activities of active\n"
+	  "plans that are overdue or due within N days, and annual updates due then.\n"
+	  "  --days N      look N days ahead (default 7, at most 3660)\n"
+	  "  --plan PLAN   only this plan\n"
+	  "  --person KEY  only what this person owns (annual updates: the KAM)\n"
+	  "  --json        a JSON array instead of the table" },
 	{ "add", cmd_add, "milestone|activity --plan PLAN --title TEXT --due DATE\n"
 	  "           [--key KEY] [--owner PERSON] [--milestone KEY] [--project KEY]\n"
 	  "           [--description TEXT]",
-	  "Add a milestone or activity to a plan.  Without --key one is generated." },
+	  "Add a milestone or activity to a plan.  Without --key a key is generated.\n"
+	  "  --owner PERSON    a member of the plan's team (default: none; the KAM is\n"
+	  "                    reminded)\n"
+	  "  --milestone KEY   the milestone an activity leads to\n"
+	  "  --project KEY     a project of the plan's account" },
 	{ "edit", cmd_edit, "milestone|activity KEY [--title TEXT] [--due DATE]\n"
 	  "           [--owner PERSON] [--milestone KEY|-] [--project KEY|-]\n"
 	  "           [--description TEXT|-]",
 	  "Change a milestone or activity.  \"-\" clears an optional link or text.\n"
 	  "A changed deadline or owner is kept in the item's history." },
 	{ "done", cmd_done, "[milestone|activity] KEY [--on DATE]",
-	  "Mark an item done (completion date today, or DATE)." },
+	  "Mark a milestone or activity done.\n"
+	  "  --on DATE   the completion date (default today)" },
 	{ "cancel", cmd_cancel, "[milestone|activity] KEY",
-	  "Mark an item cancelled." },
+	  "Mark a milestone or activity cancelled.  It is no longer reminded." },
 	{ "reopen", cmd_reopen, "[milestone|activity] KEY",
 	  "Set a done or cancelled item back to open." },
 	{ "reviewed", cmd_reviewed, "PLAN [--on DATE]",
-	  "Record the annual update of a plan: last review today (or DATE), next review\n"
-	  "one year later (29 February falls back to 28 February)." },
+	  "Record the annual update of a plan.  Last review today (or DATE), next review\n"
+	  "one year later (29 February falls back to 28 February).\n"
+	  "  --on DATE   the day of the review (default today)" },
 	{ "queue", cmd_queue, "[--json] | queue retry ID|--all",
-	  "List the emails waiting to be sent (sending, deferred with their next attempt) and\n"
-	  "those that failed, with the server's answer.  \"queue retry\" re-arms a deferred\n"
-	  "or failed delivery (or all of them) for the next check." },
+	  "Show the mail queue, or send failed mails again.  Lists the emails waiting to\n"
+	  "be sent (sending, deferred with their next attempt) and those that failed, with\n"
+	  "the server's answer.  \"queue retry\" re-arms a deferred or failed delivery (or\n"
+	  "all of them) for the next check.\n"
+	  "  --json      a JSON array instead of the table" },
 	{ "log", cmd_log, "[--json] [--plan PLAN] [--person KEY] [--limit N]",
-	  "Show what was mailed to whom and when (newest first, default 100 rows), with the\n"
-	  "state of each email: sending, sent, deferred (retried later) or failed." },
+	  "Show what was mailed to whom and when.  Newest first, with the state of each\n"
+	  "email: sending, sent, deferred (retried later) or failed.\n"
+	  "  --plan PLAN   only notifications about this plan\n"
+	  "  --person KEY  only notifications to (or on behalf of) this person\n"
+	  "  --limit N     at most N rows (default 100)\n"
+	  "  --json        a JSON array instead of the table" },
 	{ "status", cmd_status, "[--json]",
-	  "Show the daemon's last and next check, the mail queue (sending and deferred),\n"
-	  "failed mails and the feeds, from the database (opened read-only)." },
+	  "Show the daemon's last and next check, mail queue and feeds.  Read from the\n"
+	  "database (opened read-only): failed mails, deferred ones, the feeds written.\n"
+	  "  --json      a JSON object instead of the text" },
 	{ "feeds", cmd_feeds, "[--json] [list] | rotate [plan|person] KEY",
-	  "List the calendar feeds' subscription URLs (feeds.base_url + file name), one\n"
-	  "per active plan and per person of its team; or give the feed of a plan or\n"
-	  "person a new secret token: the old URL stops working at the daemon's next check." },
+	  "List the calendar feeds' URLs, or give a feed a new one.  One feed per active\n"
+	  "plan and per person of its team (feeds.base_url + file name); \"rotate\" gives\n"
+	  "the feed of a plan or person a new secret token: the old URL stops working at\n"
+	  "the daemon's next check.\n"
+	  "  --json      a JSON array instead of the table" },
 	{ "import-csv", cmd_import_csv, "PLAN FILE|- [--dry-run] [--ignore-column NAME]",
-	  "Import a plan's milestones and activities from a spreadsheet (CSV).  Header row\n"
+	  "Import a plan's milestones and activities from CSV.  Header row\n"
 	  "with English or German column names (key type title owner due state milestone\n"
 	  "project description / Schlüssel Art Titel Verantwortlich Termin Status\n"
 	  "Meilenstein Projekt Beschreibung), delimiter , ; or tab, UTF-8 or Windows-1252,\n"
@@ -84,9 +110,10 @@ const struct ctl_command ctl_commands[] = {
 	  "  --dry-run             check and show what would change\n"
 	  "  --ignore-column NAME  skip a column kapd does not know (repeatable)" },
 	{ "export-csv", cmd_export_csv, "PLAN [-o FILE] [--lang de|en] [--delimiter ';'|','|tab]",
-	  "Export a plan's milestones and activities as a spreadsheet (UTF-8 with BOM, CRLF)\n"
-	  "that import-csv reads back unchanged.  Column names, types, states and dates in\n"
-	  "the language given (default: the plan's); \";\" for German, \",\" for English." },
+	  "Export a plan's milestones and activities as CSV.  A spreadsheet (UTF-8 with\n"
+	  "BOM, CRLF) that import-csv reads back unchanged.  Column names, types, states\n"
+	  "and dates in the language given (default: the plan's); \";\" for German, \",\"\n"
+	  "for English." },
 	{ NULL, NULL, NULL, NULL },
 };
 
@@ -101,22 +128,41 @@ find_command(const char *name)
 	return NULL;
 }
 
+/* A command's line in the overview: the first sentence of its help, on one line. */
+static void
+summary(const struct ctl_command *cmd, char *buf, size_t len)
+{
+	size_t i, n = 0;
+
+	for (i = 0; cmd->help[i] != '\0' && n + 1 < len; i++) {
+		buf[n++] = cmd->help[i] == '\n' ? ' ' : cmd->help[i];
+		if (cmd->help[i] == '.' && (cmd->help[i + 1] == ' ' || cmd->help[i + 1] == '\n' ||
+		    cmd->help[i + 1] == '\0'))
+			break;
+	}
+	buf[n] = '\0';
+}
+
 static void
 usage(FILE *f)
 {
 	const struct ctl_command *cmd;
+	char line[256];
 
 	fprintf(f, "usage: kapctl [-c FILE] [--db FILE] [--now TIME] [--json] COMMAND [ARGS]\n\n"
 	    "Commands:\n");
-	for (cmd = ctl_commands; cmd->name != NULL; cmd++)
-		fprintf(f, "  %-9s %s\n", cmd->name, cmd->usage);
+	for (cmd = ctl_commands; cmd->name != NULL; cmd++) {
+		summary(cmd, line, sizeof(line));
+		fprintf(f, "  %-11s %s\n", cmd->name, line);
+	}
 	fprintf(f, "\nOptions:\n"
 	    "  -c, --config FILE  configuration (default %s if it exists)\n"
 	    "      --db FILE      database file (overrides the configuration)\n"
 	    "      --now TIME     act as if it were TIME (ISO 8601 with offset)\n"
-	    "      --json         JSON output (list, show, due)\n"
+	    "      --json         JSON output where a command offers it\n"
 	    "  -h, --help         this help; \"kapctl COMMAND --help\" for a command\n"
-	    "  -V, --version      print the version\n", DEFAULT_CONFIG);
+	    "  -V, --version      print the version\n\n"
+	    "The plan format: kapd-plan(5); the configuration: kapd.conf(5).\n", DEFAULT_CONFIG);
 }
 
 void

@@ -36,6 +36,21 @@ class KapctlCliTest(kaptest.KapTestCase):
                     self.assertRegex(out, r"(?m)^\s+%s\b" % cmd,
                                      "expected command %s in `kapctl --help`" % cmd)
 
+    def test_help_describes_every_command_in_one_line(self):
+        rc, out, _ = self.bare("--help")
+        block = out.split("Commands:\n", 1)[1].split("\n\n", 1)[0]
+        rows = [ln for ln in block.splitlines()]
+        self.assertGreaterEqual(len(rows), len(COMMANDS), block)
+        for ln in rows:
+            with self.subTest(line=ln):
+                m = re.match(r"^  ([a-z][a-z-]*) +(\S.*)$", ln)
+                self.assertIsNotNone(m, "expected '  COMMAND  description', got %r" % ln)
+                self.assertLessEqual(len(ln), 80, "expected one short line: %r" % ln)
+                self.assertRegex(m.group(2), r"^[A-Z].*\.$", "expected a sentence")
+        for cmd in COMMANDS:
+            self.assertRegex(block, r"(?m)^  %s +[A-Z]" % cmd,
+                             "expected a description of %s" % cmd)
+
     def test_version(self):
         for opt in ("--version", "-V"):
             with self.subTest(opt=opt):
