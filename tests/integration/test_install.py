@@ -398,7 +398,7 @@ class CompletionTest(kaptest.KapTestCase):
         g = "kapctl -c %s --db %s " % (self.conf, self.db)
         got = self.complete("kapctl st", "kapctl ", "kapctl status --", "kapctl list ",
                             g + "show plan ", g + "due --person ", "kapctl import ",
-                            g + "feeds rotate person ")
+                            g + "feeds rotate person ", "kapctl queue ")
         self.assertEqual(got[0], {"status"})
         self.assertTrue({"init", "import", "status", "log", "due"} <= got[1], got[1])
         self.assertEqual(got[2], {"--help", "--json"})
@@ -407,6 +407,7 @@ class CompletionTest(kaptest.KapTestCase):
         self.assertEqual(got[5], people)
         self.assertEqual(got[6], {"FILES"})
         self.assertEqual(got[7], people)
+        self.assertEqual(got[8], {"retry"})
 
 
 if __name__ == "__main__":
