@@ -2,12 +2,12 @@
 #ifndef KAPD_KAPCTL_H
 #define KAPD_KAPCTL_H
 
-#include <sqlite3.h>
 #include <stdio.h>
 #include <time.h>
 
 #include "conf/config.h"
 #include "lib/kdate.h"
+#include "store/db.h"
 #include "lib/table.h"
 
 struct ctl {

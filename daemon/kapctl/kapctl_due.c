@@ -1,6 +1,7 @@
 /* kapctl due: what is overdue or due soon, across the active plans. */
 #include "kapctl/kapctl.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <limits.h>
@@ -8,47 +9,21 @@
 #include <string.h>
 #include <sysexits.h>
 
-#include "store/db.h"
-
-/* Open items and annual updates of active plans due on or before ?1; the partial
- * indexes on (due) WHERE state = 'open' serve the item branches. */
-static const char due_sql[] =
-	"SELECT kind, key, title, due, owner, owner_name, plan FROM ("
-	" SELECT 'milestone' AS kind, m.key, m.title, m.due, pe.key AS owner, pe.name AS owner_name,"
-	"  p.key AS plan FROM milestone m JOIN plan p ON p.id = m.plan_id"
-	"  LEFT JOIN person pe ON pe.id = m.owner_id"
-	"  WHERE m.state = 'open' AND m.due <= ?1 AND p.state = 'active'"
-	" UNION ALL"
-	" SELECT 'activity', a.key, a.title, a.due, pe.key, pe.name, p.key FROM activity a"
-	"  JOIN plan p ON p.id = a.plan_id LEFT JOIN person pe ON pe.id = a.owner_id"
-	"  WHERE a.state = 'open' AND a.due <= ?1 AND p.state = 'active'"
-	" UNION ALL"
-	" SELECT 'plan', p.key, p.title, p.next_review, pe.key, pe.name, p.key FROM plan p"
-	"  LEFT JOIN team_member t ON t.plan_id = p.id AND t.role = 'kam'"
-	"  LEFT JOIN person pe ON pe.id = t.person_id"
-	"  WHERE p.state = 'active' AND p.next_review <= ?1"
-	") WHERE (?2 IS NULL OR plan = ?2) AND (?3 IS NULL OR owner = ?3)"
-	" ORDER BY due, plan, kind, key";
-
-static const char *
-col(sqlite3_stmt *st, int i)
-{
-	return (const char *)sqlite3_column_text(st, i);
-}
+#include "store/views.h"
 
 static json_t *
-due_row(sqlite3_stmt *st, kdate_t today)
+due_row(const struct view_value *v, kdate_t today)
 {
 	json_t *o = json_object();
 	kdate_t d = today;
 
-	kdate_parse(col(st, 3), &d);
-	json_object_set_new(o, "kind", json_string(col(st, 0)));
-	json_object_set_new(o, "item", json_string(col(st, 1)));
-	json_object_set_new(o, "plan", json_string(col(st, 6)));
-	json_object_set_new(o, "title", json_string(col(st, 2)));
-	json_object_set_new(o, "owner", col(st, 4) ? json_string(col(st, 4)) : json_null());
-	json_object_set_new(o, "due", json_string(col(st, 3)));
+	kdate_parse(v[3].s, &d);
+	json_object_set_new(o, "kind", json_string(v[0].s));
+	json_object_set_new(o, "item", json_string(v[1].s));
+	json_object_set_new(o, "plan", json_string(v[6].s));
+	json_object_set_new(o, "title", json_string(v[2].s));
+	json_object_set_new(o, "owner", v[4].s ? json_string(v[4].s) : json_null());
+	json_object_set_new(o, "due", json_string(v[3].s));
 	json_object_set_new(o, "days", json_integer((json_int_t)d - today));
 	return o;
 }
@@ -117,59 +92,67 @@ due_opts(struct ctl *c, int argc, char **argv, long *days, const char **plan,
 	return -1;
 }
 
+struct due_out {
+	struct table *t;   /* the human table, or NULL for JSON */
+	json_t *rows;
+	kdate_t today;
+};
+
+static int
+due_one(void *ctx, const struct view_value *v, int n)
+{
+	struct due_out *x = ctx;
+	json_t *o;
+
+	(void)n;
+	o = due_row(v, x->today);
+	if (x->t != NULL && add_row(x->t, o, v[5].s) < 0) {
+		json_decref(o);
+		return -ENOMEM;
+	}
+	json_array_append_new(x->rows, o);
+	return 0;
+}
+
 int
 cmd_due(struct ctl *c, int argc, char **argv)
 {
 	const char *plan = NULL, *person = NULL;
 	char until[KDATE_STRLEN], err[512];
-	sqlite3_stmt *st = NULL;
-	json_t *rows = json_array(), *o;
-	struct table *t = NULL;
+	struct due_out x = { NULL, json_array(), 0 };
 	long days = 7;
-	kdate_t today;
-	int r, rc;
+	int r;
 
 	r = due_opts(c, argc, argv, &days, &plan, &person);
 	if (r >= 0 || (r = ctl_db(c, 0)) != 0)
 		goto out;
-	if (db_prepare(c->db, due_sql, &st, err, sizeof(err)) < 0) {
-		r = ctl_fail(EX_SOFTWARE, "due", "%s", err);
-		goto out;
-	}
-	if (!c->json && (t = ctl_table(due_headings)) == NULL) {
+	if (!c->json && (x.t = ctl_table(due_headings)) == NULL) {
 		r = ctl_fail(EX_OSERR, "due", "out of memory");
 		goto out;
 	}
-	today = ctl_today(c, NULL);
-	sqlite3_bind_text(st, 1, kdate_format(today + (kdate_t)days, until), -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 2, plan, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, person, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		o = due_row(st, today);
-		if (t != NULL && add_row(t, o, col(st, 5)) < 0) {
-			json_decref(o);
-			r = ctl_fail(EX_OSERR, "due", "out of memory");
-			goto out;
-		}
-		json_array_append_new(rows, o);
+	x.today = ctl_today(c, NULL);
+	r = view_due(c->db, kdate_format(x.today + (kdate_t)days, until), plan, person, due_one,
+	    &x, err, sizeof(err));
+	if (r == -ENOMEM) {
+		r = ctl_fail(EX_OSERR, "due", "out of memory");
+		goto out;
 	}
-	if (rc != SQLITE_DONE) {
-		r = ctl_fail(ctl_exit_code(db_errno(rc)), "due", "%s", sqlite3_errmsg(c->db));
+	if (r < 0) {
+		r = ctl_fail(ctl_exit_code(r), "due", "%s", err);
 		goto out;
 	}
 	if (c->json) {
-		r = ctl_print_json(rows) < 0 ? EX_IOERR : EX_OK;
-		rows = NULL;
-	} else if (json_array_size(rows) == 0) {
+		r = ctl_print_json(x.rows) < 0 ? EX_IOERR : EX_OK;
+		x.rows = NULL;
+	} else if (json_array_size(x.rows) == 0) {
 		printf("nothing overdue or due within %ld days\n", days);
 		r = EX_OK;
 	} else {
-		r = ctl_table_print(t, "");
-		t = NULL;
+		r = ctl_table_print(x.t, "");
+		x.t = NULL;
 	}
 out:
-	table_free(t);
-	sqlite3_finalize(st);
-	json_decref(rows);
+	table_free(x.t);
+	json_decref(x.rows);
 	return r;
 }

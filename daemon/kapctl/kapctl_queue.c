@@ -2,6 +2,7 @@
  * re-arms deliveries so that the next check sends them again. */
 #include "kapctl/kapctl.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <jansson.h>
@@ -9,29 +10,20 @@
 #include <string.h>
 #include <sysexits.h>
 
-#include "store/db.h"
-
-static const char queue_sql[] =
-	"SELECT d.id, d.state, d.email, d.attempts,"
-	" CASE WHEN d.next_attempt IS NULL THEN NULL ELSE"
-	"  strftime('%Y-%m-%dT%H:%M:%SZ', d.next_attempt, 'unixepoch') END,"
-	" strftime('%Y-%m-%dT%H:%M:%SZ', d.slot_at, 'unixepoch'),"
-	" (SELECT count(*) FROM notification n WHERE n.delivery_id = d.id), d.last_error,"
-	" d.message_id"
-	" FROM delivery d WHERE d.state IN ('sending', 'deferred', 'failed')"
-	" ORDER BY d.state = 'failed', d.id";
+#include "store/state.h"
+#include "store/views.h"
 
 static const char *const queue_columns[] = { "id", "state", "email", "attempts",
 	"next_attempt", "slot", "notifications", "error", "message_id", NULL };
 
 static json_t *
-cell(sqlite3_stmt *st, int i)
+cell(const struct view_value *v)
 {
-	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+	if (v->type == VIEW_NULL)
 		return json_null();
-	if (sqlite3_column_type(st, i) == SQLITE_INTEGER)
-		return json_integer(sqlite3_column_int64(st, i));
-	return json_string((const char *)sqlite3_column_text(st, i));
+	if (v->type == VIEW_INT)
+		return json_integer(v->i);
+	return json_string(v->s);
 }
 
 static const char *const queue_headings[] = { "ID", "STATE", "TO", "ATTEMPTS",
@@ -39,24 +31,44 @@ static const char *const queue_headings[] = { "ID", "STATE", "TO", "ATTEMPTS",
 
 /* A row of the human table: the server's last answer comes last, uncut. */
 static int
-add_row(struct table *t, sqlite3_stmt *st)
+add_row(struct table *t, const struct view_value *v)
 {
 	char id[24], attempts[16], count[16];
 	const char *cells[8];
 
-	snprintf(id, sizeof(id), "%lld", (long long)sqlite3_column_int64(st, 0));
-	snprintf(attempts, sizeof(attempts), "%d", sqlite3_column_int(st, 3));
-	snprintf(count, sizeof(count), "%d", sqlite3_column_int(st, 6));
+	snprintf(id, sizeof(id), "%lld", v[0].i);
+	snprintf(attempts, sizeof(attempts), "%d", (int)v[3].i);
+	snprintf(count, sizeof(count), "%d", (int)v[6].i);
 	cells[0] = id;
-	cells[1] = (const char *)sqlite3_column_text(st, 1);
-	cells[2] = (const char *)sqlite3_column_text(st, 2);
+	cells[1] = v[1].s;
+	cells[2] = v[2].s;
 	cells[3] = attempts;
 	cells[4] = count;
-	cells[5] = (const char *)sqlite3_column_text(st, 5);
-	cells[6] = (const char *)sqlite3_column_text(st, 4);
-	cells[7] = sqlite3_column_type(st, 7) == SQLITE_NULL ? "" :
-	    (const char *)sqlite3_column_text(st, 7);
+	cells[5] = v[5].s;
+	cells[6] = v[4].s;
+	cells[7] = v[7].type == VIEW_NULL ? "" : v[7].s;
 	return table_row(t, cells);
+}
+
+struct queue_out {
+	struct table *t;   /* the human table, or NULL for JSON */
+	json_t *rows;
+};
+
+static int
+queue_row(void *ctx, const struct view_value *v, int n)
+{
+	struct queue_out *o = ctx;
+	json_t *row;
+	int i;
+
+	if (o->t != NULL)
+		return add_row(o->t, v) < 0 ? -ENOMEM : 0;
+	row = json_object();
+	for (i = 0; queue_columns[i] != NULL && i < n; i++)
+		json_object_set_new(row, queue_columns[i], cell(&v[i]));
+	json_array_append_new(o->rows, row);
+	return 0;
 }
 
 static struct table *
@@ -75,43 +87,26 @@ queue_table(void)
 static int
 list_queue(struct ctl *c)
 {
-	json_t *rows = json_array(), *row;
-	struct table *t = NULL;
-	sqlite3_stmt *st = NULL;
+	struct queue_out o = { NULL, json_array() };
 	char err[512];
-	int rc = SQLITE_DONE, i, r = EX_OK;
+	int r = EX_OK;
 
-	if (db_prepare(c->db, queue_sql, &st, err, sizeof(err)) < 0) {
-		json_decref(rows);
-		return ctl_fail(EX_SOFTWARE, "queue", "%s", err);
-	}
-	if (!c->json && (t = queue_table()) == NULL)
+	if (!c->json && (o.t = queue_table()) == NULL)
 		r = ctl_fail(EX_OSERR, "queue", "out of memory");
-	while (r == EX_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (t != NULL) {
-			if (add_row(t, st) < 0)
-				r = ctl_fail(EX_OSERR, "queue", "out of memory");
-			continue;
-		}
-		row = json_object();
-		for (i = 0; queue_columns[i] != NULL; i++)
-			json_object_set_new(row, queue_columns[i], cell(st, i));
-		json_array_append_new(rows, row);
-	}
-	sqlite3_finalize(st);
-	if (r == EX_OK && rc != SQLITE_DONE)
-		r = ctl_fail(ctl_exit_code(db_errno(rc)), "queue", "%s", sqlite3_errmsg(c->db));
+	if (r == EX_OK && (r = view_queue(c->db, queue_row, &o, err, sizeof(err))) < 0)
+		r = r == -ENOMEM ? ctl_fail(EX_OSERR, "queue", "out of memory") :
+		    ctl_fail(ctl_exit_code(r), "queue", "%s", err);
 	if (r == EX_OK && c->json) {
-		r = ctl_print_json(rows) < 0 ? EX_IOERR : EX_OK;
-		rows = NULL;
-	} else if (r == EX_OK && table_rows(t) == 0) {
+		r = ctl_print_json(o.rows) < 0 ? EX_IOERR : EX_OK;
+		o.rows = NULL;
+	} else if (r == EX_OK && table_rows(o.t) == 0) {
 		printf("the queue is empty: nothing waiting, nothing failed\n");
 	} else if (r == EX_OK) {
-		r = ctl_table_print(t, "");
-		t = NULL;
+		r = ctl_table_print(o.t, "");
+		o.t = NULL;
 	}
-	table_free(t);
-	json_decref(rows);
+	table_free(o.t);
+	json_decref(o.rows);
 	return r;
 }
 
@@ -120,30 +115,22 @@ list_queue(struct ctl *c)
 static int
 retry(struct ctl *c, const char *which)
 {
-	sqlite3_stmt *st = NULL;
 	char err[512], *end;
 	long long id = 0;
-	int rc;
+	int n;
 
 	if (strcmp(which, "--all") != 0) {
 		id = strtoll(which, &end, 10);
 		if (*end != '\0' || id <= 0)
 			return ctl_fail(EX_USAGE, "queue", "retry takes a delivery ID or --all");
 	}
-	if (db_prepare(c->db, "UPDATE delivery SET state = 'deferred', next_attempt = 0, "
-	    "attempts = 0, armed_at = ?2 WHERE state IN ('deferred', 'failed') AND "
-	    "(?1 = 0 OR id = ?1)", &st, err, sizeof(err)) < 0)
-		return ctl_fail(EX_SOFTWARE, "queue", "%s", err);
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)c->now);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return ctl_fail(ctl_exit_code(db_errno(rc)), "queue", "%s", sqlite3_errmsg(c->db));
-	if (sqlite3_changes(c->db) == 0 && id != 0)
+	n = state_retry(c->db, id, c->now, err, sizeof(err));
+	if (n < 0)
+		return ctl_fail(ctl_exit_code(n), "queue", "%s", err);
+	if (n == 0 && id != 0)
 		return ctl_fail(EX_DATAERR, "queue", "no deferred or failed delivery %lld", id);
-	printf("%d deliver%s re-armed: the next check sends %s\n", sqlite3_changes(c->db),
-	    sqlite3_changes(c->db) == 1 ? "y" : "ies", sqlite3_changes(c->db) == 1 ? "it" : "them");
+	printf("%d deliver%s re-armed: the next check sends %s\n", n, n == 1 ? "y" : "ies",
+	    n == 1 ? "it" : "them");
 	return EX_OK;
 }
 

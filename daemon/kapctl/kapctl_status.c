@@ -12,7 +12,7 @@
 #include <string.h>
 #include <sysexits.h>
 
-#include "store/db.h"
+#include "store/state.h"
 
 /* A check later than this past its schedule means kapd is not running (or hangs). */
 #define LATE_AFTER 120
@@ -39,50 +39,14 @@ status_free(struct status *s)
 	json_decref(s->feed_state);
 }
 
-static char *
-col_dup(sqlite3_stmt *st, int i)
-{
-	const unsigned char *t = sqlite3_column_text(st, i);
-
-	return t != NULL ? strdup((const char *)t) : NULL;
-}
-
-/* Runs sql (one row expected, binding ?1 to arg when not NULL) and hands the row to fn;
- * 0, or a negative errno with err filled. */
-static int
-query_row(sqlite3 *db, const char *sql, const char *arg, void (*fn)(sqlite3_stmt *, void *),
-    void *ctx, char *err, size_t errlen)
-{
-	sqlite3_stmt *st = NULL;
-	int r, rc;
-
-	if ((r = db_prepare(db, sql, &st, err, errlen)) < 0)
-		return r;
-	if (arg != NULL)
-		sqlite3_bind_text(st, 1, arg, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		fn(st, ctx);
-	r = 0;
-	if (rc != SQLITE_DONE) {
-		snprintf(err, errlen, "%s", sqlite3_errmsg(db));
-		r = db_errno(rc);
-	}
-	sqlite3_finalize(st);
-	return r;
-}
-
 /* daemon_state values are unix times written as text by kapd. */
 static void
-got_state(sqlite3_stmt *st, void *ctx)
+got_state(void *ctx, const char *key, const char *val)
 {
 	struct status *s = ctx;
-	const char *key = (const char *)sqlite3_column_text(st, 0);
-	const char *val = (const char *)sqlite3_column_text(st, 1);
 	long long v;
 	char *end;
 
-	if (key == NULL || val == NULL)
-		return;
 	if (strncmp(key, "feeds", 5) == 0) {
 		json_object_set_new(s->feed_state, key, json_string(val));
 		return;
@@ -97,72 +61,31 @@ got_state(sqlite3_stmt *st, void *ctx)
 		s->next_check = v;
 }
 
-static void
-got_counts(sqlite3_stmt *st, void *ctx)
-{
-	struct status *s = ctx;
-
-	s->sending = sqlite3_column_int64(st, 0);
-	s->deferred = sqlite3_column_int64(st, 1);
-	s->failed = sqlite3_column_int64(st, 2);
-	s->sent = sqlite3_column_int64(st, 3);
-	if (sqlite3_column_type(st, 4) != SQLITE_NULL)
-		s->next_attempt = sqlite3_column_int64(st, 4);
-}
-
-static void
-got_failure(sqlite3_stmt *st, void *ctx)
-{
-	struct status *s = ctx;
-
-	s->fail_email = col_dup(st, 0);
-	s->fail_error = col_dup(st, 1);
-	s->fail_at = col_dup(st, 2);
-}
-
-static void
-got_table(sqlite3_stmt *st, void *ctx)
-{
-	struct status *s = ctx;
-
-	s->have_feeds = sqlite3_column_int(st, 0) > 0;
-}
-
-static void
-got_feeds(sqlite3_stmt *st, void *ctx)
-{
-	struct status *s = ctx;
-
-	s->feed_plans = sqlite3_column_int64(st, 0);
-	s->feed_people = sqlite3_column_int64(st, 1);
-	s->feed_pending = sqlite3_column_int64(st, 2);
-	s->feed_written = col_dup(st, 3);
-}
-
 static int
 status_read(sqlite3 *db, struct status *s, char *err, size_t errlen)
 {
+	struct state_status q;
 	int r;
 
 	memset(s, 0, sizeof(*s));
 	s->last_check = s->next_check = s->next_attempt = -1;
 	if ((s->feed_state = json_object()) == NULL)
 		return -ENOMEM;
-	if ((r = query_row(db, "SELECT key, value FROM daemon_state", NULL, got_state, s, err,
-	    errlen)) < 0 ||
-	    (r = query_row(db, "SELECT count(*) FILTER (WHERE state = 'sending'), count(*) "
-	    "FILTER (WHERE state = 'deferred'), count(*) FILTER (WHERE state = 'failed'), "
-	    "count(*) FILTER (WHERE state = 'sent'), min(next_attempt) FILTER (WHERE state = "
-	    "'deferred') FROM delivery", NULL, got_counts, s, err, errlen)) < 0 ||
-	    (r = query_row(db, "SELECT email, last_error, created_at FROM delivery WHERE state = "
-	    "'failed' ORDER BY id DESC LIMIT 1", NULL, got_failure, s, err, errlen)) < 0 ||
-	    (r = query_row(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
-	    "name = 'feed'", NULL, got_table, s, err, errlen)) < 0)
-		return r;
-	if (!s->have_feeds)
-		return 0;
-	return query_row(db, "SELECT count(plan_id), count(person_id), count(*) FILTER (WHERE "
-	    "digest IS NULL), max(written_at) FROM feed", NULL, got_feeds, s, err, errlen);
+	r = state_read(db, got_state, s, &q, err, errlen);
+	s->sending = q.sending;
+	s->deferred = q.deferred;
+	s->failed = q.failed;
+	s->sent = q.sent;
+	s->next_attempt = q.next_attempt;
+	s->fail_email = q.fail_email;
+	s->fail_error = q.fail_error;
+	s->fail_at = q.fail_at;
+	s->have_feeds = q.have_feeds;
+	s->feed_plans = q.feed_plans;
+	s->feed_people = q.feed_people;
+	s->feed_pending = q.feed_pending;
+	s->feed_written = q.feed_written;
+	return r;
 }
 
 /* What the numbers say about the daemon: never checked, running, late, or stopped. */

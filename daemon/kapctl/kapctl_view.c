@@ -9,45 +9,38 @@
 #include <sysexits.h>
 
 #include "store/db.h"
+#include "store/views.h"
 #include "store/planio.h"
 #include "lib/textcheck.h"
 
 struct listing {
 	const char *what;
-	const char *sql;
+	enum view_listing view;
 	const char *columns[8];  /* JSON names (and headings, upper-cased) */
 	size_t max[8];           /* display columns a cell may take (0: as wide as it is) */
 };
 
 static const struct listing listings[] = {
-	{ "accounts",
-	  "SELECT a.key, a.name, a.industry, a.rating, (SELECT count(*) FROM plan p WHERE "
-	  "p.account_id = a.id AND p.state = 'active') FROM account a ORDER BY a.name, a.key",
+	{ "accounts", VIEW_ACCOUNTS,
 	  { "key", "name", "industry", "rating", "active_plans", NULL }, { 0, 40, 30, 10, 0 } },
-	{ "plans",
-	  "SELECT p.key, a.key, p.state, (SELECT pe.key FROM team_member t JOIN person pe ON "
-	  "pe.id = t.person_id WHERE t.plan_id = p.id AND t.role = 'kam'), p.next_review, "
-	  "(SELECT count(*) FROM milestone m WHERE m.plan_id = p.id AND m.state = 'open') + "
-	  "(SELECT count(*) FROM activity x WHERE x.plan_id = p.id AND x.state = 'open'), p.title "
-	  "FROM plan p JOIN account a ON a.id = p.account_id ORDER BY a.key, p.key",
+	{ "plans", VIEW_PLANS,
 	  { "key", "account", "state", "kam", "next_review", "open_items", "title", NULL },
 	  { 0, 0, 0, 0, 0, 0, 0 } },
-	{ "people",
-	  "SELECT key, name, email, language, timezone, notify FROM person ORDER BY name, key",
+	{ "people", VIEW_PEOPLE,
 	  { "key", "name", "email", "language", "timezone", "notify", NULL },
 	  { 0, 40, 0, 0, 0, 0 } },
 };
 
 static json_t *
-cell_json(sqlite3_stmt *st, int i)
+cell_json(const struct view_value *v)
 {
-	switch (sqlite3_column_type(st, i)) {
-	case SQLITE_NULL:
+	switch (v->type) {
+	case VIEW_NULL:
 		return json_null();
-	case SQLITE_INTEGER:
-		return json_integer(sqlite3_column_int64(st, i));
+	case VIEW_INT:
+		return json_integer(v->i);
 	default:
-		return json_string((const char *)sqlite3_column_text(st, i));
+		return json_string(v->s);
 	}
 }
 
@@ -74,44 +67,49 @@ listing_table(const struct listing *l)
 	return t;
 }
 
+struct list_out {
+	const struct listing *l;
+	struct table *t;   /* the human table, or NULL for JSON */
+	json_t *rows;
+};
+
+static int
+list_row(void *ctx, const struct view_value *v, int n)
+{
+	struct list_out *o = ctx;
+	const char *cells[8];
+	json_t *row = json_object();
+	int i;
+
+	for (i = 0; o->l->columns[i] != NULL && i < n; i++) {
+		cells[i] = v[i].s;
+		json_object_set_new(row, o->l->columns[i], cell_json(&v[i]));
+	}
+	json_array_append_new(o->rows, row);
+	return o->t != NULL && table_row(o->t, cells) < 0 ? -ENOMEM : 0;
+}
+
 static int
 run_listing(struct ctl *c, const struct listing *l)
 {
-	json_t *rows = json_array(), *row;
-	const char *cells[8];
-	struct table *t = NULL;
-	sqlite3_stmt *st = NULL;
+	struct list_out o = { l, NULL, json_array() };
 	char err[512];
-	int rc = SQLITE_DONE, i, r = EX_OK;
+	int r = EX_OK;
 
-	if (db_prepare(c->db, l->sql, &st, err, sizeof(err)) < 0) {
-		json_decref(rows);
-		return ctl_fail(EX_SOFTWARE, "list", "%s", err);
-	}
-	if (!c->json && (t = listing_table(l)) == NULL)
+	if (!c->json && (o.t = listing_table(l)) == NULL)
 		r = ctl_fail(EX_OSERR, "list", "out of memory");
-	while (r == EX_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		row = json_object();
-		for (i = 0; l->columns[i] != NULL; i++) {
-			cells[i] = (const char *)sqlite3_column_text(st, i);
-			json_object_set_new(row, l->columns[i], cell_json(st, i));
-		}
-		json_array_append_new(rows, row);
-		if (t != NULL && table_row(t, cells) < 0)
-			r = ctl_fail(EX_OSERR, "list", "out of memory");
-	}
-	sqlite3_finalize(st);
-	if (r == EX_OK && rc != SQLITE_DONE)
-		r = ctl_fail(ctl_exit_code(db_errno(rc)), "list", "%s", sqlite3_errmsg(c->db));
+	if (r == EX_OK && (r = view_list(c->db, l->view, list_row, &o, err, sizeof(err))) < 0)
+		r = r == -ENOMEM ? ctl_fail(EX_OSERR, "list", "out of memory") :
+		    ctl_fail(ctl_exit_code(r), "list", "%s", err);
 	if (r == EX_OK && c->json) {
-		r = ctl_print_json(rows) < 0 ? EX_IOERR : EX_OK;
-		rows = NULL;
+		r = ctl_print_json(o.rows) < 0 ? EX_IOERR : EX_OK;
+		o.rows = NULL;
 	} else if (r == EX_OK) {
-		r = ctl_table_print(t, "");
-		t = NULL;
+		r = ctl_table_print(o.t, "");
+		o.t = NULL;
 	}
-	table_free(t);
-	json_decref(rows);
+	table_free(o.t);
+	json_decref(o.rows);
 	return r;
 }
 

@@ -20,6 +20,7 @@
 #include "run/check.h"
 #include "conf/config.h"
 #include "store/db.h"
+#include "store/state.h"
 #include "lib/errlist.h"
 #include "run/feeds.h"
 #include "io/feedfile.h"
@@ -160,38 +161,6 @@ log_problems(struct errlist *problems)
 		log_msg(LOG_WARNING, "%s", problems->msg[i] ? problems->msg[i] : "(out of memory)");
 }
 
-/* Facts for kapctl status and monitors; losing one is harmless. */
-static void
-remember(struct kapd *k, const char *key, time_t t)
-{
-	sqlite3_stmt *st = NULL;
-	char err[256];
-
-	if (db_prepare(k->db, "INSERT INTO daemon_state (key, value) VALUES (?1, ?2) "
-	    "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = "
-	    "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')", &st, err, sizeof(err)) < 0)
-		return;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)t);
-	sqlite3_step(st);
-	sqlite3_finalize(st);
-}
-
-/* A fact that no longer holds (no next check once kapd stopped). */
-static void
-forget(struct kapd *k, const char *key)
-{
-	sqlite3_stmt *st = NULL;
-	char err[256];
-
-	if (db_prepare(k->db, "DELETE FROM daemon_state WHERE key = ?1", &st, err,
-	    sizeof(err)) < 0)
-		return;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	sqlite3_step(st);
-	sqlite3_finalize(st);
-}
-
 /* The calendar feeds (SPEC §5): written after every check that is not a dry run.  A
  * failure is logged and the previous files stay; the next check tries again. */
 static void
@@ -264,7 +233,7 @@ run_check(struct kapd *k)
 	snprintf(k->last_result, sizeof(k->last_result), "last check: %zu mails sent, %zu "
 	    "deferred, %zu failed", st.mails, st.deferred, st.failed);
 	if (!k->opt.dry_run)
-		remember(k, "last_check", o.now);
+		state_remember(k->db, "last_check", o.now);
 	log_msg(LOG_INFO, "check: %zu active plans, %zu open items in the window, %zu "
 	    "notifications pending, %zu due now; %zu mails sent (%zu notifications), %zu "
 	    "deferred, %zu failed, %zu resent", st.plans, st.items, st.pending, st.due_now,
@@ -307,29 +276,12 @@ reload(struct kapd *k)
 	return 0;
 }
 
-/* Deliveries not yet accepted by the mail server (sending or deferred); -1 on error. */
-static long long
-queue_depth(struct kapd *k)
-{
-	sqlite3_stmt *st = NULL;
-	long long n = -1;
-	char err[256];
-
-	if (db_prepare(k->db, "SELECT count(*) FROM delivery WHERE state IN ('sending', "
-	    "'deferred')", &st, err, sizeof(err)) < 0)
-		return -1;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return n;
-}
-
 /* STATUS=: one line for `systemctl status` (sd_notify(3)). */
 static void
 send_status(struct kapd *k, const char *extra)
 {
 	char when[64] = "?";
-	long long queued = queue_depth(k);
+	long long queued = state_queue_depth(k->db);
 	struct tm tm;
 
 	if (localtime_r(&k->next_check_at, &tm) != NULL)
@@ -344,7 +296,7 @@ schedule(struct kapd *k)
 {
 	k->next_check = notify_now() + (uint64_t)k->cfg.check_interval * 1000000u;
 	k->next_check_at = kapd_now(k) + k->cfg.check_interval;
-	remember(k, "next_check", k->next_check_at);
+	state_remember(k->db, "next_check", k->next_check_at);
 }
 
 /* The transport calls this at least once a second while it waits on the network, so a
@@ -438,7 +390,7 @@ loop(struct kapd *k)
 		if (sig == SIGTERM || sig == SIGINT) {
 			log_msg(LOG_NOTICE, "%s: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 			notify_send(&k->notify, "STOPPING=1\nSTATUS=stopping");
-			forget(k, "next_check");
+			state_forget(k->db, "next_check");
 			return 0;
 		}
 		if (sig == SIGHUP) {
