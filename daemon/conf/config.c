@@ -129,6 +129,7 @@ static const struct key delivery_keys[] = {
 	{ .name = "holidays", .type = K_DATES, .off = OFF(delivery.holidays),
 	  .off_n = OFF(delivery.n_holidays), .dflt = "[]" },
 	DUR("retry_first", delivery.retry_first, 1, 86400, "\"5m\""),
+	DUR("retry_max", delivery.retry_max, 1, 86400, "\"2h\""),
 	DUR("give_up_after", delivery.give_up_after, 1, 60 * 86400, "\"4d\""),
 	END,
 };
@@ -917,6 +918,11 @@ check_rules(const config_t *lc, struct ctx *x)
 		say(x, NULL, at(lc, "delivery.give_up_after", "delivery.retry_first"),
 		    "delivery.give_up_after (%s) must not be shorter than delivery.retry_first (%s)",
 		    fmt_duration(c->delivery.give_up_after, a, sizeof(a)),
+		    fmt_duration(c->delivery.retry_first, b, sizeof(b)));
+	if (c->delivery.retry_max < c->delivery.retry_first)
+		say(x, NULL, at(lc, "delivery.retry_max", "delivery.retry_first"),
+		    "delivery.retry_max (%s) must not be shorter than delivery.retry_first (%s)",
+		    fmt_duration(c->delivery.retry_max, a, sizeof(a)),
 		    fmt_duration(c->delivery.retry_first, b, sizeof(b)));
 	if (!sender_ok(c->mail.from))
 		say(x, NULL, at(lc, "mail.from", NULL), "mail.from: \"%s\" is not an address "

@@ -59,6 +59,7 @@ struct kapd_config {
 		kdate_t *holidays;      /* sorted ascending, no duplicates */
 		size_t n_holidays;
 		int retry_first;        /* seconds before the first retry of a temporary failure */
+		int retry_max;          /* the longest wait between two attempts (doubling stops) */
 		int give_up_after;      /* seconds after the first attempt */
 	} delivery;
 	struct {

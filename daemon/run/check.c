@@ -7,31 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store/db.h"
-#include "run/outbox.h"
 #include "core/rules.h"
 #include "lib/sbuf.h"
 #include "lib/table.h"
+#include "run/outbox.h"
+#include "store/db.h"
+#include "store/ledger.h"
 #include "store/world.h"
-
-/* Open items of active plans due on or before ?1, each with the ledger lines already
- * recorded for its current deadline ("rule stage recipient", one a line).  The partial
- * indexes on (due) WHERE state = 'open' and notification(kind, item_key, deadline)
- * serve it; milestones carry the at-risk flag (open linked activities overdue on ?2). */
-static const char items_sql[] =
-	"SELECT 0, a.key, a.plan_id, a.due, a.owner_id, a.title, 0, "
-	" (SELECT group_concat(n.rule || ' ' || n.stage || ' ' || n.recipient_key, char(10))"
-	"  FROM notification n WHERE n.kind = 'activity' AND n.item_key = a.key"
-	"  AND n.deadline = a.due)"
-	" FROM activity a WHERE a.state = 'open' AND a.due <= ?1 "
-	"UNION ALL "
-	"SELECT 1, m.key, m.plan_id, m.due, m.owner_id, m.title,"
-	" EXISTS (SELECT 1 FROM activity x WHERE x.milestone_id = m.id AND x.state = 'open'"
-	"  AND x.due < ?2),"
-	" (SELECT group_concat(n.rule || ' ' || n.stage || ' ' || n.recipient_key, char(10))"
-	"  FROM notification n WHERE n.kind = 'milestone' AND n.item_key = m.key"
-	"  AND n.deadline = m.due)"
-	" FROM milestone m WHERE m.state = 'open' AND m.due <= ?1";
 
 struct run {
 	sqlite3 *db;
@@ -46,7 +28,7 @@ struct run {
 	time_t last_slot;            /* the slot last formatted, and its text: most */
 	long last_offset;            /* notifications of a check share a few slots */
 	char last_slot_text[64];
-	sqlite3_stmt *plan_mailed;   /* ledger lookup for plan rules */
+	struct ledger_lookup *plan_mailed;   /* ledger lookup for plan rules */
 	struct outbox *outbox;
 	struct table *text;          /* a dry run's human table, sized from its rows */
 };
@@ -71,21 +53,13 @@ already_mailed(struct run *x, const struct rules_notification *n, const char *st
 {
 	const char *who = x->w.people[n->recipient].key;
 	char line[256], due[KDATE_STRLEN];
-	int found;
 
 	if (n->kind != KIND_PLAN) {
 		snprintf(line, sizeof(line), "%s %s %s", rules_rule_name(n->rule), stage, who);
 		return x->mailed != NULL && in_lines(x->mailed, line);
 	}
-	sqlite3_reset(x->plan_mailed);
-	sqlite3_bind_text(x->plan_mailed, 1, rules_rule_name(n->rule), -1, SQLITE_STATIC);
-	sqlite3_bind_text(x->plan_mailed, 2, n->item, -1, SQLITE_STATIC);
-	sqlite3_bind_text(x->plan_mailed, 3, kdate_format(n->due, due), -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(x->plan_mailed, 4, stage, -1, SQLITE_STATIC);
-	sqlite3_bind_text(x->plan_mailed, 5, who, -1, SQLITE_STATIC);
-	found = sqlite3_step(x->plan_mailed) == SQLITE_ROW;
-	sqlite3_reset(x->plan_mailed);
-	return found;
+	return ledger_plan_mailed(x->plan_mailed, rules_rule_name(n->rule), n->item,
+	    kdate_format(n->due, due), stage, who);
 }
 
 /* "2026-12-01T08:00:00+01:00" */
@@ -225,51 +199,47 @@ largest_lead(const struct kapd_config *cfg)
 	return cfg->reminders.n_lead > 0 ? cfg->reminders.lead_days[0] : 0;
 }
 
+static int
+on_item(void *ctx, const struct ledger_item *li)
+{
+	struct run *x = ctx;
+	struct rules_item it;
+	int plan;
+
+	plan = world_plan(&x->w, li->plan_id);
+	if (plan < 0 || kdate_parse(li->due, &it.due) < 0)
+		return 0;
+	it.kind = li->milestone ? KIND_MILESTONE : KIND_ACTIVITY;
+	it.key = li->key;
+	it.plan = plan;
+	it.owner = li->owner_id == 0 ? RULES_NONE : world_person(&x->w, li->owner_id);
+	it.at_risk = li->at_risk;
+	x->title = li->title;
+	x->mailed = li->mailed;
+	x->st->items++;
+	return rules_item(x->rules, &it, on_notification, x);
+}
+
 /* No zone is more than a day ahead of UTC: an item due after UTC's tomorrow plus the
  * longest lead time has no stage anywhere yet. */
 static int
 stream_items(struct run *x, char *err, size_t errlen)
 {
-	sqlite3_stmt *st = NULL;
-	struct rules_item it;
 	char until[KDATE_STRLEN], today_s[KDATE_STRLEN];
 	kdate_t utc_today = (kdate_t)(x->o->now / 86400 - (x->o->now % 86400 < 0)), today;
-	int rc, r, plan;
+	int r;
 
 	if (kdate_local(x->o->now, x->cfg->timezone, &today, NULL, NULL) < 0)
 		today = utc_today;
-	r = db_prepare(x->db, items_sql, &st, err, errlen);
-	if (r < 0)
-		return r;
-	sqlite3_bind_text(st, 1, kdate_format(utc_today + 1 + largest_lead(x->cfg), until), -1,
-	    SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, kdate_format(today, today_s), -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		plan = world_plan(&x->w, sqlite3_column_int64(st, 2));
-		if (plan < 0 || kdate_parse((const char *)sqlite3_column_text(st, 3), &it.due) < 0)
-			continue;
-		it.kind = sqlite3_column_int(st, 0) ? KIND_MILESTONE : KIND_ACTIVITY;
-		it.key = (const char *)sqlite3_column_text(st, 1);
-		it.plan = plan;
-		it.owner = sqlite3_column_type(st, 4) == SQLITE_NULL ? RULES_NONE :
-		    world_person(&x->w, sqlite3_column_int64(st, 4));
-		it.at_risk = sqlite3_column_int(st, 6);
-		x->title = (const char *)sqlite3_column_text(st, 5);
-		x->mailed = (const char *)sqlite3_column_text(st, 7);
-		x->st->items++;
-		if ((r = rules_item(x->rules, &it, on_notification, x)) < 0)
-			break;
-	}
+	if (errlen > 0)
+		err[0] = '\0';
+	r = ledger_stream_items(x->db, kdate_format(utc_today + 1 + largest_lead(x->cfg), until),
+	    kdate_format(today, today_s), on_item, x, err, errlen);
 	x->mailed = NULL;
 	x->title = NULL;
-	sqlite3_finalize(st);
-	if (r >= 0 && rc != SQLITE_DONE) {
-		snprintf(err, errlen, "reading items: %s", sqlite3_errmsg(x->db));
-		return db_errno(rc) ? db_errno(rc) : -EIO;
-	}
-	if (r < 0)
+	if (r < 0 && errlen > 0 && err[0] == '\0')
 		snprintf(err, errlen, "deciding: %s", strerror(-r));
-	return r < 0 ? r : 0;
+	return r;
 }
 
 static int
@@ -278,9 +248,7 @@ decide_plans(struct run *x, char *err, size_t errlen)
 	size_t i;
 	int r;
 
-	r = db_prepare(x->db, "SELECT 1 FROM notification WHERE rule = ?1 AND kind = 'plan' AND "
-	    "item_key = ?2 AND deadline = ?3 AND stage = ?4 AND recipient_key = ?5",
-	    &x->plan_mailed, err, errlen);
+	r = ledger_lookup_new(x->db, &x->plan_mailed, err, errlen);
 	for (i = 0; r == 0 && i < x->w.n_plans; i++) {
 		x->title = x->w.plan_title[i];
 		r = rules_plan(x->rules, (int)i, on_notification, x);
@@ -313,12 +281,12 @@ decide(struct run *x, char *err, size_t errlen)
 		return -ENOMEM;
 	}
 	/* One read transaction: the decision sees one consistent state of the plans. */
-	r = db_exec(x->db, "BEGIN", err, errlen);
+	r = db_read_begin(x->db, err, errlen);
 	if (r == 0)
 		r = decide_plans(x, err, errlen);
 	if (r == 0)
 		r = stream_items(x, err, errlen);
-	db_exec(x->db, "COMMIT", NULL, 0);
+	db_read_end(x->db);
 	return r;
 }
 
@@ -355,7 +323,7 @@ check_run(sqlite3 *db, const struct kapd_config *cfg, struct transport *tp,
 		r = outbox_flush(x.outbox, &x.w, x.rules, err, errlen);
 	if (tp != NULL)
 		transport_flush(tp); /* no connection stays open while the daemon sleeps */
-	sqlite3_finalize(x.plan_mailed);
+	ledger_lookup_free(x.plan_mailed);
 	outbox_free(x.outbox);
 	table_free(x.text);
 	rules_free(x.rules);

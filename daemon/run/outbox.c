@@ -6,9 +6,9 @@
 #include <string.h>
 #include <sys/random.h>
 
-#include "store/db.h"
-#include "store/ledger.h"
+#include "core/backoff.h"
 #include "core/mail.h"
+#include "store/ledger.h"
 #include "store/report_facts.h"
 #include "store/replies.h"
 
@@ -156,9 +156,11 @@ static int
 send_and_record(struct outbox *ob, sqlite3_int64 id, const struct mail_message *m,
     const char *token, int attempts, time_t first_slot, size_t count)
 {
+	struct backoff_policy policy = { ob->cfg->delivery.retry_first,
+		ob->cfg->delivery.retry_max, ob->cfg->delivery.give_up_after };
 	char *msg = NULL, err[512] = "";
 	size_t len = 0;
-	time_t next;
+	time_t next = 0;
 	int r;
 
 	r = mail_compose(m, &msg, &len, err, sizeof(err));
@@ -166,8 +168,7 @@ send_and_record(struct outbox *ob, sqlite3_int64 id, const struct mail_message *
 		r = transport_send(ob->tp, ob->from_addr, m->to_addr, token, msg, len, err,
 		    sizeof(err));
 	free(msg);
-	next = ob->now + ((time_t)ob->cfg->delivery.retry_first << (attempts < 20 ? attempts : 20));
-	if (r == -EAGAIN && next - first_slot > ob->cfg->delivery.give_up_after) {
+	if (r == -EAGAIN && !backoff_next(&policy, first_slot, ob->now, attempts + 1, &next)) {
 		r = -ETIMEDOUT;
 		snprintf(err + strlen(err), sizeof(err) - strlen(err), "; gave up after %d attempts",
 		    attempts + 1);
@@ -360,41 +361,10 @@ outbox_flush(struct outbox *ob, const struct world *w, struct rules *rules, char
 }
 
 /* Resending: the email is composed again from what the ledger recorded. */
-static const char retry_sql[] =
-	"SELECT d.id, d.recipient_key, d.email, d.message_id, d.attempts, d.armed_at,"
-	" d.local_date, (SELECT name FROM person WHERE key = d.recipient_key),"
-	" (SELECT language FROM person WHERE key = d.recipient_key)"
-	" FROM delivery d WHERE d.state = 'sending' OR (d.state = 'deferred'"
-	" AND d.next_attempt <= ?1) ORDER BY d.id";
-static const char notes_sql[] =
-	"SELECT n.rule, n.kind, n.item_key, n.plan_key, n.deadline, n.stage, n.title,"
-	" n.owner_name, n.unowned, n.at_risk, (SELECT title FROM plan WHERE key = n.plan_key),"
-	" (SELECT name FROM person WHERE key = n.on_behalf_of),"
-	" (SELECT pe.email FROM plan p JOIN team_member t ON t.plan_id = p.id AND t.role = 'kam'"
-	"  JOIN person pe ON pe.id = t.person_id WHERE p.key = n.plan_key)"
-	" FROM notification n WHERE n.delivery_id = ?1 ORDER BY n.id";
-
-#define NOTE_STRINGS 10
-
 struct stored {
+	struct ledger_stored rows;
 	struct mail_item *items;
-	char **strings;   /* NOTE_STRINGS per item */
-	size_t n;
-	char *reply_to;
 };
-
-static void
-stored_free(struct stored *s)
-{
-	size_t i;
-
-	for (i = 0; s->strings != NULL && i < s->n * NOTE_STRINGS; i++)
-		free(s->strings[i]);
-	free(s->strings);
-	free(s->items);
-	free(s->reply_to);
-	memset(s, 0, sizeof(*s));
-}
 
 static int
 parse_rule(const char *name)
@@ -407,130 +377,114 @@ parse_rule(const char *name)
 	return -1;
 }
 
-static char *
-dup_col(sqlite3_stmt *st, int i)
+static enum item_kind
+parse_kind(const char *name)
 {
-	const char *s = (const char *)sqlite3_column_text(st, i);
-
-	return s ? strdup(s) : NULL;
+	if (name != NULL && strcmp(name, "plan") == 0)
+		return KIND_PLAN;
+	if (name != NULL && strcmp(name, "milestone") == 0)
+		return KIND_MILESTONE;
+	return KIND_ACTIVITY;
 }
 
-static int
-stored_row(struct stored *s, sqlite3_stmt *st)
-{
-	struct mail_item *it;
-	char **str;
-	void *p;
-	int rule, i;
-
-	p = realloc(s->items, (s->n + 1) * sizeof(*s->items));
-	if (p == NULL)
-		return -ENOMEM;
-	s->items = p;
-	p = realloc(s->strings, (s->n + 1) * NOTE_STRINGS * sizeof(*s->strings));
-	if (p == NULL)
-		return -ENOMEM;
-	s->strings = p;
-	str = &s->strings[s->n * NOTE_STRINGS];
-	it = &s->items[s->n++];
-	memset(it, 0, sizeof(*it));
-	memset(str, 0, NOTE_STRINGS * sizeof(*str));
-	rule = parse_rule((const char *)sqlite3_column_text(st, 0));
-	for (i = 0; i < NOTE_STRINGS; i++)
-		str[i] = dup_col(st, i < 8 ? i : i + 2);
-	if (s->reply_to == NULL)
-		s->reply_to = dup_col(st, 12);
-	it->rule = rule < 0 ? RULE_DUE : (enum rule)rule;
-	it->kind = strcmp(str[1] ? str[1] : "", "plan") == 0 ? KIND_PLAN :
-	    strcmp(str[1] ? str[1] : "", "milestone") == 0 ? KIND_MILESTONE : KIND_ACTIVITY;
-	it->item_key = str[2];
-	it->plan_key = str[3];
-	if (str[4] == NULL || kdate_parse(str[4], &it->due) < 0)
-		it->due = 0;
-	it->stage = str[5];
-	it->title = str[6];
-	it->owner_name = str[7];
-	it->unowned = sqlite3_column_int(st, 8);
-	it->at_risk = sqlite3_column_int(st, 9);
-	it->plan_title = str[8];
-	it->on_behalf_name = str[9];
-	return rule < 0 || it->item_key == NULL || it->plan_key == NULL || it->stage == NULL ?
-	    -EINVAL : 0;
-}
-
+/* The mail items of a stored delivery; -EINVAL when a row cannot be shown. */
 static int
 load_stored(struct outbox *ob, sqlite3_int64 id, struct stored *s)
 {
-	sqlite3_stmt *st = NULL;
+	const struct ledger_stored_note *x;
+	struct mail_item *it;
 	char err[256];
-	int rc, r = 0;
+	size_t i;
+	int r, rule;
 
-	memset(s, 0, sizeof(*s));
-	if (db_prepare(ob->db, notes_sql, &st, err, sizeof(err)) < 0)
-		return -EIO;
-	sqlite3_bind_int64(st, 1, id);
-	while (r == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW)
-		r = stored_row(s, st);
-	sqlite3_finalize(st);
-	return r;
+	s->items = NULL;
+	r = ledger_load_delivery(ob->db, id, &s->rows, err, sizeof(err));
+	if (r < 0 || s->rows.n == 0)
+		return r < 0 ? r : -EINVAL;
+	s->items = calloc(s->rows.n, sizeof(*s->items));
+	if (s->items == NULL)
+		return -ENOMEM;
+	for (i = 0; i < s->rows.n; i++) {
+		x = &s->rows.notes[i];
+		it = &s->items[i];
+		rule = parse_rule(x->rule);
+		if (rule < 0 || x->item_key == NULL || x->plan_key == NULL || x->stage == NULL)
+			return -EINVAL;
+		it->rule = (enum rule)rule;
+		it->kind = parse_kind(x->kind);
+		it->item_key = x->item_key;
+		it->plan_key = x->plan_key;
+		if (x->deadline == NULL || kdate_parse(x->deadline, &it->due) < 0)
+			it->due = 0;
+		it->stage = x->stage;
+		it->title = x->title;
+		it->owner_name = x->owner_name;
+		it->unowned = x->unowned;
+		it->at_risk = x->at_risk;
+		it->plan_title = x->plan_title;
+		it->on_behalf_name = x->on_behalf_name;
+	}
+	return 0;
 }
 
 static void
-retry_one(struct outbox *ob, sqlite3_stmt *st)
+stored_free(struct stored *s)
 {
-	sqlite3_int64 id = sqlite3_column_int64(st, 0);
-	const char *token = (const char *)sqlite3_column_text(st, 3);
-	const char *email = (const char *)sqlite3_column_text(st, 2);
+	free(s->items);
+	ledger_stored_free(&s->rows);
+}
+
+static void
+retry_one(struct outbox *ob, const struct ledger_retry *d)
+{
 	char msgid[320], err[256];
 	struct reply_headers rh;
 	struct mail_message m;
 	struct stored s;
 	kdate_t day = 0;
 
-	if (load_stored(ob, id, &s) < 0 || s.n == 0 || token == NULL || email == NULL) {
-		errlist_add(ob->problems, "delivery %lld in the ledger cannot be sent again "
-		    "(its notifications are unreadable); marked failed", (long long)id);
-		struct ledger_result res = { id, LEDGER_FAILED, "unreadable ledger rows", 0 };
+	if (load_stored(ob, d->id, &s) < 0 || d->token == NULL || d->email == NULL) {
+		struct ledger_result res = { d->id, LEDGER_FAILED, "unreadable ledger rows", 0 };
 
-		ledger_outcome(ob->db, &res, err, sizeof(err));
+		errlist_add(ob->problems, "delivery %lld in the ledger cannot be sent again "
+		    "(its notifications are unreadable); marked failed", (long long)d->id);
+		if (ledger_outcome(ob->db, &res, err, sizeof(err)) < 0)
+			errlist_add(ob->problems, "cannot record the outcome of delivery %lld: %s",
+			    (long long)d->id, err);
 		ob->st->failed++;
 		stored_free(&s);
 		return;
 	}
-	kdate_parse((const char *)sqlite3_column_text(st, 6), &day);
-	snprintf(msgid, sizeof(msgid), "<%s@%s>", token, ob->domain);
-	m = (struct mail_message){ .from = ob->cfg->mail.from,
-		.to_name = (const char *)sqlite3_column_text(st, 7), .to_addr = email,
-		.reply_to = s.reply_to, .message_id = msgid, .date = ob->now, .today = day,
-		.lang = (const char *)sqlite3_column_text(st, 8), .items = s.items, .n_items = s.n };
-	reply_headers(ob, id, token, &m, &rh);
+	if (d->local_date != NULL)
+		kdate_parse(d->local_date, &day);
+	snprintf(msgid, sizeof(msgid), "<%s@%s>", d->token, ob->domain);
+	m = (struct mail_message){ .from = ob->cfg->mail.from, .to_name = d->to_name,
+		.to_addr = d->email, .reply_to = s.rows.reply_to, .message_id = msgid,
+		.date = ob->now, .today = day, .lang = d->lang, .items = s.items,
+		.n_items = s.rows.n };
+	reply_headers(ob, d->id, d->token, &m, &rh);
 	ob->st->retried++;
-	attach_reports(ob, s.items, s.n, day);
-	send_and_record(ob, id, &m, token, sqlite3_column_int(st, 4),
-	    (time_t)sqlite3_column_int64(st, 5), s.n);
+	attach_reports(ob, s.items, s.rows.n, day);
+	send_and_record(ob, d->id, &m, d->token, d->attempts, d->armed_at, s.rows.n);
 	settle(ob);
-	free_reports(s.items, s.n);
+	free_reports(s.items, s.rows.n);
 	stored_free(&s);
 }
 
+/* The due deliveries are read first, all of them, and only then sent one by one, each
+ * outcome written with no statement open (ledger_due_retries says why). */
 int
 outbox_retry(struct outbox *ob, char *err, size_t errlen)
 {
-	sqlite3_stmt *st = NULL;
-	int rc, r;
+	struct ledger_retry *v = NULL;
+	size_t n = 0, i;
+	int r;
 
-	r = db_prepare(ob->db, retry_sql, &st, err, errlen);
+	r = ledger_due_retries(ob->db, ob->now, &v, &n, err, errlen);
 	if (r < 0)
 		return r;
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)ob->now);
-	/* The statement reads while retry_one writes outcomes: SQLite allows it on one
-	 * connection, and the rows it updates no longer match the query. */
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		retry_one(ob, st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		snprintf(err, errlen, "reading the outbox: %s", sqlite3_errmsg(ob->db));
-		return db_errno(rc) ? db_errno(rc) : -EIO;
-	}
+	for (i = 0; i < n; i++)
+		retry_one(ob, &v[i]);
+	ledger_retries_free(v, n);
 	return 0;
 }

@@ -126,6 +126,19 @@ db_commit(sqlite3 *db, char *err, size_t errlen)
 	return db_exec(db, "COMMIT", err, errlen);
 }
 
+int
+db_read_begin(sqlite3 *db, char *err, size_t errlen)
+{
+	return db_exec(db, "BEGIN DEFERRED", err, errlen);
+}
+
+void
+db_read_end(sqlite3 *db)
+{
+	if (db != NULL && !sqlite3_get_autocommit(db))
+		sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+}
+
 void
 db_rollback(sqlite3 *db)
 {

@@ -37,6 +37,10 @@ int db_begin_read(sqlite3 *db, char *err, size_t errlen);
 void db_end_read(sqlite3 *db);
 int db_commit(sqlite3 *db, char *err, size_t errlen);
 void db_rollback(sqlite3 *db);
+/* A read transaction: one consistent view for several queries.  Nothing may be written
+ * inside it (a writer holding a read lock gets SQLITE_BUSY at once, without waiting). */
+int db_read_begin(sqlite3 *db, char *err, size_t errlen);
+void db_read_end(sqlite3 *db);
 /* Runs SQL without results (several statements allowed). */
 int db_exec(sqlite3 *db, const char *sql, char *err, size_t errlen);
 /* Prepares one statement; on failure err holds SQLite's message. */

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "store/db.h"
@@ -152,8 +153,296 @@ ledger_record(sqlite3 *db, const struct ledger_result *prev, const struct ledger
 	return r;
 }
 
+/* An outcome not written means the email is sent again by the next check (a duplicate),
+ * so a lock held longer than the busy timeout (a long import) is waited for again. */
+#define OUTCOME_TRIES 6
+
 int
 ledger_outcome(sqlite3 *db, const struct ledger_result *res, char *err, size_t errlen)
 {
-	return write_outcome(db, res, err, errlen);
+	int i, r = -EBUSY;
+
+	for (i = 0; i < OUTCOME_TRIES && r == -EBUSY; i++)
+		r = write_outcome(db, res, err, errlen);
+	return r;
+}
+
+static char *
+dup_col(sqlite3_stmt *st, int i)
+{
+	const char *s = (const char *)sqlite3_column_text(st, i);
+
+	return s ? strdup(s) : NULL;
+}
+
+static int
+step_failed(sqlite3 *db, int rc, const char *what, char *err, size_t errlen)
+{
+	snprintf(err, errlen, "%s: %s", what, sqlite3_errmsg(db));
+	return db_errno(rc) ? db_errno(rc) : -EIO;
+}
+
+static const char retry_sql[] =
+	"SELECT d.id, d.email, d.message_id, d.attempts, d.armed_at, d.local_date,"
+	" (SELECT name FROM person WHERE key = d.recipient_key),"
+	" (SELECT language FROM person WHERE key = d.recipient_key)"
+	" FROM delivery d WHERE d.state = 'sending' OR (d.state = 'deferred'"
+	" AND d.next_attempt <= ?1) ORDER BY d.id";
+
+static int
+retry_row(sqlite3_stmt *st, struct ledger_retry **v, size_t *n, size_t *cap)
+{
+	struct ledger_retry *x;
+
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 32;
+
+		x = realloc(*v, c * sizeof(**v));
+		if (x == NULL)
+			return -ENOMEM;
+		*v = x;
+		*cap = c;
+	}
+	x = &(*v)[(*n)++];
+	memset(x, 0, sizeof(*x));
+	x->id = sqlite3_column_int64(st, 0);
+	x->email = dup_col(st, 1);
+	x->token = dup_col(st, 2);
+	x->attempts = sqlite3_column_int(st, 3);
+	x->armed_at = (time_t)sqlite3_column_int64(st, 4);
+	x->local_date = dup_col(st, 5);
+	x->to_name = dup_col(st, 6);
+	x->lang = dup_col(st, 7);
+	return 0;
+}
+
+/* The rows are all read and the statement finalized before anything is sent: a read
+ * statement left open across the outcome writes holds a shared lock, and SQLite answers a
+ * writer that holds a shared lock with SQLITE_BUSY at once, without the busy timeout
+ * (deadlock avoidance), whenever another process waits to commit. */
+int
+ledger_due_retries(sqlite3 *db, time_t now, struct ledger_retry **out, size_t *n, char *err,
+    size_t errlen)
+{
+	struct ledger_retry *v = NULL;
+	sqlite3_stmt *st = NULL;
+	size_t cnt = 0, cap = 0;
+	int rc = SQLITE_DONE, r;
+
+	r = db_prepare(db, retry_sql, &st, err, errlen);
+	if (r < 0)
+		return r;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)now);
+	while (r == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		r = retry_row(st, &v, &cnt, &cap);
+	sqlite3_finalize(st);
+	if (r == 0 && rc != SQLITE_DONE)
+		r = step_failed(db, rc, "reading the outbox", err, errlen);
+	else if (r < 0)
+		snprintf(err, errlen, "reading the outbox: out of memory");
+	if (r < 0) {
+		ledger_retries_free(v, cnt);
+		return r;
+	}
+	*out = v;
+	*n = cnt;
+	return 0;
+}
+
+void
+ledger_retries_free(struct ledger_retry *r, size_t n)
+{
+	size_t i;
+
+	for (i = 0; r != NULL && i < n; i++) {
+		free(r[i].email);
+		free(r[i].token);
+		free(r[i].local_date);
+		free(r[i].to_name);
+		free(r[i].lang);
+	}
+	free(r);
+}
+
+static const char notes_sql[] =
+	"SELECT n.rule, n.kind, n.item_key, n.plan_key, n.deadline, n.stage, n.title,"
+	" n.owner_name, (SELECT title FROM plan WHERE key = n.plan_key),"
+	" (SELECT name FROM person WHERE key = n.on_behalf_of), n.unowned, n.at_risk,"
+	" (SELECT pe.email FROM plan p JOIN team_member t ON t.plan_id = p.id AND t.role = 'kam'"
+	"  JOIN person pe ON pe.id = t.person_id WHERE p.key = n.plan_key)"
+	" FROM notification n WHERE n.delivery_id = ?1 ORDER BY n.id";
+
+/* The note's strings, in the order of notes_sql's first columns. */
+static void
+note_fields(struct ledger_stored_note *x, char **f[10])
+{
+	char **v[10] = { &x->rule, &x->kind, &x->item_key, &x->plan_key, &x->deadline,
+		&x->stage, &x->title, &x->owner_name, &x->plan_title, &x->on_behalf_name };
+
+	memcpy(f, v, sizeof(v));
+}
+
+static int
+stored_row(struct ledger_stored *s, sqlite3_stmt *st)
+{
+	struct ledger_stored_note *x;
+	char **f[10];
+	int i;
+
+	x = realloc(s->notes, (s->n + 1) * sizeof(*s->notes));
+	if (x == NULL)
+		return -ENOMEM;
+	s->notes = x;
+	x = &s->notes[s->n++];
+	memset(x, 0, sizeof(*x));
+	note_fields(x, f);
+	for (i = 0; i < 10; i++)
+		*f[i] = dup_col(st, i);
+	x->unowned = sqlite3_column_int(st, 10);
+	x->at_risk = sqlite3_column_int(st, 11);
+	if (s->reply_to == NULL)
+		s->reply_to = dup_col(st, 12);
+	return 0;
+}
+
+int
+ledger_load_delivery(sqlite3 *db, sqlite3_int64 id, struct ledger_stored *s, char *err,
+    size_t errlen)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = SQLITE_DONE, r;
+
+	memset(s, 0, sizeof(*s));
+	r = db_prepare(db, notes_sql, &st, err, errlen);
+	if (r < 0)
+		return r;
+	sqlite3_bind_int64(st, 1, id);
+	while (r == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		r = stored_row(s, st);
+	sqlite3_finalize(st);
+	if (r == 0 && rc != SQLITE_DONE)
+		r = step_failed(db, rc, "reading a delivery", err, errlen);
+	return r;
+}
+
+void
+ledger_stored_free(struct ledger_stored *s)
+{
+	char **f[10];
+	size_t i;
+	int k;
+
+	for (i = 0; s->notes != NULL && i < s->n; i++) {
+		note_fields(&s->notes[i], f);
+		for (k = 0; k < 10; k++)
+			free(*f[k]);
+	}
+	free(s->notes);
+	free(s->reply_to);
+	memset(s, 0, sizeof(*s));
+}
+
+/* Open items of active plans due on or before ?1, each with the ledger lines already
+ * recorded for its current deadline ("rule stage recipient", one a line).  The partial
+ * indexes on (due) WHERE state = 'open' and notification(kind, item_key, deadline)
+ * serve it; milestones carry the at-risk flag (open linked activities overdue on ?2). */
+static const char items_sql[] =
+	"SELECT 0, a.key, a.plan_id, a.due, a.owner_id, a.title, 0, "
+	" (SELECT group_concat(n.rule || ' ' || n.stage || ' ' || n.recipient_key, char(10))"
+	"  FROM notification n WHERE n.kind = 'activity' AND n.item_key = a.key"
+	"  AND n.deadline = a.due)"
+	" FROM activity a WHERE a.state = 'open' AND a.due <= ?1 "
+	"UNION ALL "
+	"SELECT 1, m.key, m.plan_id, m.due, m.owner_id, m.title,"
+	" EXISTS (SELECT 1 FROM activity x WHERE x.milestone_id = m.id AND x.state = 'open'"
+	"  AND x.due < ?2),"
+	" (SELECT group_concat(n.rule || ' ' || n.stage || ' ' || n.recipient_key, char(10))"
+	"  FROM notification n WHERE n.kind = 'milestone' AND n.item_key = m.key"
+	"  AND n.deadline = m.due)"
+	" FROM milestone m WHERE m.state = 'open' AND m.due <= ?1";
+
+/* The callback only decides and collects (it never writes): the statement stays open for
+ * the whole stream, inside the caller's read transaction. */
+int
+ledger_stream_items(sqlite3 *db, const char *until, const char *today, ledger_item_fn fn,
+    void *ctx, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = NULL;
+	struct ledger_item it;
+	int rc, r;
+
+	r = db_prepare(db, items_sql, &st, err, errlen);
+	if (r < 0)
+		return r;
+	sqlite3_bind_text(st, 1, until, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, today, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		it.milestone = sqlite3_column_int(st, 0);
+		it.key = (const char *)sqlite3_column_text(st, 1);
+		it.plan_id = sqlite3_column_int64(st, 2);
+		it.due = (const char *)sqlite3_column_text(st, 3);
+		it.owner_id = sqlite3_column_int64(st, 4);
+		it.title = (const char *)sqlite3_column_text(st, 5);
+		it.at_risk = sqlite3_column_int(st, 6);
+		it.mailed = (const char *)sqlite3_column_text(st, 7);
+		if (it.key == NULL || it.due == NULL)
+			continue;
+		if ((r = fn(ctx, &it)) < 0)
+			break;
+	}
+	sqlite3_finalize(st);
+	if (r >= 0 && rc != SQLITE_DONE)
+		return step_failed(db, rc, "reading items", err, errlen);
+	return r < 0 ? r : 0;
+}
+
+struct ledger_lookup {
+	sqlite3_stmt *st;
+};
+
+int
+ledger_lookup_new(sqlite3 *db, struct ledger_lookup **out, char *err, size_t errlen)
+{
+	struct ledger_lookup *lk = calloc(1, sizeof(*lk));
+	int r;
+
+	if (lk == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	r = db_prepare(db, "SELECT 1 FROM notification WHERE rule = ?1 AND kind = 'plan' AND "
+	    "item_key = ?2 AND deadline = ?3 AND stage = ?4 AND recipient_key = ?5", &lk->st,
+	    err, errlen);
+	if (r < 0) {
+		free(lk);
+		return r;
+	}
+	*out = lk;
+	return 0;
+}
+
+void
+ledger_lookup_free(struct ledger_lookup *lk)
+{
+	if (lk == NULL)
+		return;
+	sqlite3_finalize(lk->st);
+	free(lk);
+}
+
+int
+ledger_plan_mailed(struct ledger_lookup *lk, const char *rule, const char *plan_key,
+    const char *deadline, const char *stage, const char *recipient_key)
+{
+	int found;
+
+	sqlite3_reset(lk->st);
+	bind_str(lk->st, 1, rule);
+	bind_str(lk->st, 2, plan_key);
+	bind_str(lk->st, 3, deadline);
+	bind_str(lk->st, 4, stage);
+	bind_str(lk->st, 5, recipient_key);
+	found = sqlite3_step(lk->st) == SQLITE_ROW;
+	sqlite3_reset(lk->st);
+	return found;
 }

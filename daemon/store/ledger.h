@@ -43,7 +43,63 @@ struct ledger_result {
 int ledger_record(sqlite3 *db, const struct ledger_result *prev, const struct ledger_delivery *d,
     const struct ledger_note *notes, size_t n, int *keep, sqlite3_int64 *id, char *err,
     size_t errlen);
-/* Stores an outcome on its own. */
+/* Stores an outcome on its own.  No statement of db may be open: the write then waits
+ * for another writer (busy timeout), and a lock still held after that is waited for again
+ * a few times before -EBUSY is returned. */
 int ledger_outcome(sqlite3 *db, const struct ledger_result *res, char *err, size_t errlen);
+
+/* A delivery to send again: left in "sending" by a crash, or deferred and due. */
+struct ledger_retry {
+	sqlite3_int64 id;
+	char *email, *token, *local_date, *to_name, *lang;
+	int attempts;
+	time_t armed_at;
+};
+/* All deliveries due for another attempt at now, read at once (no statement stays open
+ * while the caller sends and writes).  *out (caller frees with ledger_retries_free) is set
+ * only on success. */
+int ledger_due_retries(sqlite3 *db, time_t now, struct ledger_retry **out, size_t *n,
+    char *err, size_t errlen);
+void ledger_retries_free(struct ledger_retry *r, size_t n);
+
+/* A recorded notification of a delivery, as the email showed it. */
+struct ledger_stored_note {
+	char *rule, *kind, *item_key, *plan_key, *deadline, *stage, *title, *owner_name;
+	char *plan_title, *on_behalf_name;
+	int unowned, at_risk;
+};
+struct ledger_stored {
+	struct ledger_stored_note *notes;
+	size_t n;
+	char *reply_to;   /* the KAM of the first note's plan, or NULL */
+};
+/* The notifications of delivery id.  s is filled (free with ledger_stored_free) even on
+ * failure, so it can always be freed. */
+int ledger_load_delivery(sqlite3 *db, sqlite3_int64 id, struct ledger_stored *s, char *err,
+    size_t errlen);
+void ledger_stored_free(struct ledger_stored *s);
+
+/* Open items due on or before until, streamed inside the caller's read transaction.  For
+ * each item the callback gets the ledger lines already recorded for its current deadline
+ * ("rule stage recipient", one a line, or NULL).  at_risk is set for milestones with
+ * linked open activities due before today.  A negative callback return stops the stream
+ * and is returned. */
+struct ledger_item {
+	int milestone;
+	const char *key, *title, *due, *mailed;
+	sqlite3_int64 plan_id, owner_id;   /* owner_id 0: none */
+	int at_risk;
+};
+typedef int (*ledger_item_fn)(void *ctx, const struct ledger_item *it);
+int ledger_stream_items(sqlite3 *db, const char *until, const char *today, ledger_item_fn fn,
+    void *ctx, char *err, size_t errlen);
+
+/* Whether a plan-level notification was recorded (the lookup keeps one prepared statement,
+ * reset after each use so it holds no lock). */
+struct ledger_lookup;
+int ledger_lookup_new(sqlite3 *db, struct ledger_lookup **out, char *err, size_t errlen);
+void ledger_lookup_free(struct ledger_lookup *lk);
+int ledger_plan_mailed(struct ledger_lookup *lk, const char *rule, const char *plan_key,
+    const char *deadline, const char *stage, const char *recipient_key);
 
 #endif

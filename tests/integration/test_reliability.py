@@ -1,0 +1,172 @@
+"""Nothing twice, nothing lost (issue 10): the ledger under concurrent writers, the retry
+policy across long outages, and the defects D1-D10 the outside torture run found.  Each
+test names the behaviour it protects; all run the real kapd and kapctl against
+tests/integration/smtpd.py on loopback."""
+
+import collections
+import os
+import sqlite3
+import subprocess
+import threading
+import time
+
+import kaptest
+import test_smtp
+from test_smtp import TUESDAY_0900, TUESDAY_0906
+
+EXTRA_DELIVERIES = 300
+
+
+class RetryRaceTest(test_smtp.SmtpTestCase):
+    """D1: the retry pass must not hold a read statement while it writes outcomes, or a
+    kapctl write makes every outcome write fail and the next check sends it all again."""
+
+    def add_deferred(self, n):
+        """n more deferred deliveries, copies of the first one with their own stage."""
+        con = sqlite3.connect(self.db, isolation_level=None)
+        try:
+            con.execute("BEGIN IMMEDIATE")
+            d = con.execute("SELECT id, recipient_key, email, mode, slot_at, armed_at, "
+                            "local_date, attempts, next_attempt FROM delivery "
+                            "ORDER BY id LIMIT 1").fetchone()
+            notes = con.execute("SELECT rule, kind, item_key, plan_key, deadline, stage, "
+                                "recipient_key, title FROM notification "
+                                "WHERE delivery_id = ?", (d[0],)).fetchall()
+            for i in range(n):
+                cur = con.execute(
+                    "INSERT INTO delivery (recipient_key, email, mode, message_id, state, "
+                    "slot_at, armed_at, local_date, attempts, next_attempt) "
+                    "VALUES (?, ?, ?, ?, 'deferred', ?, ?, ?, ?, ?)",
+                    (d[1], d[2], d[3], "race-%04d-%s" % (i, os.urandom(4).hex()), d[4],
+                     d[5], d[6], d[7], d[8]))
+                for nt in notes:
+                    con.execute("INSERT INTO notification (rule, kind, item_key, plan_key, "
+                                "deadline, stage, recipient_key, title, delivery_id) "
+                                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                nt[:5] + ("%s-race%d" % (nt[5], i),) + nt[6:] +
+                                (cur.lastrowid,))
+            con.execute("COMMIT")
+        finally:
+            con.close()
+
+    def edit_loop(self, stop, results):
+        """kapctl edits, one after another, until stop is set."""
+        key = kaptest.query(self.db, "SELECT key FROM activity WHERE state = 'open' "
+                            "ORDER BY key LIMIT 1")[0][0]
+        i = 0
+        while not stop.is_set():
+            rc, _, err = kaptest.run([kaptest.KAPCTL, "-c", self.path("ctl.conf"), "--db",
+                                      self.db, "edit", "activity", key, "--title",
+                                      "Edited during the retry pass %d" % i])
+            results.append((rc, err))
+            i += 1
+
+    def test_kapctl_edits_during_the_retry_pass_cause_no_duplicates(self):
+        open(self.path("ctl.conf"), "w").close()
+        down = self.server(faults=["MAIL=451"])
+        self.write_conf(down.port)
+        self.check(TUESDAY_0900)
+        self.assert_all_deferred("451 on MAIL")
+        self.add_deferred(EXTRA_DELIVERIES)
+        down.stop()
+        srv = self.server()
+        self.write_conf(srv.port)
+        stop, results = threading.Event(), []
+        writer = threading.Thread(target=self.edit_loop, args=(stop, results))
+        writer.start()
+        try:
+            while not results:
+                time.sleep(0.01)
+            err, _ = self.check(TUESDAY_0906)
+        finally:
+            stop.set()
+            writer.join()
+        self.check("2026-12-01T09:20:00+01:00")
+        counts = collections.Counter(self.message_ids(srv))
+        dup = {k: v for k, v in counts.items() if v > 1}
+        self.assertEqual(dup, {}, "Message-IDs received more than once (kapd log of the "
+                         "retry pass:\n%s)" % err[-2000:])
+        total = len(self.deliveries())
+        self.assertEqual(self.states(), {"sent": total})
+        self.assertEqual(len(counts), total, "expected every delivery to arrive once")
+        bad = [(rc, e) for rc, e in results if rc != 0 or "locked" in e or "busy" in e.lower()]
+        self.assertEqual(bad, [], "kapctl edits failed during the retry pass")
+        self.assertGreater(len(results), 1, "expected kapctl edits throughout the pass")
+
+    def message_ids(self, srv):
+        out = []
+        for _, raw in srv.messages():
+            for line in raw.split(b"\r\n"):
+                if line.lower().startswith(b"message-id:"):
+                    out.append(line.split(b":", 1)[1].strip().decode())
+                    break
+        return out
+
+
+def at(t):
+    """An ISO 8601 time with offset for the unix time t (Berlin's winter offset)."""
+    import datetime
+    tz = datetime.timezone(datetime.timedelta(hours=1))
+    return datetime.datetime.fromtimestamp(t, tz).isoformat()
+
+
+def unix(iso):
+    import datetime
+    return int(datetime.datetime.fromisoformat(iso).timestamp())
+
+
+class OutageTest(test_smtp.SmtpTestCase):
+    """D2: one retry policy with a cap; attempts continue until give_up_after has truly
+    passed, and an email is given up only when an attempt after the limit fails."""
+
+    STEP = 15 * 60
+
+    def run_outage(self, hours, after_hours):
+        """Checks every 15 minutes from Tuesday 09:00 with the server refusing connections
+        for `hours`, then working for `after_hours`.  Returns the server."""
+        port = test_smtp.free_port()   # nothing listens there: connection refused
+        self.write_conf(port)
+        start = unix(TUESDAY_0900)
+        t, early = start, []
+        while t < start + hours * 3600:
+            self.check(at(t))
+            early += [r for r in self.failed_before_limit(t) if r not in early]
+            t += self.STEP
+        srv = self.server()
+        self.write_conf(srv.port)
+        while t < start + (hours + after_hours) * 3600:
+            self.check(at(t))
+            t += self.STEP
+        self.assertEqual(early, [], "deliveries failed before give_up_after had passed")
+        return srv
+
+    def failed_before_limit(self, now):
+        return kaptest.query(self.db, "SELECT id, armed_at, last_error FROM delivery WHERE "
+                             "state = 'failed' AND ? - armed_at < 4 * 86400", (now,))
+
+    def test_an_88_hour_outage_under_a_4_day_limit_loses_and_fails_nothing(self):
+        srv = self.run_outage(88, 2.5)
+        states = self.states()
+        self.assertEqual(set(states), {"sent"}, "expected every delivery sent after the "
+                         "88-hour outage, got %r" % states)
+        counts = collections.Counter(RetryRaceTest.message_ids(self, srv))
+        self.assertEqual(len(counts), sum(states.values()))
+        self.assertEqual(max(counts.values()), 1, "a Message-ID arrived twice")
+
+    def test_an_outage_past_the_limit_gives_up_just_after_it(self):
+        self.run_outage(4 * 24 + 1, 0)
+        rows = kaptest.query(self.db, "SELECT state, armed_at, attempts, last_error "
+                             "FROM delivery ORDER BY id")
+        first = [r for r in rows if r[1] == unix(TUESDAY_0900)]
+        self.assertTrue(first, "expected deliveries armed at the first check")
+        for state, _, attempts, err in first:
+            self.assertEqual(state, "failed", "expected the first check's mail given up "
+                             "an hour after the 4-day limit")
+            self.assertIn("gave up", err)
+            # At most two hours between attempts over four days: at least 48 attempts.
+            self.assertGreaterEqual(attempts, 48, "too few attempts (no cap?)")
+
+
+if __name__ == "__main__":
+    import unittest
+    unittest.main()
