@@ -153,7 +153,7 @@ reply_headers(struct outbox *ob, sqlite3_int64 id, const char *token, struct mai
 
 /* Hands a composed message to the transport and records what happened. */
 static int
-send_and_record(struct outbox *ob, sqlite3_int64 id, const struct mail_message *m,
+send_and_record(struct outbox *ob, int64_t id, const struct mail_message *m,
     const char *token, int attempts, time_t first_slot, size_t count)
 {
 	struct backoff_policy policy = { ob->cfg->delivery.retry_first,
@@ -278,7 +278,7 @@ deliver(struct outbox *ob, const struct world *w, struct rules *rules, const str
 	struct reply_headers rh;
 	struct ledger_delivery d;
 	struct mail_message m;
-	sqlite3_int64 id = 0;
+	int64_t id = 0;
 	size_t i, k = 0;
 	kdate_t day;
 	int r = -ENOMEM;
@@ -389,7 +389,7 @@ parse_kind(const char *name)
 
 /* The mail items of a stored delivery; -EINVAL when a row cannot be shown. */
 static int
-load_stored(struct outbox *ob, sqlite3_int64 id, struct stored *s)
+load_stored(struct outbox *ob, int64_t id, struct stored *s)
 {
 	const struct ledger_stored_note *x;
 	struct mail_item *it;

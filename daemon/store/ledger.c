@@ -17,7 +17,7 @@ bind_str(sqlite3_stmt *st, int i, const char *s)
 }
 
 static int
-insert_delivery(sqlite3 *db, const struct ledger_delivery *d, sqlite3_int64 *id, char *err,
+insert_delivery(sqlite3 *db, const struct ledger_delivery *d, int64_t *id, char *err,
     size_t errlen)
 {
 	sqlite3_stmt *st = NULL;
@@ -47,7 +47,7 @@ insert_delivery(sqlite3 *db, const struct ledger_delivery *d, sqlite3_int64 *id,
 /* INSERT OR IGNORE: the unique key (rule, kind, item, deadline, stage, recipient) turns a
  * second mailing into a no-op. */
 static int
-insert_notes(sqlite3 *db, sqlite3_int64 id, const struct ledger_note *notes, size_t n,
+insert_notes(sqlite3 *db, int64_t id, const struct ledger_note *notes, size_t n,
     int *keep, size_t *kept, char *err, size_t errlen)
 {
 	sqlite3_stmt *st = NULL;
@@ -120,7 +120,7 @@ write_outcome(sqlite3 *db, const struct ledger_result *res, char *err, size_t er
 
 int
 ledger_record(sqlite3 *db, const struct ledger_result *prev, const struct ledger_delivery *d,
-    const struct ledger_note *notes, size_t n, int *keep, sqlite3_int64 *id, char *err,
+    const struct ledger_note *notes, size_t n, int *keep, int64_t *id, char *err,
     size_t errlen)
 {
 	size_t kept = 0;
@@ -306,7 +306,7 @@ stored_row(struct ledger_stored *s, sqlite3_stmt *st)
 }
 
 int
-ledger_load_delivery(sqlite3 *db, sqlite3_int64 id, struct ledger_stored *s, char *err,
+ledger_load_delivery(sqlite3 *db, int64_t id, struct ledger_stored *s, char *err,
     size_t errlen)
 {
 	sqlite3_stmt *st = NULL;

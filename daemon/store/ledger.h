@@ -8,6 +8,7 @@
 
 #include <sqlite3.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 struct ledger_note {
@@ -29,7 +30,7 @@ enum ledger_state { LEDGER_SENT, LEDGER_DEFERRED, LEDGER_FAILED };
 
 /* The outcome of a transport attempt; next_attempt only for LEDGER_DEFERRED. */
 struct ledger_result {
-	sqlite3_int64 id;
+	int64_t id;
 	enum ledger_state state;
 	const char *error;
 	time_t next_attempt;
@@ -41,7 +42,7 @@ struct ledger_result {
  * sent just before, may be NULL): one commit per email instead of two, and the duplicate
  * window stays one transport call. */
 int ledger_record(sqlite3 *db, const struct ledger_result *prev, const struct ledger_delivery *d,
-    const struct ledger_note *notes, size_t n, int *keep, sqlite3_int64 *id, char *err,
+    const struct ledger_note *notes, size_t n, int *keep, int64_t *id, char *err,
     size_t errlen);
 /* Stores an outcome on its own.  No statement of db may be open: the write then waits
  * for another writer (busy timeout), and a lock still held after that is waited for again
@@ -50,7 +51,7 @@ int ledger_outcome(sqlite3 *db, const struct ledger_result *res, char *err, size
 
 /* A delivery to send again: left in "sending" by a crash, or deferred and due. */
 struct ledger_retry {
-	sqlite3_int64 id;
+	int64_t id;
 	char *email, *token, *local_date, *to_name, *lang;
 	int attempts;
 	time_t armed_at;
@@ -75,7 +76,7 @@ struct ledger_stored {
 };
 /* The notifications of delivery id.  s is filled (free with ledger_stored_free) even on
  * failure, so it can always be freed. */
-int ledger_load_delivery(sqlite3 *db, sqlite3_int64 id, struct ledger_stored *s, char *err,
+int ledger_load_delivery(sqlite3 *db, int64_t id, struct ledger_stored *s, char *err,
     size_t errlen);
 void ledger_stored_free(struct ledger_stored *s);
 
@@ -87,7 +88,7 @@ void ledger_stored_free(struct ledger_stored *s);
 struct ledger_item {
 	int milestone;
 	const char *key, *title, *due, *mailed;
-	sqlite3_int64 plan_id, owner_id;   /* owner_id 0: none */
+	int64_t plan_id, owner_id;   /* owner_id 0: none */
 	int at_risk;
 };
 typedef int (*ledger_item_fn)(void *ctx, const struct ledger_item *it);
