@@ -129,7 +129,7 @@ struct reply_headers {
 /* With replies on, the delivery's reply key goes into Reply-To, Message-ID and
  * References; without, or when no key can be stored, m keeps the KAM as Reply-To. */
 static void
-reply_headers(struct outbox *ob, sqlite3_int64 id, const char *token, struct mail_message *m,
+reply_headers(struct outbox *ob, int64_t id, const char *token, struct mail_message *m,
     struct reply_headers *h)
 {
 	const struct kapd_config *c = ob->cfg;
