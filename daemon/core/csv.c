@@ -385,8 +385,11 @@ csv_read(const char *buf, size_t len, const char *name, struct csv_table *t,
 		return -EINVAL;
 	}
 	if (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0) {
-		buf += 3;
-		len -= 3;
+		/* A sheet saved again by a tool that adds a BOM may carry two. */
+		while (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0) {
+			buf += 3;
+			len -= 3;
+		}
 		t->encoding = CSV_UTF8_BOM;
 		if ((tlen = utf8_bad(buf, len)) < len) {
 			errlist_add(errs, "%s:%zu: not UTF-8, although the file starts with a UTF-8 "

@@ -74,9 +74,27 @@ const struct ctl_command ctl_commands[] = {
 	{ "reopen", cmd_reopen, "[milestone|activity] KEY",
 	  "Set a done or cancelled item back to open." },
 	{ "reviewed", cmd_reviewed, "PLAN [--on DATE]",
-	  "Record the annual update of a plan.  Last review today (or DATE), next review\n"
-	  "one year later (29 February falls back to 28 February).\n"
+	  "Record the annual update of a plan.  Last review today (or DATE, not in the\n"
+	  "future), next review one year later (29 February falls back to 28 February).\n"
+	  "The plan as it is now is kept as a new version; sections that are empty or\n"
+	  "unchanged since the last annual update are listed as a warning.\n"
 	  "  --on DATE   the day of the review (default today)" },
+	{ "versions", cmd_versions, "[--json] PLAN",
+	  "List the versions of a plan kept at its annual updates.  Also the plans it\n"
+	  "continues or is continued by (kapctl rollover).\n"
+	  "  --json      a JSON object instead of the list" },
+	{ "diff", cmd_diff, "[--json] PLAN [--since DATE | --version N]",
+	  "Show what changed in a plan since a version.  Items added, done, cancelled,\n"
+	  "reopened, deadlines moved (how often, by how many days), owners changed, and\n"
+	  "goals, team, contacts, needs, competitors and SWOT added, removed or changed.\n"
+	  "  --version N   since version N (default: the latest)\n"
+	  "  --since DATE  since the latest version reviewed on or before DATE\n"
+	  "  --json        a JSON object instead of the text" },
+	{ "rollover", cmd_rollover, "PLAN NEW-KEY [--title TEXT]",
+	  "Start next year's plan from this year's.  Team, goals and open milestones and\n"
+	  "activities are copied under new keys (PLAN's key in front of a key becomes\n"
+	  "NEW-KEY); PLAN is archived and the two are linked.\n"
+	  "  --title TEXT  the new plan's title (default: the old one)" },
 	{ "queue", cmd_queue, "[--json] | queue retry ID|--all",
 	  "Show the mail queue, or send failed mails again.  Lists the emails waiting to\n"
 	  "be sent (sending, deferred with their next attempt) and those that failed, with\n"

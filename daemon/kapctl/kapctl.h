@@ -70,6 +70,9 @@ int cmd_status(struct ctl *c, int argc, char **argv);
 int cmd_feeds(struct ctl *c, int argc, char **argv);
 int cmd_import_csv(struct ctl *c, int argc, char **argv);
 int cmd_export_csv(struct ctl *c, int argc, char **argv);
+int cmd_versions(struct ctl *c, int argc, char **argv);
+int cmd_diff(struct ctl *c, int argc, char **argv);
+int cmd_rollover(struct ctl *c, int argc, char **argv);
 
 extern const struct ctl_command ctl_commands[];
 

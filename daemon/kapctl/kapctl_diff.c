@@ -1,0 +1,264 @@
+/* kapctl diff and rollover: what changed since a version, and next year's plan. */
+#include "kapctl/kapctl.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "core/plandiff.h"
+#include "core/rollover.h"
+#include "lib/textcheck.h"
+#include "store/db.h"
+#include "store/planio.h"
+#include "store/versions.h"
+
+static const char *
+str(json_t *o, const char *m)
+{
+	return json_string_value(json_object_get(o, m));
+}
+
+static void
+print_items(json_t *items, const char *name, const char *heading)
+{
+	json_t *arr = json_object_get(items, name), *it;
+	size_t i;
+
+	if (json_array_size(arr) == 0)
+		return;
+	printf("%s (%zu):\n", heading, json_array_size(arr));
+	json_array_foreach(arr, i, it) {
+		printf("  %-9s %-24s %s", str(it, "kind"), str(it, "key"), str(it, "title"));
+		if (strcmp(name, "moved") == 0)
+			printf(": %s -> %s, %lld time%s, %+lld days", str(it, "from"), str(it, "to"),
+			    json_integer_value(json_object_get(it, "times")),
+			    json_integer_value(json_object_get(it, "times")) == 1 ? "" : "s",
+			    json_integer_value(json_object_get(it, "days")));
+		else if (strcmp(name, "owners") == 0)
+			printf(": %s -> %s", str(it, "from") ?: "(none)", str(it, "to") ?: "(none)");
+		else if (strcmp(name, "done") == 0 && str(it, "done_on"))
+			printf(" (%s)", str(it, "done_on"));
+		putchar('\n');
+	}
+}
+
+static const char *
+section_label(json_t *el, const char *section)
+{
+	if (strcmp(section, "swot") == 0)
+		return str(el, "kind");
+	if (strcmp(section, "team") == 0)
+		return str(el, "person");
+	return str(el, "key");
+}
+
+static void
+print_sections(json_t *diff)
+{
+	static const char *const names[] = { "goals", "team", "contacts", "needs", "competitors",
+		"swot" };
+	static const char *const how[] = { "added", "removed", "changed" };
+	json_t *sec, *arr, *el;
+	size_t i, j, k;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		sec = json_object_get(diff, names[i]);
+		for (j = 0; j < 3; j++) {
+			arr = json_object_get(sec, how[j]);
+			if (json_array_size(arr) == 0)
+				continue;
+			printf("%s %s (%zu):", names[i], how[j], json_array_size(arr));
+			json_array_foreach(arr, k, el)
+				if (strcmp(names[i], "swot") == 0)
+					printf("\n  %s: %s", section_label(el, names[i]), str(el, "text"));
+				else
+					printf(" %s", section_label(el, names[i]) ?: "?");
+			putchar('\n');
+		}
+	}
+}
+
+static void
+print_diff(json_t *d, const char *plan, const struct version_info *vi)
+{
+	static const char *const names[][2] = {
+		{ "added", "items added" }, { "removed", "items removed" }, { "done", "done" },
+		{ "cancelled", "cancelled" }, { "reopened", "reopened" },
+		{ "moved", "deadlines moved" }, { "owners", "owners changed" },
+	};
+	json_t *items = json_object_get(d, "items");
+	size_t i;
+
+	printf("plan %s since version %d (reviewed %s):\n", plan, vi->number, vi->reviewed_on);
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		print_items(items, names[i][0], names[i][1]);
+	print_sections(d);
+}
+
+struct diff_args {
+	const char *plan, *since;
+	int version;
+};
+
+static int
+compute(struct ctl *c, const struct diff_args *a, struct version_info *vi, json_t **out)
+{
+	struct hist_list h = { 0 };
+	json_t *then = NULL, *now = NULL;
+	char err[512];
+	int r;
+
+	r = versions_get(c->db, a->plan, a->version, a->since, vi, &then, err, sizeof(err));
+	if (r == 0)
+		r = planio_export(c->db, a->plan, &now, err, sizeof(err));
+	if (r == 0)
+		r = versions_history(c->db, a->plan, vi->mark, &h, err, sizeof(err));
+	if (r == 0 && plandiff(then, now, a->plan, h.h, h.n, out) < 0)
+		r = -ENOENT;
+	if (r < 0)
+		r = ctl_fail(r == -ENOENT ? EX_DATAERR : ctl_exit_code(r), "diff", "%s", err);
+	hist_list_free(&h);
+	json_decref(then);
+	json_decref(now);
+	return r;
+}
+
+int
+cmd_diff(struct ctl *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "since", required_argument, NULL, 's' },
+		{ "version", required_argument, NULL, 'v' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct diff_args a = { 0 };
+	struct version_info vi;
+	char err[512], *end;
+	int o, done = -1, r;
+	json_t *d = NULL;
+	kdate_t day;
+	long v;
+
+	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (ctl_common_opt(c, "diff", o, &done)) {
+			if (done >= 0)
+				return done;
+			continue;
+		}
+		if (o == 's')
+			a.since = optarg;
+		if (o == 'v') {
+			v = strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || v < 1 || v > 1000000)
+				return ctl_fail(EX_USAGE, "diff", "--version takes a version number");
+			a.version = (int)v;
+		}
+	}
+	if (argc - optind != 1 || (a.since != NULL && a.version > 0))
+		return ctl_fail(EX_USAGE, "diff", "usage: kapctl diff PLAN [--since DATE | --version N] "
+		    "[--json]");
+	if (a.since != NULL && kdate_parse(a.since, &day) < 0)
+		return ctl_fail(EX_USAGE, "diff", "--since: \"%s\" is not a date (YYYY-MM-DD)", a.since);
+	a.plan = argv[optind];
+	if ((r = ctl_db(c, 0)) != 0)
+		return r;
+	if (db_exec(c->db, "BEGIN", err, sizeof(err)) < 0)
+		return ctl_fail(EX_TEMPFAIL, "diff", "%s", err);
+	r = compute(c, &a, &vi, &d);
+	db_exec(c->db, "COMMIT", NULL, 0);
+	if (r != 0)
+		return r;
+	if (c->json) {
+		json_object_set_new(d, "plan", json_string(a.plan));
+		json_object_set_new(d, "version", json_integer(vi.number));
+		json_object_set_new(d, "reviewed_on", json_string(vi.reviewed_on));
+		return ctl_print_json(d) < 0 ? EX_IOERR : EX_OK;
+	}
+	print_diff(d, a.plan, &vi);
+	json_decref(d);
+	return EX_OK;
+}
+
+static int
+do_rollover(struct ctl *c, const char *old, const char *new, const char *title,
+    struct rollover_counts *n)
+{
+	struct errlist errs = ERRLIST_INIT;
+	json_t *doc = NULL, *probe = NULL;
+	char err[512], day[KDATE_STRLEN];
+	size_t i;
+	int r;
+
+	if (planio_export(c->db, new, &probe, err, sizeof(err)) == 0) {
+		json_decref(probe);
+		return ctl_fail(EX_DATAERR, "rollover", "a plan with key \"%s\" exists already", new);
+	}
+	r = planio_export(c->db, old, &doc, err, sizeof(err));
+	if (r < 0)
+		return ctl_fail(r == -ENOENT ? EX_DATAERR : ctl_exit_code(r), "rollover", "%s", err);
+	r = rollover_build(doc, old, new, title, ctl_today(c, NULL), n, &errs);
+	if (r == 0)
+		r = planio_import(c->db, doc, PLANIO_IN_TRANSACTION, NULL, &errs);
+	if (r == 0)
+		r = versions_link(c->db, old, new, err, sizeof(err));
+	json_decref(doc);
+	doc = NULL;
+	/* The new plan's first version: the start of its year, for kapctl diff. */
+	if (r == 0 && (r = planio_export(c->db, new, &doc, err, sizeof(err))) == 0)
+		r = versions_record(c->db, new, kdate_format(ctl_today(c, NULL), day), doc, NULL,
+		    err, sizeof(err));
+	for (i = 0; i < errs.n; i++)
+		fprintf(stderr, "kapctl rollover: %s\n", errs.msg[i] ? errs.msg[i] : "(out of memory)");
+	if (r < 0 && errs.n == 0)
+		ctl_fail(ctl_exit_code(r), "rollover", "%s", err);
+	errlist_free(&errs);
+	json_decref(doc);
+	return r < 0 ? (r == -EINVAL ? EX_DATAERR : ctl_exit_code(r)) : 0;
+}
+
+int
+cmd_rollover(struct ctl *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "title", required_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct rollover_counts n = { 0 };
+	const char *title = NULL;
+	int o, done = -1, r;
+	char err[512];
+
+	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (ctl_common_opt(c, "rollover", o, &done) && done >= 0)
+			return done;
+		if (o == 't')
+			title = optarg;
+	}
+	if (argc - optind != 2)
+		return ctl_fail(EX_USAGE, "rollover", "usage: kapctl rollover PLAN NEW-KEY [--title TEXT]");
+	if (!text_is_key(argv[optind + 1]))
+		return ctl_fail(EX_DATAERR, "rollover", "NEW-KEY: 1-64 characters of A-Z a-z 0-9 . _ -");
+	if (title != NULL && (!text_is_line(title) || *title == '\0'))
+		return ctl_fail(EX_DATAERR, "rollover", "--title: one line without control characters");
+	if ((r = ctl_db(c, 0)) != 0)
+		return r;
+	if (db_begin(c->db, err, sizeof(err)) < 0)
+		return ctl_fail(EX_TEMPFAIL, "rollover", "%s", err);
+	r = do_rollover(c, argv[optind], argv[optind + 1], title, &n);
+	if (r == 0 && db_commit(c->db, err, sizeof(err)) < 0)
+		r = ctl_fail(EX_IOERR, "rollover", "%s", err);
+	if (r != 0) {
+		db_rollback(c->db);
+		return r;
+	}
+	printf("plan %s starts from plan %s (now archived): %zu team members, %zu goals, "
+	    "%zu open milestones, %zu open activities\n", argv[optind + 1], argv[optind], n.team,
+	    n.goals, n.milestones, n.activities);
+	return EX_OK;
+}
