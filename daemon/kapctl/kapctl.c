@@ -74,8 +74,8 @@ const struct ctl_command ctl_commands[] = {
 	{ "reopen", cmd_reopen, "[milestone|activity] KEY",
 	  "Set a done or cancelled item back to open." },
 	{ "reviewed", cmd_reviewed, "PLAN [--on DATE]",
-	  "Record the annual update of a plan.  Last review today (or DATE, not in the\n"
-	  "future), next review one year later (29 February falls back to 28 February).\n"
+	  "Record the annual update of a plan.  Last review today (or DATE), next review\n"
+	  "one year later (29 February falls back to 28 February).\n"
 	  "The plan as it is now is kept as a new version; sections that are empty or\n"
 	  "unchanged since the last annual update are listed as a warning.\n"
 	  "  --on DATE   the day of the review (default today)" },

@@ -167,10 +167,11 @@ cmd_diff(struct ctl *c, int argc, char **argv)
 	a.plan = argv[optind];
 	if ((r = ctl_db(c, 0)) != 0)
 		return r;
-	if (db_exec(c->db, "BEGIN", err, sizeof(err)) < 0)
+	/* One transaction: the version, the plan and the history agree with each other. */
+	if (db_begin(c->db, err, sizeof(err)) < 0)
 		return ctl_fail(EX_TEMPFAIL, "diff", "%s", err);
 	r = compute(c, &a, &vi, &d);
-	db_exec(c->db, "COMMIT", NULL, 0);
+	db_rollback(c->db);
 	if (r != 0)
 		return r;
 	if (c->json) {

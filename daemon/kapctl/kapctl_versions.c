@@ -26,20 +26,17 @@ str(json_t *o, const char *m)
 	return json_string_value(json_object_get(o, m));
 }
 
-/* --on DATE (not in the future) or today in the plan's zone. */
+/* --on DATE or today in the plan's zone.  A review date ahead is allowed: a KAM may
+ * record an update agreed for a fixed day (the version is the plan as it is now). */
 static int
 review_day(struct ctl *c, const char *cmd, const char *on, json_t *plan, kdate_t *day)
 {
-	kdate_t today = ctl_today(c, str(plan, "timezone"));
-
 	if (on == NULL) {
-		*day = today;
+		*day = ctl_today(c, str(plan, "timezone"));
 		return 0;
 	}
 	if (kdate_parse(on, day) < 0)
 		return ctl_fail(EX_USAGE, cmd, "--on: \"%s\" is not a date (YYYY-MM-DD)", on);
-	if (*day > today)
-		return ctl_fail(EX_DATAERR, cmd, "--on: %s is in the future", on);
 	return 0;
 }
 

@@ -43,13 +43,6 @@ class VersionsTest(kaptest.KapTestCase):
         out = self.ok("versions", PLAN)
         self.assertRegex(out, r"1\s+reviewed 2026-12-01")
 
-    def test_reviewed_refuses_a_future_date_and_changes_nothing(self):
-        before = kaptest.dump_db(self.db)
-        _, err = self.expect_rc(kaptest.EX_DATAERR, "reviewed", PLAN, "--on", "2026-12-02",
-                                now=self.now("2026-12-01"))
-        self.assertIn("in the future", err)
-        self.assertEqual(kaptest.dump_diff(before, kaptest.dump_db(self.db)), [])
-
     def test_reviewed_warns_with_the_list_of_empty_sections(self):
         doc = kaptest.sample_doc()
         acc, p = plan_of(doc)
