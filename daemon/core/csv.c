@@ -371,6 +371,13 @@ int
 csv_read(const char *buf, size_t len, const char *name, struct csv_table *t,
     struct errlist *errs)
 {
+	return csv_read_delim(buf, len, name, 0, t, errs);
+}
+
+int
+csv_read_delim(const char *buf, size_t len, const char *name, char delim,
+    struct csv_table *t, struct errlist *errs)
+{
 	struct reader r;
 	char *text = NULL;
 	size_t tlen = 0, before = errs->n;
@@ -406,7 +413,7 @@ csv_read(const char *buf, size_t len, const char *name, struct csv_table *t,
 	r.name = name;
 	r.p = buf;
 	r.end = buf + len;
-	r.delim = t->delim = detect_delim(buf, buf + len);
+	r.delim = t->delim = delim ? delim : detect_delim(buf, buf + len);
 	r.row = 1;
 	r.t = t;
 	r.errs = errs;

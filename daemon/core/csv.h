@@ -33,6 +33,9 @@ struct csv_table {
  * freed with csv_table_free in every case. */
 int csv_read(const char *buf, size_t len, const char *name, struct csv_table *t,
     struct errlist *errs);
+/* The same with a given delimiter (, ; or tab) instead of detecting it; 0 detects. */
+int csv_read_delim(const char *buf, size_t len, const char *name, char delim,
+    struct csv_table *t, struct errlist *errs);
 void csv_table_free(struct csv_table *t);
 
 /* "UTF-8", "UTF-8 with BOM", "Windows-1252". */

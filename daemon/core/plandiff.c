@@ -244,3 +244,31 @@ plandiff_most_moved(json_t *diff, size_t max)
 	free(v);
 	return out;
 }
+
+json_t *
+plandiff_history(const struct hist_change *h, size_t nh)
+{
+	json_t *out = json_array(), *el, *hit;
+	size_t i, j;
+
+	for (i = 0; i < nh; i++) {
+		if (h[i].key == NULL || h[i].field == NULL || (strcmp(h[i].field, "due") != 0 &&
+		    strcmp(h[i].field, "owner") != 0))
+			continue;
+		hit = NULL;
+		json_array_foreach(out, j, el)
+			if (same(str(el, "kind"), h[i].kind) && same(str(el, "key"), h[i].key) &&
+			    same(str(el, "field"), h[i].field))
+				hit = el;
+		if (hit == NULL) {
+			hit = json_pack("{s:s,s:s,s:s,s:s?,s:i}", "kind", h[i].kind, "key", h[i].key,
+			    "field", h[i].field, "from", h[i].old_value, "times", 0);
+			json_array_append_new(out, hit);
+		}
+		json_object_set_new(hit, "to", h[i].new_value ? json_string(h[i].new_value) :
+		    json_null());
+		json_object_set_new(hit, "times",
+		    json_integer(json_integer_value(json_object_get(hit, "times")) + 1));
+	}
+	return out;
+}

@@ -32,4 +32,9 @@ int plandiff(json_t *then, json_t *now, const char *plan_key, const struct hist_
  * a new reference to an array. */
 json_t *plandiff_most_moved(json_t *diff, size_t max);
 
+/* The history folded per item and field ("due" and "owner" only): a new reference to
+ * an array of {"kind", "key", "field", "from" (the first old value), "to" (the last new
+ * value), "times"}, in the order the items first changed. */
+json_t *plandiff_history(const struct hist_change *h, size_t nh);
+
 #endif

@@ -73,6 +73,9 @@ int cmd_export_csv(struct ctl *c, int argc, char **argv);
 int cmd_versions(struct ctl *c, int argc, char **argv);
 int cmd_diff(struct ctl *c, int argc, char **argv);
 int cmd_rollover(struct ctl *c, int argc, char **argv);
+struct json_t;
+/* Prints the plan's moved deadlines and owner changes (kapctl show plan). */
+void ctl_show_history(struct ctl *c, const char *plan_key, struct json_t *plan);
 
 extern const struct ctl_command ctl_commands[];
 

@@ -182,6 +182,19 @@ class VersionsTest(kaptest.KapTestCase):
         self.ok("export-csv", "kessler-2027", "-o", sheet)
         self.assertIn("0 created, 0 updated", self.ok("import-csv", "kessler-2027", sheet))
 
+    def test_show_plan_lists_moved_deadlines_and_owner_changes(self):
+        self.ok("edit", "activity", "kessler-2026-a02", "--due", "2026-11-20", "--owner",
+                "p-schaefer")
+        self.ok("edit", "activity", "kessler-2026-a02", "--due", "2026-11-25")
+        self.ok("edit", "milestone", "kessler-2026-m05", "--due", "2027-02-15")
+        out = self.ok("show", "plan", PLAN)
+        moved = out.split("Moved deadlines\n", 1)[1].split("\n\n", 1)[0].splitlines()
+        self.assertEqual(len(moved), 2, out)
+        self.assertRegex(moved[0], r"kessler-2026-a02 .*: 2026-11-13 → 2026-11-25 \(2 times\)")
+        self.assertRegex(moved[1], r"kessler-2026-m05 .*: 2027-01-30 → 2027-02-15 \(1 time\)")
+        owners = out.split("Owner changes\n", 1)[1].splitlines()
+        self.assertRegex(owners[0], r"kessler-2026-a02 .*: p-huber → p-schaefer \(1 time\)")
+
     def test_rollover_refuses_an_existing_key(self):
         _, err = self.expect_rc(kaptest.EX_DATAERR, "rollover", PLAN, "kessler-2025")
         self.assertIn("exists already", err)

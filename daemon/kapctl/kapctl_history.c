@@ -1,0 +1,66 @@
+/* kapctl show plan: the history part (SPEC §2: a moved deadline or a changed owner is
+ * kept as history).  Folded per item: first deadline -> current one, how often. */
+#include "kapctl/kapctl.h"
+
+#include <jansson.h>
+#include <string.h>
+
+#include "core/plandiff.h"
+#include "store/versions.h"
+
+static const char *
+str(json_t *o, const char *m)
+{
+	return json_string_value(json_object_get(o, m));
+}
+
+static const char *
+title_of(json_t *plan, const char *kind, const char *key)
+{
+	json_t *it;
+	size_t i;
+
+	json_array_foreach(json_object_get(plan, strcmp(kind, "milestone") == 0 ? "milestones" :
+	    "activities"), i, it)
+		if (strcmp(str(it, "key") ?: "", key) == 0)
+			return str(it, "title") ?: "";
+	return "";
+}
+
+static void
+print_changes(json_t *folded, json_t *plan, const char *field, const char *heading)
+{
+	json_t *el;
+	size_t i;
+	int n = 0;
+	long times;
+
+	json_array_foreach(folded, i, el) {
+		if (strcmp(str(el, "field"), field) != 0)
+			continue;
+		if (n++ == 0)
+			printf("\n%s\n", heading);
+		times = (long)json_integer_value(json_object_get(el, "times"));
+		printf("  %-9s %-24s %s: %s → %s (%ld time%s)\n", str(el, "kind"), str(el, "key"),
+		    title_of(plan, str(el, "kind"), str(el, "key")), str(el, "from") ?: "(none)",
+		    str(el, "to") ?: "(none)", times, times == 1 ? "" : "s");
+	}
+}
+
+void
+ctl_show_history(struct ctl *c, const char *plan_key, struct json_t *plan)
+{
+	struct hist_list h;
+	char err[256];
+	json_t *folded;
+
+	if (versions_history(c->db, plan_key, 0, &h, err, sizeof(err)) < 0) {
+		ctl_fail(0, "show", "cannot read the history: %s", err);
+		return;
+	}
+	folded = plandiff_history(h.h, h.n);
+	print_changes(folded, plan, "due", "Moved deadlines");
+	print_changes(folded, plan, "owner", "Owner changes");
+	json_decref(folded);
+	hist_list_free(&h);
+}
