@@ -12,6 +12,9 @@
 
 #include "core/ics.h"
 
+const struct feedfile_kind feedfile_ics = { ".ics", "feeds.directory", "feed" };
+const struct feedfile_kind feedfile_html = { ".html", "pages.directory", "page" };
+
 static int
 is_token(const char *s)
 {
@@ -23,26 +26,28 @@ is_token(const char *s)
 	return 1;
 }
 
-/* "TOKEN.ics" */
+/* "TOKEN.EXT" */
 static int
-is_feed_name(const char *s)
+is_file_name(const struct feedfile_kind *k, const char *s)
 {
-	return strlen(s) == TOKEN_FEED_LEN + 4 && is_token(s) &&
-	    strcmp(s + TOKEN_FEED_LEN, ".ics") == 0;
+	return strlen(s) == TOKEN_FEED_LEN + strlen(k->ext) && is_token(s) &&
+	    strcmp(s + TOKEN_FEED_LEN, k->ext) == 0;
 }
 
-/* ".TOKEN.ics.ANYTHING.tmp" */
+/* ".TOKEN.EXT.ANYTHING.tmp" */
 static int
-is_temp_name(const char *s)
+is_temp_name(const struct feedfile_kind *k, const char *s)
 {
-	size_t n = strlen(s);
+	size_t n = strlen(s), e = strlen(k->ext);
 
-	return n > TOKEN_FEED_LEN + 10 && s[0] == '.' && is_token(s + 1) &&
-	    strncmp(s + 1 + TOKEN_FEED_LEN, ".ics.", 5) == 0 && strcmp(s + n - 4, ".tmp") == 0;
+	return n > TOKEN_FEED_LEN + e + 6 && s[0] == '.' && is_token(s + 1) &&
+	    strncmp(s + 1 + TOKEN_FEED_LEN, k->ext, e) == 0 && s[1 + TOKEN_FEED_LEN + e] == '.' &&
+	    strcmp(s + n - 4, ".tmp") == 0;
 }
 
 int
-feedfile_clean_stale(const char *dir, size_t *removed, char *err, size_t errlen)
+feedfile_clean_stale(const struct feedfile_kind *k, const char *dir, size_t *removed,
+    char *err, size_t errlen)
 {
 	struct dirent *e;
 	size_t n = 0;
@@ -53,11 +58,11 @@ feedfile_clean_stale(const char *dir, size_t *removed, char *err, size_t errlen)
 	if (d == NULL) {
 		if (errno == ENOENT)
 			goto out;
-		snprintf(err, errlen, "feeds.directory %s: %s", dir, strerror(errno));
+		snprintf(err, errlen, "%s %s: %s", k->setting, dir, strerror(errno));
 		return -errno;
 	}
 	while ((e = readdir(d)) != NULL) {
-		if (!is_temp_name(e->d_name))
+		if (!is_temp_name(k, e->d_name))
 			continue;
 		if (unlinkat(dirfd(d), e->d_name, 0) == 0)
 			n++;
@@ -74,7 +79,8 @@ out:
 }
 
 int
-feedfile_open_dir(const char *dir, int *dirfd, char *err, size_t errlen)
+feedfile_open_dir(const struct feedfile_kind *k, const char *dir, int *dirfd, char *err,
+    size_t errlen)
 {
 	int fd;
 
@@ -82,7 +88,7 @@ feedfile_open_dir(const char *dir, int *dirfd, char *err, size_t errlen)
 	if (fd < 0 && errno == ENOENT && mkdir(dir, 0755) == 0)
 		fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0) {
-		snprintf(err, errlen, "feeds.directory %s: %s", dir, strerror(errno));
+		snprintf(err, errlen, "%s %s: %s", k->setting, dir, strerror(errno));
 		return -errno;
 	}
 	*dirfd = fd;
@@ -90,13 +96,14 @@ feedfile_open_dir(const char *dir, int *dirfd, char *err, size_t errlen)
 }
 
 int
-feedfile_create(struct feedfile *o, int dirfd, const char *token, char *err, size_t errlen)
+feedfile_create(const struct feedfile_kind *k, struct feedfile *o, int dirfd,
+    const char *token, char *err, size_t errlen)
 {
 	memset(o, 0, sizeof(*o));
 	o->dirfd = dirfd;
 	o->hash = ICS_HASH_INIT;
-	snprintf(o->name, sizeof(o->name), "%s.ics", token);
-	snprintf(o->tmp, sizeof(o->tmp), ".%s.ics.%ld.tmp", token, (long)getpid());
+	snprintf(o->name, sizeof(o->name), "%s%s", token, k->ext);
+	snprintf(o->tmp, sizeof(o->tmp), ".%s%s.%ld.tmp", token, k->ext, (long)getpid());
 	/* 0644 whatever the umask: the web server, another user, reads the file; the
 	 * directory decides who can reach it. */
 	o->fd = openat(dirfd, o->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
@@ -190,12 +197,12 @@ feedfile_commit(struct feedfile *o, const char *old_content, int *replaced, char
 }
 
 int
-feedfile_missing(int dirfd, const char *token)
+feedfile_missing(const struct feedfile_kind *k, int dirfd, const char *token)
 {
-	char name[TOKEN_FEED_LEN + 8];
+	char name[TOKEN_FEED_LEN + 12];
 	struct stat sb;
 
-	snprintf(name, sizeof(name), "%s.ics", token);
+	snprintf(name, sizeof(name), "%s%s", token, k->ext);
 	return fstatat(dirfd, name, &sb, AT_SYMLINK_NOFOLLOW) < 0;
 }
 
@@ -206,8 +213,9 @@ cmp_token(const void *a, const void *b)
 }
 
 int
-feedfile_remove_others(int dirfd, const char *dir, const char **tokens, size_t n,
-    size_t *removed, struct errlist *problems, char *err, size_t errlen)
+feedfile_remove_others(const struct feedfile_kind *k, int dirfd, const char *dir,
+    const char **tokens, size_t n, size_t *removed, struct errlist *problems, char *err,
+    size_t errlen)
 {
 	const char *key;
 	struct dirent *e;
@@ -217,7 +225,7 @@ feedfile_remove_others(int dirfd, const char *dir, const char **tokens, size_t n
 	fd = dup(dirfd);
 	d = fd >= 0 ? fdopendir(fd) : NULL;
 	if (d == NULL) {
-		snprintf(err, errlen, "feeds.directory %s: %s", dir, strerror(errno));
+		snprintf(err, errlen, "%s %s: %s", k->setting, dir, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return -EIO;
@@ -226,7 +234,7 @@ feedfile_remove_others(int dirfd, const char *dir, const char **tokens, size_t n
 	while ((e = readdir(d)) != NULL) {
 		char token[TOKEN_FEED_LEN + 1];
 
-		if (!is_feed_name(e->d_name))
+		if (!is_file_name(k, e->d_name))
 			continue;
 		memcpy(token, e->d_name, TOKEN_FEED_LEN);
 		token[TOKEN_FEED_LEN] = '\0';
@@ -236,8 +244,8 @@ feedfile_remove_others(int dirfd, const char *dir, const char **tokens, size_t n
 		if (unlinkat(dirfd, e->d_name, 0) == 0)
 			(*removed)++;
 		else if (errno != ENOENT)
-			errlist_add(problems, "feeds: removing the old feed %s/%s: %s", dir,
-			    e->d_name, strerror(errno));
+			errlist_add(problems, "%ss: removing the old %s %s/%s: %s", k->what, k->what,
+			    dir, e->d_name, strerror(errno));
 	}
 	closedir(d);
 	if (*removed > 0)

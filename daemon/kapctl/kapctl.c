@@ -118,6 +118,11 @@ const struct ctl_command ctl_commands[] = {
 	  "the feed of a plan or person a new secret token: the old URL stops working at\n"
 	  "the daemon's next check.\n"
 	  "  --json      a JSON array instead of the table" },
+	{ "pages", cmd_pages, "[--json] [list] | rotate PLAN",
+	  "List the plan pages' URLs, or give a page a new one.  One page per active plan\n"
+	  "(pages.base_url + file name); \"rotate\" gives the page of a plan a new secret\n"
+	  "token: the old URL stops working at the daemon's next check.\n"
+	  "  --json      a JSON array instead of the table" },
 	{ "import-csv", cmd_import_csv, "PLAN FILE|- [--dry-run] [--ignore-column NAME]",
 	  "Import a plan's milestones and activities from CSV.  Header row\n"
 	  "with English or German column names (key type title owner due state milestone\n"

@@ -68,6 +68,7 @@ int cmd_log(struct ctl *c, int argc, char **argv);
 int cmd_queue(struct ctl *c, int argc, char **argv);
 int cmd_status(struct ctl *c, int argc, char **argv);
 int cmd_feeds(struct ctl *c, int argc, char **argv);
+int cmd_pages(struct ctl *c, int argc, char **argv);
 int cmd_import_csv(struct ctl *c, int argc, char **argv);
 int cmd_export_csv(struct ctl *c, int argc, char **argv);
 int cmd_versions(struct ctl *c, int argc, char **argv);

@@ -23,6 +23,7 @@
 #include "store/state.h"
 #include "lib/errlist.h"
 #include "run/feeds.h"
+#include "run/pages.h"
 #include "io/feedfile.h"
 #include "lib/kdate.h"
 #include "lib/log.h"
@@ -161,8 +162,29 @@ log_problems(struct errlist *problems)
 		log_msg(LOG_WARNING, "%s", problems->msg[i] ? problems->msg[i] : "(out of memory)");
 }
 
-/* The calendar feeds (SPEC §5): written after every check that is not a dry run.  A
- * failure is logged and the previous files stay; the next check tries again. */
+/* The plan pages (SPEC §9), like the feeds: a failure is logged, the previous files
+ * stay and the next check tries again. */
+static void
+publish_pages(struct kapd *k, time_t now)
+{
+	struct errlist problems = ERRLIST_INIT;
+	struct pages_stats st;
+	char err[512];
+
+	if (pages_publish(k->db, &k->cfg, now, &st, &problems, err, sizeof(err)) < 0)
+		log_msg(LOG_ERR, "pages: %s; the previous pages stay, trying again at the next "
+		    "check", err);
+	else
+		log_msg(st.written || st.removed || st.failed ? LOG_INFO : LOG_DEBUG, "pages: %zu "
+		    "pages; %zu files written, %zu unchanged, %zu removed, %zu failed", st.pages,
+		    st.written, st.same, st.removed, st.failed);
+	log_problems(&problems);
+	errlist_free(&problems);
+}
+
+/* The calendar feeds (SPEC §5) and the plan pages: written after every check that is not
+ * a dry run.  A failure is logged and the previous files stay; the next check tries
+ * again. */
 static void
 publish_feeds(struct kapd *k, time_t now)
 {
@@ -179,6 +201,7 @@ publish_feeds(struct kapd *k, time_t now)
 		    st.feeds, st.events, st.changed, st.written, st.removed, st.failed);
 	log_problems(&problems);
 	errlist_free(&problems);
+	publish_pages(k, now);
 }
 
 /* Temporary feed files a crash left behind; at start only, before any write. */
@@ -188,10 +211,16 @@ clean_feeds(struct kapd *k)
 	size_t n = 0;
 	char err[512];
 
-	if (feedfile_clean_stale(k->cfg.feeds.directory, &n, err, sizeof(err)) < 0)
+	if (feedfile_clean_stale(&feedfile_ics, k->cfg.feeds.directory, &n, err,
+	    sizeof(err)) < 0)
 		log_msg(LOG_WARNING, "feeds: %s", err);
 	if (n > 0)
 		log_msg(LOG_NOTICE, "feeds: removed %zu temporary files left by an earlier run", n);
+	n = 0;
+	if (pages_clean_stale(k->cfg.pages.directory, &n, err, sizeof(err)) < 0)
+		log_msg(LOG_WARNING, "pages: %s", err);
+	if (n > 0)
+		log_msg(LOG_NOTICE, "pages: removed %zu temporary files left by an earlier run", n);
 }
 
 /* One check; 0, or a sysexits code when the check itself could not run. */

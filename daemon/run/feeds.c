@@ -315,7 +315,7 @@ write_feed(struct feeds_run *x, struct feed *f, char *err, size_t errlen)
 	struct feedfile o;
 	int r;
 
-	r = feedfile_create(&o, x->dirfd, f->token, err, errlen);
+	r = feedfile_create(&feedfile_ics, &o, x->dirfd, f->token, err, errlen);
 	if (r < 0)
 		return r;
 	r = generate(x, f, &o, err, errlen);
@@ -354,7 +354,7 @@ write_all(struct feeds_run *x)
 	for (i = 0; i < x->n; i++) {
 		struct feed *f = &x->f[i];
 
-		if (!f->dirty && !feedfile_missing(x->dirfd, f->token))
+		if (!f->dirty && !feedfile_missing(&feedfile_ics, x->dirfd, f->token))
 			continue;
 		if (stop) {
 			skipped++;
@@ -435,8 +435,8 @@ remove_old(struct feeds_run *x, char *err, size_t errlen)
 	for (i = 0; i < x->n; i++)
 		tokens[i] = x->f[i].token;
 	qsort(tokens, x->n, sizeof(*tokens), cmp_token);
-	r = feedfile_remove_others(x->dirfd, x->cfg->feeds.directory, tokens, x->n,
-	    &x->st->removed, x->problems, err, errlen);
+	r = feedfile_remove_others(&feedfile_ics, x->dirfd, x->cfg->feeds.directory, tokens,
+	    x->n, &x->st->removed, x->problems, err, errlen);
 	free(tokens);
 	return r;
 }
@@ -457,7 +457,7 @@ feeds_publish(sqlite3 *db, const struct kapd_config *cfg, time_t now,
 	x.st = st;
 	x.problems = problems;
 	x.dirfd = -1;
-	r = feedfile_open_dir(cfg->feeds.directory, &x.dirfd, err, errlen);
+	r = feedfile_open_dir(&feedfile_ics, cfg->feeds.directory, &x.dirfd, err, errlen);
 	if (r == 0)
 		r = decide(&x, err, errlen);
 	if (r == 0)

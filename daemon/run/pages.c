@@ -4,11 +4,16 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "core/ics.h"
 #include "core/page.h"
+#include "io/feedfile.h"
 #include "lib/kdate.h"
 #include "store/page_facts.h"
+#include "store/pagestore.h"
 
 /* The options of a page: the plan's local date, the nearest reminder's lead as "due soon"
  * (the reminders' lead days are strictly decreasing, so the first is the longest), the
@@ -47,4 +52,192 @@ pages_render(sqlite3 *db, const struct kapd_config *cfg, const char *plan_key, t
 		return -ENOMEM;
 	}
 	return 0;
+}
+
+/* ---------------------------------------------------------------------------------- */
+
+struct one_page {
+	char *key;
+	char token[TOKEN_FEED_LEN + 1];
+	char content[17];          /* as recorded; "" for none */
+};
+
+struct pub {
+	sqlite3 *db;
+	const struct kapd_config *cfg;
+	time_t now;
+	int dirfd;
+	struct pages_stats *st;
+	struct errlist *problems;
+	struct one_page *p;
+	size_t n, cap;
+};
+
+static int
+collect(void *ctx, const struct pagestore_entry *e)
+{
+	struct pub *x = ctx;
+	struct one_page *np;
+
+	if (x->n == x->cap) {
+		x->cap = x->cap ? 2 * x->cap : 16;
+		np = realloc(x->p, x->cap * sizeof(*np));
+		if (np == NULL)
+			return -ENOMEM;
+		x->p = np;
+	}
+	np = &x->p[x->n];
+	np->key = strdup(e->key);
+	if (np->key == NULL)
+		return -ENOMEM;
+	snprintf(np->token, sizeof(np->token), "%s", e->token);
+	snprintf(np->content, sizeof(np->content), "%s", e->content ? e->content : "");
+	x->n++;
+	return 0;
+}
+
+/* Writes the page bytes of one plan unless the file already holds them. */
+static int
+write_page(struct pub *x, struct one_page *pg, struct sbuf *bytes, char *err, size_t errlen)
+{
+	struct feedfile o;
+	char hex[17];
+	int r, replaced = 0;
+
+	token_hex64(ics_hash(ICS_HASH_INIT, bytes->s, bytes->len), hex);
+	/* Unchanged and still there: not even a temporary file. */
+	if (strcmp(hex, pg->content) == 0 && !feedfile_missing(&feedfile_html, x->dirfd,
+	    pg->token)) {
+		x->st->same++;
+		return 0;
+	}
+	r = feedfile_create(&feedfile_html, &o, x->dirfd, pg->token, err, errlen);
+	if (r < 0)
+		return r;
+	sbuf_free(&o.buf);
+	o.buf = *bytes;              /* o owns the bytes now */
+	*bytes = (struct sbuf)SBUF_INIT;
+	r = feedfile_commit(&o, pg->content, &replaced, err, errlen);
+	if (r == 0)
+		r = pagestore_record(x->db, pg->token, hex, replaced, err, errlen);
+	if (r == 0 && replaced)
+		x->st->written++;
+	else if (r == 0)
+		x->st->same++;
+	return r;
+}
+
+static void
+publish_one(struct pub *x, struct one_page *pg)
+{
+	struct sbuf bytes = SBUF_INIT;
+	char why[512];
+	int r;
+
+	why[0] = '\0';
+	r = pages_render(x->db, x->cfg, pg->key, x->now, &bytes, why, sizeof(why));
+	if (r == 0)
+		r = write_page(x, pg, &bytes, why, sizeof(why));
+	sbuf_free(&bytes);
+	if (r < 0) {
+		x->st->failed++;
+		errlist_add(x->problems, "pages: the page of plan %s was not written (%s/%s): %s; "
+		    "its previous version stays and the next check tries again", pg->key,
+		    x->cfg->pages.directory, pg->token, why[0] ? why : strerror(-r));
+	}
+}
+
+static int
+cmp_token(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Removes the pages of rotated tokens and of plans no longer active. */
+static int
+remove_old(struct pub *x, char *err, size_t errlen)
+{
+	const char **tokens = calloc(x->n + 1, sizeof(*tokens));
+	size_t i;
+	int r;
+
+	if (tokens == NULL)
+		return -ENOMEM;
+	for (i = 0; i < x->n; i++)
+		tokens[i] = x->p[i].token;
+	qsort(tokens, x->n, sizeof(*tokens), cmp_token);
+	r = feedfile_remove_others(&feedfile_html, x->dirfd, x->cfg->pages.directory, tokens,
+	    x->n, &x->st->removed, x->problems, err, errlen);
+	free(tokens);
+	return r;
+}
+
+int
+pages_publish(sqlite3 *db, const struct kapd_config *cfg, time_t now,
+    struct pages_stats *st, struct errlist *problems, char *err, size_t errlen)
+{
+	struct pub x = { db, cfg, now, -1, st, problems, NULL, 0, 0 };
+	size_t i;
+	int r;
+
+	memset(st, 0, sizeof(*st));
+	r = pagestore_ensure_tokens(db, err, errlen);
+	if (r == 0)
+		r = pagestore_list(db, collect, &x, err, errlen);
+	if (r == -ENOMEM)
+		snprintf(err, errlen, "out of memory");
+	if (r == 0)
+		r = feedfile_open_dir(&feedfile_html, cfg->pages.directory, &x.dirfd, err, errlen);
+	st->pages = x.n;
+	for (i = 0; r == 0 && i < x.n; i++)
+		publish_one(&x, &x.p[i]);
+	if (r == 0)
+		r = remove_old(&x, err, errlen);
+	/* The renames are durable once the directory is. */
+	if (x.dirfd >= 0) {
+		if (st->written > 0)
+			fsync(x.dirfd);
+		close(x.dirfd);
+	}
+	for (i = 0; i < x.n; i++)
+		free(x.p[i].key);
+	free(x.p);
+	return r;
+}
+
+int
+pages_clean_stale(const char *dir, size_t *removed, char *err, size_t errlen)
+{
+	return feedfile_clean_stale(&feedfile_html, dir, removed, err, errlen);
+}
+
+int
+pages_list(sqlite3 *db, int (*cb)(void *ctx, const struct pagestore_entry *e), void *ctx,
+    char *err, size_t errlen)
+{
+	int r;
+
+	r = pagestore_ensure_tokens(db, err, errlen);
+	if (r == 0)
+		r = pagestore_list(db, cb, ctx, err, errlen);
+	return r;
+}
+
+int
+pages_rotate(sqlite3 *db, const char *key, char token[TOKEN_FEED_LEN + 1], char *err,
+    size_t errlen)
+{
+	return pagestore_rotate(db, key, token, err, errlen);
+}
+
+void
+pages_url(const char *base_url, const char *token, struct sbuf *out)
+{
+	size_t n = strlen(base_url);
+
+	sbuf_puts(out, base_url);
+	if (n == 0 || base_url[n - 1] != '/')
+		sbuf_add(out, "/", 1);
+	sbuf_puts(out, token);
+	sbuf_puts(out, ".html");
 }

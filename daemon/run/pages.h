@@ -13,6 +13,7 @@
 #include "lib/errlist.h"
 #include "lib/sbuf.h"
 #include "store/db.h"
+#include "store/pagestore.h"
 
 struct pages_stats {
 	size_t pages;     /* active plans, each with its page */
@@ -35,17 +36,14 @@ int pages_publish(sqlite3 *db, const struct kapd_config *cfg, time_t now,
 /* Removes temporary files a crash left in dir; *removed (may be NULL) receives how many. */
 int pages_clean_stale(const char *dir, size_t *removed, char *err, size_t errlen);
 
-struct pages_entry {
-	const char *key, *title, *token;
-	const char *written_at;  /* UTC; NULL until the daemon first wrote the page */
-};
-
-/* Calls cb for each active plan (by key), giving plans without a token one (a write). */
-int pages_list(sqlite3 *db, int (*cb)(void *ctx, const struct pages_entry *e), void *ctx,
+/* Calls cb for each active plan's page (by key), giving plans without a token one (a
+ * write).  cb returning non-zero stops and is returned. */
+int pages_list(sqlite3 *db, int (*cb)(void *ctx, const struct pagestore_entry *e), void *ctx,
     char *err, size_t errlen);
 /* A new token for the page of plan KEY; the old file goes at the daemon's next check.
  * -ENOENT: no such plan. */
-int pages_rotate(sqlite3 *db, const char *key, char token[33], char *err, size_t errlen);
+int pages_rotate(sqlite3 *db, const char *key, char token[TOKEN_FEED_LEN + 1], char *err,
+    size_t errlen);
 /* Appends the page's URL: base_url (a "/" added when it lacks one) + TOKEN.html. */
 void pages_url(const char *base_url, const char *token, struct sbuf *out);
 

@@ -3,6 +3,7 @@ writes into pages.directory, checked with an independent HTML5 parser (python3-h
 strict) and for what a page must and must not carry."""
 
 import html
+import json
 import os
 import re
 import sqlite3
@@ -55,8 +56,36 @@ class PagesTestCase(kaptest.KapTestCase):
     def account_doc(self):
         return self.doc["accounts"][0]
 
-    def show_html(self, key=PLAN):
-        return self.ok("show", "--html", "plan", key, now=NOW)
+    def show_html(self, key=PLAN, now=NOW):
+        return self.ok("show", "--html", "plan", key, now=now)
+
+    def kapd(self, *args):
+        argv = [kaptest.KAPD, "-c", self.conf] + list(args)
+        p = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120,
+                           env=kaptest.child_env())
+        err = p.stderr.decode("utf-8", "replace")
+        self.assert_no_sanitizer(argv, err)
+        return p.returncode, err
+
+    def check(self, now=NOW, *extra):
+        rc, err = self.kapd("--once", "--now", now, *extra)
+        self.assertEqual(rc, 0, "kapd --once --now %s: exit %d\n%s" % (now, rc, err[-3000:]))
+        return err
+
+    def listing(self):
+        """{plan key: entry} from `kapctl pages --json`."""
+        return {e["key"]: e for e in json.loads(self.ok("pages", "--json"))}
+
+    def files(self):
+        return sorted(os.listdir(self.pages_dir)) if os.path.isdir(self.pages_dir) else []
+
+    def stat(self, entry):
+        st = os.stat(os.path.join(self.pages_dir, entry["file"]))
+        return (st.st_ino, st.st_mtime_ns)
+
+    def read(self, entry):
+        with open(os.path.join(self.pages_dir, entry["file"]), encoding="utf-8") as f:
+            return f.read()
 
 
 class ShowHtmlTest(PagesTestCase):
@@ -109,6 +138,95 @@ class ShowHtmlTest(PagesTestCase):
             self.assertFalse(marker in wide, "confidential = false, yet the %s %r shows"
                              % (what, marker))
         self.assertNotIn("Umsatz", wide, "confidential = false, yet a revenue heading shows")
+
+
+class PagesDaemonTest(PagesTestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.import_sample()
+
+    def test_kapd_writes_the_page_of_each_active_plan_as_show_html_prints_it(self):
+        self.check()
+        listed = self.listing()
+        self.assertEqual(sorted(listed), [PLAN])
+        entry = listed[PLAN]
+        self.assertRegex(entry["file"], r"^[0-9a-f]{32}\.html$")
+        self.assertEqual(entry["url"], BASE_URL + entry["file"])
+        self.assertIsNotNone(entry.get("written_at"))
+        self.assertEqual(self.files(), [entry["file"]])
+        self.assertEqual(self.read(entry), self.show_html(),
+                         "the written page differs from `kapctl show --html` at the same time")
+        mode = os.stat(os.path.join(self.pages_dir, entry["file"])).st_mode & 0o777
+        self.assertEqual(mode, 0o644, "a page must be readable by the web server")
+        feeds = json.loads(self.ok("feeds", "--json"))
+        self.assertNotIn(entry["file"][:32], [f["file"][:32] for f in feeds],
+                         "the page must have its own token, not its feed's")
+
+    def test_pages_are_rewritten_only_when_they_change(self):
+        self.check()
+        entry = self.listing()[PLAN]
+        before = self.stat(entry)
+        self.check(LATER)
+        self.assertEqual(self.stat(entry), before, "an unchanged page was rewritten")
+        self.ok("edit", "activity", "kessler-2026-a03", "--title", "Preiskalkulation <neu> & fertig",
+                now=NOW)
+        self.check(LATER)
+        self.assertNotEqual(self.stat(entry), before, "a changed plan kept its old page")
+        page = self.read(entry)
+        self.assertIn("Preiskalkulation &lt;neu&gt; &amp; fertig", page)
+        self.assertEqual(self.files(), [entry["file"]], "a temporary file stayed behind")
+
+    def test_a_dry_run_writes_no_page(self):
+        self.check(NOW, "--dry-run")
+        self.assertEqual(self.files(), [])
+
+    def test_rotation_replaces_the_file_and_inactive_plans_lose_theirs(self):
+        self.check()
+        old = self.listing()[PLAN]
+        out = self.ok("pages", "rotate", PLAN)
+        self.assertIn(BASE_URL, out)
+        new = self.listing()[PLAN]
+        self.assertNotEqual(new["file"], old["file"])
+        self.assertIsNone(new.get("written_at"))
+        self.check(LATER)
+        self.assertEqual(self.files(), [new["file"]], "the rotated token's page stayed")
+        self.expect_rc(kaptest.EX_DATAERR, "pages", "rotate", "no-such-plan")
+        self.expect_rc(kaptest.EX_USAGE, "pages", "rotate")
+        con = sqlite3.connect(self.db)
+        con.execute("UPDATE plan SET state = 'archived' WHERE key = ?", (PLAN,))
+        con.commit()
+        con.close()
+        self.check(LATER)
+        self.assertEqual(self.files(), [], "the archived plan's page stayed")
+        self.assertEqual(self.listing(), {})
+
+    def test_stale_temporary_pages_are_removed_at_start_and_foreign_files_stay(self):
+        self.check()
+        token = self.listing()[PLAN]["file"][:32]
+        stale = [".%s.html.4242.tmp" % token, ".%s.html.1.tmp" % ("cd" * 16)]
+        for name in stale:
+            with open(os.path.join(self.pages_dir, name), "w") as f:
+                f.write("<!DOCTYPE html><p>half a pa")
+        keep = [os.path.join(self.pages_dir, n) for n in ("README.txt", "ab" * 16 + ".ics")]
+        for k in keep:
+            with open(k, "w") as f:
+                f.write("an operator's file")
+        err = self.check(LATER)
+        self.assertIn("pages: removed 2 temporary files", err)
+        for name in stale:
+            self.assertFalse(os.path.exists(os.path.join(self.pages_dir, name)))
+        for k in keep:
+            self.assertTrue(os.path.exists(k), "kapd removed %s, not a page of its own" % k)
+
+    def test_an_unusable_page_directory_is_logged_and_the_check_goes_on(self):
+        # A regular file where the directory should be: refused even to root.
+        with open(self.pages_dir, "w") as f:
+            f.write("not a directory")
+        err = self.check()
+        self.assertRegex(err, r"pages: pages.directory .*: Not a directory")
+        self.assertTrue(os.listdir(self.path("feeds")), "the feeds must still be written")
+        self.assertTrue(os.listdir(self.path("outbox")), "the mail must still be sent")
 
 if __name__ == "__main__":
     unittest.main()
