@@ -8,8 +8,10 @@ import os
 import re
 import sqlite3
 import subprocess
+import sys
 import unittest
 
+import browser
 import kaptest
 
 NOW = "2026-12-01T09:00:00+01:00"
@@ -227,6 +229,139 @@ class PagesDaemonTest(PagesTestCase):
         self.assertRegex(err, r"pages: pages.directory .*: Not a directory")
         self.assertTrue(os.listdir(self.path("feeds")), "the feeds must still be written")
         self.assertTrue(os.listdir(self.path("outbox")), "the mail must still be sent")
+
+
+EVIL = "<script>window.pwned = 1</script> & \"q\" <img src=x onerror=\"window.pwned = 2\">"
+RTL = "\u05e9\u05dc\u05d5\u05dd \u05e2\u05d5\u05dc\u05dd"
+CJK = "\u9648\u7acb\u7684\u8ba1\u5212"
+
+
+def hostile_doc():
+    """The sample with planted markup, right-to-left and CJK text in the plan's texts."""
+    doc = kaptest.sample_doc()
+    acc = doc["accounts"][0]
+    plan = acc["plans"][0]
+    plan["title"] = "Plan " + EVIL
+    acc["name"] = "Kessler " + EVIL
+    acc["needs"][0]["text"] = RTL + " " + EVIL
+    plan["milestones"][0]["title"] = "Meilenstein " + CJK + " " + EVIL
+    plan["activities"][0]["title"] = RTL + " " + CJK
+    return doc
+
+
+class PagesBrowserTest(PagesTestCase):
+    """Headless Chromium loads the pages kapd wrote from file://.  Without Chromium the
+    tests say so and skip (the rest of the suite runs); KAPD_REQUIRE_CHROMIUM=1 (CI) turns
+    that into a failure."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        required = os.environ.get("KAPD_REQUIRE_CHROMIUM") == "1"
+        reason = None
+        if browser.find_chromium() is None:
+            reason = "chromium is not installed (make deps installs Debian's chromium)"
+        else:
+            try:
+                with browser.Browser() as b:
+                    b.open("about:blank", 375, 800)
+            except (browser.BrowserError, OSError) as e:
+                reason = "chromium cannot run here: %s" % e
+        if reason and required:
+            raise AssertionError("KAPD_REQUIRE_CHROMIUM=1 but " + reason)
+        if reason:
+            print("\nNOTE: %s; the browser tests of the plan pages are skipped" % reason,
+                  file=sys.stderr)
+            raise unittest.SkipTest(reason)
+
+    def setUp(self):
+        super().setUp()
+        self.b = browser.Browser()
+        self.addCleanup(self.b.close)
+        self.shots = os.environ.get("KAPD_SCREENSHOT_DIR")
+
+    def written_page(self, doc):
+        self.import_file(self.write_doc("plan.json", doc))
+        self.check()
+        entry = self.listing()[doc["accounts"][0]["plans"][0]["key"]]
+        path = os.path.join(self.pages_dir, entry["file"])
+        with open(path, "rb") as f:
+            parse_strict(f.read())  # the page the browser gets is valid HTML5
+        return path
+
+    def save(self, name, data):
+        if self.shots:
+            os.makedirs(self.shots, exist_ok=True)
+            with open(os.path.join(self.shots, name), "wb") as f:
+                f.write(data)
+
+    def assert_renders(self, path, tag):
+        blank = self.path("blank.html")
+        with open(blank, "w") as f:
+            f.write("<!DOCTYPE html><html lang=en><title>blank</title><body></body></html>")
+        control = browser.png_ink(self.b.open("file://" + blank, 375, 800).screenshot())
+        self.assertLess(control, 0.01, "the blank control page should score no ink")
+        for width, height in ((375, 800), (1280, 1800)):
+            tab = self.b.open("file://" + path, width, height)
+            widths = tab.evaluate("[document.documentElement.scrollWidth, "
+                                  "document.body.scrollWidth, innerWidth]")
+            self.assertEqual(widths[2], width, "the viewport should be %d px" % width)
+            self.assertLessEqual(max(widths[:2]), width, "at %d px the page scrolls "
+                                 "sideways: scroll widths %s" % (width, widths[:2]))
+            self.assertEqual(tab.evaluate("document.scripts.length"), 0)
+            self.assertEqual(tab.evaluate("performance.getEntriesByType('resource').length"),
+                             0, "the page loaded an external resource")
+            self.assertIsNone(tab.evaluate("window.pwned === undefined ? null : window.pwned"),
+                              "planted markup ran in the browser")
+            today = tab.evaluate("(function(){var l = document.querySelector('svg.tl "
+                                 "line.today'); var r = l && l.getBoundingClientRect();"
+                                 " return r ? [r.height, r.left] : null;})()")
+            self.assertIsNotNone(today, "the timeline has no today line")
+            self.assertGreater(today[0], 50, "the today line is not drawn across the timeline")
+            png = tab.screenshot()
+            self.save("%s-%d.png" % (tag, width), png)
+            self.assertEqual(browser.png_size(png), (width, height))
+            ink = browser.png_ink(png)
+            self.assertGreater(ink, 0.1, "the %d px screenshot looks blank (ink %.3f)"
+                               % (width, ink))
+        # At 375 px the timeline scrolls inside its own box, not the page.
+        tab = self.b.open("file://" + path, 375, 800)
+        box = tab.evaluate("(function(){var b = document.querySelector('svg.tl').parentNode;"
+                           " return [b.scrollWidth, b.clientWidth];})()")
+        self.assertGreater(box[0], box[1], "at 375 px the timeline should scroll in its box")
+        return tab
+
+    def test_sample_page_renders_at_375_and_1280_px_and_prints_on_a4(self):
+        doc = kaptest.sample_doc()
+        path = self.written_page(doc)
+        tab = self.assert_renders(path, "sample")
+        pdf = self.path("page.pdf")
+        with open(pdf, "wb") as f:
+            f.write(tab.print_pdf())
+        self.save("sample.pdf", open(pdf, "rb").read())
+        rc, info, err = kaptest.run(["pdfinfo", pdf])
+        self.assertEqual(rc, 0, err)
+        self.assertRegex(info, r"Page size:\s+5\d\d(\.\d+)? x 8\d\d(\.\d+)? pts \(A4\)")
+        rc, text, err = kaptest.run(["pdftotext", "-layout", pdf, "-"])
+        self.assertEqual(rc, 0, err)
+        plan = doc["accounts"][0]["plans"][0]
+        self.assertIn(plan["title"], text, "the PDF lacks the plan title")
+        open_ms = [m["title"] for m in plan["milestones"] if m.get("state", "open") == "open"]
+        self.assertTrue(any(m in text for m in open_ms), "the PDF lacks every milestone")
+        self.assertIn("Heute", text, "the PDF lacks the timeline's today line label")
+
+    def test_planted_markup_rtl_and_cjk_stay_text_in_the_browser(self):
+        doc = hostile_doc()
+        path = self.written_page(doc)
+        tab = self.assert_renders(path, "hostile")
+        text = tab.evaluate("document.body.innerText")
+        self.assertIn("Plan " + EVIL, text, "the planted title is not shown as text")
+        self.assertIn(RTL, text)
+        self.assertIn(CJK, text)
+        self.assertEqual(tab.evaluate("document.title"), "Key-Account-Plan: Plan " + EVIL)
+        self.assertEqual(tab.evaluate("document.querySelectorAll('img, script, iframe')"
+                                      ".length"), 0)
+
 
 if __name__ == "__main__":
     unittest.main()
