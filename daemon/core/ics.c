@@ -276,7 +276,7 @@ ics_uid(const struct ics_event *ev, const char *domain, struct sbuf *out)
 }
 
 void
-ics_summary(enum ics_lang lang, const struct ics_event *ev, struct sbuf *out)
+ics_summary(enum ics_lang lang, const struct ics_event *ev, int customer, struct sbuf *out)
 {
 	const struct words *w = words_of(lang);
 
@@ -284,8 +284,12 @@ ics_summary(enum ics_lang lang, const struct ics_event *ev, struct sbuf *out)
 		sbuf_puts(out, w->done);
 	else if (ev->state == ICS_CANCELLED)
 		sbuf_puts(out, w->cancelled);
-	if (ev->kind == ICS_REVIEW)
+	if (ev->kind == ICS_REVIEW) {
 		sbuf_puts(out, w->review);
+	} else if (customer && ev->customer != NULL && ev->customer[0] != '\0') {
+		ics_clean(ev->customer, 1, out);
+		sbuf_add(out, ": ", 2);
+	}
 	ics_clean(ev->title, 1, out);
 }
 
@@ -656,7 +660,7 @@ event(struct ics_writer *w, const struct ics_event *ev, struct sbuf *out)
 	if (r == 0)
 		r = times(w, ev, S_DTEND, out);
 	w->a.len = 0;
-	ics_summary(lang, ev, &w->a);
+	ics_summary(lang, ev, w->cal->customer_titles, &w->a);
 	if (r == 0)
 		r = text(w, S_SUMMARY, out);
 	if (r == 0 && w->cal->alarm && ev->state == ICS_OPEN)
@@ -740,5 +744,6 @@ ics_event_digest(const struct ics_event *ev)
 	h = ics_hash_str(h, ev->key);
 	h = ics_hash_str(h, ev->title);
 	h = ics_hash_str(h, ev->owner);
+	h = ics_hash_str(h, ev->customer);
 	return ics_hash_str(h, ev->plan);
 }

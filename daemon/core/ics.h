@@ -28,6 +28,7 @@ struct ics_event {
 	const char *title;   /* the item's title; the plan's title for its annual update */
 	const char *owner;   /* the owner's name (the KAM's for the annual update), or NULL */
 	const char *plan;    /* the plan's title */
+	const char *customer; /* the account's name, or NULL */
 	kdate_t due;         /* DTSTART; DTEND is the next day (exclusive, RFC 5545 §3.6.1) */
 	enum ics_state state;
 	int has_done_on;
@@ -42,6 +43,7 @@ struct ics_calendar {
 	const char *tz;      /* X-WR-TIMEZONE, or NULL */
 	const char *domain;  /* right-hand side of the UIDs */
 	int alarm;           /* a VALARM on open events (the day before, 09:00) */
+	int customer_titles; /* a person's feed: "Customer: title" (it spans plans) */
 };
 
 /* German for "de" and "de-*" tags, else English. */
@@ -64,8 +66,11 @@ void ics_person_calendar_name(enum ics_lang lang, const char *person, struct sbu
 /* "activity-KEY@DOMAIN", "milestone-KEY@DOMAIN", "review-PLANKEY@DOMAIN": stable for the
  * item's life, the same in every feed (keys never change, see sql/001_plan.sql). */
 void ics_uid(const struct ics_event *ev, const char *domain, struct sbuf *out);
-/* SUMMARY and DESCRIPTION texts (before escaping), in lang. */
-void ics_summary(enum ics_lang lang, const struct ics_event *ev, struct sbuf *out);
+/* SUMMARY and DESCRIPTION texts (before escaping), in lang.  With customer, an item's
+ * SUMMARY names its customer first ("Kessler: Angebot übergeben"); the annual update's
+ * names its plan already. */
+void ics_summary(enum ics_lang lang, const struct ics_event *ev, int customer,
+    struct sbuf *out);
 void ics_description(enum ics_lang lang, const struct ics_event *ev, struct sbuf *out);
 /* The calendar's lines up to its first event, and its last line. */
 int ics_begin(const struct ics_calendar *cal, struct sbuf *out);

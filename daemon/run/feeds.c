@@ -15,7 +15,7 @@
 
 /* Bumped when the text of the files changes for the same data, so every feed is written
  * again once after an upgrade. */
-#define FORMAT_VERSION 1
+#define FORMAT_VERSION 2 /* 2: person feeds name the customer in titles */
 
 /* Events per read transaction of the whole-database pass. */
 #define BATCH 50000
@@ -290,6 +290,7 @@ generate(struct feeds_run *x, const struct feed *f, struct feedfile *o, char *er
 	cal.tz = f->tz;
 	cal.domain = x->cfg->feeds.domain;
 	cal.alarm = x->cfg->feeds.alarm;
+	cal.customer_titles = !f->is_plan;
 	s.w = ics_writer_new(&cal);
 	r = s.w == NULL || name.failed ? -ENOMEM : ics_begin(&cal, &o->buf);
 	/* One read transaction: the file shows one state of the plans. */

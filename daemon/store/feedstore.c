@@ -20,14 +20,15 @@
 enum scope { SCOPE_ALL = 0, SCOPE_PLAN, SCOPE_PERSON };
 
 /* The events of active plans, three queries with the same columns: id, key, title, due,
- * state, done_on, owner id, owner name, plan id, plan title, updated_at, and the feed_item
- * row (sequence, digest, changed_at; its kind is enum ics_kind).  ?1 is the first day a
+ * state, done_on, owner id, owner name, plan id, plan title, updated_at, the feed_item
+ * row (sequence, digest, changed_at; its kind is enum ics_kind) and the account's name.  ?1 is the first day a
  * done or cancelled item is still shown; a filter follows (the whole database, one plan,
  * one owner). */
 #define ITEM_SQL(kind, num) \
 	"SELECT x.id, x.key, x.title, x.due, x.state, x.done_on, x.owner_id, o.name," \
-	" x.plan_id, p.title, x.updated_at, fi.sequence, fi.digest, fi.changed_at" \
+	" x.plan_id, p.title, x.updated_at, fi.sequence, fi.digest, fi.changed_at, a.name" \
 	" FROM " kind " x JOIN plan p ON p.id = x.plan_id" \
+	" JOIN account a ON a.id = p.account_id" \
 	" LEFT JOIN person o ON o.id = x.owner_id" \
 	" LEFT JOIN feed_item fi ON fi.kind = " num " AND fi.item_id = x.id" \
 	" WHERE p.state = 'active' AND (x.state = 'open' OR" \
@@ -37,8 +38,9 @@ static const char *const item_sql[] = {
 	[ICS_MILESTONE] = ITEM_SQL("milestone", "0"),
 	[ICS_ACTIVITY] = ITEM_SQL("activity", "1"),
 	[ICS_REVIEW] = "SELECT p.id, p.key, p.title, p.next_review, 'open', NULL, k.person_id,"
-	    " o.name, p.id, p.title, p.updated_at, fi.sequence, fi.digest, fi.changed_at"
-	    " FROM plan p LEFT JOIN team_member k ON k.plan_id = p.id AND k.role = 'kam'"
+	    " o.name, p.id, p.title, p.updated_at, fi.sequence, fi.digest, fi.changed_at, a.name"
+	    " FROM plan p JOIN account a ON a.id = p.account_id"
+	    " LEFT JOIN team_member k ON k.plan_id = p.id AND k.role = 'kam'"
 	    " LEFT JOIN person o ON o.id = k.person_id"
 	    " LEFT JOIN feed_item fi ON fi.kind = 2 AND fi.item_id = p.id"
 	    " WHERE p.state = 'active' AND p.next_review IS NOT NULL AND ?1 = ?1",
@@ -162,6 +164,7 @@ row_event(sqlite3_stmt *st, enum ics_kind kind, time_t now, struct feedstore_eve
 	ev->has_done_on = ev->state == ICS_DONE && kdate_parse(text(st, 5), &ev->done_on) == 0;
 	ev->owner = text(st, 7);
 	ev->plan = text(st, 9);
+	ev->customer = text(st, 14);
 	e->id = sqlite3_column_int64(st, 0);
 	e->owner = sqlite3_column_type(st, 6) == SQLITE_NULL ? 0 : sqlite3_column_int64(st, 6);
 	e->plan = sqlite3_column_int64(st, 8);

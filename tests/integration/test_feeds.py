@@ -63,12 +63,15 @@ def expected_feeds(db, now=NOW, keep=KEEP_DONE, tz="Europe/Berlin"):
         people = {r[0]: r[1:] for r in con.execute(
             "SELECT id, key, name, language FROM person")}
         plans = {}
-        for pid, key, title, lang, review in con.execute(
-                "SELECT id, key, title, language, next_review FROM plan WHERE state = 'active'"):
+        customer = {}
+        for pid, key, title, lang, review, acc in con.execute(
+                "SELECT p.id, p.key, p.title, p.language, p.next_review, a.name FROM plan p "
+                "JOIN account a ON a.id = p.account_id WHERE p.state = 'active'"):
             kam = con.execute("SELECT person_id FROM team_member WHERE plan_id = ? AND "
                               "role = 'kam'", (pid,)).fetchone()
             kam = kam[0] if kam else None
             plans[pid] = (key, title, lang or (people[kam][2] if kam else None), review, kam)
+            customer[pid] = one_line(acc)
         feeds = {}
         for pid, (key, title, lang, review, kam) in plans.items():
             feeds[("plan", key)] = {"lang": lang_of(lang), "name": one_line(title), "events": {}}
@@ -88,7 +91,7 @@ def expected_feeds(db, now=NOW, keep=KEEP_DONE, tz="Europe/Berlin"):
                 items.append((kind, key, title, due, state, done_on, owner, pid))
                 if owner is not None:
                     members.add(owner)
-        for pid, (key, title, lang, review, kam) in plans.items():
+        for pid, (key, title, lang, review, kam) in list(plans.items()):
             if review:
                 items.append(("review", key, title, review, "open", None, kam, pid))
         for oid in members:
@@ -100,7 +103,7 @@ def expected_feeds(db, now=NOW, keep=KEEP_DONE, tz="Europe/Berlin"):
                   "due": datetime.date.fromisoformat(due), "done_on": done_on,
                   "uid": "%s-%s@%s" % (kind, key, DOMAIN),
                   "owner": one_line(people[owner][1]) if owner else None,
-                  "plan": one_line(plans[pid][1])}
+                  "plan": one_line(plans[pid][1]), "customer": customer[pid]}
             feeds[("plan", plans[pid][0])]["events"][ev["uid"]] = ev
             if owner is not None:
                 feeds[("person", people[owner][0])]["events"][ev["uid"]] = ev
@@ -109,11 +112,16 @@ def expected_feeds(db, now=NOW, keep=KEEP_DONE, tz="Europe/Berlin"):
         con.close()
 
 
-def summary_of(ev, lang):
+def summary_of(ev, lang, person=False):
+    """An event's title: in a person's feed, which spans plans, an item's title starts
+    with its customer ("Kessler: Angebot BZ 800 übergeben"); the annual update names its
+    plan already."""
     w = WORDS[lang]
     prefix = w["done"] if ev["state"] == "done" else w["cancelled"] \
         if ev["state"] == "cancelled" else ""
-    return prefix + (w["review"] if ev["kind"] == "review" else "") + ev["title"]
+    if ev["kind"] == "review":
+        return prefix + w["review"] + ev["title"]
+    return prefix + (ev["customer"] + ": " if person else "") + ev["title"]
 
 
 def sha(path):
@@ -227,7 +235,7 @@ class FeedsTestCase(kaptest.KapTestCase):
         for uid, e in evs.items():
             x = exp["events"][uid]
             if uid not in skip_summary:
-                self.assertEqual(e["summary"], summary_of(x, exp["lang"]),
+                self.assertEqual(e["summary"], summary_of(x, exp["lang"], key[0] == "person"),
                                  "%s: %s" % (what, uid))
             self.assertEqual(e["start"], x["due"], "%s: %s DTSTART" % (what, uid))
             if "end" in e:
@@ -353,6 +361,11 @@ class FeedsContentTest(FeedsTestCase):
             self.assertLessEqual(cats, allowed, "%s: categories not in %s" % (key, lang))
             self.assertEqual(sorted(e["uid"] for e in cal["events"]),
                              sorted(exp[(kind, key)]["events"]))
+            # A person's feed spans plans: an item's title names its customer.
+            customer = self.doc["accounts"][0]["name"]
+            for e in cal["events"]:
+                if not e["uid"].startswith("review-"):
+                    self.assertIn(customer + ": ", e["summary"], "%s: %s" % (key, e["uid"]))
         # The KAM's feed has the annual update of the plan.
         kam = [t["person"] for t in self.doc["accounts"][0]["plans"][0]["team"]
                if t["role"] == "kam"][0]
@@ -423,7 +436,10 @@ class FeedsChangeTest(FeedsTestCase):
                              "change" % (entry["kind"], entry["key"], uid))
             seq_old = int(readers.prop(old[uid], "SEQUENCE"))
             self.assertEqual(int(readers.prop(new[uid], "SEQUENCE")), seq_old + 1)
-            self.assertEqual(readers.prop(new[uid], "SUMMARY"), "Neuer Titel\\, geändert")
+            customer = "" if entry["kind"] == "plan" else \
+                self.doc["accounts"][0]["name"].replace(",", "\\,") + ": "
+            self.assertEqual(readers.prop(new[uid], "SUMMARY"),
+                             customer + "Neuer Titel\\, geändert")
             self.assertEqual(readers.prop(new[uid], "DTSTAMP"), "20261201T081500Z")
             self.assertEqual(readers.prop(new[uid], "LAST-MODIFIED"), "20261201T081500Z")
         # Unchanged again: nothing moves, SEQUENCE stays.

@@ -304,7 +304,8 @@ assert_has_line(const char *text, const char *line)
 static void
 event_has_uid_dates_dtstamp_and_sequence(void **state)
 {
-	struct ics_calendar cal = { ICS_EN, "Kessler 2026", "Europe/Berlin", "kap.example", 0 };
+	struct ics_calendar cal = { ICS_EN, "Kessler 2026", "Europe/Berlin", "kap.example", 0,
+		0 };
 	struct ics_event ev = sample_event();
 	char *t;
 
@@ -361,8 +362,8 @@ uid_is_stable_per_kind_and_key(void **state)
 static void
 done_and_cancelled_events_say_so_in_the_feed_language(void **state)
 {
-	struct ics_calendar en = { ICS_EN, "x", NULL, "d.example", 1 };
-	struct ics_calendar de = { ICS_DE, "x", NULL, "d.example", 1 };
+	struct ics_calendar en = { ICS_EN, "x", NULL, "d.example", 1, 0 };
+	struct ics_calendar de = { ICS_DE, "x", NULL, "d.example", 1, 0 };
 	struct ics_event ev = sample_event();
 	char *t;
 
@@ -413,9 +414,52 @@ done_and_cancelled_events_say_so_in_the_feed_language(void **state)
 }
 
 static void
+person_feeds_name_the_customer_in_titles_in_the_feed_language(void **state)
+{
+	struct ics_calendar de = { ICS_DE, "x", NULL, "d.example", 0, 1 };
+	struct ics_calendar en = { ICS_EN, "x", NULL, "d.example", 0, 1 };
+	struct ics_calendar plan = { ICS_DE, "x", NULL, "d.example", 0, 0 };
+	struct ics_event ev = sample_event();
+	char *t;
+
+	(void)state;
+	ev.title = "Angebot BZ 800 übergeben";
+	ev.customer = "Kessler";
+	t = event_text(&de, &ev);
+	assert_has_line(t, "SUMMARY:Kessler: Angebot BZ 800 übergeben");
+	free(t);
+	t = event_text(&plan, &ev); /* a plan's feed names its customer already */
+	assert_has_line(t, "SUMMARY:Angebot BZ 800 übergeben");
+	free(t);
+	ev.state = ICS_DONE;
+	t = event_text(&de, &ev);
+	assert_has_line(t, "SUMMARY:Erledigt: Kessler: Angebot BZ 800 übergeben");
+	free(t);
+	t = event_text(&en, &ev);
+	assert_has_line(t, "SUMMARY:Done: Kessler: Angebot BZ 800 übergeben");
+	free(t);
+	/* A name that needs escaping, no name, and the annual update (titled by its plan). */
+	ev.state = ICS_OPEN;
+	ev.customer = "Müller, Groß; Söhne";
+	t = event_text(&en, &ev);
+	assert_has_line(t, "SUMMARY:Müller\\, Groß\\; Söhne: Angebot BZ 800 übergeben");
+	free(t);
+	ev.customer = NULL;
+	t = event_text(&en, &ev);
+	assert_has_line(t, "SUMMARY:Angebot BZ 800 übergeben");
+	free(t);
+	ev.customer = "Kessler";
+	ev.kind = ICS_REVIEW;
+	ev.title = "Kessler 2026";
+	t = event_text(&de, &ev);
+	assert_has_line(t, "SUMMARY:Jahresaktualisierung: Kessler 2026");
+	free(t);
+}
+
+static void
 alarm_is_opt_in_and_only_on_open_events(void **state)
 {
-	struct ics_calendar cal = { ICS_EN, "x", NULL, "d.example", 1 };
+	struct ics_calendar cal = { ICS_EN, "x", NULL, "d.example", 1, 0 };
 	struct ics_event ev = sample_event();
 	char *t;
 
@@ -444,7 +488,7 @@ event_has_only_the_properties_a_calendar_needs(void **state)
 	static const char *const allowed[] = { "BEGIN", "END", "UID", "DTSTAMP", "DTSTART",
 		"DTEND", "SUMMARY", "DESCRIPTION", "CATEGORIES", "STATUS", "SEQUENCE", "LAST-MODIFIED",
 		"TRANSP", "ACTION", "TRIGGER" };
-	struct ics_calendar cal = { ICS_DE, "x", NULL, "d.example", 1 };
+	struct ics_calendar cal = { ICS_DE, "x", NULL, "d.example", 1, 0 };
 	struct ics_event ev = sample_event();
 	char *t, *line, *next;
 	size_t i, n;
@@ -467,7 +511,7 @@ event_has_only_the_properties_a_calendar_needs(void **state)
 static void
 calendar_header_escapes_its_name_and_asks_for_hourly_refresh(void **state)
 {
-	struct ics_calendar cal = { ICS_EN, "Müller, Groß; A\\B", "Europe/Berlin", "d", 0 };
+	struct ics_calendar cal = { ICS_EN, "Müller, Groß; A\\B", "Europe/Berlin", "d", 0, 0 };
 	struct sbuf out = SBUF_INIT;
 
 	(void)state;
@@ -491,7 +535,7 @@ calendar_header_escapes_its_name_and_asks_for_hourly_refresh(void **state)
 static void
 hostile_text_still_gives_valid_lines(void **state)
 {
-	struct ics_calendar cal = { ICS_EN, "x\r\nX-EVIL:1", "Europe/Berlin", "d.example", 1 };
+	struct ics_calendar cal = { ICS_EN, "x\r\nX-EVIL:1", "Europe/Berlin", "d.example", 1, 0 };
 	struct ics_event ev = sample_event();
 	struct ics_writer *w;
 	struct sbuf out = SBUF_INIT, title = SBUF_INIT;
@@ -536,6 +580,8 @@ digest_changes_with_every_shown_field_only(void **state)
 	assert_true(ics_event_digest(&b) != d);
 	b = a, b.plan = "Kessler 2027";
 	assert_true(ics_event_digest(&b) != d);
+	b = a, b.customer = "Kessler AG";
+	assert_true(ics_event_digest(&b) != d);
 	b = a, b.kind = ICS_MILESTONE;
 	assert_true(ics_event_digest(&b) != d);
 	b = a, b.state = ICS_DONE, b.has_done_on = 1, b.done_on = a.due;
@@ -555,14 +601,14 @@ static const char *const markers[] = { "MARKER-ADDRESS", "MARKER-PHONE", "marker
 	"MARKER-POSITIONING", "MARKER-CONTACT", "MARKER-NOTES", "MARKER-NEED", "MARKER-COMPETITOR",
 	"MARKER-STRENGTH", "MARKER-COMPLAINT", "MARKER-SWOT", "MARKER-GOAL", "MARKER-TARGET",
 	"MARKER-DESCRIPTION", "MARKER-PROJECT", "987654321", "123456789", "MARKER-FUNCTION",
-	"person@supplier.example", "MARKER-ACCOUNT" };
+	"person@supplier.example" };
 
 static const char fixture_sql[] =
 	"INSERT INTO person (id, key, name, email, language, function) VALUES"
 	" (1, 'p-kam', 'Anna Weber', 'person@supplier.example', 'de', 'MARKER-FUNCTION'),"
 	" (2, 'p-tm', 'Oliver Hughes', 'person@supplier.example', 'en', NULL);"
 	"INSERT INTO account (id, key, name, address, phone, email, positioning, market_volume,"
-	" market_currency) VALUES (1, 'acc', 'MARKER-ACCOUNT', 'MARKER-ADDRESS', 'MARKER-PHONE',"
+	" market_currency) VALUES (1, 'acc', 'Kessler Maschinenbau', 'MARKER-ADDRESS', 'MARKER-PHONE',"
 	" 'marker@customer.example', 'MARKER-POSITIONING', 987654321, 'EUR');"
 	"INSERT INTO contact (account_id, key, name, email, notes) VALUES"
 	" (1, 'c1', 'MARKER-CONTACT', 'marker@customer.example', 'MARKER-NOTES');"
@@ -615,7 +661,7 @@ feeds_carry_no_revenue_margin_complaint_contact_or_notes(void **state)
 	struct errlist problems = ERRLIST_INIT;
 	struct dirent *e;
 	sqlite3 *db = NULL;
-	size_t files = 0, i;
+	size_t files = 0, customer = 0, i;
 	DIR *d;
 	char *text;
 
@@ -654,11 +700,14 @@ feeds_carry_no_revenue_margin_complaint_contact_or_notes(void **state)
 				fail_msg("feed %s holds confidential text \"%s\":\n%s", e->d_name,
 				    markers[i], text);
 		assert_null(strstr(text, "Archived activity"));
+		/* The customer's name, and only that of the account, titles a person's events. */
+		customer += strstr(text, "\nSUMMARY:Kessler Maschinenbau: ") != NULL;
 		free(text);
 		unlink(path);
 	}
 	closedir(d);
 	assert_int_equal(files, 3);
+	assert_int_equal(customer, 2); /* the two people's feeds, not the plan's */
 	errlist_free(&problems);
 	db_close(db);
 	rmdir(cfg.feeds.directory);
@@ -715,6 +764,7 @@ main(void)
 		cmocka_unit_test(calendar_header_escapes_its_name_and_asks_for_hourly_refresh),
 		cmocka_unit_test(hostile_text_still_gives_valid_lines),
 		cmocka_unit_test(digest_changes_with_every_shown_field_only),
+		cmocka_unit_test(person_feeds_name_the_customer_in_titles_in_the_feed_language),
 		cmocka_unit_test(feeds_carry_no_revenue_margin_complaint_contact_or_notes),
 		cmocka_unit_test(tokens_are_128_random_bits_in_hex),
 	};
