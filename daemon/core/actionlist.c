@@ -458,7 +458,11 @@ check_row(struct al_ctx *x, size_t i)
 static void
 apply_row(struct al_ctx *x, struct al_row *row, struct al_summary *sum, struct sbuf *out)
 {
-	const char *member, *was = row->item ? str(row->item, "state") : NULL, *now;
+	const char *member, *now;
+	/* Whether the item was done before this row, decided before the loop below replaces
+	 * the state string that a pointer into the item would keep. */
+	const char *old = row->item ? str(row->item, "state") : NULL;
+	int was_done = old != NULL && strcmp(old, "done") == 0;
 	json_t *v, *item = row->item, *arr;
 	char day[KDATE_STRLEN];
 	int n = 0;
@@ -489,7 +493,7 @@ apply_row(struct al_ctx *x, struct al_row *row, struct al_summary *sum, struct s
 			json_object_set(item, member, v);
 	}
 	now = str(item, "state");
-	if (now != NULL && strcmp(now, "done") == 0 && (was == NULL || strcmp(was, "done") != 0 ||
+	if (now != NULL && strcmp(now, "done") == 0 && (!was_done ||
 	    str(item, "done_on") == NULL))
 		json_object_set_new(item, "done_on", json_string(kdate_format(x->opt->today, day)));
 	else if (now == NULL || strcmp(now, "done") != 0)
