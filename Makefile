@@ -134,11 +134,11 @@ unit: $(UNIT_BIN)
 integration: all
 	KAPD_BUILD=$(B) $(PY) tests/integration/run.py
 
-test: unit integration
+test: lint unit integration
 
 # The structural lint (tests/lint/lint.py: layers, library headers, purity of core/, SQL
-# only in store/, banned calls, lengths, include cycles) and its own test, which plants
-# one violation of each rule in a copy of daemon/.
+# only in store/, banned calls, lengths, include cycles), run by `make test`, and its own
+# test (run by `make check`), which plants one violation of each rule in a copy of daemon/.
 lint:
 	$(PY) tests/lint/lint.py
 
@@ -149,6 +149,7 @@ lint-test:
 check: ensure-deps
 	@echo "CFLAGS: $(ALL_CFLAGS)"
 	$(MAKE) test
+	$(MAKE) lint-test
 	$(MAKE) check-unit
 	@# The sanitizer pass repeats every test; the time-travel test (11,520 runs of kapd
 	@# over 60 days in the normal pass) covers its first 14 days there, for CI's time.

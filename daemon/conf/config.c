@@ -6,6 +6,8 @@
  * setters as the file, so a default can never bypass a check.  Reading never stops at the
  * first problem: every error is appended to an errlist as "file:line: what is wrong", and
  * the cross-field rules run after all keys were read. */
+/* lint: long because the key table, its per-type setters and the cross-field checks share
+ * private types (struct key, struct ctx); splitting them wants a private header (README). */
 #include "conf/config.h"
 #include "lib/textcheck.h"
 

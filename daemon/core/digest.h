@@ -4,7 +4,7 @@
 #ifndef KAPD_DIGEST_H
 #define KAPD_DIGEST_H
 
-#include "core/mail.h"
+#include "core/mail_message.h"
 #include "lib/sbuf.h"
 
 /* The subject line (UTF-8, one line). */
