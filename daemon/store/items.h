@@ -1,4 +1,4 @@
-/* items: the changes kapctl makes to milestones, activities and a plan's annual update
+/* items: the changes kapctl makes to milestones and activities
  * between imports (add, edit, done, cancel, reopen), and the lookups that check
  * them.  The caller holds the IMMEDIATE transaction (db_begin) around a change. */
 #ifndef KAPD_ITEMS_H
