@@ -4,6 +4,7 @@ The display width is computed here from Python's Unicode database (wcwidth seman
 combining marks and format characters take no column, East Asian wide and fullwidth
 characters take two), independently of kapd's table."""
 
+import os
 import unicodedata
 
 import kaptest
@@ -163,3 +164,28 @@ class TableAlignmentTest(kaptest.KapTestCase):
         plans = ["plan-%s " % k for k, _, _ in PEOPLE]
         n = self.assert_aligned(out, "PLAN", plans, "kapd --dry-run", last=True)
         self.assertGreater(n, 6, "expected notifications of every plan:\n%s" % out)
+
+    def test_queue_and_log_tables_align(self):
+        outbox = self.path("outbox")
+        os.symlink(self.path("missing"), outbox)  # every delivery is deferred
+        conf = self.path("kapd.conf")
+        with open(conf, "w") as f:
+            f.write('database = "%s";\ntimezone = "Europe/Berlin";\n'
+                    'mail = { transport = "file"; directory = "%s"; '
+                    'from = "kapd <kapd@supplier.example>"; };\n'
+                    'feeds = { directory = "%s"; };\n'
+                    % (self.db, outbox, self.path("feeds")))
+        argv = [kaptest.KAPD, "-c", conf, "--once", "--now", NOW]
+        rc, out, err = kaptest.run(argv)
+        self.assert_no_sanitizer(argv, err)
+        self.assertEqual(rc, 0, err)
+        emails = ["%s@supplier.example" % k for k, _, _ in PEOPLE]
+        out = self.ok("queue")
+        self.assertGreaterEqual(self.assert_aligned(out, "TO", emails, "queue"), 6, out)
+        self.assertGreaterEqual(self.assert_aligned(out, "ERROR", ["cannot ", "creating ",
+                                                                    "opening "], "queue"), 1,
+                                "expected the server's answer in the ERROR column:\n" + out)
+        out = self.ok("log")
+        self.assertGreaterEqual(self.assert_aligned(out, "TO", emails, "log"), 6, out)
+        self.assertGreaterEqual(self.assert_aligned(out, "DUE", ["2026-1"], "log", last=True),
+                                6, out)
