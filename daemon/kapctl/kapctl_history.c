@@ -3,6 +3,7 @@
 #include "kapctl/kapctl.h"
 
 #include <jansson.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "core/plandiff.h"
@@ -27,23 +28,39 @@ title_of(json_t *plan, const char *kind, const char *key)
 	return "";
 }
 
+/* One table per kind of change, columns sized by display width like the rest of show:
+ * "activity  KEY  Title:  from → to (n times)". */
 static void
 print_changes(json_t *folded, json_t *plan, const char *field, const char *heading)
 {
+	struct table *t = table_new(4);
+	char title[600], change[160];
+	const char *cells[4] = { NULL, NULL, title, change };
 	json_t *el;
 	size_t i;
-	int n = 0;
 	long times;
 
+	if (t == NULL)
+		return;
+	table_column(t, 2, NULL, 50, WIDTH_LEFT);
 	json_array_foreach(folded, i, el) {
 		if (strcmp(str(el, "field"), field) != 0)
 			continue;
-		if (n++ == 0)
-			printf("\n%s\n", heading);
 		times = (long)json_integer_value(json_object_get(el, "times"));
-		printf("  %-9s %-24s %s: %s → %s (%ld time%s)\n", str(el, "kind"), str(el, "key"),
-		    title_of(plan, str(el, "kind"), str(el, "key")), str(el, "from") ?: "(none)",
-		    str(el, "to") ?: "(none)", times, times == 1 ? "" : "s");
+		cells[0] = str(el, "kind");
+		cells[1] = str(el, "key");
+		snprintf(title, sizeof(title), "%s:", title_of(plan, str(el, "kind"),
+		    str(el, "key")));
+		snprintf(change, sizeof(change), "%s → %s (%ld time%s)", str(el, "from") ?:
+		    "(none)", str(el, "to") ?: "(none)", times, times == 1 ? "" : "s");
+		if (table_row(t, cells) < 0)
+			break;
+	}
+	if (table_rows(t) > 0) {
+		printf("\n%s\n", heading);
+		ctl_table_print(t, "  ");
+	} else {
+		table_free(t);
 	}
 }
 

@@ -3,6 +3,7 @@
 import datetime
 import json
 import random
+import re
 import unittest
 
 import kaptest
@@ -190,10 +191,13 @@ class VersionsTest(kaptest.KapTestCase):
         out = self.ok("show", "plan", PLAN)
         moved = out.split("Moved deadlines\n", 1)[1].split("\n\n", 1)[0].splitlines()
         self.assertEqual(len(moved), 2, out)
-        self.assertRegex(moved[0], r"kessler-2026-a02 .*: 2026-11-13 → 2026-11-25 \(2 times\)")
-        self.assertRegex(moved[1], r"kessler-2026-m05 .*: 2027-01-30 → 2027-02-15 \(1 time\)")
+        self.assertRegex(moved[0], r"kessler-2026-a02 .*:\s+2026-11-13 → 2026-11-25 \(2 times\)")
+        self.assertRegex(moved[1], r"kessler-2026-m05 .*:\s+2027-01-30 → 2027-02-15 \(1 time\)")
+        # A table: the change starts in the same column on every line.
+        self.assertEqual(len({re.search(r"\d{4}-\d\d-\d\d →", ln).start() for ln in moved}),
+                         1, moved)
         owners = out.split("Owner changes\n", 1)[1].splitlines()
-        self.assertRegex(owners[0], r"kessler-2026-a02 .*: p-huber → p-schaefer \(1 time\)")
+        self.assertRegex(owners[0], r"kessler-2026-a02 .*:\s+p-huber → p-schaefer \(1 time\)")
 
     def test_rollover_refuses_an_existing_key(self):
         _, err = self.expect_rc(kaptest.EX_DATAERR, "rollover", PLAN, "kessler-2025")
