@@ -155,8 +155,8 @@ address_header(struct sbuf *b, const char *field, const char *name, const char *
 	return 0;
 }
 
-static void
-date_header(struct sbuf *b, time_t t)
+void
+mail_date_header(struct sbuf *b, time_t t)
 {
 	static const char *const days[] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
 	static const char *const months[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul",
@@ -216,7 +216,7 @@ headers(struct sbuf *b, const struct mail_message *m)
 	r = -EINVAL;
 	if (mail_parse_address(m->from, name, addr) < 0)
 		goto out;
-	date_header(b, m->date);
+	mail_date_header(b, m->date);
 	if (address_header(b, "From", name, addr) < 0 ||
 	    address_header(b, "To", m->to_name, m->to_addr) < 0 ||
 	    (m->reply_to && address_header(b, "Reply-To", NULL, m->reply_to) < 0))
@@ -271,6 +271,12 @@ base64_lines(struct sbuf *b, const char *text, size_t len)
 		base64(b, (const unsigned char *)text + i, len - i < 57 ? len - i : 57);
 		sbuf_puts(b, "\r\n");
 	}
+}
+
+void
+mail_base64_lines(struct sbuf *b, const char *text, size_t len)
+{
+	base64_lines(b, text, len);
 }
 
 /* multipart/alternative, plain text first (RFC 2046 §5.1.4: the preferred part last).

@@ -23,5 +23,9 @@ int mail_parse_address(const char *from, char *name, char *addr);
  * Returns 0, or -EINVAL for text with control characters or invalid UTF-8. */
 struct sbuf;
 int mail_header_text(struct sbuf *b, const char *text, size_t used);
+/* Appends text as base64 lines of 76 characters (RFC 2045 §6.8), each ended by CRLF. */
+void mail_base64_lines(struct sbuf *b, const char *text, size_t len);
+/* Appends "Date: ...\r\n" for t (RFC 5322 §3.3, UTC). */
+void mail_date_header(struct sbuf *b, time_t t);
 
 #endif

@@ -166,3 +166,50 @@ replyauth_message_id(const char *token, const char *key, const char *domain, cha
 {
 	snprintf(buf, len, "<%s.%s@%s>", token, key, domain);
 }
+
+/* The first word of a header value, lower case, into buf. */
+static const char *
+first_word(const char *v, char *buf, size_t len)
+{
+	size_t i = 0;
+
+	while (*v == ' ' || *v == '\t')
+		v++;
+	while (i + 1 < len && v[i] != '\0' && v[i] != ';' && v[i] != ' ' && v[i] != '\t' &&
+	    v[i] != '\r' && v[i] != '\n') {
+		buf[i] = (char)(v[i] >= 'A' && v[i] <= 'Z' ? v[i] - 'A' + 'a' : v[i]);
+		i++;
+	}
+	buf[i] = '\0';
+	return buf;
+}
+
+const char *
+replyauth_automatic(const struct reply_auto_headers *h)
+{
+	static const char *const daemons[] = { "mailer-daemon@", "postmaster@",
+		"mail-daemon@", NULL };
+	char w[64];
+
+	if (h->auto_submitted != NULL && strcmp(first_word(h->auto_submitted, w, sizeof(w)),
+	    "no") != 0)
+		return "Auto-Submitted";
+	if (h->precedence != NULL && (strcmp(first_word(h->precedence, w, sizeof(w)), "bulk") == 0 ||
+	    strcmp(w, "junk") == 0 || strcmp(w, "list") == 0 || strcmp(w, "auto_reply") == 0))
+		return "Precedence";
+	if (h->return_path != NULL && strspn(h->return_path, " \t<>") == strlen(h->return_path))
+		return "empty Return-Path";
+	if (h->content_type != NULL && strcmp(first_word(h->content_type, w, sizeof(w)),
+	    "multipart/report") == 0)
+		return "a delivery report";
+	if (h->list_id != NULL)
+		return "List-Id";
+	if (h->x_autoreply != NULL)
+		return "X-Autoreply";
+	for (size_t i = 0; h->from != NULL && daemons[i] != NULL; i++)
+		if (strncasecmp(h->from, daemons[i], strlen(daemons[i])) == 0)
+			return "a mailer daemon";
+	if (h->from == NULL || h->from[0] == '\0')
+		return "no From address";
+	return NULL;
+}

@@ -75,6 +75,23 @@ struct reply_effect {
 	char state[16];      /* the item's state when unchanged */
 };
 
+/* The headers that tell automatic mail (RFC 3834 §2, §3.1.8; RFC 3464 for DSNs), each
+ * NULL when absent. */
+enum { REPLY_AUTO_HEADERS = 7 };
+struct reply_auto_headers {
+	const char *auto_submitted;  /* anything but "no" is automatic (RFC 3834 §5) */
+	const char *precedence;      /* bulk, junk, list, auto_reply */
+	const char *return_path;     /* "<>": a bounce */
+	const char *content_type;    /* multipart/report: a DSN or MDN */
+	const char *list_id;         /* mailing list traffic */
+	const char *x_autoreply;     /* X-Autoreply, X-Autorespond: older responders */
+	const char *from;            /* MAILER-DAEMON and kin */
+};
+
+/* Why a message is automatic mail that must get no answer and make no change, or NULL
+ * for a person's mail. */
+const char *replyauth_automatic(const struct reply_auto_headers *h);
+
 /* The verdict on the reply as a whole: from is its From address. */
 enum reply_verdict replyauth_check(const struct reply_mail *m, const char *from, time_t now);
 /* The action of each command; today is the sender's local day. */

@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "run/check.h"
+#include "run/replyrun.h"
 #include "conf/config.h"
 #include "store/db.h"
 #include "store/state.h"
@@ -204,6 +205,30 @@ publish_feeds(struct kapd *k, time_t now)
 	publish_pages(k, now);
 }
 
+/* Replies (SPEC §8), after the check's mails so a slow mailbox never delays them.  Each
+ * message's outcome is logged (never its reply key). */
+static void
+read_replies(struct kapd *k, time_t now)
+{
+	struct errlist notes = ERRLIST_INIT;
+	struct replyrun_stats st;
+	char err[512];
+	size_t i;
+
+	if (k->cfg.replies.source == REPLY_OFF)
+		return;
+	if (replyrun(k->db, &k->cfg, k->tp, &k->hooks, now, &st, &notes, err, sizeof(err)) < 0)
+		log_msg(LOG_ERR, "replies: %s; trying again at the next check", err);
+	for (i = 0; i < notes.n; i++)
+		log_msg(LOG_NOTICE, "%s", notes.msg[i] ? notes.msg[i] : "(out of memory)");
+	errlist_free(&notes);
+	log_msg(st.fetched || st.unreadable ? LOG_INFO : LOG_DEBUG, "replies: %zu read, %zu "
+	    "applied, %zu unchanged, %zu refused, %zu automatic, %zu unreadable, %zu handled "
+	    "before, %zu answers sent, %zu left for the next check", st.fetched, st.applied,
+	    st.unchanged, st.refused, st.automatic, st.unreadable, st.replayed, st.answered,
+	    st.waiting);
+}
+
 /* Temporary feed files a crash left behind; at start only, before any write. */
 static void
 clean_feeds(struct kapd *k)
@@ -250,6 +275,8 @@ run_check(struct kapd *k)
 	r = check_run(k->db, &k->cfg, k->tp, &o, &st, &problems, err, sizeof(err));
 	if (!k->opt.dry_run)
 		publish_feeds(k, o.now);
+	if (!k->opt.dry_run)
+		read_replies(k, o.now);
 	log_problems(&problems);
 	errlist_free(&problems);
 	fflush(stdout);
