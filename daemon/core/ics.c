@@ -6,6 +6,9 @@
 
 #include <libical/ical.h>
 
+#include "lib/i18n.h"
+#include "lib/utf8.h"
+
 /* ---------------------------------------------------------------------------------- */
 /* The words a feed adds itself, in the feed owner's language (a small table: the feed
  * has a dozen words; everything else it shows is data). */
@@ -17,7 +20,6 @@ struct words {
 	const char *owner, *nobody, *plan, *state, *deadline, *key;
 	const char *st_open, *st_done, *st_on, *st_cancelled;
 	const char *cal_person;            /* calendar name prefix of a person's feed */
-	const char *month[12];
 };
 
 static const struct words words_en = {
@@ -26,7 +28,6 @@ static const struct words words_en = {
 	"Owner", "not assigned", "Plan", "State", "Deadline", "Key",
 	"open", "done", " on ", "cancelled",
 	"Key account actions: ",
-	{ "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" },
 };
 
 static const struct words words_de = {
@@ -35,7 +36,6 @@ static const struct words words_de = {
 	"Verantwortlich", "nicht zugewiesen", "Plan", "Status", "Termin", "Schlüssel",
 	"offen", "erledigt", " am ", "abgesagt",
 	"Key-Account-Aufgaben: ",
-	{ NULL },
 };
 
 static const struct words *
@@ -53,75 +53,17 @@ ics_lang(const char *tag)
 	return ICS_EN;
 }
 
-/* Appends n as exactly width digits (a feed writes a few per event: no printf). */
-static void
-add_digits(struct sbuf *out, int n, int width)
-{
-	char buf[8];
-	int i;
-
-	for (i = width - 1; i >= 0; i--, n /= 10)
-		buf[i] = (char)('0' + n % 10);
-	sbuf_add(out, buf, (size_t)width);
-}
-
-/* "1 Dec 2026" in English, "01.12.2026" in German. */
+/* "1 Dec 2026" in English, "01.12.2026" in German: the short date the mails use. */
 static void
 add_date(enum ics_lang lang, kdate_t day, struct sbuf *out)
 {
-	int y, m, d;
+	char buf[32];
 
-	kdate_to_ymd(day, &y, &m, &d);
-	if (lang == ICS_DE) {
-		add_digits(out, d, 2);
-		sbuf_add(out, ".", 1);
-		add_digits(out, m, 2);
-		sbuf_add(out, ".", 1);
-	} else {
-		add_digits(out, d, d < 10 ? 1 : 2);
-		sbuf_add(out, " ", 1);
-		sbuf_puts(out, words_en.month[m - 1]);
-		sbuf_add(out, " ", 1);
-	}
-	add_digits(out, y, 4);
+	sbuf_puts(out, i18n_short_date(lang == ICS_DE ? "de" : "en", day, buf, sizeof(buf)));
 }
 
 /* ---------------------------------------------------------------------------------- */
 /* UTF-8 and TEXT values */
-
-/* Length of the valid UTF-8 character at s (at most n bytes), or 0 (RFC 3629: no
- * overlong forms, no surrogates, nothing above U+10FFFF). */
-static size_t
-utf8_char(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	size_t len, i;
-	uint32_t c;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		len = 2, c = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		len = 3, c = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		len = 4, c = s[0] & 0x07;
-	else
-		return 0;
-	if (n < len)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = c << 6 | (s[i] & 0x3f);
-	}
-	if ((len == 3 && (c < 0x800 || (c >= 0xd800 && c <= 0xdfff))) ||
-	    (len == 4 && (c < 0x10000 || c > 0x10ffff)))
-		return 0;
-	*cp = c;
-	return len;
-}
 
 void
 ics_clean(const char *s, int oneline, struct sbuf *out)
@@ -137,7 +79,7 @@ ics_clean(const char *s, int oneline, struct sbuf *out)
 		/* Runs of printable characters are copied whole. */
 		for (run = 0; run < n; run += len) {
 			len = p[run] >= 0x20 && p[run] < 0x7f ? 1 :
-			    p[run] >= 0x80 ? utf8_char(p + run, n - run, &c) : 0;
+			    p[run] >= 0x80 ? utf8_decode(p + run, n - run, &c) : 0;
 			if (len == 0 || (len == 2 && c <= 0x9f))
 				break;
 		}
@@ -146,7 +88,7 @@ ics_clean(const char *s, int oneline, struct sbuf *out)
 		n -= run;
 		if (n == 0)
 			break;
-		len = utf8_char(p, n, &c);
+		len = utf8_decode(p, n, &c);
 		if (len == 0) {
 			sbuf_add(out, "\xef\xbf\xbd", 3); /* U+FFFD */
 			len = 1;
@@ -202,7 +144,7 @@ valid_line(const unsigned char *p, size_t len)
 			i++;
 			continue;
 		}
-		n = utf8_char(p + i, len - i, &c);
+		n = utf8_decode(p + i, len - i, &c);
 		if (n == 0 || (c < 0x20 && c != '\t') || c == 0x7f)
 			return 0;
 		i += n;

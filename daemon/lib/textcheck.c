@@ -1,4 +1,5 @@
 #include "lib/textcheck.h"
+#include "lib/utf8.h"
 
 #include <string.h>
 
@@ -25,46 +26,15 @@ text_is_key(const char *s)
 	return n >= 1 && n <= TEXT_KEY_MAX;
 }
 
-/* Decodes one UTF-8 sequence at s; returns its length and the code point, or 0 when the
- * sequence is malformed, overlong or a surrogate. */
-static size_t
-utf8_next(const unsigned char *s, unsigned *cp)
-{
-	unsigned c = s[0], need, min, i;
-
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	}
-	if (c >= 0xc2 && c <= 0xdf) {
-		need = 1, min = 0x80, c &= 0x1f;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		need = 2, min = 0x800, c &= 0x0f;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		need = 3, min = 0x10000, c &= 0x07;
-	} else {
-		return 0;
-	}
-	for (i = 1; i <= need; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return need + 1;
-}
-
 static int
 check_text(const char *s, int multiline)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	unsigned cp;
+	uint32_t cp;
 	size_t n;
 
 	while (*p != '\0') {
-		n = utf8_next(p, &cp);
+		n = utf8_decode(p, 4, &cp); /* the NUL ends a truncated sequence */
 		if (n == 0)
 			return 0;
 		if (cp < 0x20 && !(multiline && (cp == '\t' || cp == '\n' || cp == '\r')))

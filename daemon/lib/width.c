@@ -1,4 +1,5 @@
 #include "lib/width.h"
+#include "lib/utf8.h"
 
 #include <string.h>
 
@@ -45,47 +46,13 @@ width_char(uint32_t cp)
 	return in_table(width_wide, N(width_wide), cp) ? 2 : 1;
 }
 
-/* Decodes one UTF-8 sequence of at most len bytes at s: its length, or 0 when it is not
- * a well-formed sequence (overlong forms and surrogates included). */
-static size_t
-decode(const unsigned char *s, size_t len, uint32_t *cp)
-{
-	size_t n, i;
-	uint32_t c;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2, c = s[0] & 0x1fu;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3, c = s[0] & 0x0fu;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4, c = s[0] & 0x07u;
-	else
-		return 0;
-	if (n > len)
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3fu);
-	}
-	if ((n == 3 && (c < 0x800 || (c >= 0xd800 && c <= 0xdfff))) ||
-	    (n == 4 && (c < 0x10000 || c > 0x10ffff)))
-		return 0;
-	*cp = c;
-	return n;
-}
-
 /* The columns of the character at s (of at most len bytes), and its length in *n. */
 static int
 next(const char *s, size_t len, size_t *n)
 {
 	uint32_t cp;
 
-	*n = decode((const unsigned char *)s, len, &cp);
+	*n = utf8_decode((const unsigned char *)s, len, &cp);
 	if (*n == 0) {
 		*n = 1;
 		return 1;
