@@ -182,6 +182,7 @@ bench: ensure-deps
 	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends msmtp; }
 	$(PY) tests/bench/smtp.py $(B)
 	$(PY) tests/bench/feeds.py $(B)
+	$(PY) tests/bench/pages.py $(B)
 
 # tests/bench/floor.c (the floor query) and measure.c (wall time and peak RSS of a child).
 $(B)/bench/%: tests/bench/%.c

@@ -43,7 +43,9 @@ def main():
                 'mail = { transport = "file"; directory = "%s"; '
                 'from = "kapd <kapd@brenner-maschinenbau.example>"; };\n'
                 'feeds = { directory = "%s"; base_url = "http://localhost/kapd/"; };\n'
-                % (db, os.path.join(demo, "outbox"), os.path.join(demo, "feeds")))
+                'pages = { directory = "%s"; base_url = "http://localhost/kapd/pages/"; };\n'
+                % (db, os.path.join(demo, "outbox"), os.path.join(demo, "feeds"),
+                   os.path.join(demo, "pages")))
     with open(sample, "w", encoding="utf-8") as f:
         subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "demo", "sample.py")],
                        stdout=f, check=True)
@@ -76,6 +78,7 @@ def main():
            % os.path.relpath(feeds, ROOT))
     run(kapctl + ["feeds"])
     show_plan_feed(kapctl, feeds)
+    show_plan_page(kapctl, demo)
     print("\nThe demo database is %s; try:\n  %s -c %s show plan kessler-2026\n"
           "Serve %s with nginx (etc/nginx-kapd.conf) to subscribe to the feeds."
           % (os.path.relpath(db, ROOT), os.path.relpath(kapctl[0], ROOT),
@@ -94,6 +97,35 @@ def show_plan_feed(kapctl, feeds):
     print("\nThe first lines of the plan's feed %s (%d events):" % (
         plans[0]["file"], sum(1 for x in lines if x == "BEGIN:VEVENT")))
     print("\n".join("  " + x for x in lines[:26]))
+
+
+def show_plan_page(kapctl, demo):
+    """The plan's page the check wrote: its path, its URL and, with Chromium, a picture."""
+    import json
+    pages = os.path.join(demo, "pages")
+    banner("The plan page the check wrote into %s (kapctl pages)" % os.path.relpath(pages, ROOT))
+    run(kapctl + ["pages"])
+    out = subprocess.run(kapctl + ["pages", "--json"], stdout=subprocess.PIPE, check=True)
+    entries = json.loads(out.stdout)
+    if not entries:
+        return
+    path = os.path.join(pages, entries[0]["file"])
+    print("\nThe page of %s:\n  file: %s\n  open: file://%s\n  URL once served: %s"
+          % (entries[0]["key"], os.path.relpath(path, ROOT), path, entries[0]["url"]))
+    sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
+    import browser
+    if browser.find_chromium() is None:
+        print("(no chromium here: no screenshot; `make deps` installs Debian's chromium)")
+        return
+    try:
+        with browser.Browser() as b:
+            for width, height in ((1280, 1800), (375, 800)):
+                shot = os.path.join(demo, "page-%d.png" % width)
+                with open(shot, "wb") as f:
+                    f.write(b.open("file://" + path, width, height).screenshot())
+                print("  screenshot at %d px: %s" % (width, os.path.relpath(shot, ROOT)))
+    except (browser.BrowserError, OSError) as e:
+        print("(chromium could not take the screenshot: %s)" % e)
 
 
 def demo_instant():

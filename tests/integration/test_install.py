@@ -256,6 +256,7 @@ class InstallTest(unittest.TestCase):
         uid = int(users["kapd"][2])
         for path, mode, owner, gid in (("var/lib/kapd", 0o751, uid, uid),
                                        ("var/lib/kapd/feeds", 0o2710, uid, 33),
+                                       ("var/lib/kapd/pages", 0o2710, uid, 33),
                                        ("etc/kapd/smtp-password", 0o600, 0, 0),
                                        ("etc/kapd/imap-password", 0o600, 0, 0)):
             st = os.stat(os.path.join(self.root, path))

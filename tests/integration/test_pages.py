@@ -6,9 +6,12 @@ import html
 import json
 import os
 import re
+import shutil
+import socket
 import sqlite3
 import subprocess
 import sys
+import time
 import unittest
 
 import browser
@@ -229,6 +232,114 @@ class PagesDaemonTest(PagesTestCase):
         self.assertRegex(err, r"pages: pages.directory .*: Not a directory")
         self.assertTrue(os.listdir(self.path("feeds")), "the feeds must still be written")
         self.assertTrue(os.listdir(self.path("outbox")), "the mail must still be sent")
+
+
+class PagesServedTest(PagesTestCase):
+    """etc/nginx-kapd.conf as shipped (only its paths replaced) serves the pages from a real
+    nginx on loopback, and the modes of systemd/kapd.tmpfiles let the web server's group,
+    and nobody else, read a page by its name."""
+
+    def setUp(self):
+        super().setUp()
+        self.import_sample()
+
+    def start_nginx(self):
+        import test_feeds
+        self.curl = shutil.which("curl")
+        nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+        if not os.access(nginx, os.X_OK) or self.curl is None:
+            self.fail("nginx and curl are needed (make deps installs them)")
+        os.chmod(self.tmp, 0o755)
+        os.makedirs(self.path("www-root"))
+        with open(os.path.join(kaptest.REPO, "etc", "nginx-kapd.conf"), encoding="utf-8") as f:
+            snippet = f.read()
+        self.assertIn("/var/lib/kapd/pages/", snippet)
+        snippet = snippet.replace("/var/lib/kapd/pages/", self.pages_dir + "/").replace(
+            "/var/lib/kapd/feeds/", self.path("feeds") + "/")
+        with open(self.path("nginx-kapd.conf"), "w", encoding="utf-8") as f:
+            f.write(snippet)
+        self.port = test_feeds.FeedsNginxTest.free_port()
+        with open(self.path("nginx.conf"), "w") as f:
+            f.write(test_feeds.NGINX_CONF % {"tmp": self.tmp, "port": self.port,
+                                             "snippet": self.path("nginx-kapd.conf")})
+        proc = subprocess.Popen([nginx, "-p", self.tmp, "-c", self.path("nginx.conf"), "-e",
+                                 self.path("nginx-error.log")], stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT)
+        self.addCleanup(test_feeds.FeedsNginxTest.stop, proc)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                self.fail("nginx exited: " + proc.stdout.read().decode()[-2000:])
+            try:
+                socket.create_connection(("127.0.0.1", self.port), 0.2).close()
+                return test_feeds.FeedsNginxTest.get
+            except OSError:
+                time.sleep(0.05)
+        self.fail("nginx did not listen")
+
+    def test_nginx_serves_pages_with_a_strict_policy_304_when_unchanged_404_else(self):
+        get = self.start_nginx()
+        self.check()
+        entry = self.listing()[PLAN]
+        path = "/kapd/pages/" + entry["file"]
+        status, h, body = get(self, path)
+        self.assertEqual(status, 200)
+        self.assertEqual(h.get("content-type"), "text/html; charset=utf-8")
+        self.assertIn("default-src 'none'", h.get("content-security-policy", ""))
+        self.assertEqual(body.decode("utf-8"), self.read(entry))
+        etag = h.get("etag")
+        self.check(LATER)
+        self.assertEqual(get(self, path, "If-None-Match: " + etag)[0], 304)
+        with open(os.path.join(self.pages_dir, ".%s.html.1.tmp" % entry["file"][:32]), "w") as f:
+            f.write("partial")
+        for bad in ("/kapd/pages/", "/kapd/pages/.%s.html.1.tmp" % entry["file"][:32],
+                    "/kapd/pages/%s" % entry["file"][:32], "/kapd/pages/" + "0" * 32 + ".html",
+                    "/kapd/" + entry["file"]):
+            self.assertEqual(get(self, bad)[0], 404, bad)
+        self.ok("pages", "rotate", PLAN)
+        self.check("2026-12-01T09:30:00+01:00")
+        self.assertEqual(get(self, path)[0], 404, "the rotated page is still served")
+        with open(self.path("nginx-access.log"), encoding="utf-8") as f:
+            self.assertNotIn(entry["file"], f.read(), "page tokens reached the access log")
+
+    def test_tmpfiles_modes_let_the_web_servers_group_read_a_page_and_nobody_list(self):
+        if os.geteuid() != 0 or shutil.which("runuser") is None:
+            self.skipTest("needs root and runuser to act as www-data and nobody")
+        import grp
+        try:
+            www = grp.getgrnam("www-data").gr_gid
+        except KeyError:
+            self.skipTest("no www-data group")
+        modes = {}
+        with open(os.path.join(kaptest.REPO, "systemd", "kapd.tmpfiles")) as f:
+            for line in f:
+                parts = line.split()
+                if parts and parts[0] == "d":
+                    modes[parts[1]] = (int(parts[2], 8), parts[4])
+        self.assertEqual(modes.get("/var/lib/kapd/pages"), (0o2710, "www-data"),
+                         "the tmpfiles snippet should make the pages directory 2710 :www-data")
+        # The shipped modes, on a copy of the tree in the test's directory.
+        state = self.path("state")
+        os.mkdir(state)
+        os.chmod(state, modes["/var/lib/kapd"][0])
+        self.pages_dir = os.path.join(state, "pages")
+        self.write_conf()
+        os.mkdir(self.pages_dir)
+        os.chown(self.pages_dir, 0, www)
+        os.chmod(self.pages_dir, modes["/var/lib/kapd/pages"][0])
+        os.chmod(self.tmp, 0o755)
+        self.check()
+        page = os.path.join(self.pages_dir, self.listing()[PLAN]["file"])
+
+        def as_user(user, *argv):
+            return subprocess.run(["runuser", "-u", user, "--"] + list(argv),
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE).returncode
+
+        self.assertEqual(os.stat(page).st_gid, www, "a page should inherit the group")
+        self.assertEqual(as_user("www-data", "cat", page), 0, "www-data cannot read a page")
+        self.assertNotEqual(as_user("www-data", "ls", self.pages_dir), 0,
+                            "www-data can list the pages directory")
+        self.assertNotEqual(as_user("nobody", "cat", page), 0, "others can reach a page")
 
 
 EVIL = "<script>window.pwned = 1</script> & \"q\" <img src=x onerror=\"window.pwned = 2\">"
