@@ -212,7 +212,7 @@ class InstalledNginxTest(unittest.TestCase):
         self.assertIn("share/doc/kapd/examples/nginx-kapd.conf", comments)
         self.assertTrue(os.path.exists(self.inroot("usr/share/doc/kapd/examples/"
                                                    "nginx-kapd.conf")))
-        for path in ("/var/lib/kapd", "/var/lib/kapd/feeds"):
+        for path in ("/var/lib/kapd", "/var/lib/kapd/feeds", "/var/lib/kapd/pages"):
             mode, user, group = self.tmpfiles_line(path)
             self.assertIn("%s mode %s %s:%s" % (path, mode, user, group), comments,
                           "the example's comment does not state the tmpfiles line of %s"
