@@ -367,6 +367,28 @@ check_cp1252(struct csv_table *t, const char *name, struct errlist *errs)
 				    "Windows-1252 (0x81, 0x8D, 0x8F, 0x90 or 0x9D)", name, t->rec[i].row);
 }
 
+/* A BOM that a tool put in front of the header after some empty lines is not part of
+ * the first column's name; a record it leaves empty is no record. */
+static void
+strip_header_bom(struct csv_table *t)
+{
+	struct csv_record *r = t->n ? &t->rec[0] : NULL;
+	size_t i, used = 0, len;
+
+	if (r == NULL || r->nfields == 0)
+		return;
+	while ((len = strlen(r->fields[0])) >= 3 && memcmp(r->fields[0], "\xEF\xBB\xBF", 3) == 0)
+		memmove(r->fields[0], r->fields[0] + 3, len - 2);
+	for (i = 0; i < r->nfields; i++)
+		used |= r->fields[i][0] != '\0';
+	if (used)
+		return;
+	free_fields(r->fields, r->nfields);
+	memmove(&t->rec[0], &t->rec[1], (t->n - 1) * sizeof(*t->rec));
+	t->n--;
+	strip_header_bom(t);
+}
+
 int
 csv_read(const char *buf, size_t len, const char *name, struct csv_table *t,
     struct errlist *errs)
@@ -418,6 +440,7 @@ csv_read_delim(const char *buf, size_t len, const char *name, char delim,
 	r.t = t;
 	r.errs = errs;
 	rc = parse(&r);
+	strip_header_bom(t);
 	sbuf_free(&r.field);
 	free_fields(r.fields, r.nfields);
 	if (t->encoding == CSV_CP1252)

@@ -252,9 +252,23 @@ find_existing(struct ictx *x, struct stmts *c, json_t *obj, sqlite3_int64 parent
 static int import_children(struct ictx *x, const struct objspec *s, json_t *obj,
     sqlite3_int64 id, const char *path);
 
+enum { OUT_NONE, OUT_CREATED, OUT_UPDATED, OUT_UNCHANGED };
+
+/* An object whose own row did not change but whose list without identity (a plan's
+ * team, a person's absences, an account's SWOT) was rewritten is updated, not
+ * unchanged: the summary must say that adding a team member changed the plan. */
+static void
+promote(struct ictx *x, int outcome)
+{
+	if (outcome == OUT_UNCHANGED) {
+		x->st->unchanged--;
+		x->st->updated++;
+	}
+}
+
 static int
 import_object(struct ictx *x, const struct objspec *s, json_t *obj, sqlite3_int64 parent,
-    size_t pos, const char *path, sqlite3_int64 *out)
+    size_t pos, const char *path, sqlite3_int64 *out, int *outcome)
 {
 	struct stmts *c = stmts_for(x, s);
 	sqlite3_int64 id = 0;
@@ -272,11 +286,14 @@ import_object(struct ictx *x, const struct objspec *s, json_t *obj, sqlite3_int6
 		sqlite3_reset(c->upsert);
 		return db_errno(rc) ? db_errno(rc) : -EIO;
 	}
+	*outcome = OUT_NONE;
 	if (s->mode != OBJ_REPLACE) {
 		x->st->objects++;
-		if (id == 0)
+		*outcome = id == 0 ? OUT_CREATED : sqlite3_changes(x->db) > 0 ? OUT_UPDATED :
+		    OUT_UNCHANGED;
+		if (*outcome == OUT_CREATED)
 			x->st->created++;
-		else if (sqlite3_changes(x->db) > 0)
+		else if (*outcome == OUT_UPDATED)
 			x->st->updated++;
 		else
 			x->st->unchanged++;
@@ -351,13 +368,14 @@ import_list(struct ictx *x, const struct field *f, json_t *list, sqlite3_int64 p
 	json_t *el;
 	size_t i;
 	path_t p;
-	int r;
+	int r, oc, replaced = 0;
 
 	if (c == NULL)
 		return -EIO;
 	if (f->child->mode == OBJ_REPLACE) {
 		if (list_unchanged(x, f->child, list, parent))
 			return 0;
+		replaced = 1;
 		sqlite3_reset(c->clear);
 		sqlite3_bind_int64(c->clear, 1, parent);
 		if (sqlite3_step(c->clear) != SQLITE_DONE) {
@@ -368,26 +386,29 @@ import_list(struct ictx *x, const struct field *f, json_t *list, sqlite3_int64 p
 	}
 	json_array_foreach(list, i, el) {
 		planspec_path(p, "%s.%s[%zu]", path, f->name, i);
-		r = import_object(x, f->child, el, parent, i, p, &id);
-		if (r == 0)
-			r = import_children(x, f->child, el, id, p);
+		r = import_object(x, f->child, el, parent, i, p, &id, &oc);
+		if (r == 0 && (r = import_children(x, f->child, el, id, p)) > 0) {
+			promote(x, oc);
+			r = 0;
+		}
 		if (r == -EEXIST)
 			continue; /* reported; go on to find every conflict */
 		if (r < 0)
 			return r;
 	}
-	return 0;
+	return replaced;
 }
 
 /* A list member that is absent leaves the stored rows as they are; a present one (even
- * empty) is the new content of a list without identity. */
+ * empty) is the new content of a list without identity.  Returns 1 when such a list of
+ * obj itself was rewritten, else 0, or a negative errno. */
 static int
 import_children(struct ictx *x, const struct objspec *s, json_t *obj, sqlite3_int64 id,
     const char *path)
 {
 	json_t *list;
 	size_t i;
-	int r;
+	int r, replaced = 0;
 
 	for (i = 0; i < s->nfields; i++) {
 		if (s->fields[i].type != F_CHILDREN)
@@ -398,8 +419,9 @@ import_children(struct ictx *x, const struct objspec *s, json_t *obj, sqlite3_in
 		r = import_list(x, &s->fields[i], list, id, path);
 		if (r < 0)
 			return r;
+		replaced |= r;
 	}
-	return 0;
+	return replaced;
 }
 
 /* People first, all of them, then their absences: a substitute may come later in the
@@ -407,17 +429,19 @@ import_children(struct ictx *x, const struct objspec *s, json_t *obj, sqlite3_in
 static int
 import_people(struct ictx *x, json_t *people)
 {
-	sqlite3_int64 *ids = calloc(json_array_size(people) + 1, sizeof(*ids));
+	size_t n = json_array_size(people) + 1;
+	sqlite3_int64 *ids = calloc(n, sizeof(*ids));
+	int *oc = calloc(n, sizeof(*oc));
 	json_t *el;
 	size_t i;
 	path_t p;
-	int r = 0;
+	int r = -ENOMEM;
 
-	if (ids == NULL)
-		return -ENOMEM;
+	if (ids == NULL || oc == NULL)
+		goto out;
 	json_array_foreach(people, i, el) {
 		planspec_path(p, "$.people[%zu]", i);
-		r = import_object(x, &spec_person, el, 0, i, p, &ids[i]);
+		r = import_object(x, &spec_person, el, 0, i, p, &ids[i], &oc[i]);
 		if (r < 0 && r != -EEXIST)
 			goto out;
 	}
@@ -425,10 +449,13 @@ import_people(struct ictx *x, json_t *people)
 		planspec_path(p, "$.people[%zu]", i);
 		if (ids[i] != 0 && (r = import_children(x, &spec_person, el, ids[i], p)) < 0)
 			goto out;
+		if (ids[i] != 0 && r > 0)
+			promote(x, oc[i]);
 	}
 	r = 0;
 out:
 	free(ids);
+	free(oc);
 	return r;
 }
 
@@ -454,13 +481,15 @@ import_accounts(struct ictx *x, json_t *accounts)
 	json_t *el;
 	size_t i;
 	path_t p;
-	int r;
+	int r, oc;
 
 	json_array_foreach(accounts, i, el) {
 		planspec_path(p, "$.accounts[%zu]", i);
-		r = import_object(x, &spec_account, el, 0, i, p, &id);
-		if (r == 0)
-			r = import_children(x, &spec_account, el, id, p);
+		r = import_object(x, &spec_account, el, 0, i, p, &id, &oc);
+		if (r == 0 && (r = import_children(x, &spec_account, el, id, p)) > 0) {
+			promote(x, oc);
+			r = 0;
+		}
 		if (r < 0 && r != -EEXIST)
 			return r;
 	}

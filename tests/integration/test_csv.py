@@ -226,5 +226,23 @@ class CsvTest(kaptest.KapTestCase):
         self.assertEqual({r[0] for r in rows[1:]}, set(items(self.export_doc(PLAN))))
 
 
+class ImportSummaryTest(kaptest.KapTestCase):
+
+    def test_adding_a_team_member_counts_the_plan_as_updated(self):
+        doc = kaptest.sample_doc()
+        self.init_db()
+        self.import_file(self.write_doc("a.json", doc))
+        doc["people"].append({"key": "p-neu", "name": "Nina Neu", "email": "nina@x.example"})
+        plan = next(p for p in doc["accounts"][0]["plans"] if p["key"] == PLAN)
+        plan["team"].append({"person": "p-neu", "role": "member"})
+        out = self.import_file(self.write_doc("b.json", doc))
+        self.assertEqual(self.import_counts(out), (1, 1))
+        out = self.import_file(self.write_doc("b.json", doc))
+        self.assertEqual(self.import_counts(out), (0, 0))
+        doc["people"][0]["absences"] = [{"from": "2027-01-04", "until": "2027-01-08"}]
+        out = self.import_file(self.write_doc("c.json", doc))
+        self.assertEqual(self.import_counts(out), (0, 1))
+
+
 if __name__ == "__main__":
     unittest.main()
