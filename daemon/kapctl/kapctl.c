@@ -66,9 +66,10 @@ const struct ctl_command ctl_commands[] = {
 	  "           [--description TEXT|-]",
 	  "Change a milestone or activity.  \"-\" clears an optional link or text.\n"
 	  "A changed deadline or owner is kept in the item's history." },
-	{ "done", cmd_done, "[milestone|activity] KEY [--on DATE]",
+	{ "done", cmd_done, "[milestone|activity] KEY [--on DATE] [--force]",
 	  "Mark a milestone or activity done.\n"
-	  "  --on DATE   the completion date (default today)" },
+	  "  --on DATE   the completion date (default today; not in the future)\n"
+	  "  --force     mark a milestone done although activities of it are open" },
 	{ "cancel", cmd_cancel, "[milestone|activity] KEY",
 	  "Mark a milestone or activity cancelled.  It is no longer reminded." },
 	{ "reopen", cmd_reopen, "[milestone|activity] KEY",

@@ -74,6 +74,9 @@ int cmd_export_csv(struct ctl *c, int argc, char **argv);
 int cmd_versions(struct ctl *c, int argc, char **argv);
 int cmd_diff(struct ctl *c, int argc, char **argv);
 int cmd_rollover(struct ctl *c, int argc, char **argv);
+/* 0 when milestone key has no open activities, else prints them and asks for --force
+ * (a sysexits code). */
+int ctl_check_open_activities(struct ctl *c, const char *cmd, const char *key);
 struct json_t;
 /* Prints the plan's moved deadlines and owner changes (kapctl show plan). */
 void ctl_show_history(struct ctl *c, const char *plan_key, struct json_t *plan);

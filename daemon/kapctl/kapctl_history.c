@@ -4,9 +4,12 @@
 
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 
 #include "core/plandiff.h"
+#include "store/itemkeys.h"
 #include "store/versions.h"
 
 static const char *
@@ -80,4 +83,17 @@ ctl_show_history(struct ctl *c, const char *plan_key, struct json_t *plan)
 	print_changes(folded, plan, "owner", "Owner changes");
 	json_decref(folded);
 	hist_list_free(&h);
+}
+
+int
+ctl_check_open_activities(struct ctl *c, const char *cmd, const char *key)
+{
+	char *open = itemkeys_open_activities(c->db, key);
+
+	if (open == NULL)
+		return 0;
+	ctl_fail(EX_DATAERR, cmd, "milestone %s still has open activities: %s; finish or cancel "
+	    "them first, or give --force", key, open);
+	free(open);
+	return EX_DATAERR;
 }

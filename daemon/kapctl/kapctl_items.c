@@ -1,4 +1,4 @@
-/* kapctl add, edit, done, cancel, reopen, reviewed: the changes a team makes between
+/* kapctl add, edit, done, cancel, reopen: the changes a team makes between
  * imports.  Every change runs in one IMMEDIATE transaction and is checked against the
  * same rules as an import (owner on the plan's team, links inside the plan or account,
  * no control characters). */
@@ -237,12 +237,13 @@ set_state(struct ctl *c, int argc, char **argv, const char *state)
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "on", required_argument, NULL, 'O' },
+		{ "force", no_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct items_ref ref = { 0 };
 	const char *cmd = argv[0], *kind = NULL, *key, *on = NULL;
 	char err[512], day[KDATE_STRLEN];
-	int o, done = -1, r, n;
+	int o, done = -1, r, n, force = 0;
 	kdate_t d;
 
 	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -250,6 +251,7 @@ set_state(struct ctl *c, int argc, char **argv, const char *state)
 			return done;
 		if (o == 'O')
 			on = optarg;
+		force |= o == 'f';
 	}
 	if (argc - optind == 2 && valid_kind(argv[optind]))
 		kind = argv[optind++];
@@ -258,11 +260,16 @@ set_state(struct ctl *c, int argc, char **argv, const char *state)
 	key = argv[optind];
 	if (on != NULL && (strcmp(state, "done") != 0 || kdate_parse(on, &d) < 0))
 		return ctl_fail(EX_USAGE, cmd, "--on takes a date (YYYY-MM-DD) and applies to done");
+	if (on != NULL && d > ctl_today(c, NULL))
+		return ctl_fail(EX_DATAERR, cmd, "--on: %s is in the future; a completion date is "
+		    "the day the work was done", on);
 	if ((r = ctl_db(c, 0)) != 0)
 		return r;
 	if (db_begin(c->db, err, sizeof(err)) < 0)
 		return ctl_fail(EX_TEMPFAIL, cmd, "%s", err);
 	r = find_item(c, cmd, &kind, key, &ref);
+	if (r == 0 && !force && strcmp(state, "done") == 0 && strcmp(kind, "milestone") == 0)
+		r = ctl_check_open_activities(c, cmd, key);
 	if (r == 0 && on == NULL)
 		on = kdate_format(ctl_today(c, NULL), day);
 	if (r == 0) {

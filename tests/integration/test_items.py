@@ -205,7 +205,7 @@ class ItemsTest(kaptest.KapTestCase):
     def test_done_cancel_reopen(self):
         act = next(a for a in self.plan["activities"] if a.get("state", "open") == "open")
         key = act["key"]
-        self.ok("done", key, "--on", "2026-11-30")
+        self.ok("done", key, "--on", "2026-11-30", now=NOW)
         self.assertEqual(self.item("activity", key)["state"], "done")
         self.assertEqual(self.item("activity", key)["done_on"], "2026-11-30",
                          "expected done --on to set done_on")
@@ -217,7 +217,7 @@ class ItemsTest(kaptest.KapTestCase):
         row = self.item("activity", key)
         self.assertEqual((row["state"], row["done_on"]), ("open", None),
                          "expected reopen to give an open item without done_on")
-        self.ok("done", "activity", key, "--on", "2026-12-02")
+        self.ok("done", "activity", key, "--on", "2026-12-02", now="2026-12-02T09:00:00+01:00")
         self.ok("reopen", "activity", key)
         row = self.item("activity", key)
         self.assertEqual((row["state"], row["done_on"]), ("open", None),
@@ -228,8 +228,22 @@ class ItemsTest(kaptest.KapTestCase):
                                   ("state", "done", "open")],
                          "expected every state change in item_change")
         ms = next(m for m in self.plan["milestones"] if m.get("state", "open") == "open")
-        self.ok("done", "milestone", ms["key"], "--on", "2026-12-01")
+        open_acts = [a["key"] for a in self.plan["activities"]
+                     if a.get("milestone") == ms["key"] and a.get("state", "open") == "open"]
+        self.assertTrue(open_acts, "test data: a milestone with open activities")
+        _, err = self.expect_rc(kaptest.EX_DATAERR, "done", "milestone", ms["key"], "--on",
+                                "2026-12-01", now=NOW)
+        self.assertIn("still has open activities: " + ", ".join(open_acts), err)
+        self.assertEqual(self.item("milestone", ms["key"])["state"], "open")
+        self.ok("done", "milestone", ms["key"], "--on", "2026-12-01", "--force", now=NOW)
         self.assertEqual(self.item("milestone", ms["key"])["done_on"], "2026-12-01")
+
+    def test_done_refuses_a_completion_date_in_the_future(self):
+        act = next(a for a in self.plan["activities"] if a.get("state", "open") == "open")
+        _, err = self.expect_rc(kaptest.EX_DATAERR, "done", act["key"], "--on", "2026-12-02",
+                                now=NOW)
+        self.assertIn("in the future", err)
+        self.assertEqual(self.item("activity", act["key"])["state"], "open")
 
     def test_done_without_on_uses_now(self):
         act = next(a for a in self.plan["activities"] if a.get("state", "open") == "open")
