@@ -32,7 +32,9 @@ class ConcurrentWritersTest(kaptest.KapTestCase):
         self.import_file(self.write_doc("sample.json", self.doc))
 
     def spawn(self, args):
-        argv = [kaptest.KAPCTL, "-c", self.conf, "--db", self.db] + [str(a) for a in args]
+        # --now: the completion dates below must not lie in the future (kapctl done).
+        argv = [kaptest.KAPCTL, "-c", self.conf, "--db", self.db, "--now",
+                "2026-12-01T12:00:00+01:00"] + [str(a) for a in args]
         return argv, subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                       env=kaptest.child_env())
 
@@ -56,7 +58,7 @@ class ConcurrentWritersTest(kaptest.KapTestCase):
             ["edit", "activity", e["due"], "--due", "2027-01-15"],
             ["edit", "activity", e["owner"][0], "--owner", e["owner"][1]],
             ["edit", "milestone", e["title"], "--title", "Geändert während gesperrt"],
-            ["done", "milestone", e["done_ms"], "--on", "2026-11-30"],
+            ["done", "milestone", e["done_ms"], "--on", "2026-11-30", "--force"],
             ["add", "activity", "--plan", self.plan["key"], "--key", "added-while-locked",
              "--title", "Added while locked", "--due", "2026-12-24"],
             ["reviewed", self.plan["key"], "--on", "2026-12-01"],
@@ -75,11 +77,11 @@ class ConcurrentWritersTest(kaptest.KapTestCase):
             self.assert_no_sanitizer(argv, err)
             self.assertEqual(p.returncode, 0, "%s: expected `%s` to exit 0 after waiting for "
                              "the lock, got %d; stderr: %s"
-                             % (what, " ".join(argv[4:]), p.returncode, err))
+                             % (what, " ".join(argv[6:]), p.returncode, err))
             low = err.lower()
             self.assertFalse("busy" in low or "locked" in low,
                              "%s: expected no busy/locked text from `%s`, got: %s"
-                             % (what, " ".join(argv[4:]), err))
+                             % (what, " ".join(argv[6:]), err))
 
     def check_changes(self):
         e = self.expect
@@ -115,7 +117,7 @@ class ConcurrentWritersTest(kaptest.KapTestCase):
             started = time.monotonic()
             procs = [self.spawn(a) for a in self.writers()]
             time.sleep(HOLD_SECONDS)
-            early = [(" ".join(argv[4:]), p.returncode) for argv, p in procs
+            early = [(" ".join(argv[6:]), p.returncode) for argv, p in procs
                      if p.poll() is not None]
             holder.execute("COMMIT")
         except BaseException:

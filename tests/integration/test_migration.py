@@ -109,7 +109,7 @@ class MigrationTest(kaptest.KapTestCase):
         acts = [a["key"] for acc in doc["accounts"] for p in acc["plans"]
                 for a in p.get("activities", [])]
         self.assertEqual(acts, ["old-act"], "expected the version-1 data in the export")
-        self.ok("done", "old-act", "--on", "2026-12-01")
+        self.ok("done", "old-act", "--on", "2026-12-01", now="2026-12-01T12:00:00+01:00")
 
     def newer_db(self):
         self.init_db()
