@@ -72,13 +72,13 @@ note(struct rr *x, const struct incoming *in, const char *what)
 
 /* A record without changes (refused, automatic, unreadable). */
 static void
-record_only(struct rr *x, const struct incoming *in, sqlite3_int64 delivery,
+record_only(struct rr *x, const struct incoming *in, long long delivery,
     const char *outcome, const char *reason, size_t *counter)
 {
 	struct reply_record rec = { in->mid, in->key, delivery,
 		in->im != NULL && in->im->from[0] ? in->im->from : NULL, x->now, outcome, reason,
 		NULL };
-	sqlite3_int64 id;
+	long long id;
 	char err[256], what[300];
 	int r = replies_insert(x->db, &rec, &id, err, sizeof(err));
 
@@ -174,7 +174,7 @@ commit_reply(struct rr *x, const struct incoming *in, const struct reply_mail *m
 	struct reply_record rec = { in->mid, in->key, m->delivery_id, in->im->from, x->now,
 		"unchanged", NULL, cmds };
 	const char *state = "none", *outcome;
-	sqlite3_int64 id = 0;
+	long long id = 0;
 	size_t alen = 0;
 	int r;
 

@@ -6,7 +6,7 @@
 #ifndef KAPD_REPLYRUN_H
 #define KAPD_REPLYRUN_H
 
-#include <sqlite3.h>
+#include "store/db.h" /* the sqlite3 handle */
 #include <stddef.h>
 #include <time.h>
 
