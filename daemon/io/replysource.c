@@ -31,7 +31,7 @@ cmp_msg(const void *a, const void *b)
 
 /* Maildir file names start with the delivery time, so name order is arrival order. */
 static int
-maildir_list(void *v_, size_t max, struct replysource_msg **msgs, size_t *n,
+maildir_list(void *v_, const char *cursor, size_t max, struct replysource_msg **msgs, size_t *n,
     char *err, size_t errlen)
 {
 	struct replysource *s = v_;
@@ -41,6 +41,7 @@ maildir_list(void *v_, size_t max, struct replysource_msg **msgs, size_t *n,
 	struct dirent *e;
 	DIR *d;
 
+	(void)cursor; /* new/ holds exactly what waits */
 	snprintf(path, sizeof(path), "%s/new", s->dir);
 	if ((d = opendir(path)) == NULL) {
 		snprintf(err, errlen, "maildir %s: %s", path, strerror(errno));
@@ -63,6 +64,7 @@ maildir_list(void *v_, size_t max, struct replysource_msg **msgs, size_t *n,
 			v = p;
 		}
 		snprintf(v[k].id, sizeof(v[k].id), "%s", e->d_name);
+		v[k].cursor[0] = '\0';
 		v[k++].size = (size_t)st.st_size;
 	}
 	closedir(d);
@@ -155,10 +157,11 @@ replysource_open(const struct kapd_config *cfg, const struct transport_hooks *ho
 }
 
 int
-replysource_list(struct replysource *s, size_t max, struct replysource_msg **msgs, size_t *n,
-    char *err, size_t errlen)
+replysource_list(struct replysource *s, const char *cursor, size_t max,
+    struct replysource_msg **msgs, size_t *n, char *err, size_t errlen)
 {
-	return s->ops->list(s->impl != NULL ? s->impl : (void *)s, max, msgs, n, err, errlen);
+	return s->ops->list(s->impl != NULL ? s->impl : (void *)s, cursor, max, msgs, n, err,
+	    errlen);
 }
 
 int

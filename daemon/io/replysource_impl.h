@@ -6,8 +6,8 @@
 #include "io/replysource.h"
 
 struct replysource_ops {
-	int (*list)(void *s, size_t max, struct replysource_msg **msgs, size_t *n, char *err,
-	    size_t errlen);
+	int (*list)(void *s, const char *cursor, size_t max, struct replysource_msg **msgs,
+	    size_t *n, char *err, size_t errlen);
 	int (*fetch)(void *s, const struct replysource_msg *m, size_t limit, char **data,
 	    size_t *len, char *err, size_t errlen);
 	int (*done)(void *s, const struct replysource_msg *m, char *err, size_t errlen);

@@ -69,6 +69,7 @@ sbuf_finish(struct sbuf *b, char **out, size_t *len)
 		sbuf_free(b);
 		return -ENOMEM;
 	}
+	b->s[b->len] = '\0'; /* an empty buffer was never written to */
 	*out = b->s;
 	if (len != NULL)
 		*len = b->len;

@@ -25,6 +25,7 @@ struct rr {
 	struct errlist *notes;
 	char from_addr[256];
 	const char *domain;
+	const struct transport_hooks *hooks;
 };
 
 /* What one incoming message is, while it is being handled. */
@@ -332,12 +333,15 @@ read_source(struct rr *x, char *err, size_t errlen)
 {
 	struct replysource *src = NULL;
 	struct replysource_msg *msgs = NULL;
+	char cursor[48] = "";
 	size_t n = 0, bytes = 0, i;
 	int r;
 
-	if ((r = replysource_open(x->cfg, NULL, &src, err, errlen)) < 0)
+	if ((r = replies_cursor(x->db, cursor, sizeof(cursor), err, errlen)) < 0 ||
+	    (r = replysource_open(x->cfg, x->hooks, &src, err, errlen)) < 0)
 		return r;
-	r = replysource_list(src, (size_t)x->cfg->replies.max_messages, &msgs, &n, err, errlen);
+	r = replysource_list(src, cursor, (size_t)x->cfg->replies.max_messages, &msgs, &n, err,
+	    errlen);
 	for (i = 0; r == 0 && i < n; i++) {
 		char derr[256];
 
@@ -350,7 +354,12 @@ read_source(struct rr *x, char *err, size_t errlen)
 			break;
 		if (replysource_done(src, &msgs[i], derr, sizeof(derr)) < 0)
 			errlist_add(x->notes, "a handled reply stays in the mailbox: %s", derr);
+		snprintf(cursor, sizeof(cursor), "%s", msgs[i].cursor);
 	}
+	/* A crash before this line refetches what was handled: the store knows it. */
+	if (i > 0 && cursor[0] != '\0' && replies_set_cursor(x->db, cursor, err, errlen) < 0 &&
+	    r == 0)
+		r = -EIO;
 	x->st->waiting = n - i;
 	free(msgs);
 	replysource_close(src);
@@ -363,11 +372,10 @@ replyrun(sqlite3 *db, const struct kapd_config *cfg, struct transport *tp,
     const struct transport_hooks *hooks, time_t now, struct replyrun_stats *st,
     struct errlist *notes, char *err, size_t errlen)
 {
-	struct rr x = { db, cfg, tp, now, st, notes, "", NULL };
+	struct rr x = { db, cfg, tp, now, st, notes, "", NULL, hooks };
 	char name[256];
 	int r, r2 = 0;
 
-	(void)hooks;
 	memset(st, 0, sizeof(*st));
 	if (strlen(cfg->mail.from) >= sizeof(name) ||
 	    mail_parse_address(cfg->mail.from, name, x.from_addr) < 0)

@@ -435,6 +435,42 @@ replies_answered(sqlite3 *db, sqlite3_int64 id, const char *state, char *err, si
 	return r;
 }
 
+/* ---- the IMAP cursor ---- */
+
+int
+replies_cursor(sqlite3 *db, char *buf, size_t len, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	buf[0] = '\0';
+	r = db_prepare(db, "SELECT value FROM daemon_state WHERE key = 'replies_imap_cursor'",
+	    &st, err, errlen);
+	if (r < 0)
+		return r;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		copy_col(st, 0, buf, len);
+	sqlite3_finalize(st);
+	return 0;
+}
+
+int
+replies_set_cursor(sqlite3 *db, const char *cursor, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	r = db_prepare(db, "INSERT INTO daemon_state (key, value) VALUES ('replies_imap_cursor',"
+	    " ?1) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at ="
+	    " strftime('%Y-%m-%dT%H:%M:%SZ', 'now')", &st, err, errlen);
+	if (r < 0)
+		return r;
+	sqlite3_bind_text(st, 1, cursor, -1, SQLITE_STATIC);
+	r = step_done(db, st, err, errlen);
+	sqlite3_finalize(st);
+	return r;
+}
+
 /* ---- kapctl replies ---- */
 
 int

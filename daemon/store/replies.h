@@ -69,6 +69,10 @@ int replies_pending(sqlite3 *db, int (*fn)(void *ctx, const struct reply_answer 
 int replies_answered(sqlite3 *db, sqlite3_int64 id, const char *state, char *err,
     size_t errlen);
 
+/* Where the IMAP source stopped ("UIDVALIDITY:UID"), into buf ("" when never). */
+int replies_cursor(sqlite3 *db, char *buf, size_t len, char *err, size_t errlen);
+int replies_set_cursor(sqlite3 *db, const char *cursor, char *err, size_t errlen);
+
 /* One line of kapctl replies. */
 struct reply_row {
 	sqlite3_int64 id;
