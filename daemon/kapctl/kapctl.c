@@ -138,6 +138,48 @@ const struct ctl_command ctl_commands[] = {
 	  "BOM, CRLF) that import-csv reads back unchanged.  Column names, types, states\n"
 	  "and dates in the language given (default: the plan's); \";\" for German, \",\"\n"
 	  "for English." },
+	{ "person", cmd_maint, "add|edit|remove KEY [--name TEXT] [--email ADDR] [--language TAG]\n"
+	  "           [--timezone ZONE] [--notify MODE] [--function TEXT]",
+	  "Add, change or remove a person.  \"-\" as a value clears it; a person still on\n"
+	  "a team or owning an item is not removed." },
+	{ "absence", cmd_maint, "add PERSON --from DATE --until DATE [--substitute KEY] |\n"
+	  "           list PERSON | edit|remove PERSON N [...]",
+	  "Maintain a person's absences.  During an absence the substitute gets what the\n"
+	  "person would get; N is the absence's number in \"absence list\"." },
+	{ "account", cmd_maint, "add|edit KEY [--name TEXT] [--industry TEXT] [--address TEXT]\n"
+	  "           [--website URL] [--rating TEXT] [--potential TEXT] [--market-volume \"N CUR\"] ...",
+	  "Add or change an account (the customer).  Every member of kapd-plan(5) is an\n"
+	  "option; \"-\" clears one." },
+	{ "contact", cmd_maint, "add ACCOUNT KEY [--name ...] | edit|remove KEY [...] | list ACCOUNT",
+	  "Maintain the customer's contact persons.  Options: --name --function --email\n"
+	  "--phone --decision-role --attitude --notes." },
+	{ "need", cmd_maint, "add ACCOUNT KEY --text TEXT | edit|remove KEY [...] | list ACCOUNT",
+	  "Maintain the customer's needs." },
+	{ "competitor", cmd_maint, "add ACCOUNT KEY --name TEXT | edit|remove KEY [...] | list ACCOUNT",
+	  "Maintain the competitors.  Options: --name --position --strengths --weaknesses." },
+	{ "project", cmd_maint, "add ACCOUNT KEY --title TEXT | edit|remove KEY [...] | list ACCOUNT",
+	  "Maintain the account's projects.  Options: --title --start --end --state." },
+	{ "complaint", cmd_maint, "add ACCOUNT KEY --date DATE --subject TEXT | edit|remove KEY |\n"
+	  "           list ACCOUNT",
+	  "Maintain the account's complaints.  Options: --date --subject --state." },
+	{ "history", cmd_maint, "add|edit|remove ACCOUNT PERIOD [--revenue N] [--margin N]\n"
+	  "           [--currency CUR] | list ACCOUNT",
+	  "Maintain revenue and contribution margin per period." },
+	{ "swot", cmd_maint, "add ACCOUNT --kind KIND --text TEXT | edit|remove ACCOUNT N |\n"
+	  "           list ACCOUNT",
+	  "Maintain the SWOT entries.  Kinds: strength, weakness, opportunity, threat." },
+	{ "plan", cmd_maint, "add ACCOUNT KEY --title TEXT --kam PERSON [...] |\n"
+	  "           edit KEY [--title TEXT] [--language TAG] [--timezone ZONE] [--state STATE]\n"
+	  "           | archive KEY | list ACCOUNT",
+	  "Add a plan, change its own fields or archive it.  A new plan starts with its\n"
+	  "KAM as the team; archived plans are no longer controlled." },
+	{ "team", cmd_maint, "add|edit|remove PLAN PERSON [--role kam|sponsor|member]\n"
+	  "           [--function TEXT] | list PLAN",
+	  "Maintain a plan's key account team.  Naming a new KAM or sponsor makes the\n"
+	  "previous one a member." },
+	{ "goal", cmd_maint, "add PLAN KEY --horizon mid|long --text TEXT [--focus F]\n"
+	  "           [--focus-value TEXT] [--target TEXT] [--due DATE] | edit|remove KEY | list PLAN",
+	  "Maintain a plan's strategic goals." },
 	{ NULL, NULL, NULL, NULL },
 };
 

@@ -74,6 +74,7 @@ int cmd_export_csv(struct ctl *c, int argc, char **argv);
 int cmd_versions(struct ctl *c, int argc, char **argv);
 int cmd_diff(struct ctl *c, int argc, char **argv);
 int cmd_rollover(struct ctl *c, int argc, char **argv);
+int cmd_maint(struct ctl *c, int argc, char **argv);
 /* 0 when milestone key has no open activities, else prints them and asks for --force
  * (a sysexits code). */
 int ctl_check_open_activities(struct ctl *c, const char *cmd, const char *key);
