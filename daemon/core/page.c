@@ -305,10 +305,14 @@ nav(struct ctx *c)
 	esc(c, tr(c, "Contents"));
 	put(c, "\"><ul>");
 	for (i = 0; i < sizeof(toc) / sizeof(toc[0]); i++) {
+		const char *msgid = toc[i].msgid;
+
 		if (toc[i].confidential && !c->o->confidential)
 			continue;
+		if (strcmp(toc[i].id, "moves") == 0 && c->p->since != PAGE_NO_DATE)
+			msgid = N_("Since the last annual update");
 		sbuf_printf(c->out, "<li><a href=\"#%s\">", toc[i].id);
-		esc(c, tr(c, toc[i].msgid));
+		esc(c, tr(c, msgid));
 		put(c, "</a></li>");
 	}
 	put(c, "</ul></nav>\n<main>\n");
@@ -725,7 +729,10 @@ page_compose(const struct page_plan *p, const struct page_options *o, struct sbu
 	sec_projects(&c);
 	sec_timeline(&c);
 	page_sec_overdue(&c);
-	page_sec_moves(&c);
+	if (p->since != PAGE_NO_DATE)
+		page_sec_since(&c);
+	else
+		page_sec_moves(&c);
 	page_sec_currency(&c);
 	footer(&c);
 }

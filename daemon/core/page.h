@@ -77,6 +77,19 @@ struct page_move {
 	kdate_t on;                      /* the day of the change (UTC) */
 };
 
+/* What changed since the last annual update (a version of the plan, SPEC §10). */
+enum page_change_kind { CHANGE_ADDED = 0, CHANGE_REMOVED, CHANGE_CHANGED, CHANGE_DONE,
+	CHANGE_CANCELLED, CHANGE_REOPENED, CHANGE_MOVED, CHANGE_OWNER };
+
+struct page_change {
+	enum page_change_kind kind;
+	const char *section;     /* msgid of what it is: "Milestone", "Goal", "Need"... */
+	const char *title;       /* the entry's title, text or name */
+	kdate_t from, to;        /* CHANGE_MOVED: the deadline then and now */
+	const char *from_owner, *to_owner;  /* CHANGE_OWNER: names (NULL: nobody) */
+	int times;               /* CHANGE_MOVED, CHANGE_OWNER: how often */
+};
+
 /* When a section of the plan last changed. */
 struct page_section {
 	const char *name;        /* msgid of the section's heading, e.g. "Goals" */
@@ -107,6 +120,9 @@ struct page_plan {
 	const struct page_item *milestones;        size_t n_milestones;
 	const struct page_item *activities;        size_t n_activities;
 	const struct page_move *moves;             size_t n_moves;
+	/* With a version: the changes since (shown instead of the moved deadlines). */
+	kdate_t since;           /* the last annual update's version; PAGE_NO_DATE: none */
+	const struct page_change *changes;         size_t n_changes;
 	const struct page_section *sections;       size_t n_sections;
 };
 

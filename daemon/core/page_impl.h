@@ -51,6 +51,7 @@ void page_none(struct ctx *c, const char *msgid);
 /* The sections after the timeline (page_status.c). */
 void page_sec_overdue(struct ctx *c);
 void page_sec_moves(struct ctx *c);
+void page_sec_since(struct ctx *c);
 void page_sec_currency(struct ctx *c);
 
 #endif

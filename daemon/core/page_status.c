@@ -136,6 +136,73 @@ page_sec_moves(struct ctx *c)
 	put(c, "</section>\n");
 }
 
+static const char *const change_words[] = { N_("added"), N_("removed"), N_("changed"),
+	N_("done"), N_("cancelled"), N_("reopened"), N_("moved"), N_("new owner") };
+
+static void
+change_detail(struct ctx *c, const struct page_change *k)
+{
+	char b1[48], b2[48];
+
+	put(c, "<td>");
+	if (k->kind == CHANGE_MOVED) {
+		esc(c, page_date(c->lang, k->from, b1, sizeof(b1)));
+		put(c, " \xe2\x86\x92 ");
+		esc(c, page_date(c->lang, k->to, b2, sizeof(b2)));
+		if (k->from != PAGE_NO_DATE && k->to != PAGE_NO_DATE)
+			sbuf_printf(c->out, " (%+ld)", (long)k->to - (long)k->from);
+	} else if (k->kind == CHANGE_OWNER) {
+		esc(c, k->from_owner != NULL ? k->from_owner : tr(c, "nobody"));
+		put(c, " \xe2\x86\x92 ");
+		esc(c, k->to_owner != NULL ? k->to_owner : tr(c, "nobody"));
+	}
+	if ((k->kind == CHANGE_MOVED || k->kind == CHANGE_OWNER) && k->times > 1) {
+		put(c, " ");
+		page_esc_printf(c->out, i18n_ntr(c->lang, "%d time", "%d times",
+		    (unsigned long)k->times), k->times);
+	}
+	put(c, "</td>");
+}
+
+void
+page_sec_since(struct ctx *c)
+{
+	static const char *const cols[] = { N_("Change"), N_("What"), N_("Entry"),
+		N_("Detail") };
+	const struct page_plan *p = c->p;
+	size_t i, n = p->n_changes < MOVES_SHOWN ? p->n_changes : MOVES_SHOWN;
+	char b[48];
+
+	page_h2(c, "moves", N_("Since the last annual update"));
+	put(c, "<p>");
+	page_esc_printf(c->out, tr(c, "Changes since the annual update of %s."),
+	    page_date(c->lang, p->since, b, sizeof(b)));
+	put(c, "</p>");
+	if (n == 0)
+		page_none(c, N_("Nothing has changed."));
+	else
+		page_table_head(c, cols, 4, NULL, 0);
+	for (i = 0; i < n; i++) {
+		const struct page_change *k = &p->changes[i];
+
+		put(c, "<tr>");
+		page_cell(c, tr(c, change_words[k->kind]));
+		page_cell(c, tr(c, k->section));
+		page_cell(c, k->title);
+		change_detail(c, k);
+		put(c, "</tr>");
+	}
+	if (n > 0)
+		page_table_end(c);
+	if (p->n_changes > n) {
+		put(c, "<p class=\"muted\">");
+		page_esc_printf(c->out, i18n_ntr(c->lang, "%zu more change is not shown.",
+		    "%zu more changes are not shown.", p->n_changes - n), p->n_changes - n);
+		put(c, "</p>");
+	}
+	put(c, "</section>\n");
+}
+
 static void
 currency_row(struct ctx *c, const struct page_section *s)
 {

@@ -11,9 +11,12 @@
 #include "core/ics.h"
 #include "core/page.h"
 #include "io/feedfile.h"
+#include "lib/i18n.h"
 #include "lib/kdate.h"
 #include "store/page_facts.h"
 #include "store/pagestore.h"
+#include "store/planio.h"
+#include "store/versions.h"
 
 /* The options of a page: the plan's local date, the nearest reminder's lead as "due soon"
  * (the reminders' lead days are strictly decreasing, so the first is the longest), the
@@ -33,25 +36,192 @@ options(const struct kapd_config *cfg, const struct page_facts *f, time_t now,
 	o->confidential = cfg->pages.confidential;
 }
 
+/* The changes since the last annual update, from core/plandiff's JSON.  The strings
+ * point into the diff and the export, which the caller keeps until the page is
+ * composed. */
+struct since {
+	json_t *then, *now, *diff;
+	struct page_change *c;
+	size_t n, cap;
+};
+
+static void
+since_free(struct since *s)
+{
+	json_decref(s->then);
+	json_decref(s->now);
+	json_decref(s->diff);
+	free(s->c);
+}
+
+static struct page_change *
+since_add(struct since *s, enum page_change_kind kind, const char *section, const char *title)
+{
+	struct page_change *n;
+
+	if (s->n == s->cap) {
+		s->cap = s->cap ? 2 * s->cap : 32;
+		n = realloc(s->c, s->cap * sizeof(*n));
+		if (n == NULL)
+			return NULL;
+		s->c = n;
+	}
+	n = &s->c[s->n++];
+	memset(n, 0, sizeof(*n));
+	n->kind = kind;
+	n->section = section;
+	n->title = title != NULL ? title : "";
+	n->from = n->to = PAGE_NO_DATE;
+	return n;
+}
+
+static const char *
+jstr(json_t *o, const char *member)
+{
+	return json_string_value(json_object_get(o, member));
+}
+
+static kdate_t
+jdate(json_t *o, const char *member)
+{
+	kdate_t d;
+
+	return jstr(o, member) != NULL && kdate_parse(jstr(o, member), &d) == 0 ? d : PAGE_NO_DATE;
+}
+
+/* A person's name from the export's people, by key (the key when unknown). */
+static const char *
+person_name(json_t *doc, const char *key)
+{
+	json_t *p;
+	size_t i;
+
+	if (key == NULL)
+		return NULL;
+	json_array_foreach(json_object_get(doc, "people"), i, p)
+		if (jstr(p, "key") != NULL && strcmp(jstr(p, "key"), key) == 0)
+			return jstr(p, "name") != NULL ? jstr(p, "name") : key;
+	return key;
+}
+
+static int
+since_items(struct since *s)
+{
+	static const struct { const char *name; enum page_change_kind kind; } lists[] = {
+		{ "added", CHANGE_ADDED }, { "removed", CHANGE_REMOVED }, { "done", CHANGE_DONE },
+		{ "cancelled", CHANGE_CANCELLED }, { "reopened", CHANGE_REOPENED },
+		{ "moved", CHANGE_MOVED }, { "owners", CHANGE_OWNER },
+	};
+	json_t *items = json_object_get(s->diff, "items"), *el;
+	struct page_change *k;
+	size_t i, j;
+
+	for (i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+		json_array_foreach(json_object_get(items, lists[i].name), j, el) {
+			k = since_add(s, lists[i].kind, strcmp(jstr(el, "kind") ? jstr(el, "kind") : "",
+			    "milestone") == 0 ? N_("Milestone") : N_("Activity"), jstr(el, "title"));
+			if (k == NULL)
+				return -ENOMEM;
+			k->times = (int)json_integer_value(json_object_get(el, "times"));
+			if (k->kind == CHANGE_MOVED) {
+				k->from = jdate(el, "from");
+				k->to = jdate(el, "to");
+			} else if (k->kind == CHANGE_OWNER) {
+				k->from_owner = person_name(s->now, jstr(el, "from"));
+				k->to_owner = person_name(s->now, jstr(el, "to"));
+			}
+		}
+	}
+	return 0;
+}
+
+/* Goals, team, contacts, needs, competitors, SWOT: added, removed, changed. */
+static int
+since_sections(struct since *s)
+{
+	static const struct { const char *name, *msgid, *label; } secs[] = {
+		{ "goals", N_("Goal"), "text" }, { "team", N_("Team member"), "person" },
+		{ "contacts", N_("Contact"), "name" }, { "needs", N_("Need"), "text" },
+		{ "competitors", N_("Competitor"), "name" }, { "swot", N_("SWOT"), "text" },
+	};
+	static const char *const lists[] = { "added", "removed", "changed" };
+	json_t *el;
+	size_t i, l, j;
+
+	for (i = 0; i < sizeof(secs) / sizeof(secs[0]); i++)
+		for (l = 0; l < 3; l++)
+			json_array_foreach(json_object_get(json_object_get(s->diff, secs[i].name),
+			    lists[l]), j, el) {
+				const char *t = jstr(el, secs[i].label);
+
+				if (strcmp(secs[i].name, "team") == 0)
+					t = person_name(s->now, t);
+				if (since_add(s, (enum page_change_kind)l, secs[i].msgid, t) == NULL)
+					return -ENOMEM;
+			}
+	return 0;
+}
+
+/* Fills p->since and p->changes when the plan has a version; none is no error. */
+static int
+since_load(sqlite3 *db, const char *key, struct page_plan *p, struct since *s, char *err,
+    size_t errlen)
+{
+	struct hist_list h = { 0 };
+	struct version_info vi;
+	int r;
+
+	r = versions_get(db, key, 0, NULL, &vi, &s->then, err, errlen);
+	if (r == -ENOENT)
+		return 0;
+	if (r == 0)
+		r = planio_export(db, key, &s->now, err, errlen);
+	if (r == 0)
+		r = versions_history(db, key, vi.mark, &h, err, errlen);
+	if (r == 0 && plandiff(s->then, s->now, key, h.h, h.n, &s->diff) < 0)
+		r = -ENOENT;
+	if (r == 0)
+		r = since_items(s);
+	if (r == 0)
+		r = since_sections(s);
+	hist_list_free(&h);
+	if (r == -ENOMEM)
+		snprintf(err, errlen, "out of memory");
+	if (r == 0 && kdate_parse(vi.reviewed_on, &p->since) < 0)
+		p->since = PAGE_NO_DATE;
+	p->changes = s->c;
+	p->n_changes = s->n;
+	return r;
+}
+
 int
 pages_render(sqlite3 *db, const struct kapd_config *cfg, const char *plan_key, time_t now,
     struct sbuf *out, char *err, size_t errlen)
 {
+	struct since s = { 0 };
 	struct page_facts *f = NULL;
 	struct page_options o;
 	int r;
 
-	r = page_facts_load(db, plan_key, &f, err, errlen);
+	/* One read transaction: the page shows one state of the plan. */
+	r = db_begin_read(db, err, errlen);
 	if (r < 0)
 		return r;
-	options(cfg, f, now, &o);
-	page_compose(&f->plan, &o, out);
-	page_facts_free(f);
-	if (out->failed) {
-		snprintf(err, errlen, "out of memory");
-		return -ENOMEM;
+	r = page_facts_load(db, plan_key, &f, err, errlen);
+	if (r == 0)
+		r = since_load(db, plan_key, &f->plan, &s, err, errlen);
+	db_end_read(db);
+	if (r == 0) {
+		options(cfg, f, now, &o);
+		page_compose(&f->plan, &o, out);
+		if (out->failed) {
+			snprintf(err, errlen, "out of memory");
+			r = -ENOMEM;
+		}
 	}
-	return 0;
+	page_facts_free(f);
+	since_free(&s);
+	return r;
 }
 
 /* ---------------------------------------------------------------------------------- */

@@ -474,6 +474,7 @@ page_facts_load(sqlite3 *db, const char *plan_key, struct page_facts **out, char
 		return -ENOMEM;
 	}
 	d->f.mem = d;
+	d->f.plan.since = PAGE_NO_DATE;
 	/* One read transaction: the page shows one state of the plan. */
 	if (!sqlite3_get_autocommit(db)) {
 		r = load(d, db, plan_key, err, errlen);

@@ -7,7 +7,7 @@ A benchmark, not a test: it exits 0 whatever the numbers (non-zero only when it 
 measure) and prints PASS or FAIL per target.  Results also go to
 BUILD_DIR/bench/pages-results.json.
 
-The data: the demo plan (demo/sample.py) with its milestones and activities replaced by
+The data: the demo plan, reviewed (a version) and changed since, (demo/sample.py) with its milestones and activities replaced by
 N items (10% milestones, each activity on a milestone or, one in ten, on none; titles with
 umlauts, CJK and markup to escape; deadlines over the plan's year; a quarter done, some
 cancelled; owners from the team).  Measured, the median of RUNS:
@@ -25,6 +25,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import shutil
 import statistics
 import subprocess
@@ -68,11 +69,18 @@ def big_plan(items, seed=13):
     return doc
 
 
+CPU = []  # CPU time (user + system) of each run, ms, in the order of the runs
+
+
 def run(argv, **kw):
+    """Runs argv; returns its wall time in ms (and appends its CPU time to CPU)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
     p = subprocess.run(argv, stdout=kw.get("stdout", subprocess.DEVNULL),
                        stderr=subprocess.PIPE)
     ms = (time.perf_counter() - t) * 1000
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    CPU.append((after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime) * 1000)
     if p.returncode != 0:
         sys.exit("pages bench: %s failed (%d): %s" % (" ".join(argv), p.returncode,
                                                       p.stderr.decode()[-2000:]))
@@ -104,13 +112,18 @@ def main():
         key = doc["accounts"][0]["plans"][0]["key"]
         run(kapctl + ["init"])
         run(kapctl + ["import", src])
+        # A version (the annual update) and changes since: the page compares them.
+        run(kapctl + ["--now", NOW, "reviewed", key, "--on", "2026-11-01"])
+        run(kapctl + ["edit", "activity", doc["accounts"][0]["plans"][0]["activities"][0]["key"],
+                      "--due", "2026-12-24"])
         run(kapd)
         out = os.path.join(tmp, "show.html")
-        show = []
+        show, show_cpu = [], []
         for _ in range(a.runs):
             with open(out, "wb") as f:
                 show.append(run(kapctl + ["--now", NOW, "show", "--html", "plan", key],
                                 stdout=f))
+            show_cpu.append(CPU[-1])
         same, rotated = [], []
         for _ in range(a.runs):
             same.append(run(kapd))
@@ -118,8 +131,9 @@ def main():
             rotated.append(run(kapd))
         files = [n for n in os.listdir(pages) if n.endswith(".html")]
         size_kib = os.path.getsize(os.path.join(pages, files[0])) / 1024
-        res = {"items": a.items, "runs": a.runs,
+        res = {"items": a.items, "runs": a.runs, "load": os.getloadavg()[0],
                "show_ms": statistics.median(show),
+               "show_cpu_ms": statistics.median(show_cpu),
                "write_ms": statistics.median(rotated) - statistics.median(same),
                "check_same_ms": statistics.median(same),
                "check_rotated_ms": statistics.median(rotated),
@@ -128,14 +142,20 @@ def main():
         shutil.rmtree(tmp, True)
     print("plan pages: one plan with %d milestones and activities (median of %d runs)"
           % (a.items, a.runs))
-    print("  kapctl show --html > file (whole process):  %7.1f ms" % res["show_ms"])
+    print("  kapctl show --html > file (whole process):  %7.1f ms wall, %.1f ms CPU"
+          % (res["show_ms"], res["show_cpu_ms"]))
     print("  kapd --once, page unchanged:                 %7.1f ms" % res["check_same_ms"])
     print("  kapd --once, page rewritten (rotated token):  %7.1f ms" % res["check_rotated_ms"])
     print("  writing the page inside the check (diff.):   %7.1f ms" % res["write_ms"])
     print("  page size:                                   %7.1f KiB" % res["size_kib"])
     worst = max(res["show_ms"], res["write_ms"])
-    print("  %s: page written in %.1f ms (target < %.0f ms)"
-          % ("PASS" if worst < TARGET_MS else "FAIL", worst, TARGET_MS))
+    print("  %s: page written in %.1f ms wall (target < %.0f ms; load average %.1f on %d "
+          "CPUs: wall times include waiting for a CPU)" % ("PASS" if worst < TARGET_MS
+                                                          else "FAIL", worst, TARGET_MS,
+                                                          res["load"], os.cpu_count()))
+    print("  %s: page written in %.1f ms CPU (target < %.0f ms)"
+          % ("PASS" if res["show_cpu_ms"] < TARGET_MS else "FAIL", res["show_cpu_ms"],
+             TARGET_MS))
     print("  %s: page size %.1f KiB (target < %.0f KiB)"
           % ("PASS" if res["size_kib"] < TARGET_KIB else "FAIL", res["size_kib"], TARGET_KIB))
     os.makedirs(os.path.join(build, "bench"), exist_ok=True)

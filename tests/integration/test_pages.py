@@ -2,6 +2,7 @@
 writes into pages.directory, checked with an independent HTML5 parser (python3-html5lib,
 strict) and for what a page must and must not carry."""
 
+import datetime
 import html
 import json
 import os
@@ -114,6 +115,27 @@ class ShowHtmlTest(PagesTestCase):
         self.assertIn("<svg class=\"tl\"", page, "expected the timeline")
         self.assertIn(">Heute</text>", page, "expected the today line, in German")
         self.assertNotRegex(page.lower(), r"<script|<link|src=", "no script, no resources")
+
+    def test_changes_since_the_annual_update_replace_the_moved_deadlines(self):
+        page = self.show_html()
+        self.assertIn(">Verschobene Termine</h2>", page, "without a version: moved deadlines")
+        self.ok("reviewed", PLAN, "--on", "2026-11-30", now=NOW)
+        self.ok("edit", "activity", "kessler-2026-a03", "--due", "2026-12-20", now=NOW)
+        self.ok("done", "activity", "kessler-2026-a02", now=NOW)
+        page = self.show_html()
+        parse_strict(page.encode("utf-8"))
+        self.assertNotIn(">Verschobene Termine</h2>", page)
+        self.assertIn(">Seit der letzten Jahresaktualisierung</h2>", page)
+        self.assertIn("Änderungen seit der Jahresaktualisierung vom 30.11.2026.", page)
+        rows = re.findall(r"<tr><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td>"
+                          r"<td>([^<]*)</td></tr>", page)
+        acts = {a["key"]: a for a in self.plan_doc()["activities"]}
+        titles = {k: a["title"] for k, a in acts.items()}
+        was = datetime.date.fromisoformat(acts["kessler-2026-a03"]["due"])
+        moved = "%s → 20.12.2026 (%+d)" % (was.strftime("%d.%m.%Y"),
+                                           (datetime.date(2026, 12, 20) - was).days)
+        self.assertIn(("verschoben", "Aktivität", titles["kessler-2026-a03"], moved), rows)
+        self.assertIn(("erledigt", "Aktivität", titles["kessler-2026-a02"], ""), rows)
 
     def test_show_html_usage_and_unknown_plan(self):
         self.expect_rc(kaptest.EX_USAGE, "show", "--html", "--json", "plan", PLAN)

@@ -112,6 +112,7 @@ plan_of(const char *lang)
 	p.activities = activities; p.n_activities = N_ELEMS(activities);
 	p.moves = moves; p.n_moves = N_ELEMS(moves);
 	p.sections = sections; p.n_sections = N_ELEMS(sections);
+	p.since = PAGE_NO_DATE;
 	return p;
 }
 
@@ -358,6 +359,39 @@ page_has_no_script_and_no_external_resource(void **state)
 	free(s);
 }
 
+static void
+changes_since_the_annual_update_replace_the_moved_deadlines(void **state)
+{
+	struct page_change changes[] = {
+		{ CHANGE_MOVED, "Activity", "Moved " EVIL, day_of("2026-11-01"), day_of("2026-11-20"),
+		  NULL, NULL, 3 },
+		{ CHANGE_OWNER, "Milestone", "Handed over", PAGE_NO_DATE, PAGE_NO_DATE, "Anna " EVIL,
+		  NULL, 1 },
+		{ CHANGE_ADDED, "Need", "Need " RTL, PAGE_NO_DATE, PAGE_NO_DATE, NULL, NULL, 0 },
+	};
+	struct page_plan p = plan_of("en");
+	char *s;
+
+	(void)state;
+	s = compose(&p, 1);
+	assert_non_null(strstr(s, ">Moved deadlines</h2>"));
+	assert_null(strstr(s, "Since the last annual update"));
+	free(s);
+	p.since = day_of("2025-12-21");
+	p.changes = changes;
+	p.n_changes = N_ELEMS(changes);
+	s = compose(&p, 1);
+	assert_null(strstr(s, ">Moved deadlines</h2>"));
+	assert_non_null(strstr(s, ">Since the last annual update</h2>"));
+	assert_non_null(strstr(s, "Changes since the annual update of 21 Dec 2025."));
+	assert_non_null(strstr(s, "<td>moved</td><td>Activity</td><td>Moved &lt;script&gt;"));
+	assert_non_null(strstr(s, "1 Nov 2026 \xe2\x86\x92 20 Nov 2026 (+19) 3 times</td>"));
+	assert_non_null(strstr(s, "<td>Anna &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; "
+	    "&amp; &quot;q&quot; &#39;a&#39; \xe2\x86\x92 nobody</td>"));
+	assert_non_null(strstr(s, "<td>added</td><td>Need</td><td>Need " RTL "</td>"));
+	free(s);
+}
+
 int
 main(void)
 {
@@ -372,6 +406,7 @@ main(void)
 		cmocka_unit_test(figures_are_grouped_by_language),
 		cmocka_unit_test(page_is_in_the_plan_language),
 		cmocka_unit_test(page_has_no_script_and_no_external_resource),
+		cmocka_unit_test(changes_since_the_annual_update_replace_the_moved_deadlines),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
