@@ -483,6 +483,48 @@ class PagesBrowserTest(PagesTestCase):
         self.assertTrue(any(m in text for m in open_ms), "the PDF lacks every milestone")
         self.assertIn("Heute", text, "the PDF lacks the timeline's today line label")
 
+    def test_every_text_passes_wcag_aa_contrast(self):
+        path = self.written_page(kaptest.sample_doc())
+        tab = self.b.open("file://" + path, 1280, 1800)
+        # Each element with its own text: its colour (fill for SVG text) and the first
+        # opaque background up the tree; SVG text counts against the timeline's lane
+        # colour too (it may sit on a lane band).
+        pairs = tab.evaluate("""(function () {
+          function bg(e) {
+            for (; e && e.nodeType === 1; e = e.parentElement) {
+              var c = getComputedStyle(e).backgroundColor;
+              if (c && c !== 'rgba(0, 0, 0, 0)' && c !== 'transparent') return c;
+            }
+            return 'rgb(255, 255, 255)';
+          }
+          var lane = document.querySelector('svg.tl rect.lane');
+          var laneColour = lane ? getComputedStyle(lane).fill : null;
+          var out = {};
+          document.querySelectorAll('body *').forEach(function (e) {
+            var own = Array.prototype.some.call(e.childNodes, function (n) {
+              return n.nodeType === 3 && n.textContent.trim() !== ''; });
+            if (!own || e.closest('title, style')) return;
+            var svg = e instanceof SVGElement;
+            var fg = svg ? getComputedStyle(e).fill : getComputedStyle(e).color;
+            out[fg + '|' + bg(e)] = e.tagName;
+            if (svg && laneColour) out[fg + '|' + laneColour] = e.tagName;
+          });
+          return Object.keys(out);
+        })()""")
+        self.assertGreater(len(pairs), 5)
+
+        def lum(rgb):
+            vals = [int(x) / 255 for x in re.findall(r"[\d.]+", rgb)[:3]]
+            vals = [v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4 for v in vals]
+            return 0.2126 * vals[0] + 0.7152 * vals[1] + 0.0722 * vals[2]
+
+        for pair in pairs:
+            fg, bg = pair.split("|")
+            hi, lo = sorted((lum(fg), lum(bg)), reverse=True)
+            ratio = (hi + 0.05) / (lo + 0.05)
+            self.assertGreaterEqual(ratio, 4.5, "text %s on %s: contrast %.2f < 4.5 (WCAG AA)"
+                                    % (fg, bg, ratio))
+
     def test_planted_markup_rtl_and_cjk_stay_text_in_the_browser(self):
         doc = hostile_doc()
         path = self.written_page(doc)
