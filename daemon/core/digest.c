@@ -409,6 +409,60 @@ report_failures(struct out *o, const struct report *r)
 	list_end(o);
 }
 
+static void
+change_line(struct out *o, const struct report_change *c)
+{
+	item(o, "%s [%s]", c->title ? c->title : c->key, c->key);
+	if (strcmp(c->field, "due") == 0)
+		detail(o, i18n_ntr(o->lang, "Deadline %s → %s (%+ld days), moved %d time",
+		    "Deadline %s → %s (%+ld days), moved %d times", (unsigned long)c->times),
+		    c->from ? c->from : "-", c->to ? c->to : "-", c->days, c->times);
+	else
+		detail(o, i18n_tr(o->lang, "Owner %s → %s"), c->from ? c->from :
+		    i18n_tr(o->lang, "nobody"), c->to ? c->to : i18n_tr(o->lang, "nobody"));
+	item_end(o);
+}
+
+/* SPEC §2: moved deadlines and owner changes since the last report. */
+static void
+report_changes(struct out *o, const struct report *r)
+{
+	char date[64];
+	size_t i;
+
+	if (r->n_changes == 0)
+		return;
+	heading(o, 4, i18n_tr(o->lang, "Deadlines moved and owners changed since %s"),
+	    i18n_short_date(o->lang, r->since, date, sizeof(date)));
+	list_begin(o);
+	for (i = 0; i < r->n_changes; i++)
+		change_line(o, &r->changes[i]);
+	list_end(o);
+}
+
+/* SPEC §10: a short "since the last annual update" summary. */
+static void
+report_since_update(struct out *o, const struct report *r)
+{
+	const struct report_update *u = &r->update;
+	char date[64];
+	size_t i;
+
+	if (!u->has)
+		return;
+	para(o, i18n_tr(o->lang, "Since the annual update of %s: %d added, %d done, "
+	    "%d cancelled, %d with a moved deadline, %d with a new owner."),
+	    i18n_short_date(o->lang, u->day, date, sizeof(date)), u->added, u->done,
+	    u->cancelled, u->moved, u->owners);
+	if (u->n_most_moved == 0)
+		return;
+	para(o, "%s", i18n_tr(o->lang, "Moved most often:"));
+	list_begin(o);
+	for (i = 0; i < u->n_most_moved; i++)
+		change_line(o, &u->most_moved[i]);
+	list_end(o);
+}
+
 /* The weekly status report (SPEC §3), readable in under a minute: the sections in the
  * order a KAM acts on them. */
 static void
@@ -423,6 +477,7 @@ status_report(struct out *o, const struct report *r)
 	items_or_none(o, r->upcoming, r->n_upcoming, r->today);
 	report_milestones(o, r);
 	report_done(o, r);
+	report_changes(o, r);
 	heading(o, 4, "%s", i18n_tr(o->lang, "Annual update"));
 	i18n_date(o->lang, r->next_review, date, sizeof(date));
 	if (!r->has_review)
@@ -433,6 +488,7 @@ status_report(struct out *o, const struct report *r)
 	else
 		para(o, i18n_ntr(o->lang, "Next annual update: %s, overdue by %ld day",
 		    "Next annual update: %s, overdue by %ld days", (unsigned long)-k), date, -k);
+	report_since_update(o, r);
 	report_sections(o, r);
 	report_failures(o, r);
 	list_begin(o);

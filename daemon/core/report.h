@@ -34,6 +34,26 @@ struct report_failure {
 	kdate_t day;
 };
 
+/* A moved deadline or a changed owner, folded per item: first value -> last, how often
+ * (SPEC §2: the status report shows the history). */
+struct report_change {
+	const char *kind, *key, *title;
+	const char *field;     /* "due" or "owner" */
+	const char *from, *to; /* dates, or owner names (NULL: nobody) */
+	int times;
+	long days;             /* due: to - from */
+};
+
+/* What changed since the last annual update, i.e. since the plan's latest version
+ * (SPEC §10): counts and the five most-moved items. */
+struct report_update {
+	int has;               /* the plan has a version */
+	kdate_t day;           /* the day it was reviewed */
+	int added, done, cancelled, moved, owners;
+	struct report_change *most_moved;
+	size_t n_most_moved;
+};
+
 struct report {
 	kdate_t since;         /* the previous report's day (or a week ago) */
 	kdate_t today;
@@ -46,6 +66,10 @@ struct report {
 	struct report_failure *failed;
 	size_t n_failed;
 	void *mem;             /* owns the strings */
+	struct report_change *changes;  /* moves and owner changes since `since` */
+	size_t n_changes;
+	struct report_update update;
+	void *changes_mem;     /* owns changes and update (store/report_changes.c) */
 };
 
 void report_free(struct report *r);

@@ -1,4 +1,5 @@
 #include "store/report_facts.h"
+#include "store/report_changes.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -291,6 +292,8 @@ report_build(sqlite3 *db, const char *plan_key, kdate_t today, int stale_days,
 		r = check_sections(&q, rep, stale_days, err, errlen);
 	if (r == 0)
 		r = failures(&q, rep, err, errlen);
+	if (r == 0)
+		r = report_changes_add(db, plan_key, rep, err, errlen);
 	if (r == 0 && mem->failed)
 		r = -ENOMEM;
 	if (r < 0) {
@@ -323,5 +326,6 @@ report_free(struct report *r)
 	free(r->milestones);
 	free(r->sections);
 	free(r->failed);
+	report_changes_free(r);
 	free(r);
 }

@@ -186,8 +186,8 @@ grow(struct hist_list *l, size_t *cap)
 	return 0;
 }
 
-int
-versions_history(sqlite3 *db, const char *plan_key, sqlite3_int64 mark,
+static int
+history(sqlite3 *db, const char *plan_key, sqlite3_int64 mark, const char *since,
     struct hist_list *out, char *err, size_t errlen)
 {
 	sqlite3_stmt *st = NULL;
@@ -199,12 +199,14 @@ versions_history(sqlite3 *db, const char *plan_key, sqlite3_int64 mark,
 	    "c.new_value FROM item_change c JOIN plan p ON p.id = c.plan_id "
 	    "LEFT JOIN milestone m ON c.kind = 'milestone' AND m.id = c.item_id "
 	    "LEFT JOIN activity a ON c.kind = 'activity' AND a.id = c.item_id "
-	    "WHERE p.key = ?1 AND c.id > ?2 AND c.kind IN ('milestone', 'activity') "
-	    "ORDER BY c.id", &st, err, errlen);
+	    "WHERE p.key = ?1 AND c.id > ?2 AND (?3 IS NULL OR c.changed_at >= ?3) "
+	    "AND c.kind IN ('milestone', 'activity') ORDER BY c.id", &st, err, errlen);
 	if (r < 0)
 		return r;
 	sqlite3_bind_text(st, 1, plan_key, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, mark);
+	if (since != NULL)
+		sqlite3_bind_text(st, 3, since, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if ((r = grow(out, &cap)) < 0)
 			break;
@@ -221,6 +223,20 @@ versions_history(sqlite3 *db, const char *plan_key, sqlite3_int64 mark,
 	if (r < 0)
 		hist_list_free(out);
 	return r;
+}
+
+int
+versions_history(sqlite3 *db, const char *plan_key, sqlite3_int64 mark,
+    struct hist_list *out, char *err, size_t errlen)
+{
+	return history(db, plan_key, mark, NULL, out, err, errlen);
+}
+
+int
+versions_history_since(sqlite3 *db, const char *plan_key, const char *since,
+    struct hist_list *out, char *err, size_t errlen)
+{
+	return history(db, plan_key, 0, since, out, err, errlen);
 }
 
 void

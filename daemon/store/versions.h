@@ -41,6 +41,9 @@ struct hist_list {
 };
 int versions_history(sqlite3 *db, const char *plan_key, sqlite3_int64 mark,
     struct hist_list *out, char *err, size_t errlen);
+/* The same for the history written on or after day since ("YYYY-MM-DD", UTC). */
+int versions_history_since(sqlite3 *db, const char *plan_key, const char *since,
+    struct hist_list *out, char *err, size_t errlen);
 void hist_list_free(struct hist_list *l);
 
 /* The plan's sections with their size and last change, for review_check; *n in/out. */

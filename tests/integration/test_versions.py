@@ -7,6 +7,7 @@ import re
 import unittest
 
 import kaptest
+import test_ledger
 
 PLAN = "kessler-2026"
 
@@ -202,6 +203,30 @@ class VersionsTest(kaptest.KapTestCase):
     def test_rollover_refuses_an_existing_key(self):
         _, err = self.expect_rc(kaptest.EX_DATAERR, "rollover", PLAN, "kessler-2025")
         self.assertIn("exists already", err)
+
+
+class StatusReportHistoryTest(test_ledger.LedgerTestCase):
+    """The KAM's status report shows the week's moves and the summary since the last
+    annual update (SPEC §2, §10)."""
+
+    def test_status_report_shows_moves_and_the_summary_since_the_annual_update(self):
+        self.ok("reviewed", PLAN, now="2026-11-20T10:00:00+01:00")
+        self.ok("edit", "activity", "kessler-2026-a02", "--due", "2026-12-04", "--owner",
+                "p-schaefer")
+        self.ok("edit", "activity", "kessler-2026-a02", "--due", "2026-12-11")
+        self.ok("done", "activity", "kessler-2026-a03", now=test_ledger.TUESDAY_0900)
+        self.check(test_ledger.TUESDAY_0900)
+        reports = [m for m in self.mails()
+                   if any("rule=status-report" in str(h) for h in m.get_all("X-KAP-Item", []))]
+        self.assertTrue(reports, "expected a status report at %s" % test_ledger.TUESDAY_0900)
+        body = reports[0].get_body(("plain",)).get_content()
+        self.assertIn("Verschobene Termine und neue Verantwortliche seit", body)
+        self.assertIn("Termin 2026-11-13 → 2026-12-11 (+28 Tage), 2-mal verschoben", body)
+        self.assertIn("Verantwortlich: Jürgen Huber → Katrin Schäfer", body)
+        self.assertIn("Seit der Jahresaktualisierung vom", body)
+        self.assertIn("1 erledigt", body)
+        self.assertIn("1 mit verschobenem Termin", body)
+        self.assertIn("Am häufigsten verschoben:", body)
 
 
 if __name__ == "__main__":
