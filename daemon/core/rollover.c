@@ -114,8 +114,8 @@ rollover_build(json_t *doc, const char *old_key, const char *new_key_, const cha
 	for (k = keep; *k != NULL; k++)
 		if (json_object_get(old, *k) != NULL)
 			json_object_set(np, *k, json_object_get(old, *k));
-	json_object_set_new(np, "team", json_deep_copy(json_object_get(old, "team") ?:
-	    json_array()));
+	json_object_set_new(np, "team", json_object_get(old, "team") != NULL ?
+	    json_deep_copy(json_object_get(old, "team")) : json_array());
 	map = json_object();
 	r |= copy_list(old, np, "goals", old_key, new_key_, 0, NULL, errs);
 	r |= copy_list(old, np, "milestones", old_key, new_key_, 1, map, errs);
