@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
@@ -21,28 +22,46 @@ str(json_t *o, const char *m)
 	return json_string_value(json_object_get(o, m));
 }
 
+/* What follows an item's title: the move, the owners, the completion date. */
+static void
+item_detail(json_t *it, const char *name, char *buf, size_t len)
+{
+	long long times = json_integer_value(json_object_get(it, "times"));
+
+	buf[0] = '\0';
+	if (strcmp(name, "moved") == 0)
+		snprintf(buf, len, "%s -> %s, %lld time%s, %+lld days", str(it, "from"),
+		    str(it, "to"), times, times == 1 ? "" : "s",
+		    json_integer_value(json_object_get(it, "days")));
+	else if (strcmp(name, "owners") == 0)
+		snprintf(buf, len, "%s -> %s", str(it, "from") ?: "(none)", str(it, "to") ?: "(none)");
+	else if (strcmp(name, "done") == 0 && str(it, "done_on"))
+		snprintf(buf, len, "(%s)", str(it, "done_on"));
+}
+
+/* One table per kind of change, columns sized by display width. */
 static void
 print_items(json_t *items, const char *name, const char *heading)
 {
 	json_t *arr = json_object_get(items, name), *it;
+	char detail[200];
+	const char *cells[4] = { NULL, NULL, NULL, detail };
+	struct table *t;
 	size_t i;
 
-	if (json_array_size(arr) == 0)
+	if (json_array_size(arr) == 0 || (t = table_new(4)) == NULL)
 		return;
-	printf("%s (%zu):\n", heading, json_array_size(arr));
+	table_column(t, 2, NULL, 50, WIDTH_LEFT);
 	json_array_foreach(arr, i, it) {
-		printf("  %-9s %-24s %s", str(it, "kind"), str(it, "key"), str(it, "title"));
-		if (strcmp(name, "moved") == 0)
-			printf(": %s -> %s, %lld time%s, %+lld days", str(it, "from"), str(it, "to"),
-			    json_integer_value(json_object_get(it, "times")),
-			    json_integer_value(json_object_get(it, "times")) == 1 ? "" : "s",
-			    json_integer_value(json_object_get(it, "days")));
-		else if (strcmp(name, "owners") == 0)
-			printf(": %s -> %s", str(it, "from") ?: "(none)", str(it, "to") ?: "(none)");
-		else if (strcmp(name, "done") == 0 && str(it, "done_on"))
-			printf(" (%s)", str(it, "done_on"));
-		putchar('\n');
+		item_detail(it, name, detail, sizeof(detail));
+		cells[0] = str(it, "kind");
+		cells[1] = str(it, "key");
+		cells[2] = str(it, "title");
+		if (table_row(t, cells) < 0)
+			break;
 	}
+	printf("%s (%zu):\n", heading, json_array_size(arr));
+	ctl_table_print(t, "  ");
 }
 
 static const char *

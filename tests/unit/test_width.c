@@ -195,6 +195,28 @@ table_cuts_a_column_at_its_maximum(void **state)
 	table_free(NULL);
 }
 
+static void
+table_aligns_numbers_right_and_keeps_cells_on_one_line(void **state)
+{
+	static const char *const a[2] = { "Umsatz", "4.200.000 EUR" };
+	static const char *const b[2] = { "Marge\nneu", "\xe2\x80\x93" };
+	struct table *t = table_new(2);
+	struct sbuf out = SBUF_INIT;
+
+	(void)state;
+	table_column(t, 0, "WHAT", 0, WIDTH_LEFT);
+	table_column(t, 1, "EUR", 0, WIDTH_RIGHT);
+	assert_int_equal(table_row(t, a), 0);
+	assert_int_equal(table_row(t, b), 0);
+	table_render(t, "", &out);
+	assert_string_equal(out.s,
+	    "WHAT                 EUR\n"
+	    "Umsatz     4.200.000 EUR\n"
+	    "Marge neu              \xe2\x80\x93\n");
+	sbuf_free(&out);
+	table_free(t);
+}
+
 struct case_money {
 	const char *lang;
 	int missing;
@@ -260,6 +282,7 @@ main(void)
 		cmocka_unit_test(fit_pads_by_display_width_and_cuts_with_an_ellipsis),
 		cmocka_unit_test(table_columns_line_up_by_display_width),
 		cmocka_unit_test(table_cuts_a_column_at_its_maximum),
+		cmocka_unit_test(table_aligns_numbers_right_and_keeps_cells_on_one_line),
 		cmocka_unit_test(money_is_grouped_by_language_and_a_missing_value_is_a_dash),
 		cmocka_unit_test(integers_are_grouped_by_language),
 	};
