@@ -90,7 +90,7 @@ $(B)/obj $(B)/gen $(B)/tests:
 $(B)/gen/migrations.c: $(SQL) sql/embed.sh | $(B)/gen
 	sh sql/embed.sh $@ $(SQL)
 
-# Gettext catalogs, checked by msgfmt and embedded like the migrations (see daemon/i18n.h).
+# Gettext catalogs, checked by msgfmt and embedded like the migrations (see daemon/lib/i18n.h).
 $(B)/gen/%.mo: po/%.po | $(B)/gen
 	@echo "  MSGFMT  $@"
 	@msgfmt --check -o $@ $<

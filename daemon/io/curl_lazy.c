@@ -5,7 +5,8 @@
  *
  * These are the libcurl functions kapd calls, with libcurl's own prototypes; each
  * resolves its real function once.  When libcurl cannot be loaded, curl_global_init
- * fails (the transport says so) and the others return their failure values. */
+ * fails (the transport says so) and the others return their failure values.  A libcurl
+ * function not listed here fails the link (libcurl is not linked): add it here. */
 #define CURL_DISABLE_TYPECHECK /* the real prototypes, not the type-checking macros */
 #include <curl/curl.h>
 
@@ -51,6 +52,7 @@ FORWARD(CURLcode, curl_global_init, (long flags), (flags), CURLE_FAILED_INIT)
 FORWARD_VOID(curl_global_cleanup, (void), ())
 FORWARD(CURL *, curl_easy_init, (void), (), NULL)
 FORWARD_VOID(curl_easy_cleanup, (CURL *h), (h))
+FORWARD(CURLcode, curl_easy_perform, (CURL *h), (h), CURLE_FAILED_INIT)
 FORWARD(const char *, curl_easy_strerror, (CURLcode c), (c), "libcurl is not available")
 FORWARD(struct curl_slist *, curl_slist_append, (struct curl_slist *l, const char *s), (l, s),
     NULL)

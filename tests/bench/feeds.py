@@ -118,7 +118,7 @@ def measure(build, argv):
 
 def python_writer(db, out):
     """Writes the plan's events with python3-icalendar: the same properties and texts as
-    kapd's English feed (see daemon/ics.c)."""
+    kapd's English feed (see daemon/core/ics.c)."""
     from icalendar import Calendar, Event, vDuration
     con = sqlite3.connect(db)
     plan_key, plan_title, review = con.execute(

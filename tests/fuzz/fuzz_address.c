@@ -1,6 +1,6 @@
 /* libFuzzer target for the validators that guard headers and the SMTP envelope:
- * text_is_email, text_is_line, text_is_text (daemon/textcheck.h) and mail_parse_address
- * (daemon/mail.h).  Nothing may crash, and whatever they accept is checked here with code
+ * text_is_email, text_is_line, text_is_text (daemon/lib/textcheck.h) and mail_parse_address
+ * (daemon/core/mail.h).  Nothing may crash, and whatever they accept is checked here with code
  * of its own:
  *   - an accepted address is at most 254 octets of printable ASCII without space, CR, LF,
  *     NUL or any of <>()[]\,;:" (which could end the address in MAIL FROM/RCPT TO or in

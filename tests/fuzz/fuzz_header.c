@@ -1,4 +1,4 @@
-/* libFuzzer target for mail_header_text, the RFC 2047 header encoder (daemon/mail.h).
+/* libFuzzer target for mail_header_text, the RFC 2047 header encoder (daemon/core/mail.h).
  *
  * The input's first byte picks the field the text follows ("Subject: ", "To: "...), the
  * rest is the text.  Text with control characters or invalid UTF-8 must be refused

@@ -1,8 +1,8 @@
-/* Unit tests for the calendar feeds: the pure iCalendar text (daemon/ics.c: escaping,
+/* Unit tests for the calendar feeds: the pure iCalendar text (daemon/core/ics.c: escaping,
  * folding at 75 octets between whole UTF-8 characters, UID, DTSTAMP, SEQUENCE, STATUS,
  * the words in German and English, the change digest) and, on a real SQLite file in a
  * temporary directory, that a feed never carries confidential plan content
- * (daemon/feeds.c). */
+ * (daemon/run/feeds.c). */
 #include <dirent.h>
 #include <errno.h>
 #include <setjmp.h>

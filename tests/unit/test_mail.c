@@ -1,4 +1,4 @@
-/* Mail composition (daemon/mail.c, digest.c): RFC 2047 encoded words that round-trip and
+/* Mail composition (daemon/core/mail.c, digest.c): RFC 2047 encoded words that round-trip and
  * never split a character, no header injection, well-formed CRLF messages with the
  * X-KAP headers of SPEC §6, and texts in the recipient's language. */
 #include <errno.h>

@@ -1,4 +1,4 @@
-/* Unit tests for the controlling rules of SPEC §3 (daemon/rules.c): which stage an open
+/* Unit tests for the controlling rules of SPEC §3 (daemon/core/rules.c): which stage an open
  * item or a plan is at, who receives it (owner, KAM, sponsor, substitute) and what each
  * notification preference lets through.  Delivery slots, zones and daylight-saving changes
  * are in test_rules_slots.c.  Every table row runs the rules on a small world and compares

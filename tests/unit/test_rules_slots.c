@@ -1,4 +1,4 @@
-/* Unit tests for the delivery side of SPEC §3 in daemon/rules.c: each recipient's local
+/* Unit tests for the delivery side of SPEC §3 in daemon/core/rules.c: each recipient's local
  * "today", delivery slots (digest, immediate, weekends, holidays, one digest a day) and
  * daylight-saving changes in Europe/Berlin, America/Chicago and Australia/Sydney, with the
  * system's zone database.  The stage rules are in test_rules.c.  Notifications are written
