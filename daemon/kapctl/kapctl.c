@@ -109,6 +109,12 @@ const struct ctl_command ctl_commands[] = {
 	  "  --person KEY  only notifications to (or on behalf of) this person\n"
 	  "  --limit N     at most N rows (default 100)\n"
 	  "  --json        a JSON array instead of the table" },
+	{ "replies", cmd_replies, "[--json] [--limit N]",
+	  "Show the replies kapd read, newest first.  Each with its sender, the first digits\n"
+	  "of the mail key it answered, the commands read, the outcome (applied, unchanged,\n"
+	  "refused, automatic, unreadable), the changes made and whether it was answered.\n"
+	  "  --limit N   at most N replies (default 100)\n"
+	  "  --json      a JSON array instead of the table" },
 	{ "status", cmd_status, "[--json]",
 	  "Show the daemon's last and next check, mail queue and feeds.  Read from the\n"
 	  "database (opened read-only): failed mails, deferred ones, the feeds written.\n"

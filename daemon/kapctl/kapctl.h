@@ -65,6 +65,7 @@ int cmd_cancel(struct ctl *c, int argc, char **argv);
 int cmd_reopen(struct ctl *c, int argc, char **argv);
 int cmd_reviewed(struct ctl *c, int argc, char **argv);
 int cmd_log(struct ctl *c, int argc, char **argv);
+int cmd_replies(struct ctl *c, int argc, char **argv);
 int cmd_queue(struct ctl *c, int argc, char **argv);
 int cmd_status(struct ctl *c, int argc, char **argv);
 int cmd_feeds(struct ctl *c, int argc, char **argv);

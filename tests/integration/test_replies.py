@@ -3,6 +3,7 @@ the plan.  File transport for kapd's mails, a maildir (and, in test_replies_imap
 real Dovecot) for the replies; real SQLite files."""
 
 import email
+import json
 import os
 import re
 import time
@@ -164,6 +165,21 @@ class ReplyMaildirTest(ReplyTestCase):
         self.assertNotIn(k, err, "the reply key reached the log")
         hist = self.ledger("SELECT c.field, c.old_value, c.new_value FROM reply_change c")
         self.assertEqual([tuple(r) for r in hist], [("state", "open", "done")])
+
+    def test_kapctl_replies_lists_sender_key_commands_and_outcome(self):
+        m, k, (item,) = self.pick()
+        self.reply(m, k, "done %s\n" % item)
+        self.reply(m, k, "done\n", sender="mallory@evil.example")
+        self.check(TUESDAY_0930)
+        rows = json.loads(self.ok("replies", "--json"))
+        self.assertEqual([(r["sender"], r["outcome"], r["key"], r["changes"]) for r in rows],
+                         [("mallory@evil.example", "refused", k[:8], 0),
+                          (m["To"].addresses[0].addr_spec, "applied", k[:8], 1)])
+        self.assertEqual(rows[1]["commands"], "done %s" % item)
+        self.assertEqual(rows[1]["answer"], "sent")
+        text = self.ok("replies")
+        self.assertIn("mallory@evil.example", text)
+        self.assertNotIn(k, text, "kapctl replies shows the whole reply key")
 
     def test_a_date_moves_the_deadline_and_the_history_keeps_both_dates(self):
         m, k, items = self.pick(single=False)
