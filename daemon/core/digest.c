@@ -463,6 +463,49 @@ report_since_update(struct out *o, const struct report *r)
 	list_end(o);
 }
 
+/* A date of the store ("YYYY-MM-DD") in the reader's language. */
+static const char *
+stored_date(const char *lang, const char *iso, char *buf, size_t len)
+{
+	kdate_t d;
+
+	return iso != NULL && kdate_parse(iso, &d) == 0 ? i18n_short_date(lang, d, buf, len) :
+	    iso != NULL ? iso : "-";
+}
+
+/* What team members changed by answering a mail (SPEC §8), with old and new dates. */
+static void
+report_by_reply(struct out *o, const struct report *r)
+{
+	char d1[64], d2[64];
+	size_t i;
+
+	heading(o, 4, "%s", i18n_tr(o->lang, "Changed by reply"));
+	if (r->n_by_reply == 0) {
+		para(o, "%s", i18n_tr(o->lang, "None."));
+		return;
+	}
+	list_begin(o);
+	for (i = 0; i < r->n_by_reply; i++) {
+		const struct report_reply_change *c = &r->by_reply[i];
+		const char *f = c->field != NULL ? c->field : "";
+
+		if (strcmp(f, "due") == 0)
+			item(o, i18n_tr(o->lang, "%s: deadline moved from %s to %s"), c->item,
+			    stored_date(o->lang, c->old_value, d1, sizeof(d1)),
+			    stored_date(o->lang, c->new_value, d2, sizeof(d2)));
+		else if (strcmp(f, "next_review") == 0)
+			item(o, i18n_tr(o->lang, "Annual update recorded, the next one is due %s"),
+			    stored_date(o->lang, c->new_value, d1, sizeof(d1)));
+		else
+			item(o, i18n_tr(o->lang, "%s: marked done"), c->item);
+		detail(o, i18n_tr(o->lang, "By reply from %s on %s"), c->sender ? c->sender : "?",
+		    i18n_short_date(o->lang, c->day, d1, sizeof(d1)));
+		item_end(o);
+	}
+	list_end(o);
+}
+
 /* The weekly status report (SPEC §3), readable in under a minute: the sections in the
  * order a KAM acts on them. */
 static void
@@ -478,6 +521,7 @@ status_report(struct out *o, const struct report *r)
 	report_milestones(o, r);
 	report_done(o, r);
 	report_changes(o, r);
+	report_by_reply(o, r);
 	heading(o, 4, "%s", i18n_tr(o->lang, "Annual update"));
 	i18n_date(o->lang, r->next_review, date, sizeof(date));
 	if (!r->has_review)
@@ -561,8 +605,14 @@ digest_bodies(const struct mail_message *m, const struct mail_item *const *sorte
 	if (section >= 0)
 		list_end(&o);
 	sbuf_puts(text, "\r\n");
-	para(&o, "%s", i18n_tr(o.lang, "You receive this because you are on the key account team "
-	    "of these plans. A reply reaches the plan's key account manager."));
+	if (m->reply_commands)
+		para(&o, "%s", i18n_tr(o.lang, "You receive this because you are on the key account "
+		    "team of these plans. Answer this mail to update the plan, one command a line: "
+		    "\"done KEY\" when an item is done, \"date KEY 2026-12-15\" to move its "
+		    "deadline."));
+	else
+		para(&o, "%s", i18n_tr(o.lang, "You receive this because you are on the key account "
+		    "team of these plans. A reply reaches the plan's key account manager."));
 	sbuf_puts(text, "-- \r\nkapd\r\n");
 	sbuf_puts(html, "<p style=\"color:#666\">-- <br>kapd</p>\n</body></html>\n");
 }

@@ -32,6 +32,7 @@ struct mail_message {
 	const char *to_addr;
 	const char *reply_to;       /* the KAM's address, may be NULL */
 	const char *message_id;     /* "<token@domain>" */
+	int reply_commands;         /* replies are read: the text says how to answer */
 	const char *references;     /* "<id>" for References:, or NULL (the reply key's) */
 	time_t date;
 	kdate_t today;              /* the recipient's day, for "overdue 3 days" */

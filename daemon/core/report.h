@@ -54,6 +54,16 @@ struct report_update {
 	size_t n_most_moved;
 };
 
+/* A change made by a reply to a mail (SPEC §8), with its old and new value. */
+struct report_reply_change {
+	const char *sender;    /* the address the reply came from */
+	const char *kind;      /* "activity", "milestone", "plan" */
+	const char *item;      /* item key (the plan key for the annual update) */
+	const char *field;     /* "state", "due", "next_review" */
+	const char *old_value, *new_value;
+	kdate_t day;           /* UTC day of the change */
+};
+
 struct report {
 	kdate_t since;         /* the previous report's day (or a week ago) */
 	kdate_t today;
@@ -65,6 +75,8 @@ struct report {
 	size_t n_sections;
 	struct report_failure *failed;
 	size_t n_failed;
+	struct report_reply_change *by_reply; /* since the previous report */
+	size_t n_by_reply;
 	void *mem;             /* owns the strings */
 	struct report_change *changes;  /* moves and owner changes since `since` */
 	size_t n_changes;

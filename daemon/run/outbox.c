@@ -148,6 +148,7 @@ reply_headers(struct outbox *ob, int64_t id, const char *token, struct mail_mess
 	m->message_id = h->msgid;
 	m->references = h->refs;
 	m->reply_to = h->reply_to;
+	m->reply_commands = 1;
 	explicit_bzero(key, sizeof(key));
 }
 

@@ -38,6 +38,11 @@ static const char failed_sql[] =
 	" WHERE n.plan_key = ?5 AND d.state = 'failed' AND d.local_date > ?3"
 	" ORDER BY d.slot_at, n.id";
 
+static const char by_reply_sql[] =
+	"SELECT r.sender, c.kind, c.item_key, c.field, c.old_value, c.new_value,"
+	" date(c.changed_at, 'unixepoch') FROM reply_change c JOIN reply r ON r.id = c.reply_id"
+	" WHERE c.plan_key = ?5 AND date(c.changed_at, 'unixepoch') >= ?3 ORDER BY c.id";
+
 /* The sections of SPEC §3 whose absence or age the report names; ?1 plan, ?6 account. */
 static const struct {
 	const char *name;
@@ -198,6 +203,37 @@ failures(struct query *q, struct report *rep, char *err, size_t errlen)
 	return r;
 }
 
+/* The changes replies made since the previous report. */
+static int
+by_reply(struct query *q, struct report *rep, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = NULL;
+	struct report_reply_change *c;
+	size_t cap = 0;
+	int r = prepare(q, by_reply_sql, &st, err, errlen);
+
+	while (r == 0 && sqlite3_step(st) == SQLITE_ROW) {
+		if (rep->n_by_reply == cap) {
+			cap = cap ? 2 * cap : 8;
+			if ((c = realloc(rep->by_reply, cap * sizeof(*c))) == NULL) {
+				r = -ENOMEM;
+				break;
+			}
+			rep->by_reply = c;
+		}
+		c = &rep->by_reply[rep->n_by_reply++];
+		c->sender = keep(q->mem, sqlite3_column_text(st, 0));
+		c->kind = keep(q->mem, sqlite3_column_text(st, 1));
+		c->item = keep(q->mem, sqlite3_column_text(st, 2));
+		c->field = keep(q->mem, sqlite3_column_text(st, 3));
+		c->old_value = keep(q->mem, sqlite3_column_text(st, 4));
+		c->new_value = keep(q->mem, sqlite3_column_text(st, 5));
+		c->day = date_col(st, 6);
+	}
+	sqlite3_finalize(st);
+	return r;
+}
+
 /* Empty sections, and those whose last change is older than stale_days. */
 static int
 check_sections(struct query *q, struct report *rep, int stale_days, char *err, size_t errlen)
@@ -294,6 +330,8 @@ report_build(sqlite3 *db, const char *plan_key, kdate_t today, int stale_days,
 		r = failures(&q, rep, err, errlen);
 	if (r == 0)
 		r = report_changes_add(db, plan_key, rep, err, errlen);
+	if (r == 0)
+		r = by_reply(&q, rep, err, errlen);
 	if (r == 0 && mem->failed)
 		r = -ENOMEM;
 	if (r < 0) {
@@ -327,5 +365,7 @@ report_free(struct report *r)
 	free(r->sections);
 	free(r->failed);
 	report_changes_free(r);
+
+	free(r->by_reply);
 	free(r);
 }

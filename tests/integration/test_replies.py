@@ -166,6 +166,22 @@ class ReplyMaildirTest(ReplyTestCase):
         hist = self.ledger("SELECT c.field, c.old_value, c.new_value FROM reply_change c")
         self.assertEqual([tuple(r) for r in hist], [("state", "open", "done")])
 
+    def test_the_kams_status_report_lists_the_changes_made_by_reply(self):
+        m, k, items = self.pick(single=False)
+        self.reply(m, k, "termin %s 20.01.2027\n" % items[0])
+        err = self.check(TUESDAY_0930)
+        self.assertEqual(self.item_state(items[0])[1], "2027-01-20", err)
+        before = {x["Message-ID"] for x in self.mails()}
+        self.check("2026-12-07T09:00:00+01:00")
+        reports = [x for x in self.mails() if x["Message-ID"] not in before and any(
+            "rule=status-report" in str(h) for h in x.get_all("X-KAP-Item", []))]
+        self.assertEqual(len(reports), 1, "no status report on Monday")
+        text = reports[0].get_body(("plain",)).get_content()
+        self.assertIn(items[0], text)
+        self.assertIn(m["To"].addresses[0].addr_spec, text)
+        self.assertTrue("2027" in text and ("by reply" in text.lower() or
+                                            "per antwort" in text.lower()), text)
+
     def test_kapctl_replies_lists_sender_key_commands_and_outcome(self):
         m, k, (item,) = self.pick()
         self.reply(m, k, "done %s\n" % item)
