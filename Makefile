@@ -53,9 +53,11 @@ ifeq ($(SAN),1)
 SANFLAGS := -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 endif
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-# libcurl is not linked: daemon/io/curl_lazy.c loads it when the SMTP transport first
-# needs it (README "Fast start"); its headers are still compiled against.
-PKG_LIBS   := $(shell pkg-config --libs $(filter-out libcurl,$(PKGS)) 2>/dev/null) -lm
+# libcurl and libical are not linked: daemon/io/curl_lazy.c and ical_lazy.c load them when
+# the SMTP transport or the feed writer first needs them (README "Fast start"); their
+# headers are still compiled against.
+LAZY_PKGS  := libcurl libical
+PKG_LIBS   := $(shell pkg-config --libs $(filter-out $(LAZY_PKGS),$(PKGS)) 2>/dev/null) -lm
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 VERSION  := $(shell cat VERSION)
 ALL_CFLAGS := $(WARN) $(CFLAGS) $(SANFLAGS) $(PKG_CFLAGS) -Idaemon -I$(B)/gen \

@@ -1,0 +1,90 @@
+/* ical_lazy: libical (and the ICU libraries it links) is loaded (dlopen) the first time the
+ * feed writer calls it, not at program start: mapping and relocating them costs about
+ * 3 ms of CPU at every kapd and kapctl start, and only a check that writes a changed feed
+ * needs them (README "Fast start").  core/ics.c stays as it is: these are the libical
+ * functions it calls, with libical's own prototypes, each resolving its real function
+ * once.  Without libical the constructors return NULL (the feed writer reports "out of
+ * memory" and the previous files stay), the setters do nothing.  A libical function not
+ * listed here fails the link (libical is not linked): add it here. */
+#include <libical/ical.h>
+
+#include <dlfcn.h>
+#include <stddef.h>
+
+#define LIBICAL "libical.so.3"
+
+static void *
+resolve(const char *name)
+{
+	static void *lib;
+	static int tried;
+
+	if (!tried) {
+		tried = 1;
+		lib = dlopen(LIBICAL, RTLD_NOW | RTLD_LOCAL);
+	}
+	return lib != NULL ? dlsym(lib, name) : NULL;
+}
+
+#define FORWARD(ret, name, params, args, fail) \
+	ret name params \
+	{ \
+		static ret (*real) params; \
+		if (real == NULL) \
+			*(void **)&real = resolve(#name); \
+		return real != NULL ? real args : (fail); \
+	}
+#define FORWARD_VOID(name, params, args) \
+	void name params \
+	{ \
+		static void (*real) params; \
+		if (real == NULL) \
+			*(void **)&real = resolve(#name); \
+		if (real != NULL) \
+			real args; \
+	}
+#define NEW_PROP(name, type) \
+	FORWARD(icalproperty *, icalproperty_new_##name, (type v), (v), NULL)
+#define SET_PROP(name, type) \
+	FORWARD_VOID(icalproperty_set_##name, (icalproperty *p, type v), (p, v))
+
+static const struct icaltimetype no_time;
+static const struct icaldurationtype no_duration;
+
+FORWARD(icalcomponent *, icalcomponent_new_vevent, (void), (), NULL)
+FORWARD(icalcomponent *, icalcomponent_new_valarm, (void), (), NULL)
+FORWARD_VOID(icalcomponent_add_property, (icalcomponent *c, icalproperty *p), (c, p))
+FORWARD_VOID(icalcomponent_free, (icalcomponent *c), (c))
+FORWARD(char *, icalcomponent_as_ical_string_r, (icalcomponent *c), (c), NULL)
+FORWARD(char *, icalproperty_as_ical_string_r, (icalproperty *p), (p), NULL)
+FORWARD(struct icaltimetype, icaltime_null_date, (void), (), no_time)
+FORWARD(struct icaltimetype, icaltime_null_time, (void), (), no_time)
+FORWARD(struct icaltimetype, icaltime_from_timet_with_zone, (const time_t t, const int is_date,
+    const icaltimezone *zone), (t, is_date, zone), no_time)
+FORWARD(icaltimezone *, icaltimezone_get_utc_timezone, (void), (), NULL)
+FORWARD(struct icaldurationtype, icaldurationtype_from_int, (int t), (t), no_duration)
+
+NEW_PROP(action, enum icalproperty_action)
+NEW_PROP(categories, const char *)
+NEW_PROP(description, const char *)
+NEW_PROP(dtend, struct icaltimetype)
+NEW_PROP(dtstamp, struct icaltimetype)
+NEW_PROP(dtstart, struct icaltimetype)
+NEW_PROP(lastmodified, struct icaltimetype)
+NEW_PROP(sequence, int)
+NEW_PROP(status, enum icalproperty_status)
+NEW_PROP(summary, const char *)
+NEW_PROP(transp, enum icalproperty_transp)
+NEW_PROP(trigger, struct icaltriggertype)
+NEW_PROP(uid, const char *)
+
+SET_PROP(categories, const char *)
+SET_PROP(description, const char *)
+SET_PROP(dtend, struct icaltimetype)
+SET_PROP(dtstamp, struct icaltimetype)
+SET_PROP(dtstart, struct icaltimetype)
+SET_PROP(lastmodified, struct icaltimetype)
+SET_PROP(sequence, int)
+SET_PROP(status, enum icalproperty_status)
+SET_PROP(summary, const char *)
+SET_PROP(uid, const char *)
