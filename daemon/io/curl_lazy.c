@@ -10,43 +10,15 @@
 #define CURL_DISABLE_TYPECHECK /* the real prototypes, not the type-checking macros */
 #include <curl/curl.h>
 
-#include <dlfcn.h>
 #include <stdarg.h>
 #include <stddef.h>
 
-#define LIBCURL "libcurl.so.4"
+#include "lib/lazylib.h"
 
-static void *
-resolve(const char *name)
-{
-	static void *lib;
-	static int tried;
+static struct lazylib lib = { "libcurl.so.4", NULL, 0 };
 
-	if (!tried) {
-		tried = 1;
-		lib = dlopen(LIBCURL, RTLD_NOW | RTLD_LOCAL);
-	}
-	return lib != NULL ? dlsym(lib, name) : NULL;
-}
-
-/* One forwarding function: ret name(params) { return real(args); }, fail without libcurl. */
-#define FORWARD(ret, name, params, args, fail) \
-	ret name params \
-	{ \
-		static ret (*real) params; \
-		if (real == NULL) \
-			*(void **)&real = resolve(#name); \
-		return real != NULL ? real args : (fail); \
-	}
-#define FORWARD_VOID(name, params, args) \
-	void name params \
-	{ \
-		static void (*real) params; \
-		if (real == NULL) \
-			*(void **)&real = resolve(#name); \
-		if (real != NULL) \
-			real args; \
-	}
+#define FORWARD(ret, name, params, args, fail) LAZY_FORWARD(lib, ret, name, params, args, fail)
+#define FORWARD_VOID(name, params, args) LAZY_FORWARD_VOID(lib, name, params, args)
 
 FORWARD(CURLcode, curl_global_init, (long flags), (flags), CURLE_FAILED_INIT)
 FORWARD_VOID(curl_global_cleanup, (void), ())
@@ -78,7 +50,7 @@ curl_easy_setopt(CURL *h, CURLoption opt, ...)
 	va_list ap;
 
 	if (real == NULL)
-		*(void **)&real = resolve("curl_easy_setopt");
+		*(void **)&real = lazylib_sym(&lib, "curl_easy_setopt");
 	if (real == NULL)
 		return CURLE_FAILED_INIT;
 	va_start(ap, opt);

@@ -8,41 +8,14 @@
  * listed here fails the link (libical is not linked): add it here. */
 #include <libical/ical.h>
 
-#include <dlfcn.h>
 #include <stddef.h>
 
-#define LIBICAL "libical.so.3"
+#include "lib/lazylib.h"
 
-static void *
-resolve(const char *name)
-{
-	static void *lib;
-	static int tried;
+static struct lazylib lib = { "libical.so.3", NULL, 0 };
 
-	if (!tried) {
-		tried = 1;
-		lib = dlopen(LIBICAL, RTLD_NOW | RTLD_LOCAL);
-	}
-	return lib != NULL ? dlsym(lib, name) : NULL;
-}
-
-#define FORWARD(ret, name, params, args, fail) \
-	ret name params \
-	{ \
-		static ret (*real) params; \
-		if (real == NULL) \
-			*(void **)&real = resolve(#name); \
-		return real != NULL ? real args : (fail); \
-	}
-#define FORWARD_VOID(name, params, args) \
-	void name params \
-	{ \
-		static void (*real) params; \
-		if (real == NULL) \
-			*(void **)&real = resolve(#name); \
-		if (real != NULL) \
-			real args; \
-	}
+#define FORWARD(ret, name, params, args, fail) LAZY_FORWARD(lib, ret, name, params, args, fail)
+#define FORWARD_VOID(name, params, args) LAZY_FORWARD_VOID(lib, name, params, args)
 #define NEW_PROP(name, type) \
 	FORWARD(icalproperty *, icalproperty_new_##name, (type v), (v), NULL)
 #define SET_PROP(name, type) \
