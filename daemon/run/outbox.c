@@ -1,10 +1,10 @@
 #include "run/outbox.h"
+#include "lib/token.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include "core/backoff.h"
 #include "core/mail.h"
@@ -104,19 +104,15 @@ outbox_add(struct outbox *ob, const struct rules_notification *n, const char *st
 	return 0;
 }
 
-/* A fresh unguessable token: the Message-ID's left part and the .eml file name. */
+/* A fresh unguessable token, "kapd-" and 96 random bits: the Message-ID's left part and
+ * the .eml file name.  buf holds at least 30 bytes. */
 static int
 new_token(char *buf, size_t len)
 {
-	unsigned char rnd[12];
-	size_t i;
-
-	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
-		return -EIO;
-	snprintf(buf, len, "kapd-");
-	for (i = 0; i < sizeof(rnd) && 5 + 2 * i + 2 < len; i++)
-		snprintf(buf + 5 + 2 * i, 3, "%02x", rnd[i]);
-	return 0;
+	if (len < 30)
+		return -EINVAL;
+	memcpy(buf, "kapd-", 5);
+	return token_random_hex(buf + 5, 24, NULL, 0);
 }
 
 /* The headers that carry a mail's reply key (SPEC §8), when replies are on. */

@@ -5,22 +5,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include "store/db.h"
+#include "lib/token.h"
 
 /* ---- keys ---- */
 
 static int
 random_key(char *key)
 {
-	unsigned char rnd[REPLY_KEY_LEN / 2];
-
-	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
-		return -EIO;
-	for (size_t i = 0; i < sizeof(rnd); i++)
-		snprintf(key + 2 * i, 3, "%02x", rnd[i]);
-	return 0;
+	return token_random_hex(key, REPLY_KEY_LEN, NULL, 0);
 }
 
 /* Runs st (bound by the caller) to its end; 0 or negative errno with err filled. */
