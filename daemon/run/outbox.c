@@ -182,7 +182,7 @@ send_and_record(struct outbox *ob, int64_t id, const struct mail_message *m,
 	}
 	snprintf(ob->pending_error, sizeof(ob->pending_error), "%s", err);
 	ob->pending = (struct ledger_result){ id, r == 0 ? LEDGER_SENT : r == -EAGAIN ?
-		LEDGER_DEFERRED : LEDGER_FAILED, r == 0 ? NULL : ob->pending_error, next };
+		LEDGER_DEFERRED : LEDGER_FAILED, r == 0 ? NULL : ob->pending_error, next, ob->now };
 	ob->has_pending = 1;
 	return 0;
 }
@@ -441,7 +441,8 @@ retry_one(struct outbox *ob, const struct ledger_retry *d)
 	kdate_t day = 0;
 
 	if (load_stored(ob, d->id, &s) < 0 || d->token == NULL || d->email == NULL) {
-		struct ledger_result res = { d->id, LEDGER_FAILED, "unreadable ledger rows", 0 };
+		struct ledger_result res = { d->id, LEDGER_FAILED, "unreadable ledger rows", 0,
+			ob->now };
 
 		errlist_add(ob->problems, "delivery %lld in the ledger cannot be sent again "
 		    "(its notifications are unreadable); marked failed", (long long)d->id);

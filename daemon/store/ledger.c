@@ -100,8 +100,8 @@ write_outcome(sqlite3 *db, const struct ledger_result *res, char *err, size_t er
 	int rc, r;
 
 	r = db_prepare(db, "UPDATE delivery SET state = ?1, attempts = attempts + 1, "
-	    "last_error = ?2, next_attempt = ?3, sent_at = CASE WHEN ?1 = 'sent' THEN "
-	    "strftime('%Y-%m-%dT%H:%M:%SZ', 'now') END WHERE id = ?4", &st, err, errlen);
+	    "last_error = ?2, next_attempt = ?3, outcome_at = ?5, sent_at = CASE WHEN ?1 = "
+	    "'sent' THEN strftime('%Y-%m-%dT%H:%M:%SZ', 'now') END WHERE id = ?4", &st, err, errlen);
 	if (r < 0)
 		return r;
 	bind_str(st, 1, names[res->state]);
@@ -109,6 +109,7 @@ write_outcome(sqlite3 *db, const struct ledger_result *res, char *err, size_t er
 	if (res->state == LEDGER_DEFERRED)
 		sqlite3_bind_int64(st, 3, (sqlite3_int64)res->next_attempt);
 	sqlite3_bind_int64(st, 4, res->id);
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)res->at);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {

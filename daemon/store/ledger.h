@@ -28,12 +28,13 @@ struct ledger_delivery {
 
 enum ledger_state { LEDGER_SENT, LEDGER_DEFERRED, LEDGER_FAILED };
 
-/* The outcome of a transport attempt; next_attempt only for LEDGER_DEFERRED. */
+/* The outcome of a transport attempt at time at; next_attempt only for LEDGER_DEFERRED. */
 struct ledger_result {
 	int64_t id;
 	enum ledger_state state;
 	const char *error;
 	time_t next_attempt;
+	time_t at;
 };
 
 /* Records the delivery and its notifications.  A notification some other process

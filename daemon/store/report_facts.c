@@ -35,7 +35,9 @@ static const char milestones_sql[] =
 static const char failed_sql[] =
 	"SELECT d.email, n.rule, n.stage, n.item_key, d.last_error, d.local_date"
 	" FROM notification n JOIN delivery d ON d.id = n.delivery_id"
-	" WHERE n.plan_key = ?5 AND d.state = 'failed' AND d.local_date > ?3"
+	" WHERE n.plan_key = ?5 AND d.state = 'failed' AND (?7 IS NULL"
+	"  OR coalesce(d.outcome_at, d.slot_at) > ?7"
+	"  OR (coalesce(d.outcome_at, d.slot_at) = ?7 AND d.id > ?8))"
 	" ORDER BY d.slot_at, n.id";
 
 static const char by_reply_sql[] =
@@ -96,6 +98,8 @@ struct query {
 	char today[KDATE_STRLEN], since[KDATE_STRLEN], until[KDATE_STRLEN];
 	const char *plan_key;
 	struct mem *mem;
+	int has_last;                    /* a report was sent before: */
+	sqlite3_int64 last_at, last_id;  /* its slot and delivery */
 };
 
 static int
@@ -118,6 +122,11 @@ prepare(struct query *q, const char *sql, sqlite3_stmt **st, char *err, size_t e
 		case 4: sqlite3_bind_text(*st, i, q->until, -1, SQLITE_STATIC); break;
 		case 5: sqlite3_bind_text(*st, i, q->plan_key, -1, SQLITE_STATIC); break;
 		case 6: sqlite3_bind_int64(*st, i, q->account_id); break;
+		case 7:
+			if (q->has_last)
+				sqlite3_bind_int64(*st, i, q->last_at);
+			break;
+		case 8: sqlite3_bind_int64(*st, i, q->last_id); break;
 		default: break;
 		}
 	}
@@ -267,15 +276,21 @@ check_sections(struct query *q, struct report *rep, int stale_days, char *err, s
 	return r;
 }
 
+/* The previous report is the last one that was sent: one that failed or waits for a
+ * retry told nobody anything (issue 10, D3). */
+#define LAST_REPORT(col) \
+	"(SELECT " col " FROM notification n JOIN delivery d ON d.id = n.delivery_id" \
+	" WHERE n.rule = 'status-report' AND n.plan_key = p.key AND d.state = 'sent'" \
+	" AND d.local_date < ?2 ORDER BY d.slot_at DESC, d.id DESC LIMIT 1)"
+
 /* The plan's ids and review, and the day of the previous report (else a week ago). */
 static int
 plan_facts(struct query *q, struct report *rep, char *err, size_t errlen)
 {
 	sqlite3_stmt *st = NULL;
-	int r = db_prepare(q->db, "SELECT id, account_id, next_review, (SELECT max(d.local_date)"
-	    " FROM notification n JOIN delivery d ON d.id = n.delivery_id WHERE n.rule ="
-	    " 'status-report' AND n.plan_key = p.key AND d.local_date < ?2) FROM plan p"
-	    " WHERE p.key = ?1", &st, err, errlen);
+	int r = db_prepare(q->db, "SELECT id, account_id, next_review, "
+	    LAST_REPORT("d.local_date") ", " LAST_REPORT("d.slot_at") ", "
+	    LAST_REPORT("d.id") " FROM plan p WHERE p.key = ?1", &st, err, errlen);
 
 	if (r < 0)
 		return r;
@@ -291,6 +306,9 @@ plan_facts(struct query *q, struct report *rep, char *err, size_t errlen)
 	rep->has_review = sqlite3_column_type(st, 2) != SQLITE_NULL;
 	rep->next_review = date_col(st, 2);
 	rep->since = sqlite3_column_type(st, 3) != SQLITE_NULL ? date_col(st, 3) : rep->today - 7;
+	q->has_last = sqlite3_column_type(st, 4) != SQLITE_NULL;
+	q->last_at = sqlite3_column_int64(st, 4);
+	q->last_id = sqlite3_column_int64(st, 5);
 	sqlite3_finalize(st);
 	kdate_format(rep->since, q->since);
 	return 0;
@@ -302,7 +320,7 @@ report_build(sqlite3 *db, const char *plan_key, kdate_t today, int stale_days,
 {
 	struct report *rep = calloc(1, sizeof(*rep));
 	struct mem *mem = calloc(1, sizeof(*mem));
-	struct query q = { db, 0, 0, "", "", "", plan_key, mem };
+	struct query q = { db, 0, 0, "", "", "", plan_key, mem, 0, 0, 0 };
 	int r = -ENOMEM;
 
 	if (rep == NULL || mem == NULL) {

@@ -167,6 +167,37 @@ class OutageTest(test_smtp.SmtpTestCase):
             self.assertGreaterEqual(attempts, 48, "too few attempts (no cap?)")
 
 
+class ReportFailuresTest(test_smtp.SmtpTestCase):
+    """D3: every permanent failure reaches the KAM's next status report that was sent,
+    whatever day it happened (a failed report is not "the last report")."""
+
+    def report_texts(self, srv, week):
+        out = []
+        for _, raw in srv.messages():
+            msg = test_smtp.email.message_from_bytes(raw, policy=test_smtp.policy.default)
+            if any("rule=status-report" in str(h) and week in str(h)
+                   for h in msg.get_all("X-KAP-Item", [])):
+                out.append(msg.get_body(("plain",)).get_content())
+        return out
+
+    def test_a_failure_on_the_report_day_is_in_the_next_report(self):
+        os.makedirs(self.path("spool1"))
+        first = test_smtp.Server(self, self.path("spool1"), faults=["RCPT=550:1"])
+        self.write_conf(first.port)
+        self.check("2026-12-07T09:00:00+01:00")
+        failed = kaptest.query(self.db, "SELECT email FROM delivery WHERE state = 'failed'")
+        self.assertEqual(len(failed), 1, "expected one mail failed by the 550")
+        first.stop()
+        os.makedirs(self.path("spool2"))
+        srv = test_smtp.Server(self, self.path("spool2"))
+        self.write_conf(srv.port)
+        self.check("2026-12-14T09:00:00+01:00")
+        texts = self.report_texts(srv, "week-2026-W51")
+        self.assertEqual(len(texts), 1, "expected one status report in week 51")
+        self.assertIn(failed[0][0], texts[0], "the failure of 2026-12-07 is missing from "
+                      "the next status report:\n%s" % texts[0][-3000:])
+
+
 if __name__ == "__main__":
     import unittest
     unittest.main()
