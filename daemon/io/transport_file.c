@@ -99,8 +99,11 @@ out:
 		snprintf(err, errlen, "cannot write %s: %s", path ? path : id, strerror(-r));
 		if (tmp != NULL)
 			unlink(tmp);
-		/* A full disk or a missing directory may heal: worth a retry. */
-		if (r == -ENOSPC || r == -ENOENT || r == -EDQUOT || r == -EIO)
+		/* The directory, not the message, is at fault: a full disk, a missing
+		 * directory, a read-only mount (EROFS) or wrong permissions (EACCES, EPERM)
+		 * can all be fixed, and the mail must go out then (issue 10, D4). */
+		if (r == -ENOSPC || r == -ENOENT || r == -EDQUOT || r == -EIO || r == -EROFS ||
+		    r == -EACCES || r == -EPERM)
 			r = -EAGAIN;
 	}
 	free(path);

@@ -11,6 +11,7 @@ import threading
 import time
 
 import kaptest
+import test_ledger
 import test_smtp
 from test_smtp import TUESDAY_0900, TUESDAY_0906
 
@@ -196,6 +197,39 @@ class ReportFailuresTest(test_smtp.SmtpTestCase):
         self.assertEqual(len(texts), 1, "expected one status report in week 51")
         self.assertIn(failed[0][0], texts[0], "the failure of 2026-12-07 is missing from "
                       "the next status report:\n%s" % texts[0][-3000:])
+
+
+def make_unwritable(test, path):
+    """Makes the directory path refuse new files: EACCES (mode 0555) for an ordinary user,
+    EPERM (chattr +i) for root, who ignores modes.  Returns the undo function."""
+    if os.geteuid() != 0:
+        os.chmod(path, 0o555)
+        return lambda: os.chmod(path, 0o755)
+    p = subprocess.run(["chattr", "+i", path], stderr=subprocess.PIPE)
+    if p.returncode != 0:
+        test.skipTest("cannot make %s unwritable as root (chattr: %s)"
+                      % (path, p.stderr.decode().strip()))
+    undo = lambda: subprocess.run(["chattr", "-i", path], check=True)
+    test.addCleanup(lambda: subprocess.run(["chattr", "-i", path]))
+    return undo
+
+
+class UnwritableOutboxTest(test_ledger.LedgerTestCase):
+    """D4: an outbox that refuses writes (EACCES, EPERM, EROFS) defers the mail, and it
+    goes out once the directory is fixed, without `kapctl queue retry`."""
+
+    def test_an_unwritable_outbox_defers_and_sends_after_the_fix(self):
+        os.mkdir(self.outbox)
+        undo = make_unwritable(self, self.outbox)
+        err = self.check(TUESDAY_0900)
+        states = dict(self.ledger("SELECT state, count(*) FROM delivery GROUP BY state"))
+        self.assertEqual(set(states), {"deferred"}, "expected every delivery deferred, got "
+                         "%r; kapd said:\n%s" % (states, err[-2000:]))
+        undo()
+        self.check(TUESDAY_0906)
+        self.assertEqual(self.ledger("SELECT count(*) FROM delivery WHERE state != 'sent'"),
+                         [(0,)], "expected every delivery sent after the fix")
+        self.assertEqual(len(self.mails()), states["deferred"])
 
 
 if __name__ == "__main__":
