@@ -25,11 +25,15 @@ struct zone {
 	time_t day_start;     /* the first instant of today */
 };
 
+#define FALLBACKS_MAX 64
+
 struct rules {
 	const struct rules_input *in;
 	const struct kapd_config *cfg;
 	struct zone zones[ZONES_MAX];
 	int nzones;
+	struct rules_fallback fallbacks[FALLBACKS_MAX];  /* zones that did not resolve */
+	size_t nfallbacks;
 };
 
 static const char *const rule_names[RULE_COUNT] = {
@@ -185,20 +189,13 @@ zone_init(struct rules *r, struct zone *z, const char *name)
 	return 0;
 }
 
-/* The zone of a person for a plan: theirs, else the plan's, else the configured one. */
+/* The cached zone of that name (computed on first use); NULL when it does not resolve. */
 static const struct zone *
-zone_for(struct rules *r, int person, int plan)
+zone_named(struct rules *r, const char *name)
 {
-	const char *name = NULL;
 	struct zone *z;
 	int i;
 
-	if (person != RULES_NONE)
-		name = r->in->people[person].tz;
-	if (name == NULL && plan >= 0)
-		name = r->in->plans[plan].tz;
-	if (name == NULL)
-		name = r->cfg->timezone;
 	for (i = 0; i < r->nzones; i++)
 		if (r->zones[i].name == name || strcmp(r->zones[i].name, name) == 0)
 			return r->zones[i].ok ? &r->zones[i] : NULL;
@@ -210,6 +207,63 @@ zone_for(struct rules *r, int person, int plan)
 	memset(z, 0, sizeof(*z));
 	zone_init(r, z, name);
 	return z->ok ? z : NULL;
+}
+
+/* Remembers, once per person (or plan) and zone, that a zone did not resolve and which
+ * one was used instead, for the caller to report. */
+static void
+note_fallback(struct rules *r, int person, int plan, const char *bad, const char *used)
+{
+	struct rules_fallback *f;
+	size_t i;
+
+	for (i = 0; i < r->nfallbacks; i++) {
+		f = &r->fallbacks[i];
+		if (f->person == person && (person != RULES_NONE || f->plan == plan) &&
+		    strcmp(f->zone, bad) == 0)
+			return;
+	}
+	if (r->nfallbacks == FALLBACKS_MAX)
+		return;
+	r->fallbacks[r->nfallbacks++] = (struct rules_fallback){ person, plan, bad, used };
+}
+
+/* The zone of a person for a plan: theirs, else the plan's, else the configured one.  A
+ * zone that does not resolve (missing from tzdata, e.g. after an update) falls back to
+ * the next one, never silently dropping the person's notifications (issue 10, D5). */
+static const struct zone *
+zone_for(struct rules *r, int person, int plan)
+{
+	const char *names[3] = { NULL, NULL, r->cfg->timezone };
+	const struct zone *z;
+	int i, bad = -1;
+
+	if (person != RULES_NONE)
+		names[0] = r->in->people[person].tz;
+	if (plan >= 0)
+		names[1] = r->in->plans[plan].tz;
+	for (i = 0; i < 3; i++) {
+		if (names[i] == NULL)
+			continue;
+		z = zone_named(r, names[i]);
+		if (z == NULL) {
+			if (bad < 0)
+				bad = i;
+			continue;
+		}
+		break;
+	}
+	if (bad >= 0)
+		note_fallback(r, bad == 0 ? person : RULES_NONE, plan, names[bad],
+		    i < 3 ? z->name : NULL);
+	return i < 3 ? z : NULL;
+}
+
+size_t
+rules_fallbacks(const struct rules *r, const struct rules_fallback **out)
+{
+	*out = r->fallbacks;
+	return r->nfallbacks;
 }
 
 struct rules *

@@ -131,6 +131,17 @@ const char *rules_kind_name(enum item_kind kind);
 /* The stage name of SPEC §3: "upcoming-7", "due", "overdue-2", "escalation",
  * "week-2026-W48"...; buf of at least 24 bytes. */
 char *rules_stage_name(const struct rules_notification *n, char *buf, size_t len);
+/* A zone that did not resolve during this run and the one used instead (used is NULL
+ * when none resolved and the notifications were skipped).  person is RULES_NONE when the
+ * bad zone was the plan's. */
+struct rules_fallback {
+	int person;
+	int plan;
+	const char *zone;
+	const char *used;
+};
+/* The fallbacks of this run so far (at most 64, each person and zone once). */
+size_t rules_fallbacks(const struct rules *r, const struct rules_fallback **out);
 /* The local day of person p for a notification about plan (their zone, else the plan's,
  * else the configured one); -EINVAL when no zone resolves. */
 int rules_today(struct rules *r, int person, int plan, kdate_t *day);

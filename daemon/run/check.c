@@ -290,6 +290,27 @@ decide(struct run *x, char *err, size_t errlen)
 	return r;
 }
 
+/* Zones that did not resolve (rules_fallbacks), named with their person or plan. */
+static void
+report_fallbacks(struct run *x, struct errlist *problems)
+{
+	const struct rules_fallback *fb;
+	size_t i, n;
+
+	n = x->rules != NULL ? rules_fallbacks(x->rules, &fb) : 0;
+	for (i = 0; i < n; i++) {
+		const char *used = fb[i].used ? fb[i].used : "none resolves, notifications skipped";
+
+		if (fb[i].person != RULES_NONE)
+			errlist_add(problems, "person %s (%s): unknown time zone \"%s\", using %s",
+			    x->w.people[fb[i].person].key, x->w.person_name[fb[i].person],
+			    fb[i].zone, used);
+		else
+			errlist_add(problems, "plan %s: unknown time zone \"%s\", using %s",
+			    fb[i].plan >= 0 ? x->w.plans[fb[i].plan].key : "?", fb[i].zone, used);
+	}
+}
+
 int
 check_run(sqlite3 *db, const struct kapd_config *cfg, struct transport *tp,
     const struct check_options *o, struct check_stats *st, struct errlist *problems,
@@ -321,6 +342,7 @@ check_run(sqlite3 *db, const struct kapd_config *cfg, struct transport *tp,
 		snprintf(err, errlen, "printing the dry run: %s", strerror(-r));
 	if (r == 0 && x.outbox != NULL)
 		r = outbox_flush(x.outbox, &x.w, x.rules, err, errlen);
+	report_fallbacks(&x, problems);
 	if (tp != NULL)
 		transport_flush(tp); /* no connection stays open while the daemon sleeps */
 	ledger_lookup_free(x.plan_mailed);

@@ -232,6 +232,35 @@ class UnwritableOutboxTest(test_ledger.LedgerTestCase):
         self.assertEqual(len(self.mails()), states["deferred"])
 
 
+class UnknownZoneTest(test_ledger.LedgerTestCase):
+    """D5: a person's zone missing from tzdata (say after an update) falls back to the
+    plan's zone, then the configured one, with a warning naming the person."""
+
+    def test_an_unknown_zone_falls_back_and_warns_with_the_persons_name(self):
+        before = self.pending(TUESDAY_0900)
+        victim = before[0]["recipient"]
+        key, name = self.ledger("SELECT key, name FROM person WHERE email = ?", (victim,))[0]
+        con = sqlite3.connect(self.db)
+        with con:
+            con.execute("UPDATE person SET timezone = 'Mars/Olympus_Mons' WHERE key = ?",
+                        (key,))
+        con.close()
+        rc, out, err = self.kapd("--dry-run", "--json", "--now", TUESDAY_0900)
+        self.assertEqual(rc, 0, err)
+        after = [kaptest.json.loads(line) for line in out.splitlines()]
+        strip = lambda rows: sorted((r["recipient"], r["rule"], r["stage"], r["item"])
+                                    for r in rows)
+        self.assertEqual(strip(after), strip(before), "the person's notifications changed")
+        warn = [l for l in err.splitlines() if "Mars/Olympus_Mons" in l]
+        self.assertTrue(warn, "expected a warning about the unknown zone, got:\n%s" % err)
+        self.assertIn(key, warn[0])
+        self.assertIn(name, warn[0])
+        self.assertIn("Europe/Berlin", warn[0], "expected the zone used instead")
+        self.check(TUESDAY_0900)
+        mailed = {m["To"].addresses[0].addr_spec for m in self.mails()}
+        self.assertIn(victim, mailed, "the person with the unknown zone got no mail")
+
+
 if __name__ == "__main__":
     import unittest
     unittest.main()

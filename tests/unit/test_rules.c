@@ -736,6 +736,46 @@ stage_names_follow_spec_for_every_rule(void **state)
 	assert_string_equal(rules_kind_name(KIND_PLAN), "plan");
 }
 
+/* An owner's zone missing from tzdata (after an update, say) falls back to the plan's
+ * zone, then the configured one; the notification is not dropped, and the fallback is
+ * reported with the person so the program can warn (issue 10, D5). */
+static void
+unknown_zone_falls_back_to_the_plan_then_the_configured_zone(void **state)
+{
+	static const struct { const char *plan_tz, *used; } rows[] = {
+		{ "Europe/Berlin", "Europe/Berlin" },
+		{ "Atlantis/Nowhere", "UTC" },
+		{ NULL, "UTC" },
+	};
+	struct world *w = *state;
+	struct rules_item it = { KIND_ACTIVITY, "act-1", 0, day_of("2026-12-01"), OWNER, 0 };
+	const struct rules_fallback *fb;
+	size_t i, n;
+
+	for (i = 0; i < N_ELEMS(rows); i++) {
+		struct rules_input in = { &w->cfg, &rules_tz_system,
+			instant_of("2026-12-01T12:00:00+01:00"), w->people, N_PEOPLE, w->plans, 1 };
+		struct rules *r;
+
+		w->people[OWNER].tz = "Mars/Olympus_Mons";
+		w->plans[0].tz = rows[i].plan_tz;
+		r = rules_new(&in);
+		assert_non_null(r);
+		w->n_got = 0;
+		assert_int_equal(rules_item(r, &it, collect, w), 0);
+		if (w->n_got != 1 || w->got[0].recipient != OWNER || w->got[0].rule != RULE_DUE)
+			fail_msg("plan zone %s: expected the owner's due notification, got %zu",
+			    rows[i].plan_tz ? rows[i].plan_tz : "(none)", w->n_got);
+		n = rules_fallbacks(r, &fb);
+		assert_true(n >= 1);
+		assert_int_equal(fb[0].person, OWNER);
+		assert_string_equal(fb[0].zone, "Mars/Olympus_Mons");
+		assert_non_null(fb[0].used);
+		assert_string_equal(fb[0].used, rows[i].used);
+		rules_free(r);
+	}
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, world_setup, world_teardown)
 
 int
@@ -758,6 +798,7 @@ main(void)
 		T(review_rules_respect_the_kams_and_sponsors_preferences),
 		T(status_report_is_due_from_the_report_weekday_of_the_kams_iso_week),
 		T(stage_names_follow_spec_for_every_rule),
+		T(unknown_zone_falls_back_to_the_plan_then_the_configured_zone),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
