@@ -11,9 +11,13 @@
  * - The transfer is driven through the multi interface so that hooks->tick runs at least
  *   once a second in every phase (the progress callback alone is silent while curl waits
  *   for the greeting or a reply to MAIL, RCPT or DATA).
- * - Every wait is bounded: connect and each server reply by mail.timeout, a stalled upload
- *   by mail.timeout at less than one byte per second, and the whole message by
- *   TRANSFER_FUSE timeouts.  RFC 5321 §4.5.3.2.6 gives the server 10 minutes for the reply
+ * - Every wait is bounded by mail.timeout: perform() gives up when nothing at all moved
+ *   (no byte in or out: the TCP connect, a TLS handshake, the reply to any command, a
+ *   stalled upload) for that long.  curl's own limits would not do: its connect timeout
+ *   covers the whole handshake (greeting, EHLO, STARTTLS, AUTH), so a server answering
+ *   each command in 1.5 s failed a 5 s timeout forever (issue 10, D6), and libcurl 7.88's
+ *   response timeout also spans several answers of the handshake.  Those and the
+ *   low-speed limit stay as fuses: TRANSFER_FUSE timeouts bound one whole message.  RFC 5321 §4.5.3.2.6 gives the server 10 minutes for the reply
  *   to the final dot; waiting less risks a second copy when the server was merely slow,
  *   which the retry (same Message-ID) makes recognisable.  mail.timeout is the operator's
  *   choice of that trade-off.
@@ -31,7 +35,10 @@
 #include "lib/textcheck.h"
 
 #define TICK_NS 250000000L /* hooks->tick at most this often (it is called >= 1/s) */
-#define TRANSFER_FUSE 4    /* one message may take at most this many mail.timeouts */
+/* One message on a fresh connection waits for about a dozen answers (greeting, EHLO,
+ * STARTTLS, the TLS handshake, EHLO, up to three for AUTH, MAIL, RCPT, DATA, the dot),
+ * each bounded by mail.timeout: the whole, connect included, by this many. */
+#define TRANSFER_FUSE 16
 #define ADDR_MAX 260       /* "<" + a 254-octet address + ">" */
 #define QUIT_WAIT 2L       /* seconds to wait for the reply to QUIT */
 
@@ -50,7 +57,9 @@ struct smtp_transport {
 	char reply[160]; /* the last reply line to it, made printable */
 	int code;        /* its code; 0 while the last command has no final reply */
 	int quitting;    /* QUIT was sent: later replies say nothing about the message */
+	int stall;       /* the transfer was stopped: nothing moved for mail.timeout */
 	struct timespec last_tick;
+	struct timespec last_io;  /* the last byte in or out of the current transfer */
 	/* A failure that says the server cannot be used now: the rest of the check is
 	 * deferred without trying again (a dead server would otherwise cost one timeout per
 	 * message).  Cleared by transport_flush. */
@@ -82,6 +91,18 @@ tick(struct smtp_transport *t)
 	t->hooks.tick(t->hooks.ctx);
 }
 
+/* 1 when nothing moved on the connection for mail.timeout: the answer (or the connect)
+ * that is awaited is late. */
+static int
+stalled(const struct smtp_transport *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec - t->last_io.tv_sec > t->timeout ||
+	    (now.tv_sec - t->last_io.tv_sec == t->timeout && now.tv_nsec >= t->last_io.tv_nsec);
+}
+
 static int
 on_progress(void *ctx, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
     curl_off_t ulnow)
@@ -93,6 +114,12 @@ on_progress(void *ctx, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
 	(void)ultotal;
 	(void)ulnow;
 	tick(t);
+	/* libcurl 7.88 waits for the reply to the final dot inside one call, where only
+	 * this callback runs: the bound on each answer is enforced here too. */
+	if (t->msg != NULL && !t->quitting && stalled(t)) {
+		t->stall = 1;
+		return 1;
+	}
 	/* After a failure curl says QUIT and waits for the reply; nothing depends on it, so
 	 * a server that stopped answering does not cost a second timeout. */
 	return t->quitting;
@@ -145,6 +172,8 @@ on_debug(CURL *c, curl_infotype type, char *data, size_t size, void *ctx)
 	size_t i;
 
 	(void)c;
+	if (type != CURLINFO_TEXT)
+		clock_gettime(CLOCK_MONOTONIC, &t->last_io);
 	if (t->quitting)
 		return 0;
 	if (type == CURLINFO_HEADER_OUT) {
@@ -196,8 +225,8 @@ setup(struct smtp_transport *t, const struct kapd_config *cfg)
 		SET(CURLOPT_PASSWORD, t->password);
 	}
 	SET(CURLOPT_NOSIGNAL, 1L);
-	SET(CURLOPT_CONNECTTIMEOUT, to);
-	SET(CURLOPT_SERVER_RESPONSE_TIMEOUT, to);
+	SET(CURLOPT_CONNECTTIMEOUT, TRANSFER_FUSE * to);
+	SET(CURLOPT_SERVER_RESPONSE_TIMEOUT, TRANSFER_FUSE * to);
 	SET(CURLOPT_LOW_SPEED_LIMIT, 1L);
 	SET(CURLOPT_LOW_SPEED_TIME, to);
 	SET(CURLOPT_TIMEOUT, TRANSFER_FUSE * to);
@@ -266,7 +295,8 @@ fail:
 	return r;
 }
 
-/* Runs one transfer; the connection stays in the multi handle's cache afterwards. */
+/* Runs one transfer; the connection stays in the multi handle's cache afterwards.  A
+ * stalled transfer is removed unfinished, which makes curl close its connection. */
 static CURLcode
 perform(struct smtp_transport *t)
 {
@@ -277,18 +307,36 @@ perform(struct smtp_transport *t)
 
 	if (curl_multi_add_handle(t->multi, t->curl) != CURLM_OK)
 		return CURLE_OUT_OF_MEMORY;
+	clock_gettime(CLOCK_MONOTONIC, &t->last_io);
 	while (running) {
 		mc = curl_multi_perform(t->multi, &running);
 		if (mc == CURLM_OK && running)
-			mc = curl_multi_poll(t->multi, NULL, 0, 1000, NULL);
+			mc = curl_multi_poll(t->multi, NULL, 0, 250, NULL);
 		tick(t);
 		if (mc != CURLM_OK)
 			break;
+		if (running && stalled(t)) {
+			t->stall = 1;
+			break;
+		}
 	}
 	while ((m = curl_multi_info_read(t->multi, &left)) != NULL)
 		if (m->msg == CURLMSG_DONE && m->easy_handle == t->curl)
 			rc = m->data.result;
+	if (t->stall) {
+		snprintf(t->errbuf, sizeof(t->errbuf), "timed out: nothing received within %ld s",
+		    t->timeout);
+		rc = CURLE_OPERATION_TIMEDOUT;
+	}
+	if (running) {
+		/* Removing the unfinished transfer closes the connection, and curl says QUIT
+		 * and waits for its reply first: briefly, the server stopped answering. */
+		curl_easy_setopt(t->curl, CURLOPT_SERVER_RESPONSE_TIMEOUT, QUIT_WAIT);
+		curl_easy_setopt(t->curl, CURLOPT_TIMEOUT, QUIT_WAIT);
+	}
 	curl_multi_remove_handle(t->multi, t->curl);
+	curl_easy_setopt(t->curl, CURLOPT_SERVER_RESPONSE_TIMEOUT, TRANSFER_FUSE * t->timeout);
+	curl_easy_setopt(t->curl, CURLOPT_TIMEOUT, TRANSFER_FUSE * t->timeout);
 	return rc;
 }
 
@@ -383,7 +431,7 @@ transfer(struct smtp_transport *t, const char *from, const char *to, const char 
 	CURLcode rc;
 
 	t->errbuf[0] = t->cmd[0] = t->reply[0] = '\0';
-	t->code = t->quitting = 0;
+	t->code = t->quitting = t->stall = 0;
 	snprintf(mail_from, sizeof(mail_from), "<%s>", from);
 	snprintf(rcpt_to, sizeof(rcpt_to), "<%s>", to);
 	if ((t->multi == NULL && (t->multi = curl_multi_init()) == NULL) ||
@@ -452,7 +500,7 @@ smtp_flush(void *impl)
 			curl_multi_remove_handle(t->multi, t->curl);
 		curl_multi_cleanup(t->multi);
 		t->multi = NULL;
-		curl_easy_setopt(t->curl, CURLOPT_SERVER_RESPONSE_TIMEOUT, t->timeout);
+		curl_easy_setopt(t->curl, CURLOPT_SERVER_RESPONSE_TIMEOUT, TRANSFER_FUSE * t->timeout);
 		curl_easy_setopt(t->curl, CURLOPT_TIMEOUT, TRANSFER_FUSE * t->timeout);
 	}
 	t->down = 0;

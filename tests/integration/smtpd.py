@@ -3,7 +3,7 @@
 
     smtpd.py --spool DIR [--host 127.0.0.1] [--port 0] [--tls starttls|smtps|none]
              [--cert PEM --key PEM] [--user NAME --password-file FILE]
-             [--fault CMD=ACTION[:N]]... [--no-save]
+             [--fault CMD=ACTION[:N]]... [--delay SECONDS] [--no-save]
 
 Listens on HOST:PORT (port 0: a free one) and prints the port on a line of its own once
 it accepts connections.  Runs until SIGTERM or SIGINT.
@@ -24,6 +24,7 @@ DATA, DOT (the reply to the end of the message), QUIT.  ACTION is
   hang      never reply (the connection stays open until the client leaves)
   savedrop  only for DOT: save the message, then drop without replying
 :N applies the fault to the first N occurrences only (counted over all connections).
+--delay holds every reply (the greeting too) for SECONDS: a slow but working server.
 """
 
 import argparse
@@ -57,6 +58,7 @@ class State:
             if cmd not in COMMANDS or not action:
                 raise SystemExit("smtpd.py: bad --fault %r" % spec)
             self.faults[cmd] = [action, int(times) if times else None]
+        self.delay = args.delay
         self.events = open(os.path.join(self.spool, "events.jsonl"), "a", encoding="utf-8")
 
     def event(self, **kw):
@@ -131,6 +133,11 @@ class FaultySMTP(SMTP):
         if await self.fault("greeting"):
             return
         await super()._handle_client()
+
+    async def push(self, status):
+        if self.state.delay:
+            await asyncio.sleep(self.state.delay)
+        await super().push(status)
 
     def connection_lost(self, error):
         self.state.event(ev="disconnect", conn=self.conn_no)
@@ -243,6 +250,7 @@ def main():
     p.add_argument("--user")
     p.add_argument("--password-file")
     p.add_argument("--fault", action="append", default=[])
+    p.add_argument("--delay", type=float, default=0.0)
     p.add_argument("--no-save", action="store_true")
     args = p.parse_args()
     if args.tls != "none" and not (args.cert and args.key):

@@ -261,6 +261,20 @@ class UnknownZoneTest(test_ledger.LedgerTestCase):
         self.assertIn(victim, mailed, "the person with the unknown zone got no mail")
 
 
+class SlowServerTest(test_smtp.SmtpTestCase):
+    """D6: mail.timeout bounds each answer, not the whole exchange: a server taking 1.5 s
+    for every answer is slow, not dead, under a 5 s timeout."""
+
+    def test_a_server_answering_each_command_in_1_5_s_is_used_with_timeout_5_s(self):
+        srv = self.server(delay=1.5)
+        self.write_conf(srv.port, timeout="5s")
+        err, took = self.check(TUESDAY_0900)
+        n = len(self.deliveries())
+        self.assertEqual(self.states(), {"sent": n}, "expected every mail sent through the "
+                         "slow server; kapd said:\n%s" % err[-2000:])
+        self.assertEqual(len(self.assert_received_ok(srv, expect_sent=n)), n)
+
+
 if __name__ == "__main__":
     import unittest
     unittest.main()

@@ -94,7 +94,7 @@ class Server:
     """One smtpd.py process and what it received."""
 
     def __init__(self, test, spool, port=0, tls="starttls", cert="server", faults=(),
-                 password=PASSWORD):
+                 password=PASSWORD, delay=0):
         certs = make_certs()
         pwfile = os.path.join(test.tmp, "server-password")
         with open(pwfile, "w") as f:
@@ -106,6 +106,8 @@ class Server:
                 "--user", USER, "--password-file", pwfile]
         for f in faults:
             argv += ["--fault", f]
+        if delay:
+            argv += ["--delay", str(delay)]
         self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         test.addCleanup(self.stop)
         ready, _, _ = select.select([self.proc.stdout], [], [], 20)
