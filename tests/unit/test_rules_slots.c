@@ -721,12 +721,16 @@ digest_sent_today_does_not_depend_on_how_many_zones_the_run_saw(void **state)
 	}
 }
 
+/* A zone missing from tzdata falls back to the plan's, then the configured one (issue
+ * 10, D5); only when none resolves is there no today. */
 static void
-unknown_zone_resolves_to_no_today(void **state)
+unknown_zone_falls_back_and_only_no_zone_at_all_has_no_today(void **state)
 {
 	struct world *w = *state;
 	struct rules_input in;
 	struct rules *r;
+	char *saved = w->cfg.timezone, bad[] = "Venus/Maxwell_Montes";
+	const char *plan_tz = w->plans[0].tz;
 	kdate_t day = 0;
 	int ret;
 
@@ -734,8 +738,18 @@ unknown_zone_resolves_to_no_today(void **state)
 	r = start(w, &in, "2026-12-01T09:00:00Z");
 	ret = rules_today(r, NOTZ, 0, &day);
 	rules_free(r);
+	if (ret != 0 || day != day_of("2026-12-01"))
+		fail_msg("rules_today for zone Mars/Olympus_Mons: expected the fallback's "
+		    "2026-12-01, got %d", ret);
+	w->plans[0].tz = "Mars/Olympus_Mons";
+	w->cfg.timezone = bad;
+	r = start(w, &in, "2026-12-01T09:00:00Z");
+	ret = rules_today(r, NOTZ, 0, &day);
+	rules_free(r);
+	w->cfg.timezone = saved;
+	w->plans[0].tz = plan_tz;
 	if (ret != -EINVAL)
-		fail_msg("rules_today for zone Mars/Olympus_Mons: expected -EINVAL, got %d", ret);
+		fail_msg("rules_today with no zone resolving: expected -EINVAL, got %d", ret);
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, world_setup, world_teardown)
@@ -758,7 +772,7 @@ main(void)
 		T(person_without_zone_uses_the_plans_then_the_configured_zone),
 		T(many_zones_in_one_run_each_keep_their_own_today),
 		T(digest_sent_today_does_not_depend_on_how_many_zones_the_run_saw),
-		T(unknown_zone_resolves_to_no_today),
+		T(unknown_zone_falls_back_and_only_no_zone_at_all_has_no_today),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
