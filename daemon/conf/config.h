@@ -119,6 +119,13 @@ int config_read_password(const struct kapd_config *c, char **out, char *err, siz
 
 /* Reads the IMAP password of replies: $CREDENTIALS_DIRECTORY/imap-password, else
  * replies.password_file (mode checked like the SMTP one).  *out NULL when none. */
+/* Reads every secret the configuration needs (SMTP password with mail.transport "smtp",
+ * IMAP password with replies.source "imap") exactly as the daemon does, then forgets
+ * them; each problem is appended to errs.  0 or the first negative errno. */
+struct errlist;
+int config_check_secrets(const struct kapd_config *c, struct errlist *errs);
+/* Wipes and frees a secret (NULL is fine). */
+void config_secret_free(char *secret);
 int config_read_imap_password(const struct kapd_config *c, char **out, char *err,
     size_t errlen);
 /* replies.address with {key} replaced by key into buf: 0, or -ENOSPC / -EINVAL. */

@@ -1,5 +1,6 @@
 /* config: reading the SMTP and IMAP passwords (systemd credential or a private file). */
 #include "conf/config.h"
+#include "lib/errlist.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -127,4 +128,42 @@ config_read_imap_password(const struct kapd_config *c, char **out, char *err,
 {
 	return read_credential_or_file("imap-password", c->replies.password_file, out, err,
 	    errlen);
+}
+
+/* Reads each secret the configuration needs, as the daemon will, and forgets it: so that
+ * kapd --check-config refuses what kapd --once would refuse (issue 10, D7).  Every
+ * problem goes to errs; returns the first error or 0. */
+int
+config_check_secrets(const struct kapd_config *c, struct errlist *errs)
+{
+	char *secret = NULL, err[512];
+	int r, first = 0;
+
+	if (c->mail.transport == MAIL_SMTP) {
+		r = config_read_password(c, &secret, err, sizeof(err));
+		if (r < 0) {
+			errlist_add(errs, "mail: %s", err);
+			first = r;
+		}
+		config_secret_free(secret);
+		secret = NULL;
+	}
+	if (c->replies.source == REPLY_IMAP) {
+		r = config_read_imap_password(c, &secret, err, sizeof(err));
+		if (r < 0) {
+			errlist_add(errs, "replies: %s", err);
+			first = first < 0 ? first : r;
+		}
+		config_secret_free(secret);
+	}
+	return first;
+}
+
+void
+config_secret_free(char *secret)
+{
+	if (secret == NULL)
+		return;
+	explicit_bzero(secret, strlen(secret));
+	free(secret);
 }

@@ -131,6 +131,21 @@ load_config(const char *path, struct kapd_config *cfg)
 	return r < 0 ? EX_CONFIG : 0;
 }
 
+/* --check-config reads the secret files as a check would (issue 10, D7). */
+static int
+check_secrets(const struct kapd_config *cfg)
+{
+	struct errlist errs = ERRLIST_INIT;
+	size_t i;
+	int r;
+
+	r = config_check_secrets(cfg, &errs);
+	for (i = 0; i < errs.n; i++)
+		log_msg(LOG_ERR, "%s", errs.msg[i] ? errs.msg[i] : "(out of memory)");
+	errlist_free(&errs);
+	return r < 0 ? EX_CONFIG : 0;
+}
+
 struct kapd {
 	struct options opt;
 	struct kapd_config cfg;
@@ -479,6 +494,8 @@ main(int argc, char **argv)
 		start_notify(&k);
 	r = load_config(k.opt.config, &k.cfg);
 	if (k.opt.check_config) {
+		if (r == 0)
+			r = check_secrets(&k.cfg);
 		if (r == 0)
 			printf("configuration OK\n");
 		goto out;

@@ -275,6 +275,48 @@ class SlowServerTest(test_smtp.SmtpTestCase):
         self.assertEqual(len(self.assert_received_ok(srv, expect_sent=n)), n)
 
 
+class CheckConfigSecretTest(kaptest.KapTestCase):
+    """D7: kapd --check-config reads the password file as the daemon would, and refuses
+    what a check would refuse: missing, readable by others, a directory, empty."""
+
+    def write_conf(self, pwfile):
+        with open(self.conf, "w") as f:
+            f.write('database = "%s";\nmail = { transport = "smtp"; url = '
+                    '"smtp://127.0.0.1:1"; user = "u"; password_file = "%s"; '
+                    'from = "kapd <kapd@supplier.example>"; };\n' % (self.db, pwfile))
+
+    def make(self, kind):
+        p = self.path("pw-" + kind)
+        if kind == "directory":
+            os.mkdir(p)
+        elif kind != "missing":
+            fd = os.open(p, os.O_WRONLY | os.O_CREAT, 0o600)
+            os.write(fd, b"" if kind == "empty" else b"secret-pw\n")
+            os.close(fd)
+            os.chmod(p, 0o644 if kind == "mode-0644" else 0o600)
+        return p
+
+    def kapd(self, *args):
+        return kaptest.run([kaptest.KAPD, "-c", self.conf] + list(args))
+
+    def test_check_config_refuses_each_bad_password_file(self):
+        for kind in ("missing", "mode-0644", "directory", "empty"):
+            with self.subTest(kind=kind):
+                p = self.make(kind)
+                self.write_conf(p)
+                rc, out, err = self.kapd("--check-config")
+                self.assertEqual(rc, kaptest.EX_CONFIG, "--check-config with a %s password "
+                                 "file: exit %d, stdout %r, stderr %r" % (kind, rc, out, err))
+                self.assertNotIn("configuration OK", out)
+                self.assertIn(p, err, "expected the file named in the error")
+                self.assertNotIn("secret-pw", out + err)
+
+    def test_check_config_accepts_a_private_password_file(self):
+        self.write_conf(self.make("good"))
+        rc, out, err = self.kapd("--check-config")
+        self.assertEqual((rc, out.strip()), (0, "configuration OK"), err)
+
+
 if __name__ == "__main__":
     import unittest
     unittest.main()
