@@ -317,6 +317,31 @@ class CheckConfigSecretTest(kaptest.KapTestCase):
         self.assertEqual((rc, out.strip()), (0, "configuration OK"), err)
 
 
+class HostileLogTest(test_ledger.LedgerTestCase):
+    """D8: control characters from the database never reach the log unescaped: a CR/LF
+    address must not forge a second journal line, an ESC sequence must not reach the
+    terminal."""
+
+    HOSTILE = "x@y.example\r\nBcc: evil@attacker.example failed permanently\x1b[2J\x7f\u2028"
+
+    def test_a_crlf_address_in_the_database_is_logged_as_one_line(self):
+        victim = self.pending(TUESDAY_0900)[0]["recipient"]
+        con = sqlite3.connect(self.db)
+        with con:
+            con.execute("UPDATE person SET email = ?, name = ? WHERE email = ?",
+                        (self.HOSTILE, "Eve\nkapd: forged line", victim))
+        con.close()
+        rc, out, err = self.kapd("--once", "--now", TUESDAY_0900)
+        self.assertEqual(rc, 0, err)
+        self.assertIn("attacker.example", err, "expected the bad address logged (escaped)")
+        for line in err.split("\n"):
+            self.assertFalse(line.startswith("Bcc:") or line.startswith("kapd: forged"),
+                             "a forged log line: %r" % line)
+        for bad in ("\r", "\x1b", "\x7f", "\u2028"):
+            self.assertNotIn(bad, err, "a raw control character %r reached the log" % bad)
+        self.assertIn("\\r\\nBcc:", err, "expected CR LF shown as \\r\\n")
+
+
 if __name__ == "__main__":
     import unittest
     unittest.main()
