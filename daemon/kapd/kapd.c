@@ -8,6 +8,7 @@
  * and READY=1 around a reload and STOPPING=1 at the end (daemon/notify.h). */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -28,6 +29,7 @@
 #include "io/feedfile.h"
 #include "lib/kdate.h"
 #include "lib/log.h"
+#include "io/instance.h"
 #include "io/notify.h"
 #include "io/transport.h"
 
@@ -147,6 +149,7 @@ check_secrets(const struct kapd_config *cfg)
 }
 
 struct kapd {
+	int lock_fd;         /* holds the single-instance lock (io/instance.h) */
 	struct options opt;
 	struct kapd_config cfg;
 	sqlite3 *db;
@@ -477,6 +480,26 @@ loop(struct kapd *k)
 	}
 }
 
+/* One kapd per database (issue 10, D9): a second one exits with EX_TEMPFAIL, naming the
+ * holder.  A dry run writes nothing and takes no lock. */
+static int
+take_lock(struct kapd *k)
+{
+	char err[PATH_MAX + 256];
+	pid_t holder;
+	int fd;
+
+	fd = instance_lock(k->cfg.database, &holder, err, sizeof(err));
+	if (fd >= 0) {
+		k->lock_fd = fd;
+		return 0;
+	}
+	log_msg(LOG_ERR, "%s; kapd exits without checking", err);
+	if (fd == -EREMOTE)
+		return EX_CONFIG;
+	return fd == -EBUSY ? EX_TEMPFAIL : EX_CANTCREAT;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -487,6 +510,7 @@ main(int argc, char **argv)
 	log_init("kapd");
 	memset(&k, 0, sizeof(k));
 	k.notify.fd = -1;
+	k.lock_fd = -1;
 	r = parse_options(argc, argv, &k.opt);
 	if (r != 0)
 		return r < 0 ? EX_OK : r;
@@ -506,6 +530,8 @@ main(int argc, char **argv)
 	}
 	if (k.opt.have_now)
 		k.skew = k.opt.now - time(NULL);
+	if (!k.opt.dry_run && (r = take_lock(&k)) != 0)
+		goto out;
 	r = db_open(k.cfg.database, DB_OPEN_MIGRATE | (k.opt.dry_run ? 0 : DB_OPEN_CREATE), &k.db,
 	    err, sizeof(err));
 	if (r < 0) {
@@ -522,6 +548,7 @@ main(int argc, char **argv)
 out:
 	transport_close(k.tp);
 	db_close(k.db);
+	instance_unlock(k.lock_fd);
 	config_free(&k.cfg);
 	notify_close(&k.notify);
 	return r;

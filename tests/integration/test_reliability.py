@@ -342,6 +342,45 @@ class HostileLogTest(test_ledger.LedgerTestCase):
         self.assertIn("\\r\\nBcc:", err, "expected CR LF shown as \\r\\n")
 
 
+class SingleInstanceTest(test_ledger.LedgerTestCase):
+    """D9: one kapd per database.  A second daemon or --once exits with 75 (EX_TEMPFAIL)
+    naming the holder's pid; a dry run still works; the lock goes with the process."""
+
+    def start_daemon(self):
+        p = subprocess.Popen([kaptest.KAPD, "-c", self.conf, "--now", TUESDAY_0900],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                             env=kaptest.child_env())
+        self.addCleanup(lambda: (p.poll() is None and p.kill(), p.wait(),
+                                 p.stderr.close()))
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            rows = kaptest.query(self.db, "SELECT count(*) FROM delivery") \
+                if os.path.exists(self.db) else [(0,)]
+            if rows[0][0] > 0:
+                return p
+            if p.poll() is not None:
+                self.fail("kapd exited: %s" % p.stderr.read().decode())
+            time.sleep(0.05)
+        self.fail("the daemon did not check within 30 s")
+
+    def test_a_second_instance_exits_75_naming_the_holder(self):
+        daemon = self.start_daemon()
+        for args in (["--once", "--now", TUESDAY_0906], ["--now", TUESDAY_0906]):
+            with self.subTest(args=args):
+                try:
+                    rc, out, err = self.kapd(*args, timeout=15)
+                except subprocess.TimeoutExpired:
+                    self.fail("a second kapd %s kept running" % " ".join(args))
+                self.assertEqual(rc, kaptest.EX_TEMPFAIL, "second kapd %s: exit %d\n%s"
+                                 % (" ".join(args), rc, err))
+                self.assertIn("pid %d" % daemon.pid, err)
+        rc, out, err = self.kapd("--dry-run", "--now", TUESDAY_0906)
+        self.assertEqual(rc, 0, "a dry run takes no lock: %s" % err)
+        daemon.kill()
+        daemon.wait()
+        self.check(TUESDAY_0906)   # the lock went with the killed process
+
+
 if __name__ == "__main__":
     import unittest
     unittest.main()
