@@ -358,6 +358,12 @@ check_item(struct vctx *v, json_t *it, const char *path, json_t *team, json_t *p
 	if (json_is_string(json_object_get(it, "done_on")) && (state == NULL ||
 	    strcmp(state, "done") != 0))
 		errlist_add(v->errs, "%s.done_on: only a done item has a completion date", path);
+	/* An import is the record of what happened: a done item says when (issue 10, D10).
+	 * Defaulting to the import day would invent a date that an export then repeats. */
+	if (state != NULL && strcmp(state, "done") == 0 &&
+	    !json_is_string(json_object_get(it, "done_on")))
+		errlist_add(v->errs, "%s.done_on: required when the state is \"done\" (the day it "
+		    "was done, YYYY-MM-DD)", path);
 }
 
 static json_t *

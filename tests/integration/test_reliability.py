@@ -381,6 +381,30 @@ class SingleInstanceTest(test_ledger.LedgerTestCase):
         self.check(TUESDAY_0906)   # the lock went with the killed process
 
 
+class DoneWithoutDateTest(kaptest.KapTestCase):
+    """D10: an import with "state": "done" and no done_on is refused with a clear error,
+    and nothing is stored (kapd-plan(5): done_on is required for done items)."""
+
+    def test_done_without_done_on_is_refused_and_changes_nothing(self):
+        self.init_db()
+        doc = kaptest.sample_doc()
+        plan = doc["accounts"][0]["plans"][0]
+        act = next(a for a in plan["activities"] if a.get("state", "open") == "open")
+        act["state"] = "done"
+        act.pop("done_on", None)
+        before = kaptest.dump_db(self.db)
+        out, err = self.expect_rc(kaptest.EX_DATAERR, "import",
+                                  self.write_doc("bad.json", doc))
+        self.assertIn("done_on", err)
+        self.assertIn("required", err)
+        self.assertEqual(kaptest.dump_db(self.db), before, "a refused import changed the "
+                         "database")
+        act["done_on"] = "2026-11-30"
+        self.import_file(self.write_doc("good.json", doc))
+        self.assertEqual(kaptest.query(self.db, "SELECT state, done_on FROM activity WHERE "
+                                       "key = ?", (act["key"],)), [("done", "2026-11-30")])
+
+
 if __name__ == "__main__":
     import unittest
     unittest.main()
