@@ -119,11 +119,17 @@ def show_plan_page(kapctl, demo):
         return
     try:
         with browser.Browser() as b:
-            for width, height in ((1280, 1800), (375, 800)):
+            for width, height in ((375, 800), (1280, 1800)):
+                tab = b.open("file://" + path, width, height)
                 shot = os.path.join(demo, "page-%d.png" % width)
                 with open(shot, "wb") as f:
-                    f.write(b.open("file://" + path, width, height).screenshot())
+                    f.write(tab.screenshot())
                 print("  screenshot at %d px: %s" % (width, os.path.relpath(shot, ROOT)))
+            tab.evaluate("document.getElementById('timeline').scrollIntoView()")
+            shot = os.path.join(demo, "page-timeline-1280.png")
+            with open(shot, "wb") as f:
+                f.write(tab.screenshot())
+            print("  the timeline at 1280 px: %s" % os.path.relpath(shot, ROOT))
     except (browser.BrowserError, OSError) as e:
         print("(chromium could not take the screenshot: %s)" % e)
 

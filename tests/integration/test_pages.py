@@ -457,6 +457,18 @@ class PagesBrowserTest(PagesTestCase):
             ink = browser.png_ink(png)
             self.assertGreater(ink, 0.1, "the %d px screenshot looks blank (ink %.3f)"
                                % (width, ink))
+            # The timeline with its today line, scrolled into view.
+            line = tab.evaluate("(function(){document.getElementById('timeline')"
+                                ".scrollIntoView(); var r = document.querySelector("
+                                "'svg.tl line.today').getBoundingClientRect();"
+                                " return [r.top, r.bottom, r.left];})()")
+            self.assertLess(line[0], height, "the today line is not in view")
+            self.assertGreater(line[1], 0, "the today line is not in view")
+            if width >= 1280:  # at 375 px it is reached by scrolling the timeline's box
+                self.assertTrue(0 < line[2] < width, "the today line is off the side")
+            png = tab.screenshot()
+            self.save("%s-timeline-%d.png" % (tag, width), png)
+            self.assertGreater(browser.png_ink(png), 0.1, "the timeline screenshot looks blank")
         # At 375 px the timeline scrolls inside its own box, not the page.
         tab = self.b.open("file://" + path, 375, 800)
         box = tab.evaluate("(function(){var b = document.querySelector('svg.tl').parentNode;"
