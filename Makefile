@@ -81,6 +81,7 @@ SQL      := $(sort $(wildcard sql/[0-9]*.sql))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
+.PHONY: replies-torture
 .PHONY: all check check-unit test unit integration lint lint-test demo deps ensure-deps install \
 	uninstall clean bench fuzz fuzz-run
 
@@ -187,6 +188,7 @@ bench: ensure-deps
 	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends msmtp; }
 	$(PY) tests/bench/smtp.py $(B)
 	$(PY) tests/bench/feeds.py $(B)
+	$(PY) tests/bench/replies.py $(B)
 	$(PY) tests/bench/pages.py $(B)
 
 # tests/bench/floor.c (the floor query) and measure.c (wall time and peak RSS of a child).
@@ -274,6 +276,13 @@ check-unit: all
 		$(UNIT_ROOT)/verify/kapd.service 2>&1) || { echo "$$out"; exit 1; }; \
 	if [ -n "$$out" ]; then echo "$$out"; echo "check-unit: verify is not clean"; exit 1; fi; \
 	echo "check-unit: systemd-analyze verify: clean"
+
+# Replies across crashes (not part of check, which kills 20 times): kapd --once killed
+# with SIGKILL at random points while it handles replies, REPLY_KILLS times; every reply
+# must be applied exactly once (tests/integration/test_replies_crash.py).
+REPLY_KILLS ?= 150
+replies-torture: all
+	KAPD_BUILD=$(B) KAPD_REPLY_KILLS=$(REPLY_KILLS) $(PY) tests/integration/run.py -k test_replies_crash
 
 clean:
 	rm -rf $(B)

@@ -33,6 +33,11 @@ def main():
     for stale in (db, db + "-journal"):
         if os.path.exists(stale):
             os.unlink(stale)
+    maildir = os.path.join(demo, "replies")
+    for sub in ("new", "cur", "tmp"):
+        os.makedirs(os.path.join(maildir, sub), exist_ok=True)
+        for name in os.listdir(os.path.join(maildir, sub)):
+            os.unlink(os.path.join(maildir, sub, name))
     outbox = os.path.join(demo, "outbox")
     if os.path.isdir(outbox):
         for name in os.listdir(outbox):
@@ -44,8 +49,10 @@ def main():
                 'from = "kapd <kapd@brenner-maschinenbau.example>"; };\n'
                 'feeds = { directory = "%s"; base_url = "http://localhost/kapd/"; };\n'
                 'pages = { directory = "%s"; base_url = "http://localhost/kapd/pages/"; };\n'
+                'replies = { source = "maildir"; maildir = "%s";\n'
+                '  address = "kap+{key}@brenner-maschinenbau.example"; };\n'
                 % (db, os.path.join(demo, "outbox"), os.path.join(demo, "feeds"),
-                   os.path.join(demo, "pages")))
+                   os.path.join(demo, "pages"), maildir))
     with open(sample, "w", encoding="utf-8") as f:
         subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "demo", "sample.py")],
                        stdout=f, check=True)
@@ -73,6 +80,7 @@ def main():
     show_one_mail(os.path.join(demo, "outbox"))
     banner("The ledger: what was mailed to whom")
     run(kapctl + ["log", "--limit", "12"])
+    show_reply(kapctl, kapd, now, outbox, maildir)
     feeds = os.path.join(demo, "feeds")
     banner("Calendar feeds the check wrote into %s: subscription URLs (kapctl feeds)"
            % os.path.relpath(feeds, ROOT))
@@ -83,6 +91,67 @@ def main():
           "Serve %s with nginx (etc/nginx-kapd.conf) to subscribe to the feeds."
           % (os.path.relpath(db, ROOT), os.path.relpath(kapctl[0], ROOT),
              os.path.relpath(conf, ROOT), os.path.relpath(feeds, ROOT)))
+
+
+def plan_line(kapctl, key):
+    out = subprocess.run(kapctl + ["show", "plan", "kessler-2026"], stdout=subprocess.PIPE,
+                         check=True).stdout.decode()
+    return [line for line in out.splitlines() if key in line]
+
+
+def show_reply(kapctl, kapd, now, outbox, maildir):
+    """A team member answers a reminder from Outlook, and the plan changes."""
+    import datetime
+    import email
+    import re
+    from email import policy
+    mails = []
+    for name in sorted(os.listdir(outbox)):
+        with open(os.path.join(outbox, name), "rb") as f:
+            mails.append(email.message_from_binary_file(f, policy=policy.default))
+    for m in mails:
+        items = [str(h).split(";")[0].strip() for h in m.get_all("X-KAP-Item", [])
+                 if "rule=overdue" in str(h)]
+        if items and m.get("Content-Language") == "de":
+            break
+    else:
+        print("(no German reminder with an overdue item to answer)")
+        return
+    key, to = items[0], m["To"].addresses[0]
+    later = (datetime.datetime.fromisoformat(now) + datetime.timedelta(minutes=30)).isoformat()
+    first = to.display_name.split()[0] if to.display_name else ""
+    body = ("erledigt %s\r\n\r\nViele Grüße\r\n%s\r\n\r\n"
+            "________________________________\r\nVon: %s\r\nGesendet: %s\r\nAn: %s\r\n"
+            "Betreff: %s\r\n\r\n%s" % (key, first, m["From"], m["Date"], m["To"],
+                                         m["Subject"], m.get_body(("plain",)).get_content()))
+    reply = email.message.EmailMessage()
+    reply["From"], reply["To"] = str(m["To"]), str(m["Reply-To"])
+    reply["Subject"], reply["In-Reply-To"] = "AW: " + str(m["Subject"]), m["Message-ID"]
+    reply["Message-ID"] = email.utils.make_msgid(domain="brenner-maschinenbau.example")
+    reply.set_content(body)
+    banner("%s answers the reminder from Outlook (the reply, as typed, lands in %s)"
+           % (to.display_name or to.addr_spec, os.path.relpath(maildir, ROOT)))
+    print("\n".join(body.replace("\r\n", "\n").splitlines()[:12]) + "\n[...]")
+    with open(os.path.join(maildir, "tmp", "reply.eml"), "wb") as f:
+        f.write(reply.as_bytes())
+    os.rename(os.path.join(maildir, "tmp", "reply.eml"),
+              os.path.join(maildir, "new", "1.demo-reply.eml"))
+    before = plan_line(kapctl, key)
+    banner("The next check reads it (kapd --once at %s)" % later)
+    run(kapd + ["--once", "--now", later])
+    run(kapctl + ["replies"])
+    banner("The plan line that changed")
+    print("before: " + "\n        ".join(before))
+    print("after:  " + "\n        ".join(plan_line(kapctl, key)))
+    for name in sorted(os.listdir(outbox)):
+        with open(os.path.join(outbox, name), "rb") as f:
+            a = email.message_from_binary_file(f, policy=policy.default)
+        if a["Auto-Submitted"] == "auto-replied":
+            banner("The answer %s receives" % (to.display_name or to.addr_spec))
+            for h in ("To", "Subject", "In-Reply-To", "Auto-Submitted"):
+                print("%s: %s" % (h, a[h]))
+            print()
+            print(a.get_content())
 
 
 def show_plan_feed(kapctl, feeds):

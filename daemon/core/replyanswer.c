@@ -184,7 +184,8 @@ subject_header(struct sbuf *b, const struct replyanswer *a)
 	const char *s = a->subject;
 
 	if (s != NULL && text_is_line(s) && strlen(s) < 300) {
-		snprintf(subj, sizeof(subj), "%s%s", strncasecmp(s, "Re:", 3) == 0 ? "" : "Re: ", s);
+		snprintf(subj, sizeof(subj), "%s%s", strncasecmp(s, "Re:", 3) == 0 ||
+		    strncasecmp(s, "AW:", 3) == 0 ? "" : "Re: ", s);
 	} else {
 		snprintf(subj, sizeof(subj), "%s", i18n_tr(a->lang, "Your reply to kapd"));
 	}

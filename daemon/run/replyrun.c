@@ -2,6 +2,7 @@
 #include "run/replyrun.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,9 @@
 #include "lib/sbuf.h"
 #include "store/db.h"
 #include "store/replies.h"
+
+/* Messages per transaction: one commit (and its fsyncs) serves many replies. */
+#define BATCH 250
 
 struct rr {
 	sqlite3 *db;
@@ -165,7 +169,9 @@ any_change(const struct reply_effect *eff, size_t n)
 	return 0;
 }
 
-/* The change, its history, the record of the message and its answer: one transaction. */
+/* The change, its history, the record of the message and its answer: in the batch's
+ * transaction, so they commit together.  A failure fails the whole batch (the insert
+ * of a message handled before changes nothing, so it needs no undo). */
 static int
 commit_reply(struct rr *x, const struct incoming *in, const struct reply_mail *m,
     const struct replycmd_list *l, const struct reply_decision *d, char *err, size_t errlen)
@@ -179,15 +185,12 @@ commit_reply(struct rr *x, const struct incoming *in, const struct reply_mail *m
 	size_t alen = 0;
 	int r;
 
-	if ((r = db_begin(x->db, err, errlen)) < 0)
-		goto out;
 	if ((r = replies_insert(x->db, &rec, &id, err, errlen)) < 0 ||
 	    (r = replies_apply(x->db, id, m, d->act, d->n_act, x->now, eff, err, errlen)) < 0 ||
 	    (r = make_answer(x, in, m, l, d, eff, &answer, &alen, &state)) < 0)
 		goto rollback;
 	outcome = any_change(eff, d->n_act) ? "applied" : "unchanged";
-	if ((r = replies_finish(x->db, id, outcome, answer, alen, state, err, errlen)) < 0 ||
-	    (r = db_commit(x->db, err, errlen)) < 0)
+	if ((r = replies_finish(x->db, id, outcome, answer, alen, state, err, errlen)) < 0)
 		goto rollback;
 	if (outcome[0] == 'a')
 		x->st->applied++;
@@ -198,7 +201,6 @@ commit_reply(struct rr *x, const struct incoming *in, const struct reply_mail *m
 	note(x, in, err);
 	goto out;
 rollback:
-	db_rollback(x->db);
 	if (r == -EEXIST) {
 		x->st->replayed++;
 		note(x, in, "handled before, nothing done");
@@ -305,26 +307,83 @@ handle(struct rr *x, struct replysource *src, const struct replysource_msg *msg,
 	return r;
 }
 
-/* Sends an answer that waits (just made, or left by a crash or a mail server down). */
+/* Sends the answers that wait (just made, or left by a mail server that was down):
+ * claimed first, so that none goes out twice, then settled in one transaction. */
 static int
-send_answer(void *ctx, const struct reply_answer *a)
+send_answers(struct rr *x, char *err, size_t errlen)
 {
-	struct rr *x = ctx;
-	char err[512], to[120];
-	int r = transport_send(x->tp, x->from_addr, a->sender, a->message_id, a->answer, a->len,
-	    err, sizeof(err));
+	struct reply_answer *a = NULL;
+	sqlite3_int64 *retry = NULL, *failed = NULL;
+	size_t n = 0, nr = 0, nf = 0;
+	int r;
 
-	printable(a->sender, to, sizeof(to));
-	if (r == -EAGAIN) {
-		errlist_add(x->notes, "answer to %s deferred, trying again at the next check: %s",
-		    to, err);
-		return 0;
+	if ((r = replies_claim(x->db, &a, &n, err, errlen)) < 0 || n == 0)
+		return r;
+	retry = calloc(n, sizeof(*retry));
+	failed = calloc(n, sizeof(*failed));
+	for (size_t i = 0; i < n; i++) {
+		char terr[512], to[120];
+		int t = retry == NULL || failed == NULL ? -ENOMEM :
+		    transport_send(x->tp, x->from_addr, a[i].sender, a[i].token, a[i].answer,
+		    a[i].len, terr, sizeof(terr));
+
+		printable(a[i].sender, to, sizeof(to));
+		if (t == 0) {
+			x->st->answered++;
+		} else if (t == -EAGAIN && retry != NULL) {
+			errlist_add(x->notes, "answer to %s deferred, trying again at the next "
+			    "check: %s", to, terr);
+			retry[nr++] = a[i].id;
+		} else if (failed != NULL) {
+			errlist_add(x->notes, "answer to %s failed: %s", to, t == -ENOMEM ?
+			    "out of memory" : terr);
+			failed[nf++] = a[i].id;
+		}
 	}
-	if (r < 0)
-		errlist_add(x->notes, "answer to %s failed: %s", to, err);
-	else
-		x->st->answered++;
-	return replies_answered(x->db, a->id, r == 0 ? "sent" : "failed", err, sizeof(err));
+	r = replies_settle(x->db, retry, nr, failed, nf, err, errlen);
+	free(retry);
+	free(failed);
+	replies_answers_free(a, n);
+	return r;
+}
+
+/* One batch: msgs[*i..] handled in one transaction until BATCH messages or the byte
+ * budget; then marked done at the source (after the commit: a crash in between makes
+ * the next run see them again, and the store knows them). */
+static int
+batch(struct rr *x, struct replysource *src, struct replysource_msg *msgs, size_t n,
+    size_t *i, size_t *bytes, char *cursor, char *err, size_t errlen)
+{
+	size_t first = *i;
+	int r;
+
+	if ((r = db_begin(x->db, err, errlen)) < 0)
+		return r;
+	for (; r == 0 && *i < n && *i - first < BATCH; (*i)++) {
+		/* The first message is read whatever its size, so that one large message
+		 * cannot block the ones behind it forever. */
+		if (*i > 0 && *bytes + msgs[*i].size > (size_t)x->cfg->replies.max_bytes) {
+			*bytes = SIZE_MAX;
+			break;
+		}
+		*bytes += msgs[*i].size;
+		r = handle(x, src, &msgs[*i], err, errlen);
+	}
+	if (r == 0)
+		r = db_commit(x->db, err, errlen);
+	if (r < 0) {
+		db_rollback(x->db);
+		*i = first;
+		return r;
+	}
+	for (size_t k = first; k < *i; k++) {
+		char derr[256];
+
+		if (replysource_done(src, &msgs[k], derr, sizeof(derr)) < 0)
+			errlist_add(x->notes, "a handled reply stays in the mailbox: %s", derr);
+		snprintf(cursor, 48, "%s", msgs[k].cursor);
+	}
+	return 0;
 }
 
 /* Reads what waits, within replies.max_messages and replies.max_bytes. */
@@ -334,7 +393,7 @@ read_source(struct rr *x, char *err, size_t errlen)
 	struct replysource *src = NULL;
 	struct replysource_msg *msgs = NULL;
 	char cursor[48] = "";
-	size_t n = 0, bytes = 0, i;
+	size_t n = 0, bytes = 0, i = 0;
 	int r;
 
 	if ((r = replies_cursor(x->db, cursor, sizeof(cursor), err, errlen)) < 0 ||
@@ -342,20 +401,8 @@ read_source(struct rr *x, char *err, size_t errlen)
 		return r;
 	r = replysource_list(src, cursor, (size_t)x->cfg->replies.max_messages, &msgs, &n, err,
 	    errlen);
-	for (i = 0; r == 0 && i < n; i++) {
-		char derr[256];
-
-		/* The first message is read whatever its size, so that one large message
-		 * cannot block the ones behind it forever. */
-		if (i > 0 && bytes + msgs[i].size > (size_t)x->cfg->replies.max_bytes)
-			break;
-		bytes += msgs[i].size;
-		if ((r = handle(x, src, &msgs[i], err, errlen)) < 0)
-			break;
-		if (replysource_done(src, &msgs[i], derr, sizeof(derr)) < 0)
-			errlist_add(x->notes, "a handled reply stays in the mailbox: %s", derr);
-		snprintf(cursor, sizeof(cursor), "%s", msgs[i].cursor);
-	}
+	while (r == 0 && i < n && bytes != SIZE_MAX)
+		r = batch(x, src, msgs, n, &i, &bytes, cursor, err, errlen);
 	/* A crash before this line refetches what was handled: the store knows it. */
 	if (i > 0 && cursor[0] != '\0' && replies_set_cursor(x->db, cursor, err, errlen) < 0 &&
 	    r == 0)
@@ -386,7 +433,7 @@ replyrun(sqlite3 *db, const struct kapd_config *cfg, struct transport *tp,
 	if (tp != NULL) {
 		char err2[256];
 
-		r2 = replies_pending(db, send_answer, &x, err2, sizeof(err2));
+		r2 = send_answers(&x, err2, sizeof(err2));
 		if (r2 < 0 && r == 0)
 			snprintf(err, errlen, "sending answers: %s", err2);
 		transport_flush(tp);

@@ -388,44 +388,119 @@ replies_answers_since(sqlite3 *db, const char *sender, time_t since, int *count,
 
 /* ---- answers ---- */
 
-int
-replies_pending(sqlite3 *db, int (*fn)(void *ctx, const struct reply_answer *a), void *ctx,
-    char *err, size_t errlen)
+static int
+claim_rows(sqlite3 *db, struct reply_answer **out, size_t *n, char *err, size_t errlen)
 {
 	sqlite3_stmt *st = NULL;
+	struct reply_answer *v = NULL, *p;
+	size_t k = 0;
 	int r, rc;
 
 	r = db_prepare(db, "SELECT id, sender, answer FROM reply WHERE answer_state = 'pending'"
-	    " ORDER BY id", &st, err, errlen);
-	while (r >= 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct reply_answer a = { sqlite3_column_int64(st, 0),
-			(char *)sqlite3_column_text(st, 1), NULL,
-			(char *)sqlite3_column_blob(st, 2), (size_t)sqlite3_column_bytes(st, 2) };
-		char token[32];
+	    " AND answer IS NOT NULL AND sender IS NOT NULL ORDER BY id", &st, err, errlen);
+	while (r == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const void *blob = sqlite3_column_blob(st, 2);
+		size_t len = (size_t)sqlite3_column_bytes(st, 2);
 
-		snprintf(token, sizeof(token), "kapd-answer-%lld", (long long)a.id);
-		a.message_id = token;
-		if (a.sender != NULL && a.answer != NULL)
-			r = fn(ctx, &a);
+		if ((p = realloc(v, (k + 1) * sizeof(*v))) == NULL) {
+			r = -ENOMEM;
+			break;
+		}
+		v = p;
+		memset(&v[k], 0, sizeof(v[k]));
+		v[k].id = sqlite3_column_int64(st, 0);
+		snprintf(v[k].token, sizeof(v[k].token), "kapd-answer-%lld", (long long)v[k].id);
+		v[k].sender = strdup((const char *)sqlite3_column_text(st, 1));
+		v[k].answer = malloc(len + 1);
+		v[k].len = len;
+		k++;
+		if (v[k - 1].sender == NULL || v[k - 1].answer == NULL)
+			r = -ENOMEM;
+		else
+			memcpy(v[k - 1].answer, blob, len);
 	}
 	sqlite3_finalize(st);
-	return r < 0 ? r : 0;
+	if (r < 0) {
+		replies_answers_free(v, k);
+		snprintf(err, errlen, "out of memory");
+		return r;
+	}
+	*out = v;
+	*n = k;
+	return 0;
 }
 
 int
-replies_answered(sqlite3 *db, sqlite3_int64 id, const char *state, char *err, size_t errlen)
+replies_claim(sqlite3 *db, struct reply_answer **out, size_t *n, char *err, size_t errlen)
 {
-	sqlite3_stmt *st = NULL;
 	int r;
 
-	r = db_prepare(db, "UPDATE reply SET answer_state = ?1, answer = NULL WHERE id = ?2", &st,
-	    err, errlen);
-	if (r < 0)
+	*out = NULL;
+	*n = 0;
+	if ((r = db_begin(db, err, errlen)) < 0)
 		return r;
-	sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, id);
-	r = step_done(db, st, err, errlen);
+	if ((r = claim_rows(db, out, n, err, errlen)) == 0 && *n > 0)
+		r = db_exec(db, "UPDATE reply SET answer_state = 'sent' WHERE answer_state ="
+		    " 'pending' AND answer IS NOT NULL AND sender IS NOT NULL", err, errlen);
+	if (r == 0)
+		r = db_commit(db, err, errlen);
+	if (r < 0) {
+		db_rollback(db);
+		replies_answers_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+	}
+	return r;
+}
+
+void
+replies_answers_free(struct reply_answer *a, size_t n)
+{
+	for (size_t i = 0; a != NULL && i < n; i++) {
+		free(a[i].sender);
+		free(a[i].answer);
+	}
+	free(a);
+}
+
+static int
+set_state(sqlite3 *db, const sqlite3_int64 *ids, size_t n, const char *state, char *err,
+    size_t errlen)
+{
+	sqlite3_stmt *st = NULL;
+	int r = 0;
+
+	if (n == 0)
+		return 0;
+	if ((r = db_prepare(db, "UPDATE reply SET answer_state = ?1 WHERE id = ?2", &st, err,
+	    errlen)) < 0)
+		return r;
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		sqlite3_reset(st);
+		sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, ids[i]);
+		r = step_done(db, st, err, errlen);
+	}
 	sqlite3_finalize(st);
+	return r;
+}
+
+int
+replies_settle(sqlite3 *db, const sqlite3_int64 *retry, size_t n_retry,
+    const sqlite3_int64 *failed, size_t n_failed, char *err, size_t errlen)
+{
+	int r;
+
+	if ((r = db_begin(db, err, errlen)) < 0)
+		return r;
+	if ((r = set_state(db, retry, n_retry, "pending", err, errlen)) == 0 &&
+	    (r = set_state(db, failed, n_failed, "failed", err, errlen)) == 0)
+		r = db_exec(db, "UPDATE reply SET answer = NULL WHERE answer IS NOT NULL AND"
+		    " answer_state IN ('sent', 'failed')", err, errlen);
+	if (r == 0)
+		r = db_commit(db, err, errlen);
+	if (r < 0)
+		db_rollback(db);
 	return r;
 }
 

@@ -53,21 +53,26 @@ int replies_finish(sqlite3 *db, sqlite3_int64 id, const char *outcome, const cha
 int replies_answers_since(sqlite3 *db, const char *sender, time_t since, int *count,
     char *err, size_t errlen);
 
-/* An answer waiting to be sent (after a crash, or sent just now). */
+/* An answer taken out for sending. */
 struct reply_answer {
 	sqlite3_int64 id;
 	char *sender;
-	char *message_id;  /* the answer's token: its file name in the file transport */
+	char token[40];    /* unique: its file name in the file transport */
 	char *answer;
 	size_t len;
 };
 
-/* Calls fn for every pending answer, oldest first; fn's negative return stops. */
-int replies_pending(sqlite3 *db, int (*fn)(void *ctx, const struct reply_answer *a),
-    void *ctx, char *err, size_t errlen);
-/* Marks an answer "sent" or "failed" and drops its bytes. */
-int replies_answered(sqlite3 *db, sqlite3_int64 id, const char *state, char *err,
+/* Takes every pending answer out for sending, in one transaction that already marks
+ * them sent: an answer is sent at most once (SPEC §8, RFC 3834: never two answers to one
+ * message); a crash before the transport took it loses it instead.  *out (free with
+ * replies_answers_free) holds *n answers. */
+int replies_claim(sqlite3 *db, struct reply_answer **out, size_t *n, char *err,
     size_t errlen);
+void replies_answers_free(struct reply_answer *a, size_t n);
+/* After sending, one transaction: the answers in retry[] wait again (a temporary
+ * failure), those in failed[] are failed; the bytes of every sent or failed answer go. */
+int replies_settle(sqlite3 *db, const sqlite3_int64 *retry, size_t n_retry,
+    const sqlite3_int64 *failed, size_t n_failed, char *err, size_t errlen);
 
 /* Where the IMAP source stopped ("UIDVALIDITY:UID"), into buf ("" when never). */
 int replies_cursor(sqlite3 *db, char *buf, size_t len, char *err, size_t errlen);
