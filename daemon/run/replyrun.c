@@ -77,13 +77,13 @@ note(struct rr *x, const struct incoming *in, const char *what)
 
 /* A record without changes (refused, automatic, unreadable). */
 static void
-record_only(struct rr *x, const struct incoming *in, long long delivery,
+record_only(struct rr *x, const struct incoming *in, int64_t delivery,
     const char *outcome, const char *reason, size_t *counter)
 {
 	struct reply_record rec = { in->mid, in->key, delivery,
 		in->im != NULL && in->im->from[0] ? in->im->from : NULL, x->now, outcome, reason,
 		NULL };
-	long long id;
+	int64_t id;
 	char err[256], what[300];
 	int r = replies_insert(x->db, &rec, &id, err, sizeof(err));
 
@@ -181,7 +181,7 @@ commit_reply(struct rr *x, const struct incoming *in, const struct reply_mail *m
 	struct reply_record rec = { in->mid, in->key, m->delivery_id, in->im->from, x->now,
 		"unchanged", NULL, cmds };
 	const char *state = "none", *outcome;
-	long long id = 0;
+	int64_t id = 0;
 	size_t alen = 0;
 	int r;
 
@@ -313,7 +313,7 @@ static int
 send_answers(struct rr *x, char *err, size_t errlen)
 {
 	struct reply_answer *a = NULL;
-	sqlite3_int64 *retry = NULL, *failed = NULL;
+	int64_t *retry = NULL, *failed = NULL;
 	size_t n = 0, nr = 0, nf = 0;
 	int r;
 

@@ -30,7 +30,7 @@ step_done(sqlite3 *db, sqlite3_stmt *st, char *err, size_t errlen)
 }
 
 int
-replies_key(sqlite3 *db, sqlite3_int64 delivery_id, time_t expires, char *key, char *err,
+replies_key(sqlite3 *db, int64_t delivery_id, time_t expires, char *key, char *err,
     size_t errlen)
 {
 	sqlite3_stmt *st = NULL;
@@ -170,7 +170,7 @@ replies_seen(sqlite3 *db, const char *message_id, const char *key, char *err, si
 /* ---- handling one message ---- */
 
 int
-replies_insert(sqlite3 *db, const struct reply_record *rec, sqlite3_int64 *id, char *err,
+replies_insert(sqlite3 *db, const struct reply_record *rec, int64_t *id, char *err,
     size_t errlen)
 {
 	sqlite3_stmt *st = NULL;
@@ -209,7 +209,7 @@ table_of(enum item_kind k)
 }
 
 static int
-record_change(sqlite3 *db, sqlite3_int64 id, const struct reply_item *it, const char *field,
+record_change(sqlite3 *db, int64_t id, const struct reply_item *it, const char *field,
     const struct reply_effect *e, time_t now, char *err, size_t errlen)
 {
 	sqlite3_stmt *st = NULL;
@@ -295,7 +295,7 @@ update(sqlite3 *db, const struct reply_item *it, const struct reply_action *a,
 }
 
 static int
-apply_one(sqlite3 *db, sqlite3_int64 id, const struct reply_item *it,
+apply_one(sqlite3 *db, int64_t id, const struct reply_item *it,
     const struct reply_action *a, time_t now, struct reply_effect *e, char *err, size_t errlen)
 {
 	const char *field = NULL;
@@ -325,7 +325,7 @@ apply_one(sqlite3 *db, sqlite3_int64 id, const struct reply_item *it,
 }
 
 int
-replies_apply(sqlite3 *db, sqlite3_int64 id, const struct reply_mail *m,
+replies_apply(sqlite3 *db, int64_t id, const struct reply_mail *m,
     const struct reply_action *act, size_t n, time_t now, struct reply_effect *eff,
     char *err, size_t errlen)
 {
@@ -345,7 +345,7 @@ replies_apply(sqlite3 *db, sqlite3_int64 id, const struct reply_mail *m,
 }
 
 int
-replies_finish(sqlite3 *db, sqlite3_int64 id, const char *outcome, const char *answer,
+replies_finish(sqlite3 *db, int64_t id, const char *outcome, const char *answer,
     size_t len, const char *state, char *err, size_t errlen)
 {
 	sqlite3_stmt *st = NULL;
@@ -464,7 +464,7 @@ replies_answers_free(struct reply_answer *a, size_t n)
 }
 
 static int
-set_state(sqlite3 *db, const sqlite3_int64 *ids, size_t n, const char *state, char *err,
+set_state(sqlite3 *db, const int64_t *ids, size_t n, const char *state, char *err,
     size_t errlen)
 {
 	sqlite3_stmt *st = NULL;
@@ -486,8 +486,8 @@ set_state(sqlite3 *db, const sqlite3_int64 *ids, size_t n, const char *state, ch
 }
 
 int
-replies_settle(sqlite3 *db, const sqlite3_int64 *retry, size_t n_retry,
-    const sqlite3_int64 *failed, size_t n_failed, char *err, size_t errlen)
+replies_settle(sqlite3 *db, const int64_t *retry, size_t n_retry,
+    const int64_t *failed, size_t n_failed, char *err, size_t errlen)
 {
 	int r;
 

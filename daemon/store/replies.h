@@ -15,7 +15,7 @@
 
 /* The reply key of a delivery: the stored one, or a new one (128 bits from getrandom)
  * valid until expires.  key holds REPLY_KEY_LEN + 1 bytes.  Commits on its own. */
-int replies_key(sqlite3 *db, sqlite3_int64 delivery_id, time_t expires, char *key, char *err,
+int replies_key(sqlite3 *db, int64_t delivery_id, time_t expires, char *key, char *err,
     size_t errlen);
 /* The keyed mail of key: -ENOENT when the key is unknown.  Free with replies_mail_free. */
 int replies_mail(sqlite3 *db, const char *key, struct reply_mail *m, char *err, size_t errlen);
@@ -28,7 +28,7 @@ int replies_seen(sqlite3 *db, const char *message_id, const char *key, char *err
 struct reply_record {
 	const char *message_id;
 	const char *key;           /* "" when it named none */
-	sqlite3_int64 delivery_id; /* 0 when the key is unknown */
+	int64_t delivery_id; /* 0 when the key is unknown */
 	const char *sender;        /* may be NULL */
 	time_t now;
 	const char *outcome;       /* "applied", "unchanged", "refused", "automatic", "unreadable" */
@@ -38,16 +38,16 @@ struct reply_record {
 
 /* Inside a transaction (db_begin): inserts the record; -EEXIST when the message was
  * handled already (the caller rolls back). */
-int replies_insert(sqlite3 *db, const struct reply_record *rec, sqlite3_int64 *id, char *err,
+int replies_insert(sqlite3 *db, const struct reply_record *rec, int64_t *id, char *err,
     size_t errlen);
 /* Inside the same transaction: applies the actions on the mail's items and records each
  * change for reply id; eff[i] says what act[i] did. */
-int replies_apply(sqlite3 *db, sqlite3_int64 id, const struct reply_mail *m,
+int replies_apply(sqlite3 *db, int64_t id, const struct reply_mail *m,
     const struct reply_action *act, size_t n, time_t now, struct reply_effect *eff,
     char *err, size_t errlen);
 /* Inside the same transaction: the outcome after applying and the answer to send
  * (answer NULL: none; state "none", "pending" or "limited"). */
-int replies_finish(sqlite3 *db, sqlite3_int64 id, const char *outcome, const char *answer,
+int replies_finish(sqlite3 *db, int64_t id, const char *outcome, const char *answer,
     size_t len, const char *state, char *err, size_t errlen);
 /* Answers sent (or waiting) to sender since the given time: for the rate limit. */
 int replies_answers_since(sqlite3 *db, const char *sender, time_t since, int *count,
@@ -55,7 +55,7 @@ int replies_answers_since(sqlite3 *db, const char *sender, time_t since, int *co
 
 /* An answer taken out for sending. */
 struct reply_answer {
-	sqlite3_int64 id;
+	int64_t id;
 	char *sender;
 	char token[40];    /* unique: its file name in the file transport */
 	char *answer;
@@ -71,8 +71,8 @@ int replies_claim(sqlite3 *db, struct reply_answer **out, size_t *n, char *err,
 void replies_answers_free(struct reply_answer *a, size_t n);
 /* After sending, one transaction: the answers in retry[] wait again (a temporary
  * failure), those in failed[] are failed; the bytes of every sent or failed answer go. */
-int replies_settle(sqlite3 *db, const sqlite3_int64 *retry, size_t n_retry,
-    const sqlite3_int64 *failed, size_t n_failed, char *err, size_t errlen);
+int replies_settle(sqlite3 *db, const int64_t *retry, size_t n_retry,
+    const int64_t *failed, size_t n_failed, char *err, size_t errlen);
 
 /* Where the IMAP source stopped ("UIDVALIDITY:UID"), into buf ("" when never). */
 int replies_cursor(sqlite3 *db, char *buf, size_t len, char *err, size_t errlen);
@@ -80,7 +80,7 @@ int replies_set_cursor(sqlite3 *db, const char *cursor, char *err, size_t errlen
 
 /* One line of kapctl replies. */
 struct reply_row {
-	sqlite3_int64 id;
+	int64_t id;
 	const char *message_id, *key_prefix, *sender, *outcome, *reason, *commands, *answer;
 	time_t received_at;
 	int changes;
