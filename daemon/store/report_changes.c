@@ -70,22 +70,12 @@ to_change(json_t *doc, json_t *plan, json_t *el, const char *field, json_t *keep
 }
 
 static int
-week(sqlite3 *db, const char *plan_key, json_t *doc, json_t *plan, struct report *rep,
-    json_t *keep, char *err, size_t errlen)
+week(json_t *doc, json_t *plan, struct report *rep, const struct hist_list *h, json_t *keep)
 {
-	struct hist_list h;
-	char since[KDATE_STRLEN];
 	json_t *folded, *el;
 	size_t i, n = 0;
-	int r;
 
-	/* The previous report's day itself is in: a change made that day after the report
-	 * was composed would otherwise never be shown. */
-	if ((r = versions_history_since(db, plan_key, kdate_format(rep->since, since), &h, err,
-	    errlen)) < 0)
-		return r;
-	folded = plandiff_history(h.h, h.n);
-	hist_list_free(&h);
+	folded = plandiff_history(h->h, h->n);
 	rep->changes = calloc(json_array_size(folded) + 1, sizeof(*rep->changes));
 	if (rep->changes == NULL) {
 		json_decref(folded);
@@ -107,19 +97,16 @@ count(json_t *diff, const char *name)
 /* The summary since the latest version; a plan without one has none (has = 0). */
 static int
 since_update(sqlite3 *db, const char *plan_key, json_t *doc, json_t *plan,
-    struct report *rep, json_t *keep, char *err, size_t errlen)
+    struct report *rep, json_t *keep, const struct version_info *v, json_t *then, char *err,
+    size_t errlen)
 {
-	struct version_info vi;
+	struct version_info vi = *v;
 	struct hist_list h = { 0 };
-	json_t *then = NULL, *diff = NULL, *top = NULL, *el;
+	json_t *diff = NULL, *top = NULL, *el;
 	size_t i;
 	int r;
 
-	r = versions_get(db, plan_key, 0, NULL, &vi, &then, err, errlen);
-	if (r == -ENOENT)
-		return 0;
-	if (r == 0)
-		r = versions_history(db, plan_key, vi.mark, &h, err, errlen);
+	r = versions_history(db, plan_key, vi.mark, &h, err, errlen);
 	if (r == 0 && plandiff(then, doc, plan_key, h.h, h.n, &diff) == 0) {
 		rep->update.has = 1;
 		kdate_parse(vi.reviewed_on, &rep->update.day);
@@ -140,7 +127,6 @@ since_update(sqlite3 *db, const char *plan_key, json_t *doc, json_t *plan,
 	hist_list_free(&h);
 	json_decref(top);
 	json_decref(diff);
-	json_decref(then);
 	return r;
 }
 
@@ -148,19 +134,32 @@ int
 report_changes_add(sqlite3 *db, const char *plan_key, struct report *rep, char *err,
     size_t errlen)
 {
-	json_t *doc = NULL, *keep = json_array(), *plan;
+	json_t *doc = NULL, *keep = json_array(), *plan, *then = NULL;
+	struct version_info vi;
+	struct hist_list h = { 0 };
+	char since[KDATE_STRLEN];
 	int r;
 
 	/* keep holds the document and the folded changes the report points into. */
 	rep->changes_mem = keep;
-	r = planio_export(db, plan_key, &doc, err, errlen);
-	if (r < 0)
-		return r;
+	/* The previous report's day itself is in: a change made that day after the report
+	 * was composed would otherwise never be shown. */
+	r = versions_history_since(db, plan_key, kdate_format(rep->since, since), &h, err, errlen);
+	if (r == 0 && (r = versions_get(db, plan_key, 0, NULL, &vi, &then, err, errlen)) == -ENOENT)
+		r = 0;
+	/* Most plans most weeks have neither: no export for them. */
+	if (r < 0 || (h.n == 0 && then == NULL))
+		goto out;
+	if ((r = planio_export(db, plan_key, &doc, err, errlen)) < 0)
+		goto out;
 	json_array_append_new(keep, doc);
 	plan = al_find_plan(doc, plan_key, NULL);
-	r = week(db, plan_key, doc, plan, rep, keep, err, errlen);
-	if (r == 0)
-		r = since_update(db, plan_key, doc, plan, rep, keep, err, errlen);
+	r = week(doc, plan, rep, &h, keep);
+	if (r == 0 && then != NULL)
+		r = since_update(db, plan_key, doc, plan, rep, keep, &vi, then, err, errlen);
+out:
+	hist_list_free(&h);
+	json_decref(then);
 	return r;
 }
 
