@@ -506,6 +506,30 @@ report_by_reply(struct out *o, const struct report *r)
 	list_end(o);
 }
 
+/* The same summary inside an annual-update reminder: what the KAM reviews. */
+static void
+update_details(struct out *o, const struct report *r)
+{
+	const struct report_update *u = &r->update;
+	const struct report_change *c;
+	char date[64];
+	size_t i;
+
+	if (!u->has)
+		return;
+	detail(o, i18n_tr(o->lang, "Since the annual update of %s: %d added, %d done, "
+	    "%d cancelled, %d with a moved deadline, %d with a new owner."),
+	    i18n_short_date(o->lang, u->day, date, sizeof(date)), u->added, u->done,
+	    u->cancelled, u->moved, u->owners);
+	for (i = 0; i < u->n_most_moved; i++) {
+		c = &u->most_moved[i];
+		detail(o, i18n_ntr(o->lang, "%s [%s]: %s → %s, moved %d time",
+		    "%s [%s]: %s → %s, moved %d times", (unsigned long)c->times),
+		    c->title ? c->title : c->key, c->key, c->from ? c->from : "-",
+		    c->to ? c->to : "-", c->times);
+	}
+}
+
 /* The weekly status report (SPEC §3), readable in under a minute: the sections in the
  * order a KAM acts on them. */
 static void
@@ -565,6 +589,8 @@ one_item(struct out *o, const struct mail_item *it, kdate_t today)
 	if (it->on_behalf_name)
 		detail(o, i18n_tr(o->lang, "You receive this as substitute for %s."),
 		    it->on_behalf_name);
+	if (it->kind == KIND_PLAN && it->report != NULL)
+		update_details(o, it->report);
 	item_end(o);
 }
 

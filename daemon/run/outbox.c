@@ -199,7 +199,8 @@ attach_reports(struct outbox *ob, struct mail_item *items, size_t n, kdate_t tod
 
 	for (i = 0; i < n; i++) {
 		items[i].report = NULL;
-		if (items[i].rule != RULE_STATUS_REPORT)
+		/* The annual-update reminders carry the "since the last update" summary. */
+		if (items[i].rule != RULE_STATUS_REPORT && items[i].kind != KIND_PLAN)
 			continue;
 		if (report_build(ob->db, items[i].plan_key, today,
 		    ob->cfg->status_report.stale_after_days, &rep, err, sizeof(err)) == 0)

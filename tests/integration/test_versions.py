@@ -229,5 +229,20 @@ class StatusReportHistoryTest(test_ledger.LedgerTestCase):
         self.assertIn("Am häufigsten verschoben:", body)
 
 
+    def test_annual_update_reminder_carries_the_summary(self):
+        self.ok("reviewed", PLAN, "--on", "2025-12-01", now="2026-11-20T10:00:00+01:00")
+        self.ok("edit", "activity", "kessler-2026-a02", "--due", "2026-12-04")
+        self.ok("done", "activity", "kessler-2026-a03", now=test_ledger.TUESDAY_0900)
+        self.check(test_ledger.TUESDAY_0900)
+        reminders = [m for m in self.mails()
+                     if any("rule=review-due" in str(h) for h in m.get_all("X-KAP-Item", []))]
+        self.assertTrue(reminders, "expected the annual-update reminder on its due day")
+        body = reminders[0].get_body(("plain",)).get_content()
+        part = body[body.index("Jahresaktualisierung"):]
+        self.assertIn("Seit der Jahresaktualisierung vom", part)
+        self.assertIn("1 erledigt", part)
+        self.assertIn("kessler-2026-a02]: 2026-11-13 → 2026-12-04, 1-mal verschoben", part)
+
+
 if __name__ == "__main__":
     unittest.main()
