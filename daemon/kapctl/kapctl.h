@@ -81,7 +81,8 @@ int cmd_maint(struct ctl *c, int argc, char **argv);
 int ctl_check_open_activities(struct ctl *c, const char *cmd, const char *key);
 struct json_t;
 /* Prints the plan's moved deadlines and owner changes (kapctl show plan). */
-void ctl_show_history(struct ctl *c, const char *plan_key, struct json_t *plan);
+void ctl_show_history(struct ctl *c, const char *plan_key, struct json_t *doc,
+    struct json_t *plan);
 
 extern const struct ctl_command ctl_commands[];
 

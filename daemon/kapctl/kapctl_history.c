@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include "core/actionlist_tab.h"
 #include "core/plandiff.h"
 #include "store/itemkeys.h"
 #include "store/versions.h"
@@ -33,8 +34,18 @@ title_of(json_t *plan, const char *kind, const char *key)
 
 /* One table per kind of change, columns sized by display width like the rest of show:
  * "activity  KEY  Title:  from → to (n times)". */
+/* An owner by name where the plan's document knows the person. */
+static const char *
+who(json_t *doc, const char *key)
+{
+	json_t *p = key ? al_find_person(doc, key) : NULL;
+
+	return p && str(p, "name") ? str(p, "name") : key ? key : "(none)";
+}
+
 static void
-print_changes(json_t *folded, json_t *plan, const char *field, const char *heading)
+print_changes(json_t *folded, json_t *doc, json_t *plan, const char *field,
+    const char *heading)
 {
 	struct table *t = table_new(4);
 	char title[600], change[160];
@@ -54,8 +65,12 @@ print_changes(json_t *folded, json_t *plan, const char *field, const char *headi
 		cells[1] = str(el, "key");
 		snprintf(title, sizeof(title), "%s:", title_of(plan, str(el, "kind"),
 		    str(el, "key")));
-		snprintf(change, sizeof(change), "%s → %s (%ld time%s)", str(el, "from") ?:
-		    "(none)", str(el, "to") ?: "(none)", times, times == 1 ? "" : "s");
+		if (strcmp(field, "owner") == 0)
+			snprintf(change, sizeof(change), "%s → %s (%ld time%s)", who(doc,
+			    str(el, "from")), who(doc, str(el, "to")), times, times == 1 ? "" : "s");
+		else
+			snprintf(change, sizeof(change), "%s → %s (%ld time%s)", str(el, "from") ?:
+			    "(none)", str(el, "to") ?: "(none)", times, times == 1 ? "" : "s");
 		if (table_row(t, cells) < 0)
 			break;
 	}
@@ -68,7 +83,8 @@ print_changes(json_t *folded, json_t *plan, const char *field, const char *headi
 }
 
 void
-ctl_show_history(struct ctl *c, const char *plan_key, struct json_t *plan)
+ctl_show_history(struct ctl *c, const char *plan_key, struct json_t *doc,
+    struct json_t *plan)
 {
 	struct hist_list h;
 	char err[256];
@@ -79,8 +95,8 @@ ctl_show_history(struct ctl *c, const char *plan_key, struct json_t *plan)
 		return;
 	}
 	folded = plandiff_history(h.h, h.n);
-	print_changes(folded, plan, "due", "Moved deadlines");
-	print_changes(folded, plan, "owner", "Owner changes");
+	print_changes(folded, doc, plan, "due", "Moved deadlines");
+	print_changes(folded, doc, plan, "owner", "Owner changes");
 	json_decref(folded);
 	hist_list_free(&h);
 }

@@ -425,7 +425,7 @@ cmd_show(struct ctl *c, int argc, char **argv)
 	acc = json_array_get(json_object_get(doc, "accounts"), 0);
 	plan = json_array_get(json_object_get(acc, "plans"), 0);
 	show_plan(doc, acc, plan, ctl_today(c, str(plan, "timezone")));
-	ctl_show_history(c, argv[optind + 1], plan);
+	ctl_show_history(c, argv[optind + 1], doc, plan);
 	json_decref(doc);
 	return EX_OK;
 }

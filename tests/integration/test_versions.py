@@ -198,7 +198,7 @@ class VersionsTest(kaptest.KapTestCase):
         self.assertEqual(len({re.search(r"\d{4}-\d\d-\d\d →", ln).start() for ln in moved}),
                          1, moved)
         owners = out.split("Owner changes\n", 1)[1].splitlines()
-        self.assertRegex(owners[0], r"kessler-2026-a02 .*:\s+p-huber → p-schaefer \(1 time\)")
+        self.assertRegex(owners[0], r"kessler-2026-a02 .*:\s+Jürgen Huber → Katrin Schäfer \(1 time\)")
 
     def test_rollover_refuses_an_existing_key(self):
         _, err = self.expect_rc(kaptest.EX_DATAERR, "rollover", PLAN, "kessler-2025")
