@@ -19,6 +19,8 @@
 
 /* Messages per transaction: one commit (and its fsyncs) serves many replies. */
 #define BATCH 250
+/* Answers claimed at a time: a crash loses at most these (never sends one twice). */
+#define CLAIM 10
 
 struct rr {
 	sqlite3 *db;
@@ -307,18 +309,21 @@ handle(struct rr *x, struct replysource *src, const struct replysource_msg *msg,
 	return r;
 }
 
-/* Sends the answers that wait (just made, or left by a mail server that was down):
- * claimed first, so that none goes out twice, then settled in one transaction. */
+/* Sends up to CLAIM answers that wait (just made, or left by a mail server that was
+ * down): claimed first, so that none goes out twice, then settled in one transaction.
+ * *n gets how many were claimed. */
 static int
-send_answers(struct rr *x, char *err, size_t errlen)
+send_claim(struct rr *x, size_t *claimed, char *err, size_t errlen)
 {
 	struct reply_answer *a = NULL;
 	int64_t *retry = NULL, *failed = NULL;
 	size_t n = 0, nr = 0, nf = 0;
 	int r;
 
-	if ((r = replies_claim(x->db, &a, &n, err, errlen)) < 0 || n == 0)
+	*claimed = 0;
+	if ((r = replies_claim(x->db, CLAIM, &a, &n, err, errlen)) < 0 || n == 0)
 		return r;
+	*claimed = n;
 	retry = calloc(n, sizeof(*retry));
 	failed = calloc(n, sizeof(*failed));
 	for (size_t i = 0; i < n; i++) {
@@ -344,7 +349,18 @@ send_answers(struct rr *x, char *err, size_t errlen)
 	free(retry);
 	free(failed);
 	replies_answers_free(a, n);
-	return r;
+	return r < 0 ? r : (int)nr; /* a deferral: the server is down, stop for this run */
+}
+
+static int
+send_answers(struct rr *x, char *err, size_t errlen)
+{
+	size_t n = CLAIM;
+	int r = 0;
+
+	while (r == 0 && n == CLAIM)
+		r = send_claim(x, &n, err, errlen);
+	return r < 0 ? r : 0;
 }
 
 /* One batch: msgs[*i..] handled in one transaction until BATCH messages or the byte

@@ -389,7 +389,8 @@ replies_answers_since(sqlite3 *db, const char *sender, time_t since, int *count,
 /* ---- answers ---- */
 
 static int
-claim_rows(sqlite3 *db, struct reply_answer **out, size_t *n, char *err, size_t errlen)
+claim_rows(sqlite3 *db, size_t max, struct reply_answer **out, size_t *n, char *err,
+    size_t errlen)
 {
 	sqlite3_stmt *st = NULL;
 	struct reply_answer *v = NULL, *p;
@@ -397,7 +398,10 @@ claim_rows(sqlite3 *db, struct reply_answer **out, size_t *n, char *err, size_t 
 	int r, rc;
 
 	r = db_prepare(db, "SELECT id, sender, answer FROM reply WHERE answer_state = 'pending'"
-	    " AND answer IS NOT NULL AND sender IS NOT NULL ORDER BY id", &st, err, errlen);
+	    " AND answer IS NOT NULL AND sender IS NOT NULL ORDER BY id LIMIT ?1", &st, err,
+	    errlen);
+	if (r == 0)
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)max);
 	while (r == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const void *blob = sqlite3_column_blob(st, 2);
 		size_t len = (size_t)sqlite3_column_bytes(st, 2);
@@ -431,17 +435,21 @@ claim_rows(sqlite3 *db, struct reply_answer **out, size_t *n, char *err, size_t 
 }
 
 int
-replies_claim(sqlite3 *db, struct reply_answer **out, size_t *n, char *err, size_t errlen)
+replies_claim(sqlite3 *db, size_t max, struct reply_answer **out, size_t *n, char *err,
+    size_t errlen)
 {
+	char sql[256];
 	int r;
 
 	*out = NULL;
 	*n = 0;
 	if ((r = db_begin(db, err, errlen)) < 0)
 		return r;
-	if ((r = claim_rows(db, out, n, err, errlen)) == 0 && *n > 0)
-		r = db_exec(db, "UPDATE reply SET answer_state = 'sent' WHERE answer_state ="
-		    " 'pending' AND answer IS NOT NULL AND sender IS NOT NULL", err, errlen);
+	snprintf(sql, sizeof(sql), "UPDATE reply SET answer_state = 'sent' WHERE id IN (SELECT id"
+	    " FROM reply WHERE answer_state = 'pending' AND answer IS NOT NULL AND sender IS NOT"
+	    " NULL ORDER BY id LIMIT %zu)", max);
+	if ((r = claim_rows(db, max, out, n, err, errlen)) == 0 && *n > 0)
+		r = db_exec(db, sql, err, errlen);
 	if (r == 0)
 		r = db_commit(db, err, errlen);
 	if (r < 0) {

@@ -62,11 +62,11 @@ struct reply_answer {
 	size_t len;
 };
 
-/* Takes every pending answer out for sending, in one transaction that already marks
- * them sent: an answer is sent at most once (SPEC §8, RFC 3834: never two answers to one
- * message); a crash before the transport took it loses it instead.  *out (free with
- * replies_answers_free) holds *n answers. */
-int replies_claim(sqlite3 *db, struct reply_answer **out, size_t *n, char *err,
+/* Takes up to max pending answers (oldest first) out for sending, in one transaction
+ * that already marks them sent: an answer is sent at most once (SPEC §8, RFC 3834: never
+ * two answers to one message); a crash before the transport took it loses it instead.
+ * *out (free with replies_answers_free) holds *n answers. */
+int replies_claim(sqlite3 *db, size_t max, struct reply_answer **out, size_t *n, char *err,
     size_t errlen);
 void replies_answers_free(struct reply_answer *a, size_t n);
 /* After sending, one transaction: the answers in retry[] wait again (a temporary
