@@ -198,8 +198,11 @@ htmltext(const char *html, size_t len, char **out, size_t *outlen)
 			;
 		} else if (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n') {
 			k = space(&c, p, len - i);
+		} else if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+			k = 1; /* NUL and other controls are no text */
 		} else {
-			for (k = 1; k < len - i && strchr("<& \t\r\n", p[k]) == NULL; k++)
+			for (k = 1; k < len - i && p[k] != '\0' && strchr("<& \t\r\n", p[k]) == NULL &&
+			    (unsigned char)p[k] >= 0x20 && p[k] != 0x7f; k++)
 				;
 			text(&c, p, k);
 		}

@@ -6,6 +6,7 @@ IMAP server down, a wrong password, a server without MOVE, STARTTLS."""
 import email
 import os
 import re
+import socket
 import time
 import unittest
 from email import policy
@@ -168,6 +169,21 @@ class ImapReplyTest(SmtpTestCase):
         self.assertIn("replies:", err)
         self.assertGreater(len(self.sent()), 0, "the deadline mails did not go out")
         self.assertLess(took, 30)
+
+    def test_a_silent_imap_server_costs_one_timeout(self):
+        # Accepts the connection (the kernel's backlog) and never says a word.
+        lst = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.addCleanup(lst.close)
+        lst.bind(("127.0.0.1", 0))
+        lst.listen(8)
+        self.dove = None
+        self.conf_imap(url="imaps://127.0.0.1:%d/INBOX" % lst.getsockname()[1],
+                       timeout="2s")
+        err, took = self.check(TUESDAY_0900)
+        self.assertIn("replies:", err)
+        self.assertGreater(len(self.sent()), 0, "the deadline mails did not go out")
+        self.assertGreaterEqual(took, 2)
+        self.assertLess(took, 20, "more than one timeout for a silent server")
 
     def test_a_wrong_password_is_logged_and_nothing_is_read(self):
         self.start()

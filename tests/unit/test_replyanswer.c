@@ -34,6 +34,7 @@ html_becomes_lines_with_quotes_marked(void **state)
 		{ "unclosed <b", "unclosed " },
 		{ "&#0; &#xD800; &bogus;", "? ? &bogus;" },
 		{ "", "" },
+		{ "do\x01ne\x7f A", "done A" },
 	};
 
 	(void)state;
@@ -42,6 +43,7 @@ html_becomes_lines_with_quotes_marked(void **state)
 		size_t len = 0;
 
 		assert_int_equal(htmltext(cases[i].html, strlen(cases[i].html), &out, &len), 0);
+		assert_int_equal(strlen(out), len);
 		if (strcmp(out, cases[i].want) != 0)
 			fail_msg("%s: expected \"%s\", got \"%s\"", cases[i].html, cases[i].want, out);
 		assert_int_equal(len, strlen(out));
