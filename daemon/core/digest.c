@@ -1,685 +1,586 @@
-/* The words of kapd's emails.  Every sentence goes through the catalog (daemon/i18n.h);
- * po/GLOSSARY.md fixes the terms.  Each output primitive writes the plain-text and the
- * HTML version together, so the two parts cannot drift apart. */
+/* The words of kapd's emails.  Every sentence goes through the catalog (lib/i18n.h);
+ * po/GLOSSARY.md fixes the terms; what a rule says comes from its row of the rule table
+ * (core/rules.c).  A recipient reads one entry per item: the notifications of an item
+ * for them (an owner reminder and an escalation, an escalation and the sponsor's) are
+ * merged, and the entry states every reason and one request that fits their role. */
 #include "core/digest.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/report_text.h"
+#include "core/textout.h"
 #include "lib/i18n.h"
+#include "lib/textcheck.h"
 
-struct out {
-	struct sbuf *t, *h;
-	const char *lang;
+/* The notifications of one item for the recipient, most urgent first. */
+struct entry {
+	const struct mail_item **it;
+	size_t n;
 };
 
-static void
-html_escape(struct sbuf *h, const char *s)
+static const struct rule_def *
+def_of(const struct mail_item *it)
 {
-	for (; *s != '\0'; s++) {
-		switch (*s) {
-		case '&': sbuf_puts(h, "&amp;"); break;
-		case '<': sbuf_puts(h, "&lt;"); break;
-		case '>': sbuf_puts(h, "&gt;"); break;
-		case '"': sbuf_puts(h, "&quot;"); break;
-		case '\'': sbuf_puts(h, "&#39;"); break;
-		case '\n': sbuf_puts(h, "<br>"); break;
-		case '\r': break;
-		default: sbuf_add(h, s, 1); break;
-		}
+	static const struct rule_def none = { "?", TARGET_ITEM, STAGE_DUE, ROLE_OWNER,
+		URGENCY_TODAY, 0, 0, NULL, NULL, NULL };
+	const struct rule_def *d = rules_def(it->rule);
+
+	return d != NULL ? d : &none;
+}
+
+static int
+same_item(const struct mail_item *a, const struct mail_item *b)
+{
+	return def_of(a)->target != TARGET_WEEK && def_of(b)->target != TARGET_WEEK &&
+	    a->kind == b->kind && a->due == b->due && strcmp(a->plan_key, b->plan_key) == 0 &&
+	    strcmp(a->item_key, b->item_key) == 0;
+}
+
+/* Urgency, then the table's order within it. */
+static int
+cmp_rank(const struct mail_item *x, const struct mail_item *y)
+{
+	const struct rule_def *a = def_of(x), *b = def_of(y);
+
+	if (a->urgency != b->urgency)
+		return (int)a->urgency - (int)b->urgency;
+	return a->order - b->order;
+}
+
+/* Groups an item's notifications together, most urgent first. */
+static int
+cmp_group(const void *pa, const void *pb)
+{
+	const struct mail_item *x = *(const struct mail_item *const *)pa;
+	const struct mail_item *y = *(const struct mail_item *const *)pb;
+	int c = strcmp(x->plan_key, y->plan_key);
+
+	if (c == 0)
+		c = strcmp(x->item_key, y->item_key);
+	if (c == 0)
+		c = (int)x->kind - (int)y->kind;
+	if (c == 0)
+		c = x->due < y->due ? -1 : x->due > y->due;
+	if (c == 0)
+		c = (int)(def_of(x)->target == TARGET_WEEK) - (int)(def_of(y)->target == TARGET_WEEK);
+	return c != 0 ? c : cmp_rank(x, y);
+}
+
+/* Entries in reading order: plan, urgency, deadline, key. */
+static int
+cmp_entry(const void *pa, const void *pb)
+{
+	const struct entry *a = pa, *b = pb;
+	const struct mail_item *x = a->it[0], *y = b->it[0];
+	int c = strcmp(x->plan_key, y->plan_key);
+
+	if (c == 0)
+		c = (int)def_of(x)->urgency - (int)def_of(y)->urgency;
+	if (c == 0)
+		c = x->due < y->due ? -1 : x->due > y->due;
+	if (c == 0)
+		c = strcmp(x->item_key, y->item_key);
+	return c != 0 ? c : cmp_rank(x, y);
+}
+
+/* The entries of m (free *entries and *items); 0 or -1 without memory. */
+static int
+entries_of(const struct mail_message *m, struct entry **entries, size_t *n,
+    const struct mail_item ***items)
+{
+	const struct mail_item **it = calloc(m->n_items + 1, sizeof(*it));
+	struct entry *e = calloc(m->n_items + 1, sizeof(*e));
+	size_t i, k = 0;
+
+	if (it == NULL || e == NULL) {
+		free(it);
+		free(e);
+		return -1;
 	}
-}
-
-/* Plain text uses CRLF (RFC 5322 §2.3); a line break inside a value is a CRLF too. */
-static void
-text_line(struct sbuf *t, const char *indent, const char *s)
-{
-	sbuf_puts(t, indent);
-	for (; *s != '\0'; s++) {
-		if (*s == '\n')
-			sbuf_printf(t, "\r\n%s", indent);
-		else if (*s != '\r')
-			sbuf_add(t, s, 1);
-	}
-	sbuf_puts(t, "\r\n");
-}
-
-enum piece { HEAD2, HEAD3, HEAD4, PARA, ITEM, DETAIL };
-
-/* Writes one formatted piece of text in both parts. */
-static void __attribute__((format(printf, 3, 0)))
-vput(struct out *o, enum piece kind, const char *fmt, va_list ap)
-{
-	char *s = NULL;
-
-	if (vasprintf(&s, fmt, ap) < 0)
-		return;
-	switch (kind) {
-	case HEAD2:
-	case HEAD3:
-	case HEAD4:
-		sbuf_printf(o->t, "\r\n%s %s\r\n", kind == HEAD2 ? "==" : kind == HEAD3 ? "--" :
-		    "  >", s);
-		sbuf_printf(o->h, "<h%d style=\"margin:18px 0 6px\">", 2 + (int)(kind - HEAD2));
-		html_escape(o->h, s);
-		sbuf_printf(o->h, "</h%d>\n", 2 + (int)(kind - HEAD2));
-		break;
-	case PARA:
-		text_line(o->t, "", s);
-		sbuf_puts(o->t, "\r\n");
-		sbuf_puts(o->h, "<p>");
-		html_escape(o->h, s);
-		sbuf_puts(o->h, "</p>\n");
-		break;
-	case ITEM:
-		/* A list item: its first line, then detail lines. */
-		text_line(o->t, "  * ", s);
-		sbuf_puts(o->h, "<li style=\"margin-bottom:6px\"><b>");
-		html_escape(o->h, s);
-		sbuf_puts(o->h, "</b>");
-		break;
-	case DETAIL:
-		text_line(o->t, "    ", s);
-		sbuf_puts(o->h, "<br>");
-		html_escape(o->h, s);
-		break;
-	}
-	free(s);
-}
-
-static void __attribute__((format(printf, 3, 4)))
-heading(struct out *o, int level, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vput(o, level == 2 ? HEAD2 : level == 3 ? HEAD3 : HEAD4, fmt, ap);
-	va_end(ap);
-}
-
-static void __attribute__((format(printf, 2, 3)))
-para(struct out *o, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vput(o, PARA, fmt, ap);
-	va_end(ap);
-}
-
-static void __attribute__((format(printf, 2, 3)))
-item(struct out *o, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vput(o, ITEM, fmt, ap);
-	va_end(ap);
-}
-
-static void __attribute__((format(printf, 2, 3)))
-detail(struct out *o, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vput(o, DETAIL, fmt, ap);
-	va_end(ap);
-}
-
-static void
-item_end(struct out *o)
-{
-	sbuf_puts(o->h, "</li>\n");
-}
-
-static void
-list_begin(struct out *o)
-{
-	sbuf_puts(o->h, "<ul>\n");
-}
-
-static void
-list_end(struct out *o)
-{
-	sbuf_puts(o->h, "</ul>\n");
-}
-
-int
-digest_urgency(enum rule r)
-{
-	switch (r) {
-	case RULE_ESCALATION:
-	case RULE_SPONSOR:
-	case RULE_REVIEW_ESCALATION:
-	case RULE_OVERDUE:
-	case RULE_REVIEW_OVERDUE:
-		return 0;
-	case RULE_DUE:
-	case RULE_REVIEW_DUE:
-		return 1;
-	case RULE_UPCOMING:
-	case RULE_REVIEW_UPCOMING:
-		return 2;
-	default:
-		return 3;
-	}
-}
-
-static const char *
-section_title(const char *lang, int urgency)
-{
-	static const char *const titles[] = { N_("Overdue and escalations"), N_("Due today"),
-		N_("Coming up"), N_("Reports") };
-
-	return i18n_tr(lang, titles[urgency]);
-}
-
-static const char *
-kind_word(const char *lang, enum item_kind kind)
-{
-	return kind == KIND_MILESTONE ? i18n_tr(lang, "Milestone") :
-	    kind == KIND_ACTIVITY ? i18n_tr(lang, "Activity") : i18n_tr(lang, "Plan");
-}
-
-/* "overdue by 3 days", "due today", "due in 2 days" for a deadline. */
-static void
-when(struct out *o, kdate_t due, kdate_t today)
-{
-	char date[64];
-	long k = (long)today - (long)due;
-
-	i18n_date(o->lang, due, date, sizeof(date));
-	if (k > 0)
-		detail(o, i18n_ntr(o->lang, "Deadline: %s, overdue by %ld day",
-		    "Deadline: %s, overdue by %ld days", (unsigned long)k), date, k);
-	else if (k == 0)
-		detail(o, i18n_tr(o->lang, "Deadline: %s, today"), date);
-	else
-		detail(o, i18n_ntr(o->lang, "Deadline: %s, in %ld day", "Deadline: %s, in %ld days",
-		    (unsigned long)-k), date, -k);
-}
-
-/* Why this person gets this notification. */
-static const char *
-reason(const char *lang, enum rule r)
-{
-	static const char *const reasons[RULE_COUNT] = {
-		N_("Reminder: the deadline is coming up."),
-		N_("Reminder: the deadline is today."),
-		N_("Reminder: the deadline has passed."),
-		N_("Escalation: this item is overdue; as key account manager, please follow up."),
-		N_("Escalation to the sponsor: this item is badly overdue."),
-		N_("The annual update of this plan is coming up."),
-		N_("The annual update of this plan is due today."),
-		N_("The annual update of this plan is overdue."),
-		N_("Escalation to the sponsor: the annual update of this plan is badly overdue."),
-		N_("The weekly status report of this plan."),
-	};
-
-	return r < RULE_COUNT ? i18n_tr(lang, reasons[r]) : "";
-}
-
-static void
-item_line(struct out *o, const struct report_item *it, kdate_t today, int show_owner)
-{
-	char date[64];
-	long k = (long)today - (long)it->due;
-
-	item(o, "%s: %s [%s]", strcmp(it->kind, "milestone") == 0 ?
-	    i18n_tr(o->lang, "Milestone") : i18n_tr(o->lang, "Activity"),
-	    it->title ? it->title : it->key, it->key);
-	i18n_short_date(o->lang, it->due, date, sizeof(date));
-	if (k > 0)
-		detail(o, i18n_ntr(o->lang, "Deadline: %s, overdue by %ld day",
-		    "Deadline: %s, overdue by %ld days", (unsigned long)k), date, k);
-	else
-		detail(o, i18n_tr(o->lang, "Deadline: %s"), date);
-	if (show_owner)
-		detail(o, i18n_tr(o->lang, "Owner: %s"), it->owner ? it->owner :
-		    i18n_tr(o->lang, "nobody"));
-	item_end(o);
-}
-
-static void
-items_or_none(struct out *o, const struct report_item *v, size_t n, kdate_t today)
-{
-	size_t i;
-
-	if (n == 0) {
-		para(o, "%s", i18n_tr(o->lang, "None."));
-		return;
-	}
-	list_begin(o);
-	for (i = 0; i < n; i++)
-		item_line(o, &v[i], today, 1);
-	list_end(o);
-}
-
-static void
-report_done(struct out *o, const struct report *r)
-{
-	char date[64];
-	size_t i;
-
-	heading(o, 4, i18n_tr(o->lang, "Done since %s"), i18n_short_date(o->lang, r->since, date,
-	    sizeof(date)));
-	if (r->n_done == 0) {
-		para(o, "%s", i18n_tr(o->lang, "None."));
-		return;
-	}
-	list_begin(o);
-	for (i = 0; i < r->n_done; i++) {
-		item(o, "%s [%s]", r->done[i].title ? r->done[i].title : r->done[i].key,
-		    r->done[i].key);
-		detail(o, i18n_tr(o->lang, "Done on %s by %s"), i18n_short_date(o->lang,
-		    r->done[i].done_on, date, sizeof(date)), r->done[i].owner ? r->done[i].owner :
-		    i18n_tr(o->lang, "nobody"));
-		item_end(o);
-	}
-	list_end(o);
-}
-
-/* Overdue items grouped by owner (the query sorts them by owner). */
-static void
-report_overdue(struct out *o, const struct report *r)
-{
-	const char *owner = NULL;
-	size_t i;
-
-	heading(o, 4, "%s", i18n_tr(o->lang, "Overdue, by owner"));
-	if (r->n_overdue == 0) {
-		para(o, "%s", i18n_tr(o->lang, "None."));
-		return;
-	}
-	for (i = 0; i < r->n_overdue; i++) {
-		const char *who = r->overdue[i].owner ? r->overdue[i].owner :
-		    i18n_tr(o->lang, "nobody");
-
-		if (owner == NULL || strcmp(owner, who) != 0) {
-			if (owner != NULL)
-				list_end(o);
-			owner = who;
-			para(o, i18n_tr(o->lang, "Owner: %s"), who);
-			list_begin(o);
-		}
-		item_line(o, &r->overdue[i], r->today, 0);
-	}
-	list_end(o);
-}
-
-static void
-report_milestones(struct out *o, const struct report *r)
-{
-	char date[64];
-	size_t i;
-
-	heading(o, 4, "%s", i18n_tr(o->lang, "Milestones"));
-	if (r->n_milestones == 0) {
-		para(o, "%s", i18n_tr(o->lang, "None."));
-		return;
-	}
-	list_begin(o);
-	for (i = 0; i < r->n_milestones; i++) {
-		const struct report_item *m = &r->milestones[i];
-
-		item(o, "%s [%s]", m->title ? m->title : m->key, m->key);
-		detail(o, i18n_tr(o->lang, "Deadline: %s"), i18n_short_date(o->lang, m->due, date,
-		    sizeof(date)));
-		detail(o, i18n_ntr(o->lang, "%d of %d linked activity done",
-		    "%d of %d linked activities done", (unsigned long)m->total), m->done, m->total);
-		if (m->at_risk)
-			detail(o, "%s", i18n_tr(o->lang, "At risk: activities of this milestone are "
-			    "overdue."));
-		item_end(o);
-	}
-	list_end(o);
-}
-
-static const char *
-section_problem(const char *lang, const struct report_section *s)
-{
-	static const struct {
-		const char *name, *empty, *label;
-	} names[] = {
-		{ "contacts", N_("No contacts with a role in the buying decision"), N_("Contacts") },
-		{ "needs", N_("No customer needs recorded"), N_("Needs") },
-		{ "competitors", N_("No competitors recorded"), N_("Competitors") },
-		{ "history", N_("No revenue history"), N_("History") },
-		{ "swot", N_("No SWOT analysis"), N_("SWOT") },
-		{ "goals", N_("No goals"), N_("Goals") },
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (strcmp(names[i].name, s->name) == 0)
-			return i18n_tr(lang, s->empty ? names[i].empty : names[i].label);
-	return s->name;
-}
-
-static void
-report_sections(struct out *o, const struct report *r)
-{
-	char date[64];
-	size_t i;
-
-	heading(o, 4, "%s", i18n_tr(o->lang, "Plan sections to complete or review"));
-	if (r->n_sections == 0) {
-		para(o, "%s", i18n_tr(o->lang, "None."));
-		return;
-	}
-	list_begin(o);
-	for (i = 0; i < r->n_sections; i++) {
-		if (r->sections[i].empty)
-			item(o, "%s", section_problem(o->lang, &r->sections[i]));
-		else
-			item(o, i18n_tr(o->lang, "%s: unchanged since %s"),
-			    section_problem(o->lang, &r->sections[i]),
-			    i18n_short_date(o->lang, r->sections[i].changed, date, sizeof(date)));
-		item_end(o);
-	}
-	list_end(o);
-}
-
-static void
-report_failures(struct out *o, const struct report *r)
-{
-	char date[64];
-	size_t i;
-
-	heading(o, 4, "%s", i18n_tr(o->lang, "Notifications that could not be delivered"));
-	if (r->n_failed == 0) {
-		para(o, "%s", i18n_tr(o->lang, "None."));
-		return;
-	}
-	list_begin(o);
-	for (i = 0; i < r->n_failed; i++) {
-		const struct report_failure *f = &r->failed[i];
-
-		item(o, "%s: %s", i18n_short_date(o->lang, f->day, date, sizeof(date)),
-		    f->recipient ? f->recipient : "?");
-		detail(o, "%s %s %s", f->rule ? f->rule : "", f->stage ? f->stage : "",
-		    f->item ? f->item : "");
-		if (f->error)
-			detail(o, "%s", f->error);
-		item_end(o);
-	}
-	list_end(o);
-}
-
-static void
-change_line(struct out *o, const struct report_change *c)
-{
-	item(o, "%s [%s]", c->title ? c->title : c->key, c->key);
-	if (strcmp(c->field, "due") == 0)
-		detail(o, i18n_ntr(o->lang, "Deadline %s → %s (%+ld days), moved %d time",
-		    "Deadline %s → %s (%+ld days), moved %d times", (unsigned long)c->times),
-		    c->from ? c->from : "-", c->to ? c->to : "-", c->days, c->times);
-	else
-		detail(o, i18n_tr(o->lang, "Owner %s → %s"), c->from ? c->from :
-		    i18n_tr(o->lang, "nobody"), c->to ? c->to : i18n_tr(o->lang, "nobody"));
-	item_end(o);
-}
-
-/* SPEC §2: moved deadlines and owner changes since the last report. */
-static void
-report_changes(struct out *o, const struct report *r)
-{
-	char date[64];
-	size_t i;
-
-	if (r->n_changes == 0)
-		return;
-	heading(o, 4, i18n_tr(o->lang, "Deadlines moved and owners changed since %s"),
-	    i18n_short_date(o->lang, r->since, date, sizeof(date)));
-	list_begin(o);
-	for (i = 0; i < r->n_changes; i++)
-		change_line(o, &r->changes[i]);
-	list_end(o);
-}
-
-/* SPEC §10: a short "since the last annual update" summary. */
-static void
-report_since_update(struct out *o, const struct report *r)
-{
-	const struct report_update *u = &r->update;
-	char date[64];
-	size_t i;
-
-	if (!u->has)
-		return;
-	para(o, i18n_tr(o->lang, "Since the annual update of %s: %d added, %d done, "
-	    "%d cancelled, %d with a moved deadline, %d with a new owner."),
-	    i18n_short_date(o->lang, u->day, date, sizeof(date)), u->added, u->done,
-	    u->cancelled, u->moved, u->owners);
-	if (u->n_most_moved == 0)
-		return;
-	para(o, "%s", i18n_tr(o->lang, "Moved most often:"));
-	list_begin(o);
-	for (i = 0; i < u->n_most_moved; i++)
-		change_line(o, &u->most_moved[i]);
-	list_end(o);
-}
-
-/* A date of the store ("YYYY-MM-DD") in the reader's language. */
-static const char *
-stored_date(const char *lang, const char *iso, char *buf, size_t len)
-{
-	kdate_t d;
-
-	return iso != NULL && kdate_parse(iso, &d) == 0 ? i18n_short_date(lang, d, buf, len) :
-	    iso != NULL ? iso : "-";
-}
-
-/* What team members changed by answering a mail (SPEC §8), with old and new dates. */
-static void
-report_by_reply(struct out *o, const struct report *r)
-{
-	char d1[64], d2[64];
-	size_t i;
-
-	heading(o, 4, "%s", i18n_tr(o->lang, "Changed by reply"));
-	if (r->n_by_reply == 0) {
-		para(o, "%s", i18n_tr(o->lang, "None."));
-		return;
-	}
-	list_begin(o);
-	for (i = 0; i < r->n_by_reply; i++) {
-		const struct report_reply_change *c = &r->by_reply[i];
-		const char *f = c->field != NULL ? c->field : "";
-
-		if (strcmp(f, "due") == 0)
-			item(o, i18n_tr(o->lang, "%s: deadline moved from %s to %s"), c->item,
-			    stored_date(o->lang, c->old_value, d1, sizeof(d1)),
-			    stored_date(o->lang, c->new_value, d2, sizeof(d2)));
-		else if (strcmp(f, "next_review") == 0)
-			item(o, i18n_tr(o->lang, "Annual update recorded, the next one is due %s"),
-			    stored_date(o->lang, c->new_value, d1, sizeof(d1)));
-		else
-			item(o, i18n_tr(o->lang, "%s: marked done"), c->item);
-		detail(o, i18n_tr(o->lang, "By reply from %s on %s"), c->sender ? c->sender : "?",
-		    i18n_short_date(o->lang, c->day, d1, sizeof(d1)));
-		item_end(o);
-	}
-	list_end(o);
-}
-
-/* The same summary inside an annual-update reminder: what the KAM reviews. */
-static void
-update_details(struct out *o, const struct report *r)
-{
-	const struct report_update *u = &r->update;
-	const struct report_change *c;
-	char date[64];
-	size_t i;
-
-	if (!u->has)
-		return;
-	detail(o, i18n_tr(o->lang, "Since the annual update of %s: %d added, %d done, "
-	    "%d cancelled, %d with a moved deadline, %d with a new owner."),
-	    i18n_short_date(o->lang, u->day, date, sizeof(date)), u->added, u->done,
-	    u->cancelled, u->moved, u->owners);
-	for (i = 0; i < u->n_most_moved; i++) {
-		c = &u->most_moved[i];
-		detail(o, i18n_ntr(o->lang, "%s [%s]: %s → %s, moved %d time",
-		    "%s [%s]: %s → %s, moved %d times", (unsigned long)c->times),
-		    c->title ? c->title : c->key, c->key, c->from ? c->from : "-",
-		    c->to ? c->to : "-", c->times);
-	}
-}
-
-/* The weekly status report (SPEC §3), readable in under a minute: the sections in the
- * order a KAM acts on them. */
-static void
-status_report(struct out *o, const struct report *r)
-{
-	char date[64];
-	long k = (long)r->next_review - (long)r->today;
-
-	list_end(o); /* leave the list the report's item opened */
-	report_overdue(o, r);
-	heading(o, 4, "%s", i18n_tr(o->lang, "Due in the next four weeks"));
-	items_or_none(o, r->upcoming, r->n_upcoming, r->today);
-	report_milestones(o, r);
-	report_done(o, r);
-	report_changes(o, r);
-	report_by_reply(o, r);
-	heading(o, 4, "%s", i18n_tr(o->lang, "Annual update"));
-	i18n_date(o->lang, r->next_review, date, sizeof(date));
-	if (!r->has_review)
-		para(o, "%s", i18n_tr(o->lang, "No annual update is scheduled."));
-	else if (k >= 0)
-		para(o, i18n_ntr(o->lang, "Next annual update: %s, in %ld day",
-		    "Next annual update: %s, in %ld days", (unsigned long)k), date, k);
-	else
-		para(o, i18n_ntr(o->lang, "Next annual update: %s, overdue by %ld day",
-		    "Next annual update: %s, overdue by %ld days", (unsigned long)-k), date, -k);
-	report_since_update(o, r);
-	report_sections(o, r);
-	report_failures(o, r);
-	list_begin(o);
-}
-
-static void
-one_item(struct out *o, const struct mail_item *it, kdate_t today)
-{
-	if (it->rule == RULE_STATUS_REPORT) {
-		item(o, i18n_tr(o->lang, "Weekly status report (%s)"), it->stage);
-		item_end(o);
-		return;
-	}
-	if (it->kind == KIND_PLAN)
-		item(o, "%s: %s", i18n_tr(o->lang, "Annual update"),
-		    it->plan_title ? it->plan_title : it->plan_key);
-	else
-		item(o, "%s: %s [%s]", kind_word(o->lang, it->kind),
-		    it->title ? it->title : it->item_key, it->item_key);
-	detail(o, "%s", reason(o->lang, it->rule));
-	when(o, it->due, today);
-	if (it->kind != KIND_PLAN)
-		detail(o, i18n_tr(o->lang, "Owner: %s"), it->owner_name ? it->owner_name :
-		    i18n_tr(o->lang, "nobody"));
-	if (it->unowned)
-		detail(o, "%s", i18n_tr(o->lang, "No owner who can be reached by email: reported to "
-		    "you as key account manager."));
-	if (it->at_risk)
-		detail(o, "%s", i18n_tr(o->lang, "At risk: activities of this milestone are overdue."));
-	if (it->on_behalf_name)
-		detail(o, i18n_tr(o->lang, "You receive this as substitute for %s."),
-		    it->on_behalf_name);
-	if (it->kind == KIND_PLAN && it->report != NULL)
-		update_details(o, it->report);
-	item_end(o);
-}
-
-void
-digest_bodies(const struct mail_message *m, const struct mail_item *const *sorted,
-    struct sbuf *text, struct sbuf *html)
-{
-	struct out o = { text, html, i18n_lang(m->lang) };
-	const char *plan = NULL;
-	int section = -1;
-	size_t i;
-
-	sbuf_printf(html, "<!DOCTYPE html>\n<html lang=\"%s\"><head><meta charset=\"utf-8\">"
-	    "</head>\n<body style=\"font-family:sans-serif\">\n", o.lang);
-	para(&o, i18n_tr(o.lang, "Hello %s,"), m->to_name && *m->to_name ? m->to_name : m->to_addr);
-	para(&o, "%s", i18n_tr(o.lang, "here is what needs your attention in your key account "
-	    "plans."));
+	for (i = 0; i < m->n_items; i++)
+		it[i] = &m->items[i];
+	qsort(it, m->n_items, sizeof(*it), cmp_group);
 	for (i = 0; i < m->n_items; i++) {
-		if (plan == NULL || strcmp(plan, sorted[i]->plan_key) != 0) {
-			if (section >= 0)
-				list_end(&o);
-			plan = sorted[i]->plan_key;
-			section = -1;
-			heading(&o, 2, "%s (%s)", sorted[i]->plan_title ? sorted[i]->plan_title : plan,
-			    plan);
-		}
-		if (digest_urgency(sorted[i]->rule) != section) {
-			if (section >= 0)
-				list_end(&o);
-			section = digest_urgency(sorted[i]->rule);
-			heading(&o, 3, "%s", section_title(o.lang, section));
-			list_begin(&o);
-		}
-		one_item(&o, sorted[i], m->today);
-		if (sorted[i]->rule == RULE_STATUS_REPORT && sorted[i]->report != NULL)
-			status_report(&o, sorted[i]->report);
+		if (k == 0 || !same_item(e[k - 1].it[0], it[i]))
+			e[k++].it = &it[i];
+		e[k - 1].n++;
 	}
-	if (section >= 0)
-		list_end(&o);
-	sbuf_puts(text, "\r\n");
-	if (m->reply_commands)
-		para(&o, "%s", i18n_tr(o.lang, "You receive this because you are on the key account "
-		    "team of these plans. Answer this mail to update the plan, one command a line: "
-		    "\"done KEY\" when an item is done, \"date KEY 2026-12-15\" to move its "
-		    "deadline."));
-	else
-		para(&o, "%s", i18n_tr(o.lang, "You receive this because you are on the key account "
-		    "team of these plans. A reply reaches the plan's key account manager."));
-	sbuf_puts(text, "-- \r\nkapd\r\n");
-	sbuf_puts(html, "<p style=\"color:#666\">-- <br>kapd</p>\n</body></html>\n");
+	qsort(e, k, sizeof(*e), cmp_entry);
+	*entries = e;
+	*n = k;
+	*items = it;
+	return 0;
+}
+
+/* The rule table's headline for days (the days to or since the deadline).  The table's
+ * msgids take one %ld or none; a unit test checks every row, and msgfmt --check checks
+ * that each translation takes the same. */
+static void
+headline(struct sbuf *s, const char *lang, const struct rule_def *d, long days)
+{
+	unsigned long n = (unsigned long)(days < 0 ? -days : days);
+
+	if (d->headline_pl == NULL) {
+		sbuf_puts(s, i18n_tr(lang, d->headline));
+		return;
+	}
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+	sbuf_printf(s, i18n_ntr(lang, d->headline, d->headline_pl, n), (long)n);
+#pragma GCC diagnostic pop
+}
+
+static const char *
+item_title(const struct mail_item *it)
+{
+	if (it->kind == KIND_PLAN)
+		return it->plan_title != NULL ? it->plan_title : it->plan_key;
+	return it->title != NULL ? it->title : it->item_key;
+}
+
+/* Appends s, cut with "…" so that out holds at most max characters. */
+static void
+put_cut(struct sbuf *out, const char *s, size_t max)
+{
+	size_t have = out->s != NULL ? text_utf8_len(out->s) : 0, n = 0;
+	const char *p = s;
+
+	if (have + text_utf8_len(s) <= max) {
+		sbuf_puts(out, s);
+		return;
+	}
+	for (; *p != '\0' && have + n + 1 < max; n++)
+		do
+			p++;
+		while (((unsigned char)*p & 0xc0) == 0x80);
+	while (p > s && p[-1] == ' ')
+		p--;
+	sbuf_add(out, s, (size_t)(p - s));
+	sbuf_puts(out, "…");
+}
+
+/* "[Kessler 2026] Overdue for 3 days: Send the BZ 800 offer": the plan's title gives
+ * way to the headline, the item's title fills the rest (at least 20 characters). */
+static void
+subject_one(const struct mail_message *m, const char *lang, const struct entry *e,
+    struct sbuf *s)
+{
+	const struct mail_item *it = e->it[0];
+	const struct rule_def *d = def_of(it);
+	struct sbuf hl = SBUF_INIT, week = SBUF_INIT;
+	long room;
+
+	if (d->target == TARGET_WEEK) {
+		report_week_label(lang, it->stage, &week);
+		sbuf_printf(&hl, i18n_tr(lang, "Status report, %s"), week.s != NULL ? week.s : "");
+		sbuf_free(&week);
+	} else {
+		headline(&hl, lang, d, (long)m->today - (long)it->due);
+	}
+	if (hl.s == NULL) {
+		s->failed = 1;
+		return;
+	}
+	room = DIGEST_SUBJECT_MAX - 3 - (long)text_utf8_len(hl.s) -
+	    (d->target == TARGET_ITEM ? 22 : 0);
+	sbuf_puts(s, "[");
+	put_cut(s, it->plan_title != NULL ? it->plan_title : it->plan_key,
+	    (size_t)(room < 12 ? 13 : room > 32 ? 33 : room + 1));
+	sbuf_puts(s, "] ");
+	sbuf_puts(s, hl.s);
+	sbuf_free(&hl);
+	if (d->target == TARGET_ITEM) {
+		sbuf_puts(s, ": ");
+		put_cut(s, item_title(it), DIGEST_SUBJECT_MAX);
+	}
+}
+
+/* Appends sep and part when they fit in the subject; 1 when they did. */
+static int
+put_fit(struct sbuf *s, const char *sep, const char *part)
+{
+	if (part == NULL || text_utf8_len(s->s != NULL ? s->s : "") + text_utf8_len(sep) +
+	    text_utf8_len(part) > DIGEST_SUBJECT_MAX) {
+		free((void *)part);
+		return 0;
+	}
+	sbuf_puts(s, sep);
+	sbuf_puts(s, part);
+	free((void *)part);
+	return 1;
+}
+
+/* "Kessler 2026: 2 overdue, 1 due today": the counts by urgency, most urgent first,
+ * as many as fit (the body lists everything). */
+static void
+subject_counts(const char *lang, const struct entry *e, size_t n, struct sbuf *s)
+{
+	unsigned long c[URGENCY_COUNT] = { 0 };
+	const char *plan = e[0].it[0]->plan_key, *sep = ": ";
+	int single = 1;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		c[def_of(e[i].it[0])->urgency]++;
+		single &= strcmp(e[i].it[0]->plan_key, plan) == 0;
+	}
+	put_cut(s, single ? (e[0].it[0]->plan_title ? e[0].it[0]->plan_title : plan) :
+	    i18n_tr(lang, "Key account plans"), 32);
+	if (c[URGENCY_OVERDUE] && put_fit(s, sep, to_fmt(i18n_ntr(lang, "%lu overdue",
+	    "%lu overdue", c[URGENCY_OVERDUE]), c[URGENCY_OVERDUE])))
+		sep = ", ";
+	if (c[URGENCY_TODAY] && put_fit(s, sep, to_fmt(i18n_ntr(lang, "%lu due today",
+	    "%lu due today", c[URGENCY_TODAY]), c[URGENCY_TODAY])))
+		sep = ", ";
+	if (c[URGENCY_REPORT] && put_fit(s, sep, to_fmt(i18n_ntr(lang, "%lu status report",
+	    "%lu status reports", c[URGENCY_REPORT]), c[URGENCY_REPORT])))
+		sep = ", ";
+	if (c[URGENCY_SOON])
+		put_fit(s, sep, to_fmt(i18n_ntr(lang, "%lu coming up", "%lu coming up",
+		    c[URGENCY_SOON]), c[URGENCY_SOON]));
+}
+
+/* Whatever the parts, the subject ends within DIGEST_SUBJECT_MAX characters. */
+static void
+cap(struct sbuf *s)
+{
+	struct sbuf c = SBUF_INIT;
+
+	if (s->s == NULL || text_utf8_len(s->s) <= DIGEST_SUBJECT_MAX)
+		return;
+	put_cut(&c, s->s, DIGEST_SUBJECT_MAX);
+	s->len = 0;
+	sbuf_puts(s, c.s != NULL ? c.s : "");
+	sbuf_free(&c);
 }
 
 void
 digest_subject(const struct mail_message *m, struct sbuf *s)
 {
-	const char *lang = i18n_lang(m->lang), *sep = "";
-	unsigned long count[4] = { 0, 0, 0, 0 };
-	const struct mail_item *it = &m->items[0];
-	size_t i;
-	int single_plan = 1;
+	const char *lang = i18n_lang(m->lang);
+	const struct mail_item **items = NULL;
+	struct entry *e = NULL;
+	size_t n = 0;
 
-	if (m->n_items == 1 && it->rule != RULE_STATUS_REPORT) {
-		sbuf_printf(s, "%s: %s", reason(lang, it->rule), it->kind == KIND_PLAN ?
-		    (it->plan_title ? it->plan_title : it->plan_key) :
-		    (it->title ? it->title : it->item_key));
+	if (m->n_items == 0 || entries_of(m, &e, &n, &items) < 0) {
+		sbuf_puts(s, "kapd");
 		return;
 	}
-	for (i = 0; i < m->n_items; i++) {
-		count[digest_urgency(m->items[i].rule)]++;
-		single_plan &= strcmp(m->items[i].plan_key, it->plan_key) == 0;
+	if (n == 1)
+		subject_one(m, lang, &e[0], s);
+	else
+		subject_counts(lang, e, n, s);
+	free(e);
+	free(items);
+	cap(s);
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* The body */
+
+static const char *
+kind_word(const char *lang, enum item_kind kind)
+{
+	return kind == KIND_MILESTONE ? i18n_tr(lang, "Milestone") :
+	    kind == KIND_ACTIVITY ? i18n_tr(lang, "Activity") : i18n_tr(lang, "Annual update");
+}
+
+static const char *
+section_title(const char *lang, enum urgency u)
+{
+	static const char *const titles[URGENCY_COUNT] = {
+		[URGENCY_OVERDUE] = N_("Overdue and escalations"),
+		[URGENCY_TODAY] = N_("Due today"),
+		[URGENCY_SOON] = N_("Coming up"),
+		[URGENCY_REPORT] = N_("Status report"),
+	};
+
+	return i18n_tr(lang, titles[u]);
+}
+
+/* The deadline's state: "Overdue for 9 days", "Due today", "Due in 2 days". */
+static void
+state_phrase(struct sbuf *s, const char *lang, kdate_t due, kdate_t today)
+{
+	long k = (long)today - (long)due;
+
+	if (k > 0)
+		sbuf_printf(s, i18n_ntr(lang, "Overdue for %ld day", "Overdue for %ld days",
+		    (unsigned long)k), k);
+	else if (k == 0)
+		sbuf_puts(s, i18n_tr(lang, "Due today"));
+	else
+		sbuf_printf(s, i18n_ntr(lang, "Due in %ld day", "Due in %ld days",
+		    (unsigned long)-k), -k);
+}
+
+static void
+add_reason(struct sbuf *s, const char *r)
+{
+	if (r == NULL || *r == '\0' || (s->s != NULL && strstr(s->s, r) != NULL))
+		return;
+	sbuf_puts(s, "; ");
+	sbuf_puts(s, r);
+}
+
+/* Why the recipient reads this entry, every reason once: the state, the escalations,
+ * the missing owner, the substitution, the risk. */
+static void
+reasons(struct sbuf *s, const char *lang, const struct entry *e, kdate_t today)
+{
+	size_t i;
+
+	state_phrase(s, lang, e->it[0]->due, today);
+	for (i = 0; i < e->n; i++) {
+		const struct mail_item *it = e->it[i];
+		const struct rule_def *d = def_of(it);
+
+		if (d->stage == STAGE_ONCE && it->role != d->role && it->role == ROLE_SPONSOR)
+			add_reason(s, i18n_tr(lang, "escalated to you as sponsor"));
+		else if (d->reason != NULL)
+			add_reason(s, i18n_tr(lang, d->reason));
+		if (it->unowned)
+			add_reason(s, i18n_tr(lang, "no owner can be reached by email, so it comes "
+			    "to you as key account manager"));
+		if (it->at_risk)
+			add_reason(s, i18n_tr(lang, "at risk: activities of this milestone are "
+			    "overdue"));
 	}
-	sbuf_printf(s, "%s: ", single_plan && it->plan_title ? it->plan_title :
-	    i18n_tr(lang, "Key account plans"));
-	if (count[0]) {
-		sbuf_printf(s, i18n_tr(lang, "%lu overdue"), count[0]);
-		sep = ", ";
+	sbuf_puts(s, ".");
+}
+
+/* The highest role of the entry's recipient: sponsor, KAM, owner. */
+static enum rule_role
+entry_role(const struct entry *e, int *unowned)
+{
+	enum rule_role role = ROLE_OWNER;
+	size_t i;
+
+	*unowned = 0;
+	for (i = 0; i < e->n; i++) {
+		if (e->it[i]->role > role)
+			role = e->it[i]->role;
+		*unowned |= e->it[i]->unowned;
 	}
-	if (count[1]) {
-		sbuf_puts(s, sep);
-		sbuf_printf(s, i18n_tr(lang, "%lu due today"), count[1]);
-		sep = ", ";
+	return role;
+}
+
+/* What the recipient is asked to do, by the role they hold for this item. */
+static void
+request(struct out *o, const struct entry *e)
+{
+	const struct mail_item *it = e->it[0];
+	int unowned;
+	enum rule_role role = entry_role(e, &unowned);
+
+	if (role == ROLE_SPONSOR)
+		to_both(o, 4, "<br>", "", "%s", i18n_tr(o->lang, "For your information: please "
+		    "back the key account manager in resolving this."));
+	else if (it->kind == KIND_PLAN)
+		to_both(o, 4, "<br>", "", "%s", i18n_tr(o->lang, "Please review the plan with "
+		    "the key account team and record the annual update."));
+	else if (unowned)
+		to_both(o, 4, "<br>", "", "%s", i18n_tr(o->lang, "Please assign an owner or take "
+		    "care of it yourself."));
+	else if (role == ROLE_KAM)
+		to_both(o, 4, "<br>", "", i18n_tr(o->lang, "Please follow up with %s."),
+		    it->owner_name != NULL ? it->owner_name : "?");
+	else
+		to_both(o, 4, "<br>", "", "%s", i18n_tr(o->lang, "Please complete it or agree on "
+		    "a new deadline with your key account manager."));
+}
+
+/* An annual-update reminder carries the summary since the last annual update: what the
+ * KAM reviews (SPEC §10). */
+static void
+update_details(struct out *o, const struct report *r)
+{
+	const struct report_update *u = &r->update;
+	char date[64], *c;
+	size_t i;
+
+	if (!u->has)
+		return;
+	to_both(o, 4, "<br>", "", i18n_tr(o->lang, "Since the annual update of %s: %d added, "
+	    "%d done, %d cancelled, %d with a moved deadline, %d with a new owner."),
+	    i18n_short_date(o->lang, u->day, date, sizeof(date)), u->added, u->done,
+	    u->cancelled, u->moved, u->owners);
+	for (i = 0; i < u->n_most_moved; i++) {
+		c = report_change_text(o->lang, &u->most_moved[i]);
+		to_both(o, 4, "<br>", "", "%s [%s]: %s", u->most_moved[i].title ?
+		    u->most_moved[i].title : u->most_moved[i].key, u->most_moved[i].key,
+		    c != NULL ? c : "");
+		free(c);
 	}
-	if (count[2]) {
-		sbuf_puts(s, sep);
-		sbuf_printf(s, i18n_tr(lang, "%lu coming up"), count[2]);
-		sep = ", ";
+}
+
+static void
+entry_out(struct out *o, const struct entry *e, kdate_t today)
+{
+	const struct mail_item *it = e->it[0];
+	struct sbuf why = SBUF_INIT;
+	char date[64];
+	size_t i;
+
+	/* The text part's list mark; HTML has the table row. */
+	to_line(o, 2, "* %s: %s%s%s%s", kind_word(o->lang, it->kind), item_title(it),
+	    it->kind == KIND_PLAN ? "" : " [", it->kind == KIND_PLAN ? "" : it->item_key,
+	    it->kind == KIND_PLAN ? "" : "]");
+	to_html(o, "<tr><td style=\"" TO_CELL "\"><b>");
+	to_esc(o, kind_word(o->lang, it->kind));
+	to_html(o, ": ");
+	to_esc(o, item_title(it));
+	to_html(o, "</b>");
+	if (it->kind != KIND_PLAN) {
+		to_html(o, " <span style=\"" TO_MUTED "\">[");
+		to_esc(o, it->item_key);
+		to_html(o, "]</span>");
 	}
-	if (count[3]) {
-		sbuf_puts(s, sep);
-		sbuf_puts(s, i18n_tr(lang, "weekly status report"));
+	to_both(o, 4, "<br>", "", i18n_tr(o->lang, "Deadline: %s"),
+	    i18n_date(o->lang, it->due, date, sizeof(date)));
+	if (it->kind != KIND_PLAN)
+		to_both(o, 4, "<br>", "", i18n_tr(o->lang, "Owner: %s"), it->owner_name != NULL ?
+		    it->owner_name : i18n_tr(o->lang, "not assigned"));
+	reasons(&why, o->lang, e, today);
+	to_both(o, 4, "<br>", "", "%s", why.s != NULL ? why.s : "");
+	sbuf_free(&why);
+	for (i = 0; i < e->n; i++)
+		if (e->it[i]->on_behalf_name != NULL) {
+			to_both(o, 4, "<br>", "", i18n_tr(o->lang, "You receive this as substitute "
+			    "for %s."), e->it[i]->on_behalf_name);
+			break;
+		}
+	if (it->kind == KIND_PLAN && it->report != NULL)
+		update_details(o, it->report);
+	request(o, e);
+	to_html(o, "</td></tr>\n");
+	to_blank(o);
+}
+
+static void
+plan_heading(struct out *o, const struct mail_item *it)
+{
+	to_blank(o);
+	to_line(o, 0, "== %s ==", it->plan_title != NULL ? it->plan_title : it->plan_key);
+	to_blank(o);
+	to_html(o, "<h2 style=\"font-size:18px;margin:24px 0 4px 0;border-bottom:2px solid "
+	    "#1f4e79;color:#1f4e79\">");
+	to_esc(o, it->plan_title != NULL ? it->plan_title : it->plan_key);
+	to_html(o, "</h2>\n");
+}
+
+static void
+section_heading(struct out *o, const char *title)
+{
+	to_both(o, 0, "<h3 style=\"font-size:15px;margin:16px 0 4px 0\">", "</h3>\n", "%s",
+	    title);
+	to_blank(o);
+}
+
+static void
+table_open(struct out *o)
+{
+	to_html(o, "<table role=\"presentation\" cellpadding=\"0\" cellspacing=\"0\" "
+	    "width=\"100%\" style=\"" TO_TABLE "\">\n");
+}
+
+static void
+body_entries(struct out *o, const struct mail_message *m, const struct entry *e, size_t n)
+{
+	const char *plan = NULL;
+	int section = -1;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		const struct mail_item *it = e[i].it[0];
+		const struct rule_def *d = def_of(it);
+
+		if (plan == NULL || strcmp(plan, it->plan_key) != 0) {
+			if (section >= 0 && section != URGENCY_REPORT)
+				to_html(o, "</table>\n");
+			plan = it->plan_key;
+			section = -1;
+			plan_heading(o, it);
+		}
+		if (d->target == TARGET_WEEK) {
+			if (section >= 0 && section != URGENCY_REPORT)
+				to_html(o, "</table>\n");
+			section = URGENCY_REPORT;
+			report_text(o, it, m->today);
+			continue;
+		}
+		if ((int)d->urgency != section) {
+			if (section >= 0 && section != URGENCY_REPORT)
+				to_html(o, "</table>\n");
+			section = (int)d->urgency;
+			section_heading(o, section_title(o->lang, d->urgency));
+			table_open(o);
+		}
+		entry_out(o, &e[i], m->today);
 	}
+	if (section >= 0 && section != URGENCY_REPORT)
+		to_html(o, "</table>\n");
+}
+
+/* Entries are sorted by plan first. */
+static unsigned long
+count_plans(const struct entry *e, size_t n)
+{
+	unsigned long plans = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (i == 0 || strcmp(e[i].it[0]->plan_key, e[i - 1].it[0]->plan_key) != 0)
+			plans++;
+	return plans;
+}
+
+void
+digest_bodies(const struct mail_message *m, struct sbuf *text, struct sbuf *html)
+{
+	struct out o = { text, html, i18n_lang(m->lang), 1 };
+	const struct mail_item **items = NULL;
+	struct entry *e = NULL;
+	size_t n = 0;
+	unsigned long plans;
+
+	sbuf_printf(html, "<!DOCTYPE html>\n<html lang=\"%s\"><head><meta charset=\"utf-8\">"
+	    "<meta name=\"viewport\" content=\"width=device-width\"></head>\n<body style=\""
+	    "margin:0;padding:16px;" TO_FONT "\">\n<div style=\"max-width:680px\">\n", o.lang);
+	to_both(&o, 0, "<p>", "</p>\n", i18n_tr(o.lang, "Hello %s,"),
+	    m->to_name && *m->to_name ? m->to_name : m->to_addr);
+	to_blank(&o);
+	if (entries_of(m, &e, &n, &items) < 0) {
+		text->failed = 1;
+		return;
+	}
+	plans = count_plans(e, n);
+	to_both(&o, 0, "<p>", "</p>\n", "%s", i18n_ntr(o.lang, "Here is what needs your "
+	    "attention in your key account plan.", "Here is what needs your attention in your "
+	    "key account plans.", plans));
+	body_entries(&o, m, e, n);
+	free(e);
+	free(items);
+	to_blank(&o);
+	if (m->reply_commands)
+		to_both(&o, 0, "<p style=\"" TO_MUTED ";font-size:12px;margin-top:24px\">",
+		    "</p>\n", "%s", i18n_ntr(o.lang, "You receive this email because you belong to "
+		    "the key account team of this plan. Answer it to update the plan, one command "
+		    "a line: \"done KEY\" when an item is done, \"date KEY 2026-12-15\" to move its "
+		    "deadline.", "You receive this email because you belong to the key account "
+		    "team of these plans. Answer it to update them, one command a line: \"done "
+		    "KEY\" when an item is done, \"date KEY 2026-12-15\" to move its deadline.",
+		    plans));
+	else
+		to_both(&o, 0, "<p style=\"" TO_MUTED ";font-size:12px;margin-top:24px\">",
+		    "</p>\n", "%s", i18n_ntr(o.lang, "You receive this email because you belong to "
+		    "the key account team of this plan. Replies go to its key account manager.",
+		    "You receive this email because you belong to the key account team of these "
+		    "plans. Replies go to the key account manager of the plan concerned.", plans));
+	to_blank(&o);
+	sbuf_puts(text, "-- \r\nkapd\r\n");
+	sbuf_puts(html, "<p style=\"" TO_MUTED ";font-size:12px\">-- <br>kapd</p>\n</div>\n"
+	    "</body></html>\n");
 }

@@ -10,56 +10,25 @@
 #include "lib/utf8.h"
 
 /* ---------------------------------------------------------------------------------- */
-/* The words a feed adds itself, in the feed owner's language (a small table: the feed
- * has a dozen words; everything else it shows is data). */
+/* The words a feed adds itself, in the feed owner's language, from the catalogs like
+ * every other text (lib/i18n.h); everything else a feed shows is data. */
 
-struct words {
-	const char *done, *cancelled;      /* SUMMARY prefixes */
-	const char *review;                /* SUMMARY prefix of the annual update */
-	const char *category[3];           /* by enum ics_kind */
-	const char *owner, *nobody, *plan, *state, *deadline, *key;
-	const char *st_open, *st_done, *st_on, *st_cancelled;
-	const char *cal_person;            /* calendar name prefix of a person's feed */
-};
+static const char *const category[3] = { N_("Milestone"), N_("Activity"),
+	N_("Annual update") };
 
-static const struct words words_en = {
-	"Done: ", "Cancelled: ", "Annual update: ",
-	{ "Milestone", "Activity", "Annual update" },
-	"Owner", "not assigned", "Plan", "State", "Deadline", "Key",
-	"open", "done", " on ", "cancelled",
-	"Key account actions: ",
-};
-
-static const struct words words_de = {
-	"Erledigt: ", "Abgesagt: ", "Jahresaktualisierung: ",
-	{ "Meilenstein", "Aktivität", "Jahresaktualisierung" },
-	"Verantwortlich", "nicht zugewiesen", "Plan", "Status", "Termin", "Schlüssel",
-	"offen", "erledigt", " am ", "abgesagt",
-	"Key-Account-Aufgaben: ",
-};
-
-static const struct words *
-words_of(enum ics_lang lang)
-{
-	return lang == ICS_DE ? &words_de : &words_en;
-}
-
-enum ics_lang
+const char *
 ics_lang(const char *tag)
 {
-	if (tag != NULL && (tag[0] == 'd' || tag[0] == 'D') && (tag[1] == 'e' || tag[1] == 'E') &&
-	    (tag[2] == '\0' || tag[2] == '-' || tag[2] == '_'))
-		return ICS_DE;
-	return ICS_EN;
+	return i18n_lang(tag);
 }
 
-/* "1 Dec 2026" in English, "01.12.2026" in German: the short date the mails use. */
+/* "1 Dec 2026", "01.12.2026": the catalog's short date. */
 static void
-add_date(enum ics_lang lang, kdate_t day, struct sbuf *out)
+add_date(const char *lang, kdate_t day, struct sbuf *out)
 {
-	char buf[32];
+	char buf[64];
 
-	sbuf_puts(out, i18n_short_date(lang == ICS_DE ? "de" : "en", day, buf, sizeof(buf)));
+	sbuf_puts(out, i18n_short_date(lang, day, buf, sizeof(buf)));
 }
 
 /* ---------------------------------------------------------------------------------- */
@@ -193,17 +162,21 @@ text_line(const char *name, const char *value, struct sbuf *tmp, struct sbuf *ou
 /* What an event says */
 
 void
-ics_plan_calendar_name(enum ics_lang lang, const char *plan_title, struct sbuf *out)
+ics_plan_calendar_name(const char *lang, const char *plan_title, struct sbuf *out)
 {
 	(void)lang; /* a plan's title names it in every language */
 	ics_clean(plan_title, 1, out);
 }
 
 void
-ics_person_calendar_name(enum ics_lang lang, const char *person, struct sbuf *out)
+ics_person_calendar_name(const char *lang, const char *person, struct sbuf *out)
 {
-	sbuf_puts(out, words_of(lang)->cal_person);
-	ics_clean(person, 1, out);
+	struct sbuf name = SBUF_INIT;
+
+	ics_clean(person, 1, &name);
+	/* TRANSLATORS: the calendar name of a person's feed; %s is the person's name. */
+	sbuf_printf(out, i18n_tr(lang, "Key account actions: %s"), name.s != NULL ? name.s : "");
+	sbuf_free(&name);
 }
 
 void
@@ -217,17 +190,23 @@ ics_uid(const struct ics_event *ev, const char *domain, struct sbuf *out)
 	ics_clean(domain, 1, out);
 }
 
-void
-ics_summary(enum ics_lang lang, const struct ics_event *ev, int customer, struct sbuf *out)
+/* "Done: ", "Annual update: ": a word and the separator of a summary's prefix. */
+static void
+prefix(struct sbuf *out, const char *word)
 {
-	const struct words *w = words_of(lang);
+	sbuf_puts(out, word);
+	sbuf_add(out, ": ", 2);
+}
 
+void
+ics_summary(const char *lang, const struct ics_event *ev, int customer, struct sbuf *out)
+{
 	if (ev->state == ICS_DONE)
-		sbuf_puts(out, w->done);
+		prefix(out, i18n_tr(lang, "Done"));
 	else if (ev->state == ICS_CANCELLED)
-		sbuf_puts(out, w->cancelled);
+		prefix(out, i18n_tr(lang, "Cancelled"));
 	if (ev->kind == ICS_REVIEW) {
-		sbuf_puts(out, w->review);
+		prefix(out, i18n_tr(lang, "Annual update"));
 	} else if (customer && ev->customer != NULL && ev->customer[0] != '\0') {
 		ics_clean(ev->customer, 1, out);
 		sbuf_add(out, ": ", 2);
@@ -243,36 +222,34 @@ label(const char *name, struct sbuf *out)
 }
 
 void
-ics_description(enum ics_lang lang, const struct ics_event *ev, struct sbuf *out)
+ics_description(const char *lang, const struct ics_event *ev, struct sbuf *out)
 {
-	const struct words *w = words_of(lang);
+	char date[64];
 
-	label(w->owner, out);
+	label(i18n_tr(lang, "Owner"), out);
 	if (ev->owner != NULL && ev->owner[0] != '\0')
 		ics_clean(ev->owner, 1, out);
 	else
-		sbuf_puts(out, w->nobody);
+		sbuf_puts(out, i18n_tr(lang, "not assigned"));
 	sbuf_add(out, "\n", 1);
-	label(w->plan, out);
+	label(i18n_tr(lang, "Plan"), out);
 	ics_clean(ev->plan, 1, out);
 	sbuf_add(out, "\n", 1);
-	label(w->state, out);
-	if (ev->state == ICS_OPEN) {
-		sbuf_puts(out, w->st_open);
-	} else if (ev->state == ICS_CANCELLED) {
-		sbuf_puts(out, w->st_cancelled);
-	} else {
-		sbuf_puts(out, w->st_done);
-		if (ev->has_done_on) {
-			sbuf_puts(out, w->st_on);
-			add_date(lang, ev->done_on, out);
-		}
-	}
+	label(i18n_tr(lang, "State"), out);
+	if (ev->state == ICS_OPEN)
+		sbuf_puts(out, i18n_tr(lang, "open"));
+	else if (ev->state == ICS_CANCELLED)
+		sbuf_puts(out, i18n_tr(lang, "cancelled"));
+	else if (!ev->has_done_on)
+		sbuf_puts(out, i18n_tr(lang, "done"));
+	else
+		sbuf_printf(out, i18n_tr(lang, "done on %s"), i18n_short_date(lang, ev->done_on,
+		    date, sizeof(date)));
 	sbuf_add(out, "\n", 1);
-	label(w->deadline, out);
+	label(i18n_tr(lang, "Deadline"), out);
 	add_date(lang, ev->due, out);
 	sbuf_add(out, "\n", 1);
-	label(w->key, out);
+	label(i18n_tr(lang, "Key"), out);
 	ics_clean(ev->key, 1, out);
 }
 
@@ -571,7 +548,7 @@ enums(struct ics_writer *w, const struct ics_event *ev, struct sbuf *out)
 
 	if (!cached(w, S_CATEGORIES, ev->kind, out)) {
 		icalproperty_set_categories(w->prop[S_CATEGORIES],
-		    words_of(w->cal->lang)->category[ev->kind]);
+		    i18n_tr(w->cal->lang, category[ev->kind]));
 		r = store(w, S_CATEGORIES, ev->kind, out);
 	}
 	if (r == 0 && !cached(w, S_STATUS, status, out)) {
@@ -588,7 +565,7 @@ enums(struct ics_writer *w, const struct ics_event *ev, struct sbuf *out)
 static int
 event(struct ics_writer *w, const struct ics_event *ev, struct sbuf *out)
 {
-	enum ics_lang lang = w->cal->lang;
+	const char *lang = w->cal->lang;
 	int r;
 
 	sbuf_puts(out, "BEGIN:VEVENT\r\n");

@@ -18,7 +18,6 @@
 
 #define ICS_LINE_MAX 75 /* octets per physical line without CRLF (RFC 5545 §3.1) */
 
-enum ics_lang { ICS_EN = 0, ICS_DE };
 enum ics_kind { ICS_MILESTONE = 0, ICS_ACTIVITY, ICS_REVIEW };
 enum ics_state { ICS_OPEN = 0, ICS_DONE, ICS_CANCELLED };
 
@@ -38,7 +37,7 @@ struct ics_event {
 };
 
 struct ics_calendar {
-	enum ics_lang lang;  /* of the words the feed adds itself */
+	const char *lang;    /* of the words the feed adds itself: a catalog language */
 	const char *name;    /* NAME and X-WR-CALNAME */
 	const char *tz;      /* X-WR-TIMEZONE, or NULL */
 	const char *domain;  /* right-hand side of the UIDs */
@@ -46,8 +45,9 @@ struct ics_calendar {
 	int customer_titles; /* a person's feed: "Customer: title" (it spans plans) */
 };
 
-/* German for "de" and "de-*" tags, else English. */
-enum ics_lang ics_lang(const char *tag);
+/* The catalog language of a BCP 47 tag (i18n_lang): "de" for "de-AT", the source
+ * language without a catalog. */
+const char *ics_lang(const char *tag);
 /* Appends s made safe for a TEXT value: invalid UTF-8 becomes U+FFFD, CR LF and lone CR
  * become LF, other C0 controls, DEL and C1 controls are dropped; with oneline, LF and
  * HTAB become spaces.  NULL appends nothing. */
@@ -61,17 +61,17 @@ void ics_escape(const char *s, struct sbuf *out);
 int ics_fold(const char *line, size_t len, struct sbuf *out);
 /* A feed's calendar name: the plan's title, or "Key account actions: NAME" for a
  * person (in lang), appended to out. */
-void ics_plan_calendar_name(enum ics_lang lang, const char *plan_title, struct sbuf *out);
-void ics_person_calendar_name(enum ics_lang lang, const char *person, struct sbuf *out);
+void ics_plan_calendar_name(const char *lang, const char *plan_title, struct sbuf *out);
+void ics_person_calendar_name(const char *lang, const char *person, struct sbuf *out);
 /* "activity-KEY@DOMAIN", "milestone-KEY@DOMAIN", "review-PLANKEY@DOMAIN": stable for the
  * item's life, the same in every feed (keys never change, see sql/001_plan.sql). */
 void ics_uid(const struct ics_event *ev, const char *domain, struct sbuf *out);
 /* SUMMARY and DESCRIPTION texts (before escaping), in lang.  With customer, an item's
  * SUMMARY names its customer first ("Kessler: Angebot übergeben"); the annual update's
  * names its plan already. */
-void ics_summary(enum ics_lang lang, const struct ics_event *ev, int customer,
+void ics_summary(const char *lang, const struct ics_event *ev, int customer,
     struct sbuf *out);
-void ics_description(enum ics_lang lang, const struct ics_event *ev, struct sbuf *out);
+void ics_description(const char *lang, const struct ics_event *ev, struct sbuf *out);
 /* The calendar's lines up to its first event, and its last line. */
 int ics_begin(const struct ics_calendar *cal, struct sbuf *out);
 void ics_end(struct sbuf *out);

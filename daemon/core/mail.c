@@ -177,7 +177,9 @@ cmp_items(const void *a, const void *b)
 	int c = strcmp(x->plan_key, y->plan_key);
 
 	if (c == 0)
-		c = digest_urgency(x->rule) - digest_urgency(y->rule);
+		c = (int)rules_def(x->rule)->urgency - (int)rules_def(y->rule)->urgency;
+	if (c == 0)
+		c = rules_def(x->rule)->order - rules_def(y->rule)->order;
 	if (c == 0)
 		c = x->due < y->due ? -1 : x->due > y->due;
 	if (c == 0)
@@ -193,7 +195,8 @@ check_items(const struct mail_message *m)
 	for (i = 0; i < m->n_items; i++) {
 		const struct mail_item *it = &m->items[i];
 
-		if (!text_is_key(it->item_key) || !text_is_key(it->plan_key) ||
+		if (rules_def(it->rule) == NULL || !text_is_key(it->item_key) ||
+		    !text_is_key(it->plan_key) ||
 		    (it->title && !text_is_line(it->title)) ||
 		    (it->plan_title && !text_is_line(it->plan_title)) ||
 		    (it->owner_name && !text_is_line(it->owner_name)) ||
@@ -307,10 +310,11 @@ mail_compose(const struct mail_message *m, char **out, size_t *len, char *err, s
 
 	if (sorted == NULL)
 		goto out;
-	for (i = 0; i < m->n_items; i++)
-		sorted[i] = &m->items[i];
-	qsort(sorted, m->n_items, sizeof(*sorted), cmp_items);
 	r = m->n_items > 0 ? check_items(m) : -EINVAL;
+	for (i = 0; r == 0 && i < m->n_items; i++)
+		sorted[i] = &m->items[i];
+	if (r == 0)
+		qsort(sorted, m->n_items, sizeof(*sorted), cmp_items);
 	if (r == 0)
 		r = headers(&b, m);
 	if (r < 0) {
@@ -319,7 +323,7 @@ mail_compose(const struct mail_message *m, char **out, size_t *len, char *err, s
 		goto out;
 	}
 	kap_headers(&b, sorted, m->n_items);
-	digest_bodies(m, sorted, &text, &html);
+	digest_bodies(m, &text, &html);
 	r = sbuf_finish(&text, &tbody, &tlen);
 	if (r == 0)
 		r = sbuf_finish(&html, &hbody, &hlen);

@@ -23,6 +23,7 @@ struct mail_item {
 	const char *stage;          /* "overdue-1"... */
 	int unowned;
 	int at_risk;
+	enum rule_role role;        /* as which the recipient gets it (struct rules_notification) */
 	const struct report *report; /* status-report: its facts (NULL: not available) */
 };
 

@@ -209,13 +209,13 @@ check_object(struct vctx *v, const struct objspec *spec, json_t *obj, const char
 	path_t p;
 
 	if (!json_is_object(obj)) {
-		errlist_add(v->errs, "%s: expected an object (a %s)", path, spec->kind);
+		errlist_add(v->errs, "%s: expected an object (this %s)", path, spec->kind);
 		return;
 	}
 	json_object_foreach(obj, name, val) {
 		if (planspec_field(spec, name) == NULL) {
 			path_member(p, path, name);
-			errlist_add(v->errs, "%s: unknown member of a %s", p, spec->kind);
+			errlist_add(v->errs, "%s: unknown member of this %s", p, spec->kind);
 		}
 	}
 	for (i = 0; i < spec->nfields; i++) {

@@ -3,7 +3,10 @@
  * a check over a million items costs a handful of zone lookups. */
 #include "core/rules.h"
 
+#include "lib/i18n.h"
+
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,21 +39,100 @@ struct rules {
 	size_t nfallbacks;
 };
 
-static const char *const rule_names[RULE_COUNT] = {
-	"upcoming", "due", "overdue", "escalation", "sponsor", "review-upcoming", "review-due",
-	"review-overdue", "review-escalation", "status-report",
+#define AFTER(field) offsetof(struct kapd_config, field)
+
+/* The rule table: one row per rule, keyed by its enum value.  NP_ fills headline and
+ * headline_pl, which follow each other in struct rule_def.  The decisions below, the
+ * stage names, the ledger's names, the digest's sections and order, and the texts of
+ * mails all derive from it. */
+static const struct rule_def rule_table[RULE_COUNT] = {
+	[RULE_UPCOMING] = { .name = "upcoming", .target = TARGET_ITEM, .stage = STAGE_LEAD,
+		.role = ROLE_OWNER, .urgency = URGENCY_SOON,
+		.headline = NP_("Due in %ld day", "Due in %ld days") },
+	[RULE_DUE] = { .name = "due", .target = TARGET_ITEM, .stage = STAGE_DUE,
+		.role = ROLE_OWNER, .urgency = URGENCY_TODAY,
+		.headline = N_("Due today") },
+	[RULE_OVERDUE] = { .name = "overdue", .target = TARGET_ITEM, .stage = STAGE_EVERY,
+		.role = ROLE_OWNER, .urgency = URGENCY_OVERDUE, .order = 2,
+		.headline = NP_("Overdue for %ld day", "Overdue for %ld days") },
+	[RULE_ESCALATION] = { .name = "escalation", .target = TARGET_ITEM, .stage = STAGE_ONCE,
+		.role = ROLE_KAM, .urgency = URGENCY_OVERDUE, .order = 1,
+		.after = AFTER(reminders.escalate_after_days),
+		.headline = NP_("Escalation, overdue for %ld day",
+		"Escalation, overdue for %ld days"),
+		.reason = N_("escalated to you as key account manager") },
+	[RULE_SPONSOR] = { .name = "sponsor", .target = TARGET_ITEM, .stage = STAGE_ONCE,
+		.role = ROLE_SPONSOR, .urgency = URGENCY_OVERDUE,
+		.after = AFTER(reminders.sponsor_after_days),
+		.headline = NP_("Escalation, overdue for %ld day",
+		"Escalation, overdue for %ld days"),
+		.reason = N_("escalated to you as sponsor") },
+	[RULE_REVIEW_UPCOMING] = { .name = "review-upcoming", .target = TARGET_REVIEW,
+		.stage = STAGE_LEAD, .role = ROLE_KAM, .urgency = URGENCY_SOON,
+		.headline = NP_("Annual update due in %ld day",
+		"Annual update due in %ld days") },
+	[RULE_REVIEW_DUE] = { .name = "review-due", .target = TARGET_REVIEW, .stage = STAGE_DUE,
+		.role = ROLE_KAM, .urgency = URGENCY_TODAY,
+		.headline = N_("Annual update due today") },
+	[RULE_REVIEW_OVERDUE] = { .name = "review-overdue", .target = TARGET_REVIEW,
+		.stage = STAGE_EVERY, .role = ROLE_KAM, .urgency = URGENCY_OVERDUE, .order = 2,
+		.headline = NP_("Annual update overdue for %ld day",
+		"Annual update overdue for %ld days") },
+	[RULE_REVIEW_ESCALATION] = { .name = "review-escalation", .target = TARGET_REVIEW,
+		.stage = STAGE_ONCE, .role = ROLE_SPONSOR, .urgency = URGENCY_OVERDUE,
+		.after = AFTER(annual_update.escalate_after_days),
+		.headline = NP_("Escalation, annual update overdue for %ld day",
+		"Escalation, annual update overdue for %ld days"),
+		.reason = N_("escalated to you as sponsor") },
+	[RULE_STATUS_REPORT] = { .name = "status-report", .target = TARGET_WEEK,
+		.stage = STAGE_WEEK, .role = ROLE_KAM, .urgency = URGENCY_REPORT,
+		.headline = N_("Status report") },
 };
+
+const struct rule_def *
+rules_def(enum rule rule)
+{
+	return (unsigned)rule < RULE_COUNT ? &rule_table[rule] : NULL;
+}
+
+enum rule_role
+rules_role(enum rule rule, int unowned, int to_sponsor)
+{
+	const struct rule_def *d = rules_def(rule);
+
+	if (d == NULL)
+		return ROLE_OWNER;
+	if (d->role == ROLE_OWNER && unowned)
+		return ROLE_KAM;
+	if (d->role == ROLE_KAM && to_sponsor)
+		return ROLE_SPONSOR;
+	return d->role;
+}
+
+int
+rules_by_name(const char *name)
+{
+	int i;
+
+	for (i = 0; name != NULL && i < RULE_COUNT; i++)
+		if (strcmp(rule_table[i].name, name) == 0)
+			return i;
+	return -1;
+}
 
 const char *
 rules_rule_name(enum rule rule)
 {
-	return rule < RULE_COUNT ? rule_names[rule] : "?";
+	return rule < RULE_COUNT ? rule_table[rule].name : "?";
 }
 
+/* The once-only rules to the KAM or the sponsor are the escalations (escalations-only). */
 int
 rules_is_escalation(enum rule rule)
 {
-	return rule == RULE_ESCALATION || rule == RULE_SPONSOR || rule == RULE_REVIEW_ESCALATION;
+	const struct rule_def *d = rules_def(rule);
+
+	return d != NULL && d->stage == STAGE_ONCE && d->role != ROLE_OWNER;
 }
 
 const char *
@@ -62,27 +144,36 @@ rules_kind_name(enum item_kind kind)
 char *
 rules_stage_name(const struct rules_notification *n, char *buf, size_t len)
 {
-	switch (n->rule) {
-	case RULE_UPCOMING:
-	case RULE_REVIEW_UPCOMING:
+	const struct rule_def *d = rules_def(n->rule);
+
+	if (d == NULL)
+		snprintf(buf, len, "?");
+	else if (d->stage == STAGE_LEAD)
 		snprintf(buf, len, "upcoming-%d", n->stage);
-		break;
-	case RULE_DUE:
-	case RULE_REVIEW_DUE:
+	else if (d->stage == STAGE_DUE)
 		snprintf(buf, len, "due");
-		break;
-	case RULE_OVERDUE:
-	case RULE_REVIEW_OVERDUE:
+	else if (d->stage == STAGE_EVERY)
 		snprintf(buf, len, "overdue-%d", n->stage);
-		break;
-	case RULE_STATUS_REPORT:
+	else if (d->stage == STAGE_WEEK)
 		snprintf(buf, len, "week-%04d-W%02d", n->stage_year, n->stage);
-		break;
-	default:
-		snprintf(buf, len, "%s", rules_rule_name(n->rule));
-		break;
-	}
+	else
+		snprintf(buf, len, "%s", d->name);
 	return buf;
+}
+
+/* The rule of target whose stages are of kind stage (the staged rules: one each). */
+static int
+staged_rule(enum rule_target target, enum rule_stage stage, enum rule *out)
+{
+	int i;
+
+	for (i = 0; i < RULE_COUNT; i++) {
+		if (rule_table[i].target == target && rule_table[i].stage == stage) {
+			*out = (enum rule)i;
+			return 1;
+		}
+	}
+	return 0;
 }
 
 static int
@@ -391,29 +482,27 @@ route(struct rules *r, struct rules_notification *n, int person, kdate_t today,
 	return emit(ctx, n);
 }
 
-/* The owner stages: upcoming-L for the smallest lead L >= days left, due, overdue-j. */
+/* The staged rules' stage for a deadline: upcoming-L for the smallest lead L >= days
+ * left, due, overdue-j; their rule is the target's row with that kind of stage. */
 static int
-deadline_stage(const int *lead, int n_lead, int every, kdate_t today, kdate_t due, int review,
-    enum rule *rule, int *stage)
+deadline_stage(const int *lead, int n_lead, int every, kdate_t today, kdate_t due,
+    enum rule_target target, enum rule *rule, int *stage)
 {
 	long k = (long)today - (long)due;
 	int i;
 
 	if (k == 0) {
-		*rule = review ? RULE_REVIEW_DUE : RULE_DUE;
 		*stage = 0;
-		return 1;
+		return staged_rule(target, STAGE_DUE, rule);
 	}
 	if (k > 0) {
-		*rule = review ? RULE_REVIEW_OVERDUE : RULE_OVERDUE;
 		*stage = (int)((k - 1) / every);
-		return 1;
+		return staged_rule(target, STAGE_EVERY, rule);
 	}
 	for (i = n_lead - 1; i >= 0; i--) {
 		if (lead[i] >= -k) {
-			*rule = review ? RULE_REVIEW_UPCOMING : RULE_UPCOMING;
 			*stage = lead[i];
-			return 1;
+			return staged_rule(target, STAGE_LEAD, rule);
 		}
 	}
 	return 0;
@@ -431,55 +520,102 @@ init_notification(struct rules_notification *n, enum item_kind kind, const char 
 	n->recipient = n->on_behalf = n->owner = RULES_NONE;
 }
 
-/* Escalations fire once per deadline from the threshold on. */
+/* The person a rule's role names for an item (owner RULES_NONE for plan rules), and the
+ * role they are addressed in: an owner rule without a usable owner goes to the KAM, a
+ * KAM rule about the KAM's own item to the sponsor. */
 static int
-escalate(struct rules *r, struct rules_notification *n, enum rule rule, int to, int after,
+recipient_of(const struct rules *r, const struct rules_plan *p, enum rule_role role,
+    int owner, enum rule_role *as, int *unowned)
+{
+	*unowned = 0;
+	*as = role;
+	if (role == ROLE_OWNER) {
+		if (usable(r, owner))
+			return owner;
+		*unowned = 1;
+		*as = ROLE_KAM;
+		return p->kam;
+	}
+	if (role == ROLE_KAM && owner != RULES_NONE && owner == p->kam) {
+		*as = ROLE_SPONSOR;
+		return p->sponsor;
+	}
+	return role == ROLE_KAM ? p->kam : p->sponsor;
+}
+
+/* The once-only rules of target (escalations): each fires once per deadline, from its
+ * threshold of days overdue on, in table order. */
+static int
+once_rules(struct rules *r, const struct rules_notification *base, enum rule_target target,
     rules_emit_fn *emit, void *ctx)
 {
+	const struct rules_plan *p = &r->in->plans[base->plan];
+	struct rules_notification n;
 	kdate_t today;
+	int i, to, ret;
 
-	if (!usable(r, to) || rules_today(r, to, n->plan, &today) < 0)
+	for (i = 0; i < RULE_COUNT; i++) {
+		const struct rule_def *d = &rule_table[i];
+		int after;
+
+		if (d->target != target || d->stage != STAGE_ONCE)
+			continue;
+		n = *base;
+		n.rule = (enum rule)i;
+		to = recipient_of(r, p, d->role, base->owner, &n.role, &n.unowned);
+		memcpy(&after, (const char *)r->cfg + d->after, sizeof(after));
+		if (!usable(r, to) || rules_today(r, to, n.plan, &today) < 0 ||
+		    (long)today - (long)n.due < after)
+			continue;
+		if ((ret = route(r, &n, to, today, emit, ctx)) < 0)
+			return ret;
+	}
+	return 0;
+}
+
+/* The configuration of a target's stages (reminders or annual_update). */
+struct stages {
+	const int *lead;
+	int n_lead, every;
+};
+
+/* The staged rule of target (owner reminders, annual update) at its current stage. */
+static int
+staged(struct rules *r, struct rules_notification *n, enum rule_target target,
+    const struct stages *rem, rules_emit_fn *emit, void *ctx)
+{
+	const struct rules_plan *p = &r->in->plans[n->plan];
+	enum rule rule;
+	kdate_t today;
+	int to, stage;
+
+	if (!staged_rule(target, STAGE_DUE, &rule))
 		return 0;
-	if ((long)today - (long)n->due < after)
+	to = recipient_of(r, p, rule_table[rule].role, n->owner, &n->role, &n->unowned);
+	if (!usable(r, to) || rules_today(r, to, n->plan, &today) < 0 ||
+	    !deadline_stage(rem->lead, rem->n_lead, rem->every, today, n->due,
+	    target, &rule, &stage))
 		return 0;
 	n->rule = rule;
-	n->stage = 0;
-	n->unowned = 0;
+	n->stage = stage;
 	return route(r, n, to, today, emit, ctx);
 }
 
 int
 rules_item(struct rules *r, const struct rules_item *it, rules_emit_fn *emit, void *ctx)
 {
-	const struct rules_plan *plan = &r->in->plans[it->plan];
-	const struct kapd_config *c = r->cfg;
-	struct rules_notification n;
-	int to = it->owner, ret;
-	kdate_t today;
+	const struct stages st = { r->cfg->reminders.lead_days, r->cfg->reminders.n_lead,
+		r->cfg->reminders.overdue_every_days };
+	struct rules_notification n, base;
+	int ret;
 
-	init_notification(&n, it->kind, it->key, it->plan, it->due);
-	n.at_risk = it->at_risk;
-	n.owner = it->owner;
-	/* An item without a (usable) owner is reported to the KAM instead. */
-	if (!usable(r, to)) {
-		to = plan->kam;
-		n.unowned = 1;
-	}
-	if (usable(r, to) && rules_today(r, to, it->plan, &today) == 0 &&
-	    deadline_stage(c->reminders.lead_days, c->reminders.n_lead,
-	    c->reminders.overdue_every_days, today, it->due, 0, &n.rule, &n.stage)) {
-		if ((ret = route(r, &n, to, today, emit, ctx)) < 0)
-			return ret;
-	}
-	init_notification(&n, it->kind, it->key, it->plan, it->due);
-	n.at_risk = it->at_risk;
-	n.owner = it->owner;
-	to = it->owner != RULES_NONE && it->owner == plan->kam ? plan->sponsor : plan->kam;
-	ret = escalate(r, &n, RULE_ESCALATION, to, c->reminders.escalate_after_days, emit, ctx);
-	if (ret < 0)
+	init_notification(&base, it->kind, it->key, it->plan, it->due);
+	base.at_risk = it->at_risk;
+	base.owner = it->owner;
+	n = base;
+	if ((ret = staged(r, &n, TARGET_ITEM, &st, emit, ctx)) < 0)
 		return ret;
-	return escalate(r, &n, RULE_SPONSOR, plan->sponsor, c->reminders.sponsor_after_days,
-	    emit, ctx);
+	return once_rules(r, &base, TARGET_ITEM, emit, ctx);
 }
 
 /* The status report's stage: the KAM's ISO week, from its report day on. */
@@ -490,15 +626,18 @@ status_report(struct rules *r, int plan, rules_emit_fn *emit, void *ctx)
 	struct rules_notification n;
 	kdate_t today, report;
 	int year, week;
+	enum rule rule;
 
-	if (!usable(r, p->kam) || rules_today(r, p->kam, plan, &today) < 0)
+	if (!staged_rule(TARGET_WEEK, STAGE_WEEK, &rule) || !usable(r, p->kam) ||
+	    rules_today(r, p->kam, plan, &today) < 0)
 		return 0;
 	report = today - (kdate_weekday(today) - 1) + (r->cfg->status_report.weekday - 1);
 	if (today < report)
 		return 0;
 	kdate_iso_week(today, &year, &week);
 	init_notification(&n, KIND_PLAN, p->key, plan, report);
-	n.rule = RULE_STATUS_REPORT;
+	n.rule = rule;
+	n.role = rule_table[rule].role;
 	n.stage = week;
 	n.stage_year = year;
 	return route(r, &n, p->kam, today, emit, ctx);
@@ -508,23 +647,17 @@ int
 rules_plan(struct rules *r, int plan, rules_emit_fn *emit, void *ctx)
 {
 	const struct rules_plan *p = &r->in->plans[plan];
-	const struct kapd_config *c = r->cfg;
-	struct rules_notification n;
-	kdate_t today;
+	const struct stages st = { r->cfg->annual_update.lead_days, r->cfg->annual_update.n_lead,
+		r->cfg->annual_update.overdue_every_days };
+	struct rules_notification n, base;
 	int ret;
 
-	if (p->has_review && usable(r, p->kam) && rules_today(r, p->kam, plan, &today) == 0) {
-		init_notification(&n, KIND_PLAN, p->key, plan, p->next_review);
-		if (deadline_stage(c->annual_update.lead_days, c->annual_update.n_lead,
-		    c->annual_update.overdue_every_days, today, p->next_review, 1, &n.rule, &n.stage) &&
-		    (ret = route(r, &n, p->kam, today, emit, ctx)) < 0)
-			return ret;
-	}
 	if (p->has_review) {
-		init_notification(&n, KIND_PLAN, p->key, plan, p->next_review);
-		ret = escalate(r, &n, RULE_REVIEW_ESCALATION, p->sponsor,
-		    c->annual_update.escalate_after_days, emit, ctx);
-		if (ret < 0)
+		init_notification(&base, KIND_PLAN, p->key, plan, p->next_review);
+		n = base;
+		if ((ret = staged(r, &n, TARGET_REVIEW, &st, emit, ctx)) < 0)
+			return ret;
+		if ((ret = once_rules(r, &base, TARGET_REVIEW, emit, ctx)) < 0)
 			return ret;
 	}
 	return status_report(r, plan, emit, ctx);

@@ -13,6 +13,9 @@
 #include "conf/config.h"
 #include "lib/kdate.h"
 
+/* The rules of SPEC §3.  Everything about a rule is in its row of the rule table
+ * (rules.c, struct rule_def): a new rule is a name here, a row there, its texts in the
+ * catalogs and a test. */
 enum rule {
 	RULE_UPCOMING,
 	RULE_DUE,
@@ -26,6 +29,48 @@ enum rule {
 	RULE_STATUS_REPORT,
 	RULE_COUNT
 };
+
+/* Whom a rule addresses.  An owner rule of an item without a usable owner goes to the
+ * KAM; a KAM rule about the KAM's own item goes to the sponsor. */
+enum rule_role { ROLE_OWNER, ROLE_KAM, ROLE_SPONSOR };
+
+/* What a rule watches: an item's deadline, the plan's annual update, the plan's week. */
+enum rule_target { TARGET_ITEM, TARGET_REVIEW, TARGET_WEEK };
+
+/* How a rule's stages are named and when they fire (SPEC §3, stage names). */
+enum rule_stage {
+	STAGE_LEAD,  /* "upcoming-<L>" before the deadline */
+	STAGE_DUE,   /* "due" on the deadline */
+	STAGE_EVERY, /* "overdue-<j>" every N days after it */
+	STAGE_ONCE,  /* once per deadline from a threshold on, named like the rule */
+	STAGE_WEEK,  /* "week-<year>-W<ww>" once per ISO week */
+};
+
+/* The sections of a digest, most urgent first. */
+enum urgency { URGENCY_OVERDUE, URGENCY_TODAY, URGENCY_SOON, URGENCY_REPORT, URGENCY_COUNT };
+
+struct rule_def {
+	const char *name;      /* in the ledger, X-KAP-Item and --json: never renamed */
+	enum rule_target target;
+	enum rule_stage stage;
+	enum rule_role role;
+	enum urgency urgency;
+	int order;             /* within its urgency in a digest: smaller first */
+	size_t after;          /* STAGE_ONCE: offset in struct kapd_config of its days */
+	/* msgids: the one-line headline of a mail about one item ("Overdue for %ld days",
+	 * with the days the deadline is away or past), and the reason stated in the
+	 * entry ("escalated to you as key account manager"), NULL when the role says it. */
+	const char *headline, *headline_pl;
+	const char *reason;
+};
+
+/* The row of rule; NULL outside the table. */
+const struct rule_def *rules_def(enum rule rule);
+/* The role a recipient of rule holds: the KAM for an owner rule of an unowned item, the
+ * sponsor for a KAM rule that went to the sponsor, else the rule's. */
+enum rule_role rules_role(enum rule rule, int unowned, int to_sponsor);
+/* The rule named name ("review-due"), or -1. */
+int rules_by_name(const char *name);
 
 enum item_kind {
 	KIND_ACTIVITY,
@@ -79,6 +124,7 @@ struct rules_notification {
 	int on_behalf;         /* the absent person the substitute stands in for, or RULES_NONE */
 	int owner;             /* the item's owner, or RULES_NONE (plan rules: RULES_NONE) */
 	int unowned;           /* an owner rule reported to the KAM: no (usable) owner */
+	enum rule_role role;   /* the role the recipient (or the one substituted) holds */
 	int at_risk;
 	int immediate;         /* immediate mode: one email per notification */
 	int deliver_now;       /* now is a delivery slot for it */

@@ -10,6 +10,13 @@
 #include "store/db.h"
 #include "lib/table.h"
 
+#include "lib/i18n.h"
+
+/* A count with its noun ("1 open activity", "2 open activities") by the plural rule of
+ * the catalogs; kapctl speaks the catalogs' source language. */
+#define COUNT(buf, n, singular, plural) \
+	i18n_count(I18N_SOURCE_LANG, (unsigned long)(n), singular, plural, buf, sizeof(buf))
+
 struct ctl {
 	struct kapd_config cfg;
 	const char *db_path;  /* --db, else cfg.database */

@@ -252,7 +252,7 @@ cmd_rollover(struct ctl *c, int argc, char **argv)
 	struct rollover_counts n = { 0 };
 	const char *title = NULL;
 	int o, done = -1, r;
-	char err[512];
+	char err[512], w[4][64];
 
 	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		if (ctl_common_opt(c, "rollover", o, &done) && done >= 0)
@@ -277,8 +277,10 @@ cmd_rollover(struct ctl *c, int argc, char **argv)
 		db_rollback(c->db);
 		return r;
 	}
-	printf("plan %s starts from plan %s (now archived): %zu team members, %zu goals, "
-	    "%zu open milestones, %zu open activities\n", argv[optind + 1], argv[optind], n.team,
-	    n.goals, n.milestones, n.activities);
+	printf("plan %s starts from plan %s (now archived): %s, %s, %s, %s\n", argv[optind + 1],
+	    argv[optind], COUNT(w[0], n.team, "%lu team member", "%lu team members"),
+	    COUNT(w[1], n.goals, "%lu goal", "%lu goals"),
+	    COUNT(w[2], n.milestones, "%lu open milestone", "%lu open milestones"),
+	    COUNT(w[3], n.activities, "%lu open activity", "%lu open activities"));
 	return EX_OK;
 }

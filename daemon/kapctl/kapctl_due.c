@@ -145,7 +145,9 @@ cmd_due(struct ctl *c, int argc, char **argv)
 		r = ctl_print_json(x.rows) < 0 ? EX_IOERR : EX_OK;
 		x.rows = NULL;
 	} else if (json_array_size(x.rows) == 0) {
-		printf("nothing overdue or due within %ld days\n", days);
+		char n[64];
+
+		printf("nothing overdue or due within %s\n", COUNT(n, days, "%lu day", "%lu days"));
 		r = EX_OK;
 	} else {
 		r = ctl_table_print(x.t, "");

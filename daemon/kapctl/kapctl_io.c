@@ -109,6 +109,7 @@ cmd_import(struct ctl *c, int argc, char **argv)
 	};
 	struct errlist errs = ERRLIST_INIT;
 	struct planio_stats st;
+	char n[64];
 	int o, done = -1, dry = 0, r;
 	json_t *doc;
 
@@ -134,11 +135,13 @@ cmd_import(struct ctl *c, int argc, char **argv)
 	else if (r < 0)
 		r = ctl_fail(ctl_exit_code(r), "import", "%s: %s", argv[optind], strerror(-r));
 	else if (dry)
-		printf("%s: valid; an import would write %d objects (%d created, %d updated, "
-		    "%d unchanged)\n", argv[optind], st.objects, st.created, st.updated, st.unchanged);
+		printf("%s: valid; an import would write %s (%d created, %d updated, "
+		    "%d unchanged)\n", argv[optind], COUNT(n, st.objects, "%lu object",
+		    "%lu objects"), st.created, st.updated, st.unchanged);
 	else
-		printf("imported %s: %d objects (%d created, %d updated, %d unchanged)\n",
-		    argv[optind], st.objects, st.created, st.updated, st.unchanged);
+		printf("imported %s: %s (%d created, %d updated, %d unchanged)\n",
+		    argv[optind], COUNT(n, st.objects, "%lu object", "%lu objects"), st.created,
+		    st.updated, st.unchanged);
 	errlist_free(&errs);
 	return r;
 }

@@ -168,7 +168,8 @@ cmd_add(struct ctl *c, int argc, char **argv)
 	if (r == 0 && a.key != NULL)
 		snprintf(key, sizeof(key), "%s", a.key);
 	if (r == 0 && items_key_taken(c->db, a.f.kind, key))
-		r = ctl_fail(EX_DATAERR, "add", "a %s with key \"%s\" exists already", a.f.kind, key);
+		r = ctl_fail(EX_DATAERR, "add", "the key \"%s\" exists already (another %s)", key,
+		    a.f.kind);
 	if (r == 0 && (r = items_insert(c->db, &a.f, ref.plan_id, key, err, sizeof(err))) < 0)
 		r = ctl_fail(ctl_exit_code(r), "add", "%s", err);
 	r = finish(c, "add", r);

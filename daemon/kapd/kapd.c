@@ -27,11 +27,17 @@
 #include "run/feeds.h"
 #include "run/pages.h"
 #include "io/feedfile.h"
+#include "lib/i18n.h"
 #include "lib/kdate.h"
 #include "lib/log.h"
 #include "io/instance.h"
 #include "io/notify.h"
 #include "io/transport.h"
+
+/* A count with its noun in the operator's log ("1 active plan"), in the catalogs' source
+ * language: the journal is read by operators, searched and quoted in English. */
+#define COUNT(buf, n, singular, plural) \
+	i18n_count(I18N_SOURCE_LANG, (unsigned long)(n), singular, plural, buf, sizeof(buf))
 
 #define DEFAULT_CONFIG KAPD_SYSCONFDIR "/kapd/kapd.conf"
 
@@ -188,15 +194,16 @@ publish_pages(struct kapd *k, time_t now)
 {
 	struct errlist problems = ERRLIST_INIT;
 	struct pages_stats st;
-	char err[512];
+	char err[512], a[64], b[64];
 
 	if (pages_publish(k->db, &k->cfg, now, &st, &problems, err, sizeof(err)) < 0)
 		log_msg(LOG_ERR, "pages: %s; the previous pages stay, trying again at the next "
 		    "check", err);
 	else
-		log_msg(st.written || st.removed || st.failed ? LOG_INFO : LOG_DEBUG, "pages: %zu "
-		    "pages; %zu files written, %zu unchanged, %zu removed, %zu failed", st.pages,
-		    st.written, st.same, st.removed, st.failed);
+		log_msg(st.written || st.removed || st.failed ? LOG_INFO : LOG_DEBUG, "pages: %s; "
+		    "%s written, %zu unchanged, %zu removed, %zu failed",
+		    COUNT(a, st.pages, "%lu page", "%lu pages"),
+		    COUNT(b, st.written, "%lu file", "%lu files"), st.same, st.removed, st.failed);
 	log_problems(&problems);
 	errlist_free(&problems);
 }
@@ -209,15 +216,17 @@ publish_feeds(struct kapd *k, time_t now)
 {
 	struct errlist problems = ERRLIST_INIT;
 	struct feeds_stats st;
-	char err[512];
+	char err[512], a[64], b[64], c[64];
 
 	if (feeds_publish(k->db, &k->cfg, now, &st, &problems, err, sizeof(err)) < 0)
 		log_msg(LOG_ERR, "feeds: %s; the previous feed files stay, trying again at the "
 		    "next check", err);
 	else
-		log_msg(st.written || st.removed || st.failed ? LOG_INFO : LOG_DEBUG, "feeds: %zu "
-		    "feeds, %zu events (%zu changed); %zu files written, %zu removed, %zu failed",
-		    st.feeds, st.events, st.changed, st.written, st.removed, st.failed);
+		log_msg(st.written || st.removed || st.failed ? LOG_INFO : LOG_DEBUG, "feeds: %s, "
+		    "%s (%zu changed); %s written, %zu removed, %zu failed",
+		    COUNT(a, st.feeds, "%lu feed", "%lu feeds"),
+		    COUNT(b, st.events, "%lu event", "%lu events"), st.changed,
+		    COUNT(c, st.written, "%lu file", "%lu files"), st.removed, st.failed);
 	log_problems(&problems);
 	errlist_free(&problems);
 	publish_pages(k, now);
@@ -252,18 +261,20 @@ static void
 clean_feeds(struct kapd *k)
 {
 	size_t n = 0;
-	char err[512];
+	char err[512], a[64];
 
 	if (feedfile_clean_stale(&feedfile_ics, k->cfg.feeds.directory, &n, err,
 	    sizeof(err)) < 0)
 		log_msg(LOG_WARNING, "feeds: %s", err);
 	if (n > 0)
-		log_msg(LOG_NOTICE, "feeds: removed %zu temporary files left by an earlier run", n);
+		log_msg(LOG_NOTICE, "feeds: removed %s left by an earlier run",
+		    COUNT(a, n, "%lu temporary file", "%lu temporary files"));
 	n = 0;
 	if (pages_clean_stale(k->cfg.pages.directory, &n, err, sizeof(err)) < 0)
 		log_msg(LOG_WARNING, "pages: %s", err);
 	if (n > 0)
-		log_msg(LOG_NOTICE, "pages: removed %zu temporary files left by an earlier run", n);
+		log_msg(LOG_NOTICE, "pages: removed %s left by an earlier run",
+		    COUNT(a, n, "%lu temporary file", "%lu temporary files"));
 }
 
 /* One check; 0, or a sysexits code when the check itself could not run. */
@@ -273,7 +284,7 @@ run_check(struct kapd *k)
 	struct errlist problems = ERRLIST_INIT;
 	struct check_options o = { kapd_now(k), k->opt.dry_run, k->opt.json, stdout };
 	struct check_stats st;
-	char err[512];
+	char err[512], a[64], b[64], c[64], d[64], e[64];
 	int r;
 
 	if (!k->opt.dry_run && k->tp == NULL) {
@@ -304,14 +315,18 @@ run_check(struct kapd *k)
 		    r == -EBUSY ? "database busy" : "database error");
 		return r == -EBUSY ? EX_TEMPFAIL : EX_SOFTWARE;
 	}
-	snprintf(k->last_result, sizeof(k->last_result), "last check: %zu mails sent, %zu "
-	    "deferred, %zu failed", st.mails, st.deferred, st.failed);
+	snprintf(k->last_result, sizeof(k->last_result), "last check: %s sent, %zu deferred, "
+	    "%zu failed", COUNT(a, st.mails, "%lu mail", "%lu mails"), st.deferred, st.failed);
 	if (!k->opt.dry_run)
 		state_remember(k->db, "last_check", o.now);
-	log_msg(LOG_INFO, "check: %zu active plans, %zu open items in the window, %zu "
-	    "notifications pending, %zu due now; %zu mails sent (%zu notifications), %zu "
-	    "deferred, %zu failed, %zu resent", st.plans, st.items, st.pending, st.due_now,
-	    st.mails, st.notified, st.deferred, st.failed, st.retried);
+	log_msg(LOG_INFO, "check: %s, %s in the window, %s pending, %zu due now; %s sent (%s), "
+	    "%zu deferred, %zu failed, %zu resent",
+	    COUNT(b, st.plans, "%lu active plan", "%lu active plans"),
+	    COUNT(c, st.items, "%lu open item", "%lu open items"),
+	    COUNT(d, st.pending, "%lu notification", "%lu notifications"), st.due_now,
+	    COUNT(a, st.mails, "%lu mail", "%lu mails"),
+	    COUNT(e, st.notified, "%lu notification", "%lu notifications"), st.deferred,
+	    st.failed, st.retried);
 	return 0;
 }
 
@@ -354,14 +369,18 @@ reload(struct kapd *k)
 static void
 send_status(struct kapd *k, const char *extra)
 {
-	char when[64] = "?";
+	char when[64] = "?", a[64];
 	long long queued = state_queue_depth(k->db);
 	struct tm tm;
 
 	if (localtime_r(&k->next_check_at, &tm) != NULL)
 		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S %z", &tm);
-	notify_send(&k->notify, "%sSTATUS=next check %s; %lld mails queued; %s", extra, when,
-	    queued, k->last_result);
+	if (queued < 0) /* the database could not say */
+		snprintf(a, sizeof(a), "? mails");
+	else
+		COUNT(a, queued, "%lu mail", "%lu mails");
+	notify_send(&k->notify, "%sSTATUS=next check %s; %s queued; %s", extra, when, a,
+	    k->last_result);
 }
 
 /* After a check: when the next one is due, for the loop, kapctl status and STATUS=. */

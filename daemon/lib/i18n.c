@@ -4,11 +4,13 @@
  * translation "form0\0form1". */
 #include "lib/i18n.h"
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "lib/catalogs.h"
+#include "lib/plural.h"
 
 #define MO_MAGIC 0x950412deU
 #define MO_MAGIC_SWAPPED 0xde120495U
@@ -39,14 +41,41 @@ entry(const struct catalog *c, uint32_t table, uint32_t i, int swapped, uint32_t
 	return (const char *)c->mo + at;
 }
 
+/* Catalogs added at run time (i18n_add_catalog): tests load one that is not shipped. */
+#define EXTRA_MAX 8
+static struct catalog extra[EXTRA_MAX];
+static int n_extra;
+
+int
+i18n_add_catalog(const char *lang, const unsigned char *mo, size_t size)
+{
+	if (lang == NULL || *lang == '\0' || strlen(lang) > 3 || n_extra == EXTRA_MAX)
+		return -EINVAL;
+	extra[n_extra].lang = lang;
+	extra[n_extra].mo = mo;
+	extra[n_extra].size = size;
+	n_extra++;
+	return 0;
+}
+
+/* The i-th catalog: the embedded ones, then those added at run time. */
+static const struct catalog *
+catalog_at(int i)
+{
+	if (i < i18n_ncatalogs)
+		return &i18n_catalogs[i];
+	return i - i18n_ncatalogs < n_extra ? &extra[i - i18n_ncatalogs] : NULL;
+}
+
 static const struct catalog *
 find_catalog(const char *lang)
 {
+	const struct catalog *c;
 	int i;
 
-	for (i = 0; lang != NULL && i < i18n_ncatalogs; i++)
-		if (strcmp(i18n_catalogs[i].lang, lang) == 0)
-			return &i18n_catalogs[i];
+	for (i = 0; lang != NULL && (c = catalog_at(i)) != NULL; i++)
+		if (strcmp(c->lang, lang) == 0)
+			return c;
 	return NULL;
 }
 
@@ -89,19 +118,17 @@ lookup(const char *lang, const char *msgid, uint32_t *len)
 const char *
 i18n_lang(const char *tag)
 {
+	const struct catalog *c;
 	char primary[4];
 	size_t n = 0;
-	int i;
 
 	while (tag != NULL && n < 3 && tag[n] != '\0' && tag[n] != '-' && tag[n] != '_') {
 		primary[n] = (char)(tag[n] >= 'A' && tag[n] <= 'Z' ? tag[n] - 'A' + 'a' : tag[n]);
 		n++;
 	}
 	primary[n] = '\0';
-	for (i = 0; i < i18n_ncatalogs; i++)
-		if (strcmp(i18n_catalogs[i].lang, primary) == 0)
-			return i18n_catalogs[i].lang;
-	return "en";
+	c = find_catalog(primary);
+	return c != NULL ? c->lang : I18N_SOURCE_LANG;
 }
 
 const char *
@@ -116,17 +143,48 @@ i18n_tr(const char *lang, const char *msgid)
 const char *
 i18n_ntr(const char *lang, const char *singular, const char *plural, unsigned long n)
 {
-	uint32_t len;
+	uint32_t len, hlen;
 	const char *t = lookup(lang, singular, &len);
-	size_t first;
+	const char *form, *end;
+	unsigned long i;
 
 	if (t == NULL)
 		return n == 1 ? singular : plural;
-	if (n == 1)
-		return t;
-	first = strlen(t);
-	/* The second form follows the first's NUL, inside the entry. */
-	return first + 1 < len ? t + first + 1 : t;
+	/* The rule is the catalog's (its header is the translation of ""); form i is the
+	 * i-th of the NUL-separated translations in the entry. */
+	i = plural_form(lookup(lang, "", &hlen), n);
+	for (form = t, end = t + len; i > 0 && form + strlen(form) < end; i--)
+		form += strlen(form) + 1;
+	return form;
+}
+
+char *
+i18n_count(const char *lang, unsigned long n, const char *singular, const char *plural,
+    char *buf, size_t len)
+{
+	/* The formats are the callers' literal msgids with one %lu (see i18n.h); msgfmt
+	 * --check holds each translation to the same. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+	snprintf(buf, len, i18n_ntr(lang, singular, plural, n), n);
+#pragma GCC diagnostic pop
+	return buf;
+}
+
+const char *
+i18n_ptr(const char *lang, const char *context, const char *msgid)
+{
+	char key[256];
+	uint32_t len;
+	const char *t;
+	int k;
+
+	/* msgfmt stores a msgctxt entry as "context\004msgid". */
+	k = snprintf(key, sizeof(key), "%s\004%s", context, msgid);
+	if (k < 0 || (size_t)k >= sizeof(key))
+		return msgid;
+	t = lookup(lang, key, &len);
+	return t != NULL ? t : msgid;
 }
 
 static const char *const month_names[12] = { N_("January"), N_("February"), N_("March"),
@@ -154,17 +212,41 @@ i18n_date(const char *lang, kdate_t day, char *buf, size_t len)
 	return buf;
 }
 
+/* Short dates follow a pattern the catalog gives (TRANSLATORS comment below), so a new
+ * language brings its own without code. */
 char *
 i18n_short_date(const char *lang, kdate_t day, char *buf, size_t len)
 {
-	static const char *const abbr[12] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul",
-		"Aug", "Sep", "Oct", "Nov", "Dec" };
-	int y, m, d;
+	static const char *const abbr[12] = { NC_("month", "Jan"), NC_("month", "Feb"),
+		NC_("month", "Mar"), NC_("month", "Apr"), NC_("month", "May"),
+		NC_("month", "Jun"), NC_("month", "Jul"), NC_("month", "Aug"),
+		NC_("month", "Sep"), NC_("month", "Oct"), NC_("month", "Nov"),
+		NC_("month", "Dec") };
+	/* TRANSLATORS: the pattern of a short date: D day, DD two-digit day, MM two-digit
+	 * month, MON the abbreviated month name, YYYY year; anything else is copied. */
+	const char *p = i18n_tr(lang, "D MON YYYY");
+	size_t n = 0;
+	int y, m, d, k;
 
 	kdate_to_ymd(day, &y, &m, &d);
-	if (strcmp(i18n_lang(lang), "de") == 0)
-		snprintf(buf, len, "%02d.%02d.%04d", d, m, y);
-	else
-		snprintf(buf, len, "%d %s %04d", d, abbr[m - 1], y);
+	for (; *p != '\0' && n + 1 < len; n += k > 0 ? (size_t)k : 0) {
+		size_t room = len - n;
+
+		if (strncmp(p, "YYYY", 4) == 0)
+			k = snprintf(buf + n, room, "%04d", y), p += 4;
+		else if (strncmp(p, "MON", 3) == 0)
+			k = snprintf(buf + n, room, "%s", i18n_ptr(lang, "month", abbr[m - 1])), p += 3;
+		else if (strncmp(p, "MM", 2) == 0)
+			k = snprintf(buf + n, room, "%02d", m), p += 2;
+		else if (strncmp(p, "DD", 2) == 0)
+			k = snprintf(buf + n, room, "%02d", d), p += 2;
+		else if (*p == 'D')
+			k = snprintf(buf + n, room, "%d", d), p++;
+		else
+			buf[n] = *p++, k = 1;
+		if (k > 0 && (size_t)k >= room)
+			k = (int)room - 1;
+	}
+	buf[n < len ? n : len - 1] = '\0';
 	return buf;
 }

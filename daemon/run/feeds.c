@@ -27,7 +27,7 @@ struct feed {
 	char token[FEEDS_TOKEN_LEN + 1];
 	char *name;              /* plan title or person name */
 	char *tz;
-	enum ics_lang lang;
+	const char *lang;
 	char old_digest[17], old_content[17];  /* as stored; "" for none */
 	uint64_t sum;            /* of its events' hashes */
 	size_t n_events;
@@ -199,10 +199,11 @@ scan_all(struct feeds_run *x, char *err, size_t errlen)
 static void
 finish_digest(struct feeds_run *x, struct feed *f)
 {
-	int32_t n[4] = { FORMAT_VERSION, f->is_plan, (int32_t)f->lang, x->cfg->feeds.alarm };
+	int32_t n[3] = { FORMAT_VERSION, f->is_plan, x->cfg->feeds.alarm };
 	uint64_t h = ics_hash(ICS_HASH_INIT, n, sizeof(n));
 	uint64_t count = f->n_events;
 
+	h = ics_hash_str(h, f->lang);
 	h = ics_hash_str(h, f->token);
 	h = ics_hash_str(h, f->name);
 	h = ics_hash_str(h, f->tz);

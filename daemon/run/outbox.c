@@ -8,6 +8,7 @@
 
 #include "core/backoff.h"
 #include "core/mail.h"
+#include "lib/i18n.h"
 #include "store/ledger.h"
 #include "store/report_facts.h"
 #include "store/replies.h"
@@ -155,7 +156,7 @@ send_and_record(struct outbox *ob, int64_t id, const struct mail_message *m,
 {
 	struct backoff_policy policy = { ob->cfg->delivery.retry_first,
 		ob->cfg->delivery.retry_max, ob->cfg->delivery.give_up_after };
-	char *msg = NULL, err[512] = "";
+	char *msg = NULL, err[512] = "", tries[32];
 	size_t len = 0;
 	time_t next = 0;
 	int r;
@@ -167,8 +168,9 @@ send_and_record(struct outbox *ob, int64_t id, const struct mail_message *m,
 	free(msg);
 	if (r == -EAGAIN && !backoff_next(&policy, first_slot, ob->now, attempts + 1, &next)) {
 		r = -ETIMEDOUT;
-		snprintf(err + strlen(err), sizeof(err) - strlen(err), "; gave up after %d attempts",
-		    attempts + 1);
+		snprintf(err + strlen(err), sizeof(err) - strlen(err), "; gave up after %s",
+		    i18n_count(I18N_SOURCE_LANG, (unsigned long)attempts + 1, "%lu attempt",
+		    "%lu attempts", tries, sizeof(tries)));
 	}
 	if (r == 0) {
 		ob->st->mails++;
@@ -256,6 +258,7 @@ fill_note(struct ledger_note *note, struct mail_item *item, const struct entry *
 	    NULL;
 	note->unowned = item->unowned = n->unowned;
 	note->at_risk = item->at_risk = n->at_risk;
+	item->role = n->role;
 	item->rule = n->rule;
 	item->kind = n->kind;
 	item->plan_title = w->plan_title[n->plan];
@@ -364,17 +367,6 @@ struct stored {
 	struct mail_item *items;
 };
 
-static int
-parse_rule(const char *name)
-{
-	int i;
-
-	for (i = 0; name != NULL && i < RULE_COUNT; i++)
-		if (strcmp(rules_rule_name((enum rule)i), name) == 0)
-			return i;
-	return -1;
-}
-
 static enum item_kind
 parse_kind(const char *name)
 {
@@ -405,7 +397,7 @@ load_stored(struct outbox *ob, int64_t id, struct stored *s)
 	for (i = 0; i < s->rows.n; i++) {
 		x = &s->rows.notes[i];
 		it = &s->items[i];
-		rule = parse_rule(x->rule);
+		rule = rules_by_name(x->rule);
 		if (rule < 0 || x->item_key == NULL || x->plan_key == NULL || x->stage == NULL)
 			return -EINVAL;
 		it->rule = (enum rule)rule;
@@ -421,6 +413,7 @@ load_stored(struct outbox *ob, int64_t id, struct stored *s)
 		it->at_risk = x->at_risk;
 		it->plan_title = x->plan_title;
 		it->on_behalf_name = x->on_behalf_name;
+		it->role = rules_role(it->rule, it->unowned, x->to_sponsor);
 	}
 	return 0;
 }

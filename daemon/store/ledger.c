@@ -270,7 +270,11 @@ static const char notes_sql[] =
 	" n.owner_name, (SELECT title FROM plan WHERE key = n.plan_key),"
 	" (SELECT name FROM person WHERE key = n.on_behalf_of), n.unowned, n.at_risk,"
 	" (SELECT pe.email FROM plan p JOIN team_member t ON t.plan_id = p.id AND t.role = 'kam'"
-	"  JOIN person pe ON pe.id = t.person_id WHERE p.key = n.plan_key)"
+	"  JOIN person pe ON pe.id = t.person_id WHERE p.key = n.plan_key),"
+	/* whether it went to the plan's sponsor (a KAM rule about the KAM's own item) */
+	" EXISTS (SELECT 1 FROM plan p JOIN team_member t ON t.plan_id = p.id"
+	"  AND t.role = 'sponsor' JOIN person pe ON pe.id = t.person_id WHERE p.key = n.plan_key"
+	"  AND pe.key = coalesce(n.on_behalf_of, n.recipient_key))"
 	" FROM notification n WHERE n.delivery_id = ?1 ORDER BY n.id";
 
 /* The note's strings, in the order of notes_sql's first columns. */
@@ -301,6 +305,7 @@ stored_row(struct ledger_stored *s, sqlite3_stmt *st)
 		*f[i] = dup_col(st, i);
 	x->unowned = sqlite3_column_int(st, 10);
 	x->at_risk = sqlite3_column_int(st, 11);
+	x->to_sponsor = sqlite3_column_int(st, 13);
 	if (s->reply_to == NULL)
 		s->reply_to = dup_col(st, 12);
 	return 0;

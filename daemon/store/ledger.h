@@ -69,6 +69,7 @@ struct ledger_stored_note {
 	char *rule, *kind, *item_key, *plan_key, *deadline, *stage, *title, *owner_name;
 	char *plan_title, *on_behalf_name;
 	int unowned, at_risk;
+	int to_sponsor;   /* it went to the plan's sponsor (or their substitute) */
 };
 struct ledger_stored {
 	struct ledger_stored_note *notes;

@@ -111,6 +111,54 @@ class MigrationTest(kaptest.KapTestCase):
         self.assertEqual(acts, ["old-act"], "expected the version-1 data in the export")
         self.ok("done", "old-act", "--on", "2026-12-01", now="2026-12-01T12:00:00+01:00")
 
+    def test_ledger_keeps_its_rows_and_takes_rule_names_from_the_rule_table(self):
+        """Version 8 drops the CHECK list of rule names (a new rule is a row of the rule
+        table, not a table rebuild) and keeps every ledger row."""
+        files = kaptest.migration_files()
+        ref = self.path("ref.db")
+        self.init_db(ref)
+        app_id = pragma(ref, "application_id")
+        con = sqlite3.connect(self.db)
+        mine = [i for i, f in enumerate(files) if f.endswith("_rule_names.sql")][0]
+        for f in files[:mine]:
+            with open(f, encoding="utf-8") as fh:
+                con.executescript(fh.read())
+        con.executescript("""
+            INSERT INTO delivery(id, recipient_key, email, mode, message_id, slot_at,
+                armed_at, local_date) VALUES (1, 'p1', 'p1@x.example', 'digest', '<m1@x>',
+                0, 0, '2026-12-01');
+            INSERT INTO notification(rule, kind, item_key, plan_key, deadline, stage,
+                recipient_key, delivery_id) VALUES ('review-escalation', 'plan', 'pl',
+                'pl', '2026-11-01', 'review-escalation', 'p1', 1);
+        """)
+        with self.assertRaises(sqlite3.IntegrityError, msg="the old schema lists rule names"):
+            con.execute("INSERT INTO notification(rule, kind, item_key, plan_key, deadline,"
+                        " stage, recipient_key, delivery_id) VALUES ('final-notice',"
+                        " 'activity', 'a', 'pl', '2026-11-01', 'x', 'p1', 1)")
+        con.execute("PRAGMA application_id=%d" % app_id)
+        con.execute("PRAGMA user_version=%d" % mine)
+        con.commit()
+        con.close()
+        self.ok("migrate")
+        self.assertEqual(pragma(self.db, "user_version"), LATEST)
+        rows = kaptest.query(self.db, "SELECT rule, stage, recipient_key FROM notification")
+        self.assertEqual(rows, [("review-escalation", "review-escalation", "p1")],
+                         "expected the ledger row kept by the rebuild")
+        con = sqlite3.connect(self.db)
+        con.execute("INSERT INTO notification(rule, kind, item_key, plan_key, deadline,"
+                    " stage, recipient_key, delivery_id) VALUES ('final-notice', 'activity',"
+                    " 'a', 'pl', '2026-11-01', 'final-notice', 'p1', 1)")
+        with self.assertRaises(sqlite3.IntegrityError, msg="a malformed rule name"):
+            con.execute("INSERT INTO notification(rule, kind, item_key, plan_key, deadline,"
+                        " stage, recipient_key, delivery_id) VALUES ('Bad Rule;', 'activity',"
+                        " 'b', 'pl', '2026-11-01', 'x', 'p1', 1)")
+        con.close()
+        indexes = {r[0] for r in kaptest.query(
+            self.db, "SELECT name FROM sqlite_master WHERE tbl_name = 'notification'"
+            " AND type = 'index' AND name NOT LIKE 'sqlite_%'")}
+        self.assertEqual(indexes, {"notification_item", "notification_delivery",
+                                   "notification_plan", "notification_recipient"})
+
     def newer_db(self):
         self.init_db()
         self.import_file(self.write_doc("sample.json", kaptest.sample_doc()))

@@ -220,9 +220,10 @@ class StatusReportHistoryTest(test_ledger.LedgerTestCase):
                    if any("rule=status-report" in str(h) for h in m.get_all("X-KAP-Item", []))]
         self.assertTrue(reports, "expected a status report at %s" % test_ledger.TUESDAY_0900)
         body = reports[0].get_body(("plain",)).get_content()
-        self.assertIn("Verschobene Termine und neue Verantwortliche seit", body)
-        self.assertIn("Termin 2026-11-13 → 2026-12-11 (+28 Tage), 2-mal verschoben", body)
-        self.assertIn("Verantwortlich: Jürgen Huber → Katrin Schäfer", body)
+        self.assertIn("Geändert seit", body)
+        # Dates as German writes them, days with their plural (issue 11).
+        self.assertIn("Termin 13.11.2026 → 11.12.2026, +28 Tage, 2-mal verschoben", body)
+        self.assertIn("Verantwortlich Jürgen Huber → Katrin Schäfer", body)
         self.assertIn("Seit der Jahresaktualisierung vom", body)
         self.assertIn("1 erledigt", body)
         self.assertIn("1 mit verschobenem Termin", body)
@@ -241,7 +242,9 @@ class StatusReportHistoryTest(test_ledger.LedgerTestCase):
         part = body[body.index("Jahresaktualisierung"):]
         self.assertIn("Seit der Jahresaktualisierung vom", part)
         self.assertIn("1 erledigt", part)
-        self.assertIn("kessler-2026-a02]: 2026-11-13 → 2026-12-04, 1-mal verschoben", part)
+        # Dates as German writes them, the days moved with their plural (issue 11).
+        self.assertIn("kessler-2026-a02]: Termin 13.11.2026 → 04.12.2026, +21 Tage, "
+                      "1-mal verschoben", part)
 
 
 if __name__ == "__main__":

@@ -284,8 +284,12 @@ test_texts_follow_the_recipient_language(void **state)
 	assert_string_equal(i18n_lang(NULL), "en");
 	assert_string_equal(i18n_tr("de", "Milestone"), "Meilenstein");
 	assert_string_equal(i18n_tr("fr", "Milestone"), "Milestone");
-	assert_string_equal(i18n_ntr("de", "%d of %d linked activity done",
-	    "%d of %d linked activities done", 2), "%d von %d zugehörigen Aktivitäten erledigt");
+	assert_string_equal(i18n_ntr("de", "%1$d of %2$d linked activity done",
+	    "%1$d of %2$d linked activities done", 2),
+	    "%1$d von %2$d zugeordneten Aktivitäten erledigt");
+	assert_string_equal(i18n_ntr("de", "%1$d of %2$d linked activity done",
+	    "%1$d of %2$d linked activities done", 1),
+	    "%1$d von %2$d zugeordneten Aktivität erledigt");
 	assert_string_equal(i18n_date("de", 20788, buf, sizeof(buf)), "Dienstag, 1. Dezember 2026");
 	assert_string_equal(i18n_date("en", 20788, buf, sizeof(buf)), "Tuesday, 1 December 2026");
 	assert_string_equal(i18n_short_date("de", 20788, buf, sizeof(buf)), "01.12.2026");

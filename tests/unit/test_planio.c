@@ -41,7 +41,7 @@ static const struct bad_case bad_cases[] = {
 	  { "$.plans: unknown member" } },
 	{ "unknown member of an activity",
 	  DOC(PEOPLE, "", TEAM, ITEMS("{\"key\": \"a1\", \"title\": \"x\", \"due\": \"2026-12-01\", \"prio\": 1}")),
-	  { "$.accounts[0].plans[0].activities[0].prio: unknown member of a activity" } },
+	  { "$.accounts[0].plans[0].activities[0].prio: unknown member of this activity" } },
 	{ "invalid date",
 	  DOC(PEOPLE, "", TEAM, ITEMS("{\"key\": \"a1\", \"title\": \"x\", \"due\": \"2026-02-30\"}")),
 	  { "$.accounts[0].plans[0].activities[0].due: \"2026-02-30\" is not a valid date" } },
