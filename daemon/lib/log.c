@@ -66,6 +66,17 @@ utf8_len(const unsigned char *s, size_t n)
 	return len;
 }
 
+/* U+2028/U+2029 (line and paragraph separators) and the bidirectional controls U+202A..
+ * U+202E and U+2066..U+2069, which reorder what a terminal shows ("Trojan Source"). */
+static int
+is_format_char(const unsigned char *s)
+{
+	if (s[0] != 0xe2)
+		return 0;
+	return (s[1] == 0x80 && s[2] >= 0xa8 && s[2] <= 0xae) ||
+	    (s[1] == 0x81 && s[2] >= 0xa6 && s[2] <= 0xa9);
+}
+
 size_t
 log_escape(const char *in, char *out, size_t outlen)
 {
@@ -89,9 +100,9 @@ log_escape(const char *in, char *out, size_t outlen)
 			k = 1;
 		} else if (k == 2 && s[i] == 0xc2 && s[i + 1] < 0xa0) {
 			snprintf(esc, sizeof(esc), "\\u%04x", s[i + 1]);  /* C1 control */
-		} else if (k == 3 && s[i] == 0xe2 && s[i + 1] == 0x80 &&
-		    (s[i + 2] == 0xa8 || s[i + 2] == 0xa9)) {
-			snprintf(esc, sizeof(esc), "\\u%04x", s[i + 2] == 0xa8 ? 0x2028 : 0x2029);
+		} else if (k == 3 && is_format_char(s + i)) {
+			snprintf(esc, sizeof(esc), "\\u%04x", (s[i] & 0x0f) << 12 |
+			    (s[i + 1] & 0x3f) << 6 | (s[i + 2] & 0x3f));
 		}
 		if (esc[0] != '\0') {
 			if (o + strlen(esc) >= outlen)

@@ -15,8 +15,8 @@ void log_set_level(int prio);
  * argument can break the line or reach the terminal as a control sequence. */
 void log_msg(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Copies in to out (outlen bytes, always terminated) with backslash, CR, LF, TAB, the
- * other C0 controls, DEL, C1 controls (U+0080..U+009F), U+2028/U+2029 and bytes that are
- * not UTF-8 written as escapes (\\ \r \n \t \xNN \uNNNN); valid UTF-8 text stays.  Stops
+ * other C0 controls, DEL, C1 controls (U+0080..U+009F), U+2028/U+2029, the bidi controls
+ * (U+202A..U+202E, U+2066..U+2069) and bytes that are not UTF-8 written as escapes (\\ \r \n \t \xNN \uNNNN); valid UTF-8 text stays.  Stops
  * before an escape that would not fit.  Returns the length written. */
 size_t log_escape(const char *in, char *out, size_t outlen);
 

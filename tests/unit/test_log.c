@@ -31,6 +31,8 @@ test_controls_and_bad_bytes_are_escaped_and_text_stays(void **state)
 		{ "overlong \xc0\xaf, surrogate \xed\xa0\x80", "overlong \\xc0\\xaf, surrogate \\xed\\xa0\\x80" },
 		{ "cut \xe2\x82", "cut \\xe2\\x82" },
 		{ "\xc2\xa0nbsp", "\xc2\xa0nbsp" },
+		{ "bidi \xe2\x80\xae" "evil\xe2\x80\xac \xe2\x81\xa6x\xe2\x81\xa9", "bidi \\u202eevil\\u202c \\u2066x\\u2069" },
+		{ "dash \xe2\x80\x93 ok", "dash \xe2\x80\x93 ok" },
 	};
 	char out[256];
 	size_t i, n;
