@@ -201,17 +201,23 @@ class ReportFailuresTest(test_smtp.SmtpTestCase):
 
 def make_unwritable(test, path):
     """Makes the directory path refuse new files: EACCES (mode 0555) for an ordinary user,
-    EPERM (chattr +i) for root, who ignores modes.  Returns the undo function."""
+    EPERM (chattr +i) or else EROFS (a read-only tmpfs mounted over it) for root, who
+    ignores modes.  Returns the undo function."""
     if os.geteuid() != 0:
         os.chmod(path, 0o555)
         return lambda: os.chmod(path, 0o755)
     p = subprocess.run(["chattr", "+i", path], stderr=subprocess.PIPE)
-    if p.returncode != 0:
-        test.skipTest("cannot make %s unwritable as root (chattr: %s)"
-                      % (path, p.stderr.decode().strip()))
-    undo = lambda: subprocess.run(["chattr", "-i", path], check=True)
-    test.addCleanup(lambda: subprocess.run(["chattr", "-i", path]))
-    return undo
+    if p.returncode == 0:
+        test.addCleanup(lambda: subprocess.run(["chattr", "-i", path]))
+        return lambda: subprocess.run(["chattr", "-i", path], check=True)
+    # No immutable flag here (tmpfs, say): a read-only mount over it gives EROFS.
+    m = subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=64k", "tmpfs", path],
+                       stderr=subprocess.PIPE)
+    if m.returncode != 0:
+        test.skipTest("cannot make %s unwritable as root (chattr: %s; mount: %s)"
+                      % (path, p.stderr.decode().strip(), m.stderr.decode().strip()))
+    test.addCleanup(lambda: subprocess.run(["umount", "-l", path], stderr=subprocess.DEVNULL))
+    return lambda: subprocess.run(["umount", path], check=True)
 
 
 class UnwritableOutboxTest(test_ledger.LedgerTestCase):

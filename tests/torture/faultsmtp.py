@@ -74,7 +74,7 @@ class Server:
             if f is None:
                 return False
             if f == "slow":
-                await asyncio.sleep(0.5)
+                await asyncio.sleep(0.2)
                 return False
             if f == "451":
                 await reply("451 4.3.0 injected fault at %s" % cmd)
