@@ -157,10 +157,13 @@ lint-test:
 # The torture suite (tests/torture/torture.py, issue 10): kill -9 at random points, two
 # writers, long outages with time travel, disk faults (tmpfs, root only; skipped with a
 # note elsewhere), hostile text.  `make torture` is the long form (200 kills, 95-hour
-# outage, the real 4-day give-up; about 10 minutes), `make torture-short` the form that
+# outage, the real 4-day give-up; then replies-torture's kills during reply handling),
+# `make torture-short` the form that
 # `make check` runs (30 kills; under 3 minutes).  TORTURE_SEED picks the random points.
 torture: all
 	KAPD_BUILD=$(B) $(PY) tests/torture/torture.py --long
+	@# kill -9 while kapd handles replies (issue 12's test, REPLY_KILLS kills)
+	$(MAKE) replies-torture
 
 torture-short: all
 	KAPD_BUILD=$(B) $(PY) tests/torture/torture.py
