@@ -37,6 +37,9 @@ struct rules {
 	int nzones;
 	struct rules_fallback fallbacks[FALLBACKS_MAX];  /* zones that did not resolve */
 	size_t nfallbacks;
+	/* One bit per person: has an address.  Asked for the owner, KAM and sponsor of every
+	 * item; a bit stays in cache where the address text would be a miss (profiled). */
+	unsigned char *addressable;
 };
 
 #define AFTER(field) offsetof(struct kapd_config, field)
@@ -361,17 +364,31 @@ struct rules *
 rules_new(const struct rules_input *in)
 {
 	struct rules *r = calloc(1, sizeof(*r));
+	const char *e;
+	size_t i;
 
 	if (r == NULL)
 		return NULL;
 	r->in = in;
 	r->cfg = in->cfg;
+	r->addressable = calloc(in->n_people / 8 + 1, 1);
+	if (r->addressable == NULL) {
+		free(r);
+		return NULL;
+	}
+	for (i = 0; i < in->n_people; i++) {
+		e = in->people[i].email;
+		if (e != NULL && *e != '\0')
+			r->addressable[i / 8] |= (unsigned char)(1u << (i % 8));
+	}
 	return r;
 }
 
 void
 rules_free(struct rules *r)
 {
+	if (r != NULL)
+		free(r->addressable);
 	free(r);
 }
 
@@ -389,12 +406,9 @@ rules_today(struct rules *r, int person, int plan, kdate_t *day)
 static int
 usable(const struct rules *r, int person)
 {
-	const char *e;
-
 	if (person == RULES_NONE || person < 0 || (size_t)person >= r->in->n_people)
 		return 0;
-	e = r->in->people[person].email;
-	return e != NULL && *e != '\0';
+	return (r->addressable[person / 8] >> (person % 8)) & 1;
 }
 
 static int

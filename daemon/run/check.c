@@ -15,6 +15,9 @@
 #include "store/ledger.h"
 #include "store/world.h"
 
+#define SLOT_CACHE 64     /* searched in order; the last entry is reused when full */
+#define STAGE_CACHE 64    /* direct-mapped */
+
 struct run {
 	sqlite3 *db;
 	const struct kapd_config *cfg;
@@ -25,9 +28,12 @@ struct run {
 	struct rules *rules;
 	const char *mailed;          /* ledger lines of the current item */
 	const char *title;           /* of the current item */
-	time_t last_slot;            /* the slot last formatted, and its text: most */
-	long last_offset;            /* notifications of a check share a few slots */
-	char last_slot_text[64];
+	const char *due_text;        /* of the current item, as stored (YYYY-MM-DD) */
+	kdate_t due;                 /* the same, parsed */
+	/* Texts formatted once and reused: the notifications of a check share a few slots
+	 * and stages, and a check can print a million lines. */
+	struct slot_text { time_t t; long off; char s[32]; } slots[SLOT_CACHE];
+	struct stage_text { int rule, stage, year; char s[32]; } stages[STAGE_CACHE];
 	struct ledger_lookup *plan_mailed;   /* ledger lookup for plan rules */
 	struct outbox *outbox;
 	struct table *text;          /* a dry run's human table, sized from its rows */
@@ -55,8 +61,10 @@ already_mailed(struct run *x, const struct rules_notification *n, const char *st
 	char line[256], due[KDATE_STRLEN];
 
 	if (n->kind != KIND_PLAN) {
+		if (x->mailed == NULL)
+			return 0;
 		snprintf(line, sizeof(line), "%s %s %s", rules_rule_name(n->rule), stage, who);
-		return x->mailed != NULL && in_lines(x->mailed, line);
+		return in_lines(x->mailed, line);
 	}
 	return ledger_plan_mailed(x->plan_mailed, rules_rule_name(n->rule), n->item,
 	    kdate_format(n->due, due), stage, who);
@@ -76,23 +84,92 @@ format_instant(time_t t, long offset, char *buf, size_t len)
 	    off / 3600, off / 60 % 60);
 }
 
-/* A JSON string.  Keys, stages, dates and addresses were validated at import and need no
- * escaping; anything else found in the database is escaped all the same. */
-static void
-json_str(FILE *f, const char *s)
+/* The slot's text, formatted once per distinct slot and zone offset (a check has a few
+ * dozen: now and the next send time in each zone). */
+static const char *
+slot_text(struct run *x, time_t t, long off)
 {
-	putc('"', f);
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
+	struct slot_text *c;
+	size_t i;
 
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			putc(c, f);
+	for (i = 0; i < SLOT_CACHE && x->slots[i].s[0] != '\0'; i++)
+		if (x->slots[i].t == t && x->slots[i].off == off)
+			return x->slots[i].s;
+	c = &x->slots[i < SLOT_CACHE ? i : SLOT_CACHE - 1];
+	format_instant(t, off, c->s, sizeof(c->s));
+	c->t = t;
+	c->off = off;
+	return c->s;
+}
+
+/* The stage's name (rules_stage_name), formatted once per distinct stage. */
+static const char *
+stage_text(struct run *x, const struct rules_notification *n)
+{
+	struct stage_text *c = &x->stages[((unsigned)n->rule * 31u + (unsigned)n->stage +
+	    (unsigned)n->stage_year) % STAGE_CACHE];
+
+	if (c->s[0] == '\0' || c->rule != (int)n->rule || c->stage != n->stage ||
+	    c->year != n->stage_year) {
+		rules_stage_name(n, c->s, sizeof(c->s));
+		c->rule = (int)n->rule;
+		c->stage = n->stage;
+		c->year = n->stage_year;
 	}
-	putc('"', f);
+	return c->s;
+}
+
+/* A JSON line under construction: appended to in memory, written with one fwrite. */
+struct jline {
+	char buf[2048];
+	size_t len;
+	int over;
+};
+
+static void
+jl_raw(struct jline *l, const char *s, size_t n)
+{
+	if (n > sizeof(l->buf) - l->len) {
+		l->over = 1;
+		return;
+	}
+	memcpy(l->buf + l->len, s, n);
+	l->len += n;
+}
+
+#define JL_LIT(l, lit) jl_raw((l), (lit), sizeof(lit) - 1)
+
+/* A JSON string.  Keys, stages, dates and addresses were validated at import and need no
+ * escaping; anything else found in the database is escaped all the same (RFC 8259 §7:
+ * quotation mark, reverse solidus and the control characters). */
+static void
+jl_str(struct jline *l, const char *s)
+{
+	char esc[8];
+	size_t n;
+
+	JL_LIT(l, "\"");
+	for (;;) {
+		for (n = 0; (unsigned char)s[n] >= 0x20 && s[n] != '"' && s[n] != '\\'; n++)
+			;
+		jl_raw(l, s, n);
+		s += n;
+		if (*s == '\0')
+			break;
+		if (*s == '"' || *s == '\\')
+			snprintf(esc, sizeof(esc), "\\%c", *s);
+		else
+			snprintf(esc, sizeof(esc), "\\u%04x", (unsigned char)*s);
+		jl_raw(l, esc, strlen(esc));
+		s++;
+	}
+	JL_LIT(l, "\"");
+}
+
+static void
+jl_cstr(struct jline *l, const char *s)
+{
+	jl_raw(l, s, strlen(s));
 }
 
 /* The stable line format of SPEC §6, written directly: a check can print a million. */
@@ -100,25 +177,33 @@ static int
 print_json(struct run *x, const struct rules_notification *n, const char *stage)
 {
 	char due[KDATE_STRLEN];
-	FILE *f = x->o->out;
+	struct jline l;
 
-	if (n->slot != x->last_slot || n->slot_offset != x->last_offset ||
-	    x->last_slot_text[0] == '\0') {
-		format_instant(n->slot, n->slot_offset, x->last_slot_text, sizeof(x->last_slot_text));
-		x->last_slot = n->slot;
-		x->last_offset = n->slot_offset;
-	}
-	fputs("{\"recipient\": ", f);
-	json_str(f, x->w.people[n->recipient].email);
-	fprintf(f, ", \"rule\": \"%s\", \"stage\": ", rules_rule_name(n->rule));
-	json_str(f, stage);
-	fprintf(f, ", \"kind\": \"%s\", \"item\": ", rules_kind_name(n->kind));
-	json_str(f, n->item);
-	fputs(", \"plan\": ", f);
-	json_str(f, x->w.plans[n->plan].key);
-	fprintf(f, ", \"due\": \"%s\", \"slot\": \"%s\"}\n", kdate_format(n->due, due),
-	    x->last_slot_text);
-	return ferror(f) ? -EIO : 0;
+	l.len = 0;
+	l.over = 0;
+	JL_LIT(&l, "{\"recipient\": ");
+	jl_str(&l, x->w.people[n->recipient].email);
+	JL_LIT(&l, ", \"rule\": \"");
+	jl_cstr(&l, rules_rule_name(n->rule));
+	JL_LIT(&l, "\", \"stage\": ");
+	jl_str(&l, stage);
+	JL_LIT(&l, ", \"kind\": \"");
+	jl_cstr(&l, rules_kind_name(n->kind));
+	JL_LIT(&l, "\", \"item\": ");
+	jl_str(&l, n->item);
+	JL_LIT(&l, ", \"plan\": ");
+	jl_str(&l, x->w.plans[n->plan].key);
+	JL_LIT(&l, ", \"due\": \"");
+	jl_cstr(&l, x->due_text != NULL && n->due == x->due && n->kind != KIND_PLAN ?
+	    x->due_text : kdate_format(n->due, due));
+	JL_LIT(&l, "\", \"slot\": \"");
+	jl_cstr(&l, slot_text(x, n->slot, n->slot_offset));
+	JL_LIT(&l, "\"}\n");
+	if (l.over)
+		return -EOVERFLOW;  /* import bounds every field far below this */
+	if (fwrite(l.buf, 1, l.len, x->o->out) != l.len)
+		return -EIO;
+	return 0;
 }
 
 static const char *const text_headings[] = { "SLOT", "SEND", "TO", "RULE", "STAGE",
@@ -179,9 +264,8 @@ static int
 on_notification(void *ctx, const struct rules_notification *n)
 {
 	struct run *x = ctx;
-	char stage[32];
+	const char *stage = stage_text(x, n);
 
-	rules_stage_name(n, stage, sizeof(stage));
 	if (already_mailed(x, n, stage))
 		return 0;
 	x->st->pending++;
@@ -216,6 +300,8 @@ on_item(void *ctx, const struct ledger_item *li)
 	it.at_risk = li->at_risk;
 	x->title = li->title;
 	x->mailed = li->mailed;
+	x->due_text = li->due;
+	x->due = it.due;
 	x->st->items++;
 	return rules_item(x->rules, &it, on_notification, x);
 }
@@ -237,6 +323,7 @@ stream_items(struct run *x, char *err, size_t errlen)
 	    kdate_format(today, today_s), on_item, x, err, errlen);
 	x->mailed = NULL;
 	x->title = NULL;
+	x->due_text = NULL;
 	if (r < 0 && errlen > 0 && err[0] == '\0')
 		snprintf(err, errlen, "deciding: %s", strerror(-r));
 	return r;

@@ -1,6 +1,7 @@
 #include "store/world.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,15 +90,41 @@ find_id(const sqlite3_int64 *ids, size_t n, sqlite3_int64 id)
 int
 world_person(const struct world *w, sqlite3_int64 id)
 {
-	int i = find_id(w->person_id, w->n_people, id);
+	int i;
 
+	if (w->person_at != NULL)
+		i = id >= 0 && (size_t)id < w->person_span ? w->person_at[id] : -1;
+	else
+		i = find_id(w->person_id, w->n_people, id);
 	return i < 0 ? RULES_NONE : i;
 }
 
 int
 world_plan(const struct world *w, sqlite3_int64 id)
 {
+	if (w->plan_at != NULL)
+		return id >= 0 && (size_t)id < w->plan_span ? w->plan_at[id] : -1;
 	return find_id(w->plan_id, w->n_plans, id);
+}
+
+/* A direct table from row id to index when the largest id is at most a few times the
+ * count (else the binary search stays: a table for sparse ids would waste memory). */
+static int *
+index_table(const sqlite3_int64 *ids, size_t n, size_t *span)
+{
+	size_t i, top;
+	int *at;
+
+	if (n == 0 || ids[n - 1] < 0 || (size_t)ids[n - 1] > 4 * n + 4096 || n > INT32_MAX)
+		return NULL;
+	top = (size_t)ids[n - 1] + 1;
+	if ((at = malloc(top * sizeof(*at))) == NULL)
+		return NULL;
+	memset(at, 0xff, top * sizeof(*at));
+	for (i = 0; i < n; i++)
+		at[ids[i]] = (int)i;
+	*span = top;
+	return at;
 }
 
 static int
@@ -132,6 +159,25 @@ col(struct world *w, sqlite3_stmt *st, int i)
 	return world_strdup(w, (const char *)sqlite3_column_text(st, i));
 }
 
+/* Zone names are shared: the rules find a person's zone by comparing the pointer first,
+ * so each distinct name is stored once (a few dozen at most; beyond that, copies). */
+static const char *
+zone_col(struct world *w, sqlite3_stmt *st, int i)
+{
+	const char *s = (const char *)sqlite3_column_text(st, i), *z;
+	size_t k;
+
+	if (s == NULL)
+		return NULL;
+	for (k = 0; k < w->n_zones; k++)
+		if (strcmp(w->zones[k], s) == 0)
+			return w->zones[k];
+	z = world_strdup(w, s);
+	if (z != NULL && w->n_zones < sizeof(w->zones) / sizeof(w->zones[0]))
+		w->zones[w->n_zones++] = z;
+	return z;
+}
+
 static int
 load_people(sqlite3 *db, struct world *w, char *err, size_t errlen)
 {
@@ -151,7 +197,7 @@ load_people(sqlite3 *db, struct world *w, char *err, size_t errlen)
 		p->key = col(w, st, 1);
 		w->person_name[i] = col(w, st, 2);
 		p->email = col(w, st, 3);
-		p->tz = col(w, st, 4);
+		p->tz = zone_col(w, st, 4);
 		p->notify = notify_mode((const char *)sqlite3_column_text(st, 5));
 		p->last_digest = (time_t)sqlite3_column_int64(st, 6);
 		w->person_lang[i] = col(w, st, 7);
@@ -220,7 +266,7 @@ load_plans(sqlite3 *db, struct world *w, char *err, size_t errlen)
 		w->plan_id[i] = sqlite3_column_int64(st, 0);
 		p->key = col(w, st, 1);
 		w->plan_title[i] = col(w, st, 2);
-		p->tz = col(w, st, 3);
+		p->tz = zone_col(w, st, 3);
 		p->has_review = sqlite3_column_type(st, 4) != SQLITE_NULL &&
 		    kdate_parse((const char *)sqlite3_column_text(st, 4), &p->next_review) == 0;
 		p->kam = sqlite3_column_type(st, 5) == SQLITE_NULL ? RULES_NONE :
@@ -275,6 +321,10 @@ world_load(sqlite3 *db, struct world *w, char *err, size_t errlen)
 		r = load_plans(db, w, err, errlen);
 	if (r == 0 && world_failed(w))
 		r = -ENOMEM;
+	if (r == 0) {
+		w->person_at = index_table(w->person_id, w->n_people, &w->person_span);
+		w->plan_at = index_table(w->plan_id, w->n_plans, &w->plan_span);
+	}
 	if (r == -ENOMEM)
 		snprintf(err, errlen, "out of memory loading people and plans");
 	if (r < 0)
@@ -301,5 +351,7 @@ world_free(struct world *w)
 	free(w->plans);
 	free(w->plan_title);
 	free(w->plan_id);
+	free(w->person_at);
+	free(w->plan_at);
 	memset(w, 0, sizeof(*w));
 }

@@ -21,6 +21,12 @@ struct world {
 	const char **plan_title;
 	sqlite3_int64 *plan_id;     /* ascending, parallel to plans */
 	size_t n_plans;
+	/* Row id -> index, built after loading when the ids are dense enough (they are
+	 * INTEGER PRIMARY KEYs, normally 1..n): a check looks up two ids per item. */
+	int *person_at, *plan_at;   /* -1: no such row; NULL: binary search */
+	size_t person_span, plan_span;
+	const char *zones[64];      /* distinct zone names, shared by people and plans */
+	size_t n_zones;
 	struct arena *arena;        /* owns every string */
 };
 
