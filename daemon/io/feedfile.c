@@ -95,6 +95,13 @@ feedfile_open_dir(const struct feedfile_kind *k, const char *dir, int *dirfd, ch
 	return 0;
 }
 
+static void
+feedfile_names(const struct feedfile_kind *k, struct feedfile *o, const char *token)
+{
+	snprintf(o->name, sizeof(o->name), "%s%s", token, k->ext);
+	snprintf(o->tmp, sizeof(o->tmp), ".%s%s.%ld.tmp", token, k->ext, (long)getpid());
+}
+
 int
 feedfile_create(const struct feedfile_kind *k, struct feedfile *o, int dirfd,
     const char *token, char *err, size_t errlen)
@@ -102,8 +109,7 @@ feedfile_create(const struct feedfile_kind *k, struct feedfile *o, int dirfd,
 	memset(o, 0, sizeof(*o));
 	o->dirfd = dirfd;
 	o->hash = ICS_HASH_INIT;
-	snprintf(o->name, sizeof(o->name), "%s%s", token, k->ext);
-	snprintf(o->tmp, sizeof(o->tmp), ".%s%s.%ld.tmp", token, k->ext, (long)getpid());
+	feedfile_names(k, o, token);
 	/* 0644 whatever the umask: the web server, another user, reads the file; the
 	 * directory decides who can reach it. */
 	o->fd = openat(dirfd, o->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
@@ -194,6 +200,59 @@ feedfile_commit(struct feedfile *o, const char *old_content, int *replaced, char
 	}
 	sbuf_free(&o->buf);
 	return 0;
+}
+
+int
+feedfile_close(struct feedfile *o, const char *old_content, int *same, char *err,
+    size_t errlen)
+{
+	char content[17];
+	int r;
+
+	feedfile_flush(o);
+	if (close(o->fd) < 0 && o->err == 0)
+		o->err = errno;
+	o->fd = -1;
+	if (o->err != 0) {
+		snprintf(err, errlen, "writing %s: %s", o->tmp, strerror(o->err));
+		r = -o->err;
+		feedfile_abort(o);
+		return r;
+	}
+	snprintf(content, sizeof(content), "%016" PRIx64, o->hash);
+	*same = strcmp(content, old_content) == 0 && same_size(o->dirfd, o->name, o->size);
+	if (*same)
+		unlinkat(o->dirfd, o->tmp, 0);
+	sbuf_free(&o->buf);
+	return 0;
+}
+
+int
+feedfile_sync(int dirfd, char *err, size_t errlen)
+{
+	if (syncfs(dirfd) < 0) {
+		snprintf(err, errlen, "syncing the files: %s", strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+int
+feedfile_publish(const struct feedfile_kind *k, int dirfd, const char *token, int drop,
+    char *err, size_t errlen)
+{
+	struct feedfile o;
+	int r = 0;
+
+	feedfile_names(k, &o, token);
+	if (!drop && renameat(dirfd, o.tmp, dirfd, o.name) == 0)
+		return 0;
+	if (!drop) {
+		r = -errno;
+		snprintf(err, errlen, "renaming %s to %s: %s", o.tmp, o.name, strerror(errno));
+	}
+	unlinkat(dirfd, o.tmp, 0);
+	return r;
 }
 
 int

@@ -36,6 +36,7 @@ struct feed {
 	int dirty;               /* digest differs from the stored one */
 	int done;                /* written, or found identical: record digest and content */
 	int replaced;            /* the file was replaced */
+	int pending;             /* written to its temporary file, not yet renamed */
 };
 
 struct feeds_run {
@@ -50,6 +51,7 @@ struct feeds_run {
 	struct feeds_stats *st;
 	struct errlist *problems;
 	int dirfd;
+	struct feedstore_reader *reader;
 };
 
 /* ---------------------------------------------------------------------------------- */
@@ -297,7 +299,7 @@ generate(struct feeds_run *x, const struct feed *f, struct feedfile *o, char *er
 	/* One read transaction: the file shows one state of the plans. */
 	if (r == 0 && (r = db_begin_read(x->db, err, errlen)) == 0) {
 		for (i = 0; r == 0 && o->err == 0 && i < sizeof(order) / sizeof(order[0]); i++)
-			r = feedstore_events(x->db, order[i], f->is_plan, f->owner, x->cutoff, x->now,
+			r = feedstore_events(x->reader, order[i], f->is_plan, f->owner, x->cutoff, x->now,
 			    stream_event, &s, err, errlen);
 		db_end_read(x->db);
 	}
@@ -310,12 +312,14 @@ generate(struct feeds_run *x, const struct feed *f, struct feedfile *o, char *er
 	return r;
 }
 
-/* Writes feed f: 0 (f->done set), or a negative errno with err filled. */
+/* Writes feed f into its temporary file, unsynced: 0 (f->done set when the content is
+ * unchanged, f->pending when the file awaits publish_all), or a negative errno with err
+ * filled. */
 static int
 write_feed(struct feeds_run *x, struct feed *f, char *err, size_t errlen)
 {
 	struct feedfile o;
-	int r;
+	int r, same = 0;
 
 	r = feedfile_create(&feedfile_ics, &o, x->dirfd, f->token, err, errlen);
 	if (r < 0)
@@ -325,16 +329,56 @@ write_feed(struct feeds_run *x, struct feed *f, char *err, size_t errlen)
 		feedfile_abort(&o);
 		return r;
 	}
-	r = feedfile_commit(&o, f->old_content, &f->replaced, err, errlen);
+	r = feedfile_close(&o, f->old_content, &same, err, errlen);
 	if (r < 0)
 		return r;
 	f->content = o.hash;
-	if (f->replaced)
-		x->st->written++;
-	else
+	if (same) {
 		x->st->same++;
-	f->done = 1;
+		f->done = 1;
+	} else {
+		f->pending = 1;
+	}
 	return 0;
+}
+
+static void
+not_written(struct feeds_run *x, const struct feed *f, const char *why)
+{
+	x->st->failed++;
+	errlist_add(x->problems, "feeds: the feed of %s \"%s\" was not written (%s/%s); "
+	    "its previous version stays and the next check tries again",
+	    f->is_plan ? "plan" : "person", f->name, x->cfg->feeds.directory, why);
+}
+
+/* One syncfs for every file written, then the renames, then one directory sync: the
+ * guarantee of a sync per file (feedfile.h) for one sync in all. */
+static void
+publish_all(struct feeds_run *x)
+{
+	char why[512] = "";
+	size_t i;
+	int synced, any = 0;
+
+	synced = feedfile_sync(x->dirfd, why, sizeof(why)) == 0;
+	for (i = 0; i < x->n; i++) {
+		struct feed *f = &x->f[i];
+
+		if (!f->pending)
+			continue;
+		f->pending = 0;
+		if (feedfile_publish(&feedfile_ics, x->dirfd, f->token, !synced, why,
+		    sizeof(why)) < 0 || !synced) {
+			not_written(x, f, why);
+			continue;
+		}
+		f->replaced = f->done = 1;
+		x->st->written++;
+		any = 1;
+	}
+	/* The renames are durable once the directory is. */
+	if (any)
+		fsync(x->dirfd);
 }
 
 /* Errors after which writing the other feeds is pointless this check. */
@@ -351,7 +395,7 @@ write_all(struct feeds_run *x)
 {
 	char why[512];
 	size_t i, skipped = 0;
-	int r, any = 0, stop = 0;
+	int r, pending = 0, stop = 0;
 
 	for (i = 0; i < x->n; i++) {
 		struct feed *f = &x->f[i];
@@ -364,13 +408,10 @@ write_all(struct feeds_run *x)
 		}
 		r = write_feed(x, f, why, sizeof(why));
 		if (r == 0) {
-			any |= f->replaced;
+			pending |= f->pending;
 			continue;
 		}
-		x->st->failed++;
-		errlist_add(x->problems, "feeds: the feed of %s \"%s\" was not written (%s/%s); "
-		    "its previous version stays and the next check tries again",
-		    f->is_plan ? "plan" : "person", f->name, x->cfg->feeds.directory, why);
+		not_written(x, f, why);
 		stop = hopeless(r);
 	}
 	if (skipped > 0) {
@@ -378,9 +419,8 @@ write_all(struct feeds_run *x)
 		errlist_add(x->problems, "feeds: %zu more feeds were not written for the same reason",
 		    skipped);
 	}
-	/* The renames are durable once the directory is. */
-	if (any)
-		fsync(x->dirfd);
+	if (pending)
+		publish_all(x);
 }
 
 /* Stores what was written (or found identical) for each feed, in one transaction. */
@@ -462,8 +502,11 @@ feeds_publish(sqlite3 *db, const struct kapd_config *cfg, time_t now,
 	r = feedfile_open_dir(&feedfile_ics, cfg->feeds.directory, &x.dirfd, err, errlen);
 	if (r == 0)
 		r = decide(&x, err, errlen);
+	if (r == 0 && (r = feedstore_reader_new(db, &x.reader)) < 0)
+		snprintf(err, errlen, "out of memory");
 	if (r == 0)
 		write_all(&x);
+	feedstore_reader_free(x.reader);
 	if (r == 0)
 		r = record_feeds(&x, err, errlen);
 	if (r == 0)

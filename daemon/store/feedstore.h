@@ -81,11 +81,16 @@ int feedstore_load(sqlite3 *db, int (*cb)(void *ctx, const struct feedstore_feed
 int feedstore_scan(sqlite3 *db, enum ics_kind kind, const char *cutoff, time_t now,
     size_t batch, feedstore_event_fn *cb, int (*batch_done)(void *ctx, char *err,
     size_t errlen), void *ctx, char *err, size_t errlen);
+/* The statements reading feeds' events, prepared once per check (and reset after each
+ * use, so that none holds a lock between two feeds). */
+struct feedstore_reader;
+int feedstore_reader_new(sqlite3 *db, struct feedstore_reader **out);
+void feedstore_reader_free(struct feedstore_reader *rd);
 /* The events of kind in the feed of a plan (is_plan) or person owner, in feed order.
  * The caller holds a read transaction (db_begin_read) across the kinds of one file. */
-int feedstore_events(sqlite3 *db, enum ics_kind kind, int is_plan, int64_t owner,
-    const char *cutoff, time_t now, feedstore_event_fn *cb, void *ctx, char *err,
-    size_t errlen);
+int feedstore_events(struct feedstore_reader *rd, enum ics_kind kind, int is_plan,
+    int64_t owner, const char *cutoff, time_t now, feedstore_event_fn *cb, void *ctx,
+    char *err, size_t errlen);
 /* Records changed events, in one write transaction. */
 int feedstore_record_changes(sqlite3 *db, const struct feedstore_change *c, size_t n,
     char *err, size_t errlen);
