@@ -198,7 +198,7 @@ bench: ensure-deps
 	@command -v remind >/dev/null || { if [ "$$(id -u)" -eq 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
 	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(BENCH_PKGS); }
-	$(MAKE) $(B)/bench/floor $(B)/bench/measure
+	$(MAKE) $(B)/bench/floor $(B)/bench/measure $(B)/bench/icalwriter
 	$(PY) tests/bench/run.py $(B) $(BENCH_ARGS)
 	@command -v msmtp >/dev/null || { if [ "$$(id -u)" -eq 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
@@ -207,6 +207,13 @@ bench: ensure-deps
 	$(PY) tests/bench/feeds.py $(B)
 	$(PY) tests/bench/replies.py $(B)
 	$(PY) tests/bench/pages.py $(B)
+	$(PY) tests/bench/summary.py $(B)
+
+# tests/bench/icalwriter.c: the libical event-by-event writer the feed is measured against.
+$(B)/bench/icalwriter: tests/bench/icalwriter.c
+	@mkdir -p $(@D)
+	@echo "  CC/LD   $@"
+	@$(CC) $(WARN) $(CFLAGS) $$(pkg-config --cflags sqlite3 libical) $(LDFLAGS) -o $@ $< $$(pkg-config --libs sqlite3 libical)
 
 # tests/bench/floor.c (the floor query) and measure.c (wall time and peak RSS of a child).
 $(B)/bench/%: tests/bench/%.c

@@ -41,6 +41,27 @@ transport_send(struct transport *t, const char *from, const char *to, const char
 	return t->ops->send(t->impl, from, to, id, msg, len, err, errlen);
 }
 
+size_t
+transport_batch(const struct transport *t)
+{
+	return t->ops->stage != NULL && t->ops->commit != NULL ? TRANSPORT_BATCH_MAX : 1;
+}
+
+int
+transport_stage(struct transport *t, const char *from, const char *to, const char *id,
+    const char *msg, size_t len, char *err, size_t errlen)
+{
+	if (t->ops->stage == NULL)
+		return t->ops->send(t->impl, from, to, id, msg, len, err, errlen);
+	return t->ops->stage(t->impl, from, to, id, msg, len, err, errlen);
+}
+
+int
+transport_commit(struct transport *t, char *err, size_t errlen)
+{
+	return t->ops->commit != NULL ? t->ops->commit(t->impl, err, errlen) : 0;
+}
+
 void
 transport_flush(struct transport *t)
 {

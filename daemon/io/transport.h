@@ -29,6 +29,18 @@ int transport_open(const struct kapd_config *cfg, const struct transport_hooks *
  * between calls (SMTP reuses one connection for all mails of a check). */
 int transport_send(struct transport *t, const char *from, const char *to, const char *id,
     const char *msg, size_t len, char *err, size_t errlen);
+/* Messages that may be staged before one transport_commit: 1 where every message is
+ * handed over on its own (SMTP: the server has it once it answers), more where messages
+ * are files named by their id, so that sending one again replaces it (file). */
+size_t transport_batch(const struct transport *t);
+/* Sends like transport_send, but the message may not be durable (nor visible) before
+ * transport_commit returns 0; with a batch of 1 it is transport_send. */
+int transport_stage(struct transport *t, const char *from, const char *to, const char *id,
+    const char *msg, size_t len, char *err, size_t errlen);
+/* Makes every staged message durable and visible: the file transport syncs the file
+ * system once (syncfs), then renames each file into place and syncs the directory.  On
+ * failure (-EAGAIN: worth a retry) no staged message counts as sent. */
+int transport_commit(struct transport *t, char *err, size_t errlen);
 /* Ends a batch: closes connections kept open; the transport stays usable. */
 void transport_flush(struct transport *t);
 /* Closes and frees; accepts NULL. */

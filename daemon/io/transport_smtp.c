@@ -72,7 +72,8 @@ static int smtp_send(void *impl, const char *from, const char *to, const char *i
 static void smtp_flush(void *impl);
 static void smtp_close(void *impl);
 
-static const struct transport_ops smtp_ops = { smtp_send, smtp_flush, smtp_close };
+static const struct transport_ops smtp_ops = { smtp_send, smtp_flush, smtp_close, NULL,
+	NULL };
 
 static void
 tick(struct smtp_transport *t)

@@ -149,26 +149,20 @@ reply_headers(struct outbox *ob, int64_t id, const char *token, struct mail_mess
 	explicit_bzero(key, sizeof(key));
 }
 
-/* Hands a composed message to the transport and records what happened. */
-static int
-send_and_record(struct outbox *ob, int64_t id, const struct mail_message *m,
-    const char *token, int attempts, time_t first_slot, size_t count)
+/* The outcome of one email handed to the transport (r from transport_send or
+ * transport_commit): counted, reported, and put into *res (its error text in errbuf). */
+static void
+account(struct outbox *ob, int64_t id, int r, char *err, size_t errlen, int attempts,
+    time_t first_slot, size_t count, const char *to, struct ledger_result *res)
 {
 	struct backoff_policy policy = { ob->cfg->delivery.retry_first,
 		ob->cfg->delivery.retry_max, ob->cfg->delivery.give_up_after };
-	char *msg = NULL, err[512] = "", tries[32];
-	size_t len = 0;
+	char tries[32];
 	time_t next = 0;
-	int r;
 
-	r = mail_compose(m, &msg, &len, err, sizeof(err));
-	if (r == 0)
-		r = transport_send(ob->tp, ob->from_addr, m->to_addr, token, msg, len, err,
-		    sizeof(err));
-	free(msg);
 	if (r == -EAGAIN && !backoff_next(&policy, first_slot, ob->now, attempts + 1, &next)) {
 		r = -ETIMEDOUT;
-		snprintf(err + strlen(err), sizeof(err) - strlen(err), "; gave up after %s",
+		snprintf(err + strlen(err), errlen - strlen(err), "; gave up after %s",
 		    i18n_count(I18N_SOURCE_LANG, (unsigned long)attempts + 1, "%lu attempt",
 		    "%lu attempts", tries, sizeof(tries)));
 	}
@@ -177,14 +171,32 @@ send_and_record(struct outbox *ob, int64_t id, const struct mail_message *m,
 		ob->st->notified += count;
 	} else if (r == -EAGAIN) {
 		ob->st->deferred++;
-		errlist_add(ob->problems, "mail to %s deferred, retrying later: %s", m->to_addr, err);
+		errlist_add(ob->problems, "mail to %s deferred, retrying later: %s", to, err);
 	} else {
 		ob->st->failed++;
-		errlist_add(ob->problems, "mail to %s failed permanently: %s", m->to_addr, err);
+		errlist_add(ob->problems, "mail to %s failed permanently: %s", to, err);
 	}
+	*res = (struct ledger_result){ id, r == 0 ? LEDGER_SENT : r == -EAGAIN ?
+		LEDGER_DEFERRED : LEDGER_FAILED, r == 0 ? NULL : err, next, ob->now };
+}
+
+/* Hands a composed message to the transport and records what happened. */
+static int
+send_and_record(struct outbox *ob, int64_t id, const struct mail_message *m,
+    const char *token, int attempts, time_t first_slot, size_t count)
+{
+	char *msg = NULL, err[512] = "";
+	size_t len = 0;
+	int r;
+
+	r = mail_compose(m, &msg, &len, err, sizeof(err));
+	if (r == 0)
+		r = transport_send(ob->tp, ob->from_addr, m->to_addr, token, msg, len, err,
+		    sizeof(err));
+	free(msg);
 	snprintf(ob->pending_error, sizeof(ob->pending_error), "%s", err);
-	ob->pending = (struct ledger_result){ id, r == 0 ? LEDGER_SENT : r == -EAGAIN ?
-		LEDGER_DEFERRED : LEDGER_FAILED, r == 0 ? NULL : ob->pending_error, next, ob->now };
+	account(ob, id, r, ob->pending_error, sizeof(ob->pending_error), attempts, first_slot,
+	    count, m->to_addr, &ob->pending);
 	ob->has_pending = 1;
 	return 0;
 }
@@ -324,6 +336,191 @@ out:
 	return r;
 }
 
+/* The end of the email starting at entry i: a digest takes all of a person's
+ * notifications; immediate ones go alone. */
+static size_t
+group_end(const struct outbox *ob, size_t i)
+{
+	size_t j = i + 1;
+
+	if (!ob->e[i].n.immediate)
+		while (j < ob->n && ob->e[j].n.recipient == ob->e[i].n.recipient &&
+		    !ob->e[j].n.immediate)
+			j++;
+	return j;
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* Batches, for a transport that stores each email under its token (transport_batch):
+ * the emails of a batch are recorded in one transaction, staged, made durable by one
+ * transport_commit, and their outcomes stored in a second transaction.  A crash in
+ * between sends the batch's emails again under the same tokens, replacing their files:
+ * the duplicate window of one email becomes one batch, without a duplicate file. */
+
+struct job {
+	struct ledger_note *notes;
+	struct mail_item *items;
+	char (*dues)[KDATE_STRLEN];
+	int *keep;
+	char token[64], day_s[KDATE_STRLEN];
+	kdate_t day;
+	const struct entry *e;
+	size_t n;
+	int skip;                /* no today for the recipient: left out, as deliver() */
+	int staged;              /* handed to the transport */
+	int r;
+	char err[512];
+};
+
+static void
+job_free(struct job *j)
+{
+	free(j->notes);
+	free(j->items);
+	free(j->dues);
+	free(j->keep);
+}
+
+static int
+job_prepare(struct outbox *ob, const struct world *w, struct rules *rules, struct job *j,
+    const struct entry *e, size_t n, struct ledger_mail *lm)
+{
+	int to = e[0].n.recipient, r;
+	size_t i;
+
+	memset(j, 0, sizeof(*j));
+	j->e = e;
+	j->n = n;
+	j->notes = calloc(n, sizeof(*j->notes));
+	j->items = calloc(n, sizeof(*j->items));
+	j->dues = calloc(n, sizeof(*j->dues));
+	j->keep = calloc(n, sizeof(*j->keep));
+	if (j->notes == NULL || j->items == NULL || j->dues == NULL || j->keep == NULL)
+		return -ENOMEM;
+	if ((r = new_token(j->token, sizeof(j->token))) < 0)
+		return r;
+	if (rules_today(rules, to, e[0].n.plan, &j->day) < 0) {
+		j->skip = 1;
+		return 0;
+	}
+	for (i = 0; i < n; i++)
+		fill_note(&j->notes[i], &j->items[i], &e[i], w, j->dues[i]);
+	*lm = (struct ledger_mail){ { w->people[to].key, w->people[to].email, e[0].n.immediate,
+		j->token, ob->now, kdate_format(j->day, j->day_s) }, j->notes, n, j->keep, 0 };
+	return 0;
+}
+
+/* Composes the recorded email of j and stages it. */
+static void
+job_stage(struct outbox *ob, const struct world *w, struct job *j, int64_t id)
+{
+	int to = j->e[0].n.recipient, kam = w->plans[j->e[0].n.plan].kam;
+	char msgid[320], *msg = NULL;
+	struct reply_headers rh;
+	struct mail_message m;
+	size_t i, k = 0, len = 0;
+
+	for (i = 0; i < j->n; i++)
+		if (j->keep[i])
+			j->items[k++] = j->items[i];
+	snprintf(msgid, sizeof(msgid), "<%s@%s>", j->token, ob->domain);
+	m = (struct mail_message){ .from = ob->cfg->mail.from, .to_name = w->person_name[to],
+		.to_addr = w->people[to].email,
+		.reply_to = kam != RULES_NONE ? w->people[kam].email : NULL, .message_id = msgid,
+		.date = ob->now, .today = j->day, .lang = w->person_lang[to], .items = j->items,
+		.n_items = k };
+	reply_headers(ob, id, j->token, &m, &rh);
+	attach_reports(ob, j->items, k, j->day);
+	j->r = mail_compose(&m, &msg, &len, j->err, sizeof(j->err));
+	if (j->r == 0)
+		j->r = transport_stage(ob->tp, ob->from_addr, m.to_addr, j->token, msg, len, j->err,
+		    sizeof(j->err));
+	free(msg);
+	free_reports(j->items, k);
+	j->n = k;
+	j->staged = 1;
+}
+
+/* Stages the recorded emails, commits the transport, stores the outcomes. */
+static void
+send_batch(struct outbox *ob, const struct world *w, struct job *jobs,
+    const struct ledger_mail *lm, size_t n)
+{
+	struct ledger_result *res = calloc(n, sizeof(*res));
+	char cerr[512] = "";
+	size_t i, k = 0;
+	int cr;
+
+	for (i = 0; i < n; i++)
+		if (lm[i].id != 0)
+			job_stage(ob, w, &jobs[i], lm[i].id);
+	cr = transport_commit(ob->tp, cerr, sizeof(cerr));
+	for (i = 0; i < n; i++) {
+		struct job *j = &jobs[i];
+
+		if (!j->staged)
+			continue;
+		if (j->r == 0 && cr < 0) {
+			j->r = cr;
+			snprintf(j->err, sizeof(j->err), "%s", cerr);
+		}
+		if (res != NULL)
+			account(ob, lm[i].id, j->r, j->err, sizeof(j->err), 0, ob->now, j->n,
+			    lm[i].d.email, &res[k++]);
+	}
+	if (res == NULL || ledger_outcomes(ob->db, res, k, cerr, sizeof(cerr)) < 0)
+		errlist_add(ob->problems, "cannot record the outcome of %zu deliveries: %s; they "
+		    "are sent again (replacing their files)", n, res == NULL ? "out of memory" : cerr);
+	free(res);
+}
+
+/* One batch: entries [*i, ...) up to max emails. */
+static int
+flush_batch(struct outbox *ob, const struct world *w, struct rules *rules, size_t *i,
+    struct job *jobs, struct ledger_mail *lm, size_t max, char *err, size_t errlen)
+{
+	size_t n = 0, k, j;
+	int r = 0;
+
+	while (*i < ob->n && n < max && r == 0) {
+		j = group_end(ob, *i);
+		r = job_prepare(ob, w, rules, &jobs[n], &ob->e[*i], j - *i, &lm[n]);
+		if (r < 0 || jobs[n].skip)
+			job_free(&jobs[n]);
+		else
+			n++;
+		*i = j;
+	}
+	if (r == 0) {
+		r = ledger_record_batch(ob->db, NULL, 0, lm, n, err, errlen);
+		if (r == 0)
+			send_batch(ob, w, jobs, lm, n);
+	}
+	for (k = 0; k < n; k++)
+		job_free(&jobs[k]);
+	return r;
+}
+
+static int
+flush_batches(struct outbox *ob, const struct world *w, struct rules *rules, char *err,
+    size_t errlen)
+{
+	size_t max = transport_batch(ob->tp), i = 0;
+	struct job *jobs = calloc(max, sizeof(*jobs));
+	struct ledger_mail *lm = calloc(max, sizeof(*lm));
+	int r = 0;
+
+	if (jobs == NULL || lm == NULL)
+		r = -ENOMEM;
+	while (r == 0 && i < ob->n)
+		r = flush_batch(ob, w, rules, &i, jobs, lm, max, err, errlen);
+	if (r == -ENOMEM)
+		snprintf(err, errlen, "out of memory");
+	free(jobs);
+	free(lm);
+	return r;
+}
+
 static int
 cmp_entries(const void *a, const void *b)
 {
@@ -343,13 +540,10 @@ outbox_flush(struct outbox *ob, const struct world *w, struct rules *rules, char
 
 	if (ob->n > 0) /* qsort(NULL, 0, ...) is undefined behaviour (UBSan says so) */
 		qsort(ob->e, ob->n, sizeof(*ob->e), cmp_entries);
+	if (transport_batch(ob->tp) > 1)
+		return flush_batches(ob, w, rules, err, errlen);
 	while (i < ob->n) {
-		j = i + 1;
-		/* A digest takes all of a person's notifications; immediate ones go alone. */
-		if (!ob->e[i].n.immediate)
-			while (j < ob->n && ob->e[j].n.recipient == ob->e[i].n.recipient &&
-			    !ob->e[j].n.immediate)
-				j++;
+		j = group_end(ob, i);
 		r = deliver(ob, w, rules, &ob->e[i], j - i, err, errlen);
 		if (r < 0 && r != -EINVAL) {
 			settle(ob);

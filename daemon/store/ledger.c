@@ -154,9 +154,84 @@ ledger_record(sqlite3 *db, const struct ledger_result *prev, const struct ledger
 	return r;
 }
 
+/* One email of a batch, inside the caller's transaction. */
+static int
+record_one(sqlite3 *db, struct ledger_mail *m, char *err, size_t errlen)
+{
+	char sql[64];
+	size_t kept = 0;
+	int r;
+
+	r = insert_delivery(db, &m->d, &m->id, err, errlen);
+	if (r == 0)
+		r = insert_notes(db, m->id, m->notes, m->n, m->keep, &kept, err, errlen);
+	if (r == 0 && kept == 0) {
+		snprintf(sql, sizeof(sql), "DELETE FROM delivery WHERE id = %lld", (long long)m->id);
+		r = db_exec(db, sql, err, errlen);
+		m->id = 0;
+	}
+	return r;
+}
+
+int
+ledger_record_batch(sqlite3 *db, const struct ledger_result *prev, size_t n_prev,
+    struct ledger_mail *m, size_t n, char *err, size_t errlen)
+{
+	size_t i;
+	int r;
+
+	for (i = 0; i < n; i++)
+		m[i].id = 0;
+	r = db_begin(db, err, errlen);
+	if (r < 0)
+		return r;
+	for (i = 0; r == 0 && i < n_prev; i++)
+		r = write_outcome(db, &prev[i], err, errlen);
+	for (i = 0; r == 0 && i < n; i++)
+		r = record_one(db, &m[i], err, errlen);
+	if (r == 0)
+		r = db_commit(db, err, errlen);
+	if (r < 0) {
+		db_rollback(db);
+		for (i = 0; i < n; i++)
+			m[i].id = 0;
+	}
+	return r;
+}
+
 /* An outcome not written means the email is sent again by the next check (a duplicate),
  * so a lock held longer than the busy timeout (a long import) is waited for again. */
 #define OUTCOME_TRIES 6
+
+static int
+outcomes_once(sqlite3 *db, const struct ledger_result *res, size_t n, char *err,
+    size_t errlen)
+{
+	size_t i;
+	int r;
+
+	r = db_begin(db, err, errlen);
+	for (i = 0; r == 0 && i < n; i++)
+		r = write_outcome(db, &res[i], err, errlen);
+	if (r == 0)
+		r = db_commit(db, err, errlen);
+	if (r < 0)
+		db_rollback(db);
+	return r;
+}
+
+int
+ledger_outcomes(sqlite3 *db, const struct ledger_result *res, size_t n, char *err,
+    size_t errlen)
+{
+	int i, r = -EBUSY;
+
+	if (n == 0)
+		return 0;
+	for (i = 0; i < OUTCOME_TRIES && r == -EBUSY; i++)
+		r = outcomes_once(db, res, n, err, errlen);
+	return r;
+}
 
 int
 ledger_outcome(sqlite3 *db, const struct ledger_result *res, char *err, size_t errlen)

@@ -45,6 +45,24 @@ struct ledger_result {
 int ledger_record(sqlite3 *db, const struct ledger_result *prev, const struct ledger_delivery *d,
     const struct ledger_note *notes, size_t n, int *keep, int64_t *id, char *err,
     size_t errlen);
+/* One email of a batch: its delivery and notifications; keep (n entries) and id are
+ * filled as by ledger_record. */
+struct ledger_mail {
+	struct ledger_delivery d;
+	const struct ledger_note *notes;
+	size_t n;
+	int *keep;
+	int64_t id;
+};
+/* ledger_record for the n emails of a batch, with the outcomes prev[0..n_prev-1] of the
+ * batch before, in one IMMEDIATE transaction.  Only for a transport that stores each
+ * email under its token (sending it again replaces it): the duplicate window becomes
+ * the batch, and a resent email lands on its own earlier copy. */
+int ledger_record_batch(sqlite3 *db, const struct ledger_result *prev, size_t n_prev,
+    struct ledger_mail *m, size_t n, char *err, size_t errlen);
+/* Stores the outcomes res[0..n-1] in one transaction (waiting as ledger_outcome). */
+int ledger_outcomes(sqlite3 *db, const struct ledger_result *res, size_t n, char *err,
+    size_t errlen);
 /* Stores an outcome on its own.  No statement of db may be open: the write then waits
  * for another writer (busy timeout), and a lock still held after that is waited for again
  * a few times before -EBUSY is returned. */

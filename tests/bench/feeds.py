@@ -23,7 +23,12 @@ BUILD_DIR/bench/measure (wall time, peak RSS of the program itself).
   python  python3-icalendar: reads the same rows and writes the same events (same
           properties and texts) as one Calendar, the way a Python program would.
 
-Targets (issue 5): first at least 20x faster than python, kapd's peak RSS under 32 MiB.
+  libical BUILD_DIR/bench/icalwriter (tests/bench/icalwriter.c): reads the same rows and
+          writes the same events with libical, one VEVENT component serialized and freed
+          per event: the plain C way, without kapd's tokens, SEQUENCE rows and digests.
+
+Targets: first at least 20x faster than python (issue 5), first at most 2x the libical
+writer (issue 15), kapd's peak RSS under 32 MiB.
 """
 
 import argparse
@@ -44,6 +49,7 @@ LATER = "2026-12-01T09:15:00+01:00"
 CHANGED = "2026-12-01T09:30:00+01:00"
 DOMAIN = "bench.example"
 TARGET_RATIO = 20.0
+TARGET_LIBICAL = 2.0    # kapd's first check / the libical writer, at most
 TARGET_RSS_MIB = 32.0
 
 WORDS = ["Angebot", "Übergabe", "Rahmenvertrag", "Wartung", "工厂验收", "Schulung", "Audit",
@@ -241,6 +247,24 @@ def main():
     log("kapd, check after one activity changed (rewrite):     %.2f s" % best(change)[0])
     log("kapd, peak RSS of all its runs:                       %.1f MiB" % peak)
     log("feed: %d events, %.1f MiB, %.0f bytes per event" % (n, size / 2**20, size / max(n, 1)))
+
+    icalwriter = os.path.join(build, "bench", "icalwriter")
+    if os.access(icalwriter, os.X_OK):
+        out = os.path.join(work, "libical.ics")
+        lw = [measure(build, [icalwriter, db, out]) for _ in range(a.runs)]
+        ln = count_events(out)
+        if ln != n:
+            log("WARNING: the libical writer wrote %d events, kapd %d" % (ln, n))
+        lratio = best(first)[0] / best(lw)[0]
+        results.update({"libical_s": best(lw)[0], "libical_events": ln,
+                        "ratio_libical": lratio, "target_libical": TARGET_LIBICAL,
+                        "pass_libical": lratio <= TARGET_LIBICAL})
+        log("libical event by event (tests/bench/icalwriter.c):    %.2f s" % best(lw)[0])
+        log("%s  kapd's first check is %.2fx the libical writer (target <= %.0fx)" % (
+            "PASS" if lratio <= TARGET_LIBICAL else "FAIL", lratio, TARGET_LIBICAL))
+    else:
+        log("FAIL  %s is missing (make bench builds it): no libical comparison" % icalwriter)
+    results.update({"peak_rss_target_mib": TARGET_RSS_MIB})
 
     if not a.no_python:
         out = os.path.join(work, "python.ics")
