@@ -290,8 +290,13 @@ zone_named(struct rules *r, const char *name)
 	struct zone *z;
 	int i;
 
+	/* The same name is mostly the same pointer (world shares zone names): look for it
+	 * before comparing texts. */
 	for (i = 0; i < r->nzones; i++)
-		if (r->zones[i].name == name || strcmp(r->zones[i].name, name) == 0)
+		if (r->zones[i].name == name)
+			return r->zones[i].ok ? &r->zones[i] : NULL;
+	for (i = 0; i < r->nzones; i++)
+		if (strcmp(r->zones[i].name, name) == 0)
 			return r->zones[i].ok ? &r->zones[i] : NULL;
 	if (r->nzones == ZONES_MAX) {
 		/* More distinct zones than slots: reuse the last slot (costs a recomputation). */

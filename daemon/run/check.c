@@ -39,17 +39,37 @@ struct run {
 	struct table *text;          /* a dry run's human table, sized from its rows */
 };
 
-/* 1 when the ledger lines hold "rule stage recipient" as a whole line. */
-static int
-in_lines(const char *lines, const char *needle)
+/* Matches "a b c" at p against the three parts; returns the end of the match or NULL. */
+static const char *
+match3(const char *p, const char *a, const char *b, const char *c)
 {
-	size_t n = strlen(needle);
-	const char *p = lines;
+	const char *part[3] = { a, b, c };
+	size_t i, n;
 
-	while (p != NULL && (p = strstr(p, needle)) != NULL) {
-		if ((p == lines || p[-1] == '\n') && (p[n] == '\0' || p[n] == '\n'))
-			return 1;
+	for (i = 0; i < 3; i++) {
+		n = strlen(part[i]);
+		if (strncmp(p, part[i], n) != 0)
+			return NULL;
 		p += n;
+		if (i < 2 && *p++ != ' ')
+			return NULL;
+	}
+	return p;
+}
+
+/* 1 when the ledger lines ("rule stage recipient", one a line) hold that line. */
+static int
+in_lines(const char *lines, const char *rule, const char *stage, const char *who)
+{
+	const char *p = lines, *end;
+
+	while (p != NULL && *p != '\0') {
+		end = match3(p, rule, stage, who);
+		if (end != NULL && (*end == '\0' || *end == '\n'))
+			return 1;
+		p = strchr(p, '\n');
+		if (p != NULL)
+			p++;
 	}
 	return 0;
 }
@@ -58,14 +78,10 @@ static int
 already_mailed(struct run *x, const struct rules_notification *n, const char *stage)
 {
 	const char *who = x->w.people[n->recipient].key;
-	char line[256], due[KDATE_STRLEN];
+	char due[KDATE_STRLEN];
 
-	if (n->kind != KIND_PLAN) {
-		if (x->mailed == NULL)
-			return 0;
-		snprintf(line, sizeof(line), "%s %s %s", rules_rule_name(n->rule), stage, who);
-		return in_lines(x->mailed, line);
-	}
+	if (n->kind != KIND_PLAN)
+		return x->mailed != NULL && in_lines(x->mailed, rules_rule_name(n->rule), stage, who);
 	return ledger_plan_mailed(x->plan_mailed, rules_rule_name(n->rule), n->item,
 	    kdate_format(n->due, due), stage, who);
 }

@@ -13,11 +13,27 @@
 #include "store/report_facts.h"
 #include "store/replies.h"
 
+/* A notification to send, packed: a first check collects over a hundred thousand.  The
+ * texts live in the outbox's arena, shared by the notifications of one item. */
 struct entry {
-	struct rules_notification n;
-	char *item;
-	char *title;
+	const char *item, *title;
+	int32_t plan, recipient, on_behalf, owner, stage, stage_year;
+	kdate_t due;
+	unsigned char rule, kind, role, unowned, at_risk, immediate;
+};
+
+/* The texts of one notification while its email is made. */
+struct note_text {
+	char due[KDATE_STRLEN];
 	char stage[32];
+};
+
+#define ARENA_CHUNK 65536
+
+struct chunk {
+	struct chunk *next;
+	size_t used, size;
+	char data[];
 };
 
 struct outbox {
@@ -29,6 +45,8 @@ struct outbox {
 	struct errlist *problems;
 	struct entry *e;
 	size_t n, cap;
+	struct chunk *arena;
+	const char *last_item, *last_title;   /* the texts of the last entry added */
 	char from_addr[256];
 	const char *domain;
 	/* The outcome of the last email, stored with the next email's record (or at the
@@ -63,16 +81,42 @@ outbox_new(sqlite3 *db, const struct kapd_config *cfg, struct transport *tp, tim
 void
 outbox_free(struct outbox *ob)
 {
-	size_t i;
+	struct chunk *c, *next;
 
 	if (ob == NULL)
 		return;
-	for (i = 0; i < ob->n; i++) {
-		free(ob->e[i].item);
-		free(ob->e[i].title);
+	for (c = ob->arena; c != NULL; c = next) {
+		next = c->next;
+		free(c);
 	}
 	free(ob->e);
 	free(ob);
+}
+
+/* A copy of s in the arena, or the last copy when it has the same text. */
+static const char *
+keep_text(struct outbox *ob, const char *s, const char *last)
+{
+	size_t n, size;
+	struct chunk *c = ob->arena;
+
+	if (s == NULL)
+		return NULL;
+	if (last != NULL && strcmp(s, last) == 0)
+		return last;
+	n = strlen(s) + 1;
+	if (c == NULL || c->size - c->used < n) {
+		size = n > ARENA_CHUNK ? n : ARENA_CHUNK;
+		if ((c = malloc(sizeof(*c) + size)) == NULL)
+			return NULL;
+		c->next = ob->arena;
+		c->used = 0;
+		c->size = size;
+		ob->arena = c;
+	}
+	memcpy(c->data + c->used, s, n);
+	c->used += n;
+	return c->data + c->used - n;
 }
 
 int
@@ -81,6 +125,7 @@ outbox_add(struct outbox *ob, const struct rules_notification *n, const char *st
 {
 	struct entry *e;
 
+	(void)stage; /* formatted again from n when the email is made */
 	if (ob->n == ob->cap) {
 		size_t cap = ob->cap ? ob->cap * 2 : 64;
 
@@ -91,16 +136,25 @@ outbox_add(struct outbox *ob, const struct rules_notification *n, const char *st
 		ob->cap = cap;
 	}
 	e = &ob->e[ob->n];
-	e->n = *n;
-	e->item = strdup(n->item);
-	e->title = title ? strdup(title) : NULL;
-	if (e->item == NULL || (title != NULL && e->title == NULL)) {
-		free(e->item);
-		free(e->title);
+	e->item = keep_text(ob, n->item, ob->last_item);
+	e->title = keep_text(ob, title, ob->last_title);
+	if (e->item == NULL || (title != NULL && e->title == NULL))
 		return -ENOMEM;
-	}
-	e->n.item = e->item;
-	snprintf(e->stage, sizeof(e->stage), "%s", stage);
+	ob->last_item = e->item;
+	ob->last_title = e->title != NULL ? e->title : ob->last_title;
+	e->plan = n->plan;
+	e->recipient = n->recipient;
+	e->on_behalf = n->on_behalf;
+	e->owner = n->owner;
+	e->stage = n->stage;
+	e->stage_year = n->stage_year;
+	e->due = n->due;
+	e->rule = (unsigned char)n->rule;
+	e->kind = (unsigned char)n->kind;
+	e->role = (unsigned char)n->role;
+	e->unowned = (unsigned char)n->unowned;
+	e->at_risk = (unsigned char)n->at_risk;
+	e->immediate = (unsigned char)n->immediate;
 	ob->n++;
 	return 0;
 }
@@ -251,31 +305,36 @@ settle(struct outbox *ob)
 
 static void
 fill_note(struct ledger_note *note, struct mail_item *item, const struct entry *e,
-    const struct world *w, char *due)
+    const struct world *w, struct note_text *t)
 {
-	const struct rules_notification *n = &e->n;
+	struct rules_notification n;
 
+	memset(&n, 0, sizeof(n));
+	n.rule = (enum rule)e->rule;
+	n.stage = e->stage;
+	n.stage_year = e->stage_year;
+	rules_stage_name(&n, t->stage, sizeof(t->stage));
 	memset(note, 0, sizeof(*note));
 	memset(item, 0, sizeof(*item));
-	note->rule = rules_rule_name(n->rule);
-	note->kind = rules_kind_name(n->kind);
+	note->rule = rules_rule_name((enum rule)e->rule);
+	note->kind = rules_kind_name((enum item_kind)e->kind);
 	note->item_key = item->item_key = e->item;
-	note->plan_key = item->plan_key = w->plans[n->plan].key;
-	note->deadline = kdate_format(n->due, due);
-	note->stage = item->stage = e->stage;
-	note->recipient_key = w->people[n->recipient].key;
-	note->on_behalf_key = n->on_behalf != RULES_NONE ? w->people[n->on_behalf].key : NULL;
+	note->plan_key = item->plan_key = w->plans[e->plan].key;
+	note->deadline = kdate_format(e->due, t->due);
+	note->stage = item->stage = t->stage;
+	note->recipient_key = w->people[e->recipient].key;
+	note->on_behalf_key = e->on_behalf != RULES_NONE ? w->people[e->on_behalf].key : NULL;
 	note->title = item->title = e->title;
-	note->owner_name = item->owner_name = n->owner != RULES_NONE ? w->person_name[n->owner] :
+	note->owner_name = item->owner_name = e->owner != RULES_NONE ? w->person_name[e->owner] :
 	    NULL;
-	note->unowned = item->unowned = n->unowned;
-	note->at_risk = item->at_risk = n->at_risk;
-	item->role = n->role;
-	item->rule = n->rule;
-	item->kind = n->kind;
-	item->plan_title = w->plan_title[n->plan];
-	item->on_behalf_name = n->on_behalf != RULES_NONE ? w->person_name[n->on_behalf] : NULL;
-	item->due = n->due;
+	note->unowned = item->unowned = e->unowned;
+	note->at_risk = item->at_risk = e->at_risk;
+	item->role = (enum rule_role)e->role;
+	item->rule = (enum rule)e->rule;
+	item->kind = (enum item_kind)e->kind;
+	item->plan_title = w->plan_title[e->plan];
+	item->on_behalf_name = e->on_behalf != RULES_NONE ? w->person_name[e->on_behalf] : NULL;
+	item->due = e->due;
 }
 
 /* One email with the entries e[0..n-1], all for the same person. */
@@ -285,8 +344,8 @@ deliver(struct outbox *ob, const struct world *w, struct rules *rules, const str
 {
 	struct ledger_note *notes = calloc(n, sizeof(*notes));
 	struct mail_item *items = calloc(n, sizeof(*items));
-	char (*dues)[KDATE_STRLEN] = calloc(n, sizeof(*dues));
-	int *keep = calloc(n, sizeof(*keep)), to = e[0].n.recipient, kam;
+	struct note_text *dues = calloc(n, sizeof(*dues));
+	int *keep = calloc(n, sizeof(*keep)), to = e[0].recipient, kam;
 	char token[64], msgid[320], day_s[KDATE_STRLEN];
 	struct reply_headers rh;
 	struct ledger_delivery d;
@@ -299,11 +358,11 @@ deliver(struct outbox *ob, const struct world *w, struct rules *rules, const str
 	if (notes == NULL || items == NULL || dues == NULL || keep == NULL)
 		goto out;
 	if ((r = new_token(token, sizeof(token))) < 0 ||
-	    (r = rules_today(rules, to, e[0].n.plan, &day)) < 0)
+	    (r = rules_today(rules, to, e[0].plan, &day)) < 0)
 		goto out;
 	for (i = 0; i < n; i++)
-		fill_note(&notes[i], &items[i], &e[i], w, dues[i]);
-	d = (struct ledger_delivery){ w->people[to].key, w->people[to].email, e[0].n.immediate,
+		fill_note(&notes[i], &items[i], &e[i], w, &dues[i]);
+	d = (struct ledger_delivery){ w->people[to].key, w->people[to].email, e[0].immediate,
 		token, ob->now, kdate_format(day, day_s) };
 	r = ledger_record(ob->db, ob->has_pending ? &ob->pending : NULL, &d, notes, n, keep, &id,
 	    err, errlen);
@@ -317,7 +376,7 @@ deliver(struct outbox *ob, const struct world *w, struct rules *rules, const str
 	for (i = 0; i < n; i++)
 		if (keep[i])
 			items[k++] = items[i];
-	kam = w->plans[e[0].n.plan].kam;
+	kam = w->plans[e[0].plan].kam;
 	snprintf(msgid, sizeof(msgid), "<%s@%s>", token, ob->domain);
 	m = (struct mail_message){ .from = ob->cfg->mail.from, .to_name = w->person_name[to],
 		.to_addr = w->people[to].email,
@@ -343,9 +402,9 @@ group_end(const struct outbox *ob, size_t i)
 {
 	size_t j = i + 1;
 
-	if (!ob->e[i].n.immediate)
-		while (j < ob->n && ob->e[j].n.recipient == ob->e[i].n.recipient &&
-		    !ob->e[j].n.immediate)
+	if (!ob->e[i].immediate)
+		while (j < ob->n && ob->e[j].recipient == ob->e[i].recipient &&
+		    !ob->e[j].immediate)
 			j++;
 	return j;
 }
@@ -360,7 +419,7 @@ group_end(const struct outbox *ob, size_t i)
 struct job {
 	struct ledger_note *notes;
 	struct mail_item *items;
-	char (*dues)[KDATE_STRLEN];
+	struct note_text *dues;
 	int *keep;
 	char token[64], day_s[KDATE_STRLEN];
 	kdate_t day;
@@ -385,7 +444,7 @@ static int
 job_prepare(struct outbox *ob, const struct world *w, struct rules *rules, struct job *j,
     const struct entry *e, size_t n, struct ledger_mail *lm)
 {
-	int to = e[0].n.recipient, r;
+	int to = e[0].recipient, r;
 	size_t i;
 
 	memset(j, 0, sizeof(*j));
@@ -399,13 +458,13 @@ job_prepare(struct outbox *ob, const struct world *w, struct rules *rules, struc
 		return -ENOMEM;
 	if ((r = new_token(j->token, sizeof(j->token))) < 0)
 		return r;
-	if (rules_today(rules, to, e[0].n.plan, &j->day) < 0) {
+	if (rules_today(rules, to, e[0].plan, &j->day) < 0) {
 		j->skip = 1;
 		return 0;
 	}
 	for (i = 0; i < n; i++)
-		fill_note(&j->notes[i], &j->items[i], &e[i], w, j->dues[i]);
-	*lm = (struct ledger_mail){ { w->people[to].key, w->people[to].email, e[0].n.immediate,
+		fill_note(&j->notes[i], &j->items[i], &e[i], w, &j->dues[i]);
+	*lm = (struct ledger_mail){ { w->people[to].key, w->people[to].email, e[0].immediate,
 		j->token, ob->now, kdate_format(j->day, j->day_s) }, j->notes, n, j->keep, 0 };
 	return 0;
 }
@@ -414,7 +473,7 @@ job_prepare(struct outbox *ob, const struct world *w, struct rules *rules, struc
 static void
 job_stage(struct outbox *ob, const struct world *w, struct job *j, int64_t id)
 {
-	int to = j->e[0].n.recipient, kam = w->plans[j->e[0].n.plan].kam;
+	int to = j->e[0].recipient, kam = w->plans[j->e[0].plan].kam;
 	char msgid[320], *msg = NULL;
 	struct reply_headers rh;
 	struct mail_message m;
@@ -526,9 +585,9 @@ cmp_entries(const void *a, const void *b)
 {
 	const struct entry *x = a, *y = b;
 
-	if (x->n.recipient != y->n.recipient)
-		return x->n.recipient < y->n.recipient ? -1 : 1;
-	return x->n.immediate - y->n.immediate;
+	if (x->recipient != y->recipient)
+		return x->recipient < y->recipient ? -1 : 1;
+	return x->immediate - y->immediate;
 }
 
 int
