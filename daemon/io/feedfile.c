@@ -227,14 +227,39 @@ feedfile_close(struct feedfile *o, const char *old_content, int *same, char *err
 	return 0;
 }
 
-int
-feedfile_sync(int dirfd, char *err, size_t errlen)
+/* Syncs one temporary file by name. */
+static int
+sync_temp(const struct feedfile_kind *k, int dirfd, const char *token)
 {
-	if (syncfs(dirfd) < 0) {
-		snprintf(err, errlen, "syncing the files: %s", strerror(errno));
-		return -errno;
+	struct feedfile o;
+	int fd, r = 0;
+
+	feedfile_names(k, &o, token);
+	fd = openat(dirfd, o.tmp, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0 || fsync(fd) < 0)
+		r = -errno;
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
+int
+feedfile_sync(const struct feedfile_kind *k, int dirfd, const char *const *tokens, size_t n,
+    char *err, size_t errlen)
+{
+	size_t i;
+	int r = 0;
+
+	if (n >= FEEDFILE_SYNCFS_AT) {
+		if (syncfs(dirfd) < 0)
+			r = -errno;
+	} else {
+		for (i = 0; i < n && r == 0; i++)
+			r = sync_temp(k, dirfd, tokens[i]);
 	}
-	return 0;
+	if (r < 0)
+		snprintf(err, errlen, "syncing the files: %s", strerror(-r));
+	return r;
 }
 
 int

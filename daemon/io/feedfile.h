@@ -54,14 +54,18 @@ int feedfile_commit(struct feedfile *o, const char *old_content, int *replaced, 
 /* The same in three steps, for many files at once (a first check writes tens of
  * thousands): feedfile_close flushes and closes the temporary file without syncing it
  * and drops it when its content is unchanged (*same = 1, as feedfile_commit); after all
- * files are closed, feedfile_sync makes every one durable with one syncfs(2) of the
- * directory's file system; then feedfile_publish renames each temporary file of token
+ * files are closed, feedfile_sync makes the n files of tokens durable: with one
+ * syncfs(2) of the directory's file system from FEEDFILE_SYNCFS_AT files on, else with
+ * an fsync each (syncfs also flushes what other programs wrote: worth it only for
+ * many files); then feedfile_publish renames each temporary file of token
  * over TOKEN.EXT (or only removes it when drop is set), and the caller syncs the
  * directory once.  A crash leaves each TOKEN.EXT either old or new and whole, as with
  * feedfile_commit, because no rename happens before the data is on disk. */
 int feedfile_close(struct feedfile *o, const char *old_content, int *same, char *err,
     size_t errlen);
-int feedfile_sync(int dirfd, char *err, size_t errlen);
+#define FEEDFILE_SYNCFS_AT 64
+int feedfile_sync(const struct feedfile_kind *k, int dirfd, const char *const *tokens,
+    size_t n, char *err, size_t errlen);
 int feedfile_publish(const struct feedfile_kind *k, int dirfd, const char *token, int drop,
     char *err, size_t errlen);
 /* Gives up on o: closes and removes the temporary file, frees the buffer. */

@@ -351,16 +351,22 @@ not_written(struct feeds_run *x, const struct feed *f, const char *why)
 	    f->is_plan ? "plan" : "person", f->name, x->cfg->feeds.directory, why);
 }
 
-/* One syncfs for every file written, then the renames, then one directory sync: the
- * guarantee of a sync per file (feedfile.h) for one sync in all. */
+/* The files written are synced (one syncfs when there are many), then renamed, then
+ * the directory is synced once: the guarantee of a sync per file (feedfile.h). */
 static void
 publish_all(struct feeds_run *x)
 {
-	char why[512] = "";
-	size_t i;
-	int synced, any = 0;
+	const char **tokens = calloc(x->n + 1, sizeof(*tokens));
+	char why[512] = "out of memory";
+	size_t i, n = 0;
+	int synced = 0, any = 0;
 
-	synced = feedfile_sync(x->dirfd, why, sizeof(why)) == 0;
+	for (i = 0; tokens != NULL && i < x->n; i++)
+		if (x->f[i].pending)
+			tokens[n++] = x->f[i].token;
+	if (tokens != NULL)
+		synced = feedfile_sync(&feedfile_ics, x->dirfd, tokens, n, why, sizeof(why)) == 0;
+	free(tokens);
 	for (i = 0; i < x->n; i++) {
 		struct feed *f = &x->f[i];
 
