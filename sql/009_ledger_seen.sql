@@ -1,4 +1,4 @@
--- kapd schema, version 8: "already mailed?" answered from the index alone.
+-- kapd schema, version 9: "already mailed?" answered from the index alone.
 --
 -- A check asks, for every open item in its window, which notifications were recorded
 -- for the item's current deadline: (rule, stage, recipient) by (kind, item_key,
