@@ -439,7 +439,7 @@ run(struct ctl *c, struct mreq *q)
 {
 	struct errlist errs = ERRLIST_INIT;
 	struct planio_stats st = { 0 };
-	char err[512];
+	char err[512], scope[65];
 	json_t *doc = NULL;
 	int r;
 
@@ -451,7 +451,13 @@ run(struct ctl *c, struct mreq *q)
 		return r < 0 ? ctl_fail(r == -ENOENT || r == -EBUSY ? EX_DATAERR : ctl_exit_code(r),
 		    q->k->name, "%s", err) : 0;
 	}
-	r = planio_export(c->db, NULL, &doc, err, sizeof(err));
+	/* One plan's document holds its team, goals and its account's sections: export
+	 * only that plan, not the whole database.  People, accounts and the list of an
+	 * account's plans need the whole document. */
+	scope[0] = '\0';
+	if (!(strcmp(q->k->name, "plan") == 0 && strcmp(q->sub, "list") == 0))
+		maint_scope(c->db, q->spec, q->parent, q->id, scope);
+	r = planio_export(c->db, *scope ? scope : NULL, &doc, err, sizeof(err));
 	if (r < 0)
 		return ctl_fail(ctl_exit_code(r), q->k->name, "%s", err);
 	if (strcmp(q->sub, "list") == 0)

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "store/db.h"
 
@@ -41,4 +42,38 @@ maint_delete(sqlite3 *db, const struct objspec *spec, const char *parent_key,
 	}
 	sqlite3_finalize(st);
 	return r;
+}
+
+void
+maint_scope(sqlite3 *db, const struct objspec *spec, const char *parent_key,
+    const char *key, char out[65])
+{
+	int plan = spec->parent_table != NULL && strcmp(spec->parent_table, "plan") == 0;
+	sqlite3_stmt *st = NULL;
+	char sql[256];
+
+	out[0] = '\0';
+	if (spec->parent_table == NULL)
+		return;
+	if (parent_key != NULL && plan) {
+		snprintf(out, 65, "%s", parent_key);
+		return;
+	}
+	if (parent_key == NULL && strcmp(spec->table, "plan") == 0) {
+		snprintf(out, 65, "%s", key);   /* a plan is in its own document */
+		return;
+	}
+	if (parent_key != NULL)
+		snprintf(sql, sizeof(sql), "SELECT p.key FROM plan p JOIN account a ON a.id = "
+		    "p.account_id WHERE a.key = ?1 ORDER BY p.id LIMIT 1");
+	else
+		snprintf(sql, sizeof(sql), "SELECT p.key FROM %s t JOIN plan p ON p.%s = t.%s "
+		    "WHERE t.key = ?1 ORDER BY p.id LIMIT 1", spec->table, plan ? "id" : "account_id",
+		    spec->parent_column);
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, parent_key ? parent_key : key, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			snprintf(out, 65, "%s", (const char *)sqlite3_column_text(st, 0));
+	}
+	sqlite3_finalize(st);
 }

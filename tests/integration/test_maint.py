@@ -102,6 +102,10 @@ class MaintTest(kaptest.KapTestCase):
         _, _, p = self.plan_doc(PLAN)
         roles = {t["person"]: t["role"] for t in p["team"]}
         self.assertEqual((roles["p-huber"], roles["p-weber"]), ("kam", "member"))
+        self.ok("plan", "edit", "kessler-2025", "--title", "Kessler 2025 (alt)")
+        self.assertEqual(self.plan_doc("kessler-2025")[2]["title"], "Kessler 2025 (alt)")
+        self.ok("goal", "edit", "kessler-2025-g1", "--target", "erreicht")
+        self.assertEqual(self.plan_doc("kessler-2025")[2]["goals"][0]["target"], "erreicht")
         self.ok("plan", "archive", PLAN)
         self.assertEqual(self.plan_doc(PLAN)[2]["state"], "archived")
         due = self.ok("--json", "due", "--days", "400")
