@@ -159,14 +159,13 @@ void
 mail_date_header(struct sbuf *b, time_t t)
 {
 	static const char *const days[] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
-	static const char *const months[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul",
-		"Aug", "Sep", "Oct", "Nov", "Dec" };
 	struct tm tm;
 
 	gmtime_r(&t, &tm);
 	/* RFC 5322 §3.3, in English whatever the locale. */
 	sbuf_printf(b, "Date: %s, %d %s %04d %02d:%02d:%02d +0000\r\n", days[tm.tm_wday],
-	    tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	    tm.tm_mday, i18n_month_abbr_c(tm.tm_mon + 1), tm.tm_year + 1900, tm.tm_hour,
+	    tm.tm_min, tm.tm_sec);
 }
 
 static int

@@ -212,16 +212,24 @@ i18n_date(const char *lang, kdate_t day, char *buf, size_t len)
 	return buf;
 }
 
+/* The one table of abbreviated month names: the catalogs translate them (context
+ * "month"), and protocol text (RFC 5322 dates) uses them as they are. */
+static const char *const month_abbr[12] = { NC_("month", "Jan"), NC_("month", "Feb"),
+	NC_("month", "Mar"), NC_("month", "Apr"), NC_("month", "May"), NC_("month", "Jun"),
+	NC_("month", "Jul"), NC_("month", "Aug"), NC_("month", "Sep"), NC_("month", "Oct"),
+	NC_("month", "Nov"), NC_("month", "Dec") };
+
+const char *
+i18n_month_abbr_c(int m)
+{
+	return m >= 1 && m <= 12 ? month_abbr[m - 1] : "";
+}
+
 /* Short dates follow a pattern the catalog gives (TRANSLATORS comment below), so a new
  * language brings its own without code. */
 char *
 i18n_short_date(const char *lang, kdate_t day, char *buf, size_t len)
 {
-	static const char *const abbr[12] = { NC_("month", "Jan"), NC_("month", "Feb"),
-		NC_("month", "Mar"), NC_("month", "Apr"), NC_("month", "May"),
-		NC_("month", "Jun"), NC_("month", "Jul"), NC_("month", "Aug"),
-		NC_("month", "Sep"), NC_("month", "Oct"), NC_("month", "Nov"),
-		NC_("month", "Dec") };
 	/* TRANSLATORS: the pattern of a short date: D day, DD two-digit day, MM two-digit
 	 * month, MON the abbreviated month name, YYYY year; anything else is copied. */
 	const char *p = i18n_tr(lang, "D MON YYYY");
@@ -235,7 +243,7 @@ i18n_short_date(const char *lang, kdate_t day, char *buf, size_t len)
 		if (strncmp(p, "YYYY", 4) == 0)
 			k = snprintf(buf + n, room, "%04d", y), p += 4;
 		else if (strncmp(p, "MON", 3) == 0)
-			k = snprintf(buf + n, room, "%s", i18n_ptr(lang, "month", abbr[m - 1])), p += 3;
+			k = snprintf(buf + n, room, "%s", i18n_ptr(lang, "month", month_abbr[m - 1])), p += 3;
 		else if (strncmp(p, "MM", 2) == 0)
 			k = snprintf(buf + n, room, "%02d", m), p += 2;
 		else if (strncmp(p, "DD", 2) == 0)

@@ -49,6 +49,9 @@ const char *i18n_ptr(const char *lang, const char *context, const char *msgid)
 char *i18n_date(const char *lang, kdate_t day, char *buf, size_t len);
 /* The name of month m (1..12) in lang: "December", "Dezember". */
 const char *i18n_month(const char *lang, int m);
+/* The English abbreviation of month m (1..12), untranslated, for protocol text such as
+ * RFC 5322 dates: "Dec". */
+const char *i18n_month_abbr_c(int m);
 /* A short date: "1 Dec 2026", "01.12.2026" (the pattern is the catalog's). */
 char *i18n_short_date(const char *lang, kdate_t day, char *buf, size_t len);
 
