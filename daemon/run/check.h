@@ -5,7 +5,7 @@
 #ifndef KAPD_CHECK_H
 #define KAPD_CHECK_H
 
-#include <sqlite3.h>
+#include "store/db.h"  /* the opaque sqlite3 handle */
 #include <stdio.h>
 #include <time.h>
 

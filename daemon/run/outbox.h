@@ -6,7 +6,7 @@
 #ifndef KAPD_OUTBOX_H
 #define KAPD_OUTBOX_H
 
-#include <sqlite3.h>
+#include "store/db.h"  /* the opaque sqlite3 handle */
 #include <time.h>
 
 #include "conf/config.h"
