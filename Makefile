@@ -91,7 +91,12 @@ all: $(B)/kapd $(B)/kapctl
 $(B)/obj $(B)/gen $(B)/tests:
 	mkdir -p $@
 
-$(B)/gen/migrations.c: $(SQL) sql/embed.sh | $(B)/gen
+# The list of migration files is a prerequisite too: renaming one (git mv keeps its time)
+# must regenerate the embedded schema.  The list file changes only when the list does.
+$(B)/gen/sql.list: FORCE | $(B)/gen
+	@echo '$(SQL)' | cmp -s - $@ || echo '$(SQL)' > $@
+
+$(B)/gen/migrations.c: $(SQL) $(B)/gen/sql.list sql/embed.sh | $(B)/gen
 	sh sql/embed.sh $@ $(SQL)
 
 # Gettext catalogs, checked by msgfmt and embedded like the migrations (see daemon/lib/i18n.h).
@@ -334,3 +339,5 @@ fuzz-run: $(FUZZ_NAMES:%=$(B)/%)
 $(B)/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_OBJ)
 	@echo "  CC/LD   $@"
 	@$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $< $(LIB_OBJ) $(PKG_LIBS)
+
+FORCE:
