@@ -713,7 +713,7 @@ footer(struct ctx *c)
 void
 page_compose(const struct page_plan *p, const struct page_options *o, struct sbuf *out)
 {
-	struct ctx c = { out, p, o, i18n_lang(p->lang != NULL ? p->lang : "en") };
+	struct ctx c = { out, p, o, i18n_lang(p->lang) };
 
 	head(&c);
 	header(&c);

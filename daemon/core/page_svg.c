@@ -335,7 +335,7 @@ tl_legend(struct tl *t)
 void
 page_timeline(struct sbuf *out, const struct page_plan *p, const struct page_options *o)
 {
-	struct tl t = { out, p, o, i18n_lang(p->lang != NULL ? p->lang : "en"), 0, 0, TL_TOP };
+	struct tl t = { out, p, o, i18n_lang(p->lang), 0, 0, TL_TOP };
 	size_t *first, *order, rows;
 	int height;
 	char b1[48], b2[48];
@@ -439,7 +439,7 @@ ch_legend(struct sbuf *out, const char *lang, double max, const char *currency)
 void
 page_history_chart(struct sbuf *out, const struct page_plan *p)
 {
-	const char *lang = i18n_lang(p->lang != NULL ? p->lang : "en");
+	const char *lang = i18n_lang(p->lang);
 	size_t first = p->n_history > CH_MAX_PERIODS ? p->n_history - CH_MAX_PERIODS : 0, i, n;
 	double max = 0;
 	int gw, bw, gx;

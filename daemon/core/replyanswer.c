@@ -90,8 +90,9 @@ verb_word(const char *lang, enum replycmd_verb v)
 {
 	size_t n;
 	const struct replycmd_word *w = replycmd_words(&n);
-	const char *want = strcmp(i18n_lang(lang), "de") == 0 ? "de" : "en";
+	const char *want = i18n_lang(lang);
 
+	/* A language without its own command words reads the source language's. */
 	for (size_t i = 0; i < n; i++)
 		if (w[i].verb == v && strcmp(w[i].lang, want) == 0)
 			return w[i].word;

@@ -242,7 +242,7 @@ sheet_lang(json_t *doc, const char *plan, const char *lang)
 			if (strcmp(json_string_value(json_object_get(p, "key")) ?: "", plan) == 0 &&
 			    json_is_string(json_object_get(p, "language")))
 				return i18n_lang(json_string_value(json_object_get(p, "language")));
-	return "en";
+	return I18N_SOURCE_LANG;
 }
 
 int
@@ -285,7 +285,9 @@ cmd_export_csv(struct ctl *c, int argc, char **argv)
 		return ctl_fail(r == -ENOENT ? EX_DATAERR : ctl_exit_code(r), "export-csv", "%s", err);
 	lang = sheet_lang(doc, argv[optind], lang);
 	if (delim == 0)
-		delim = strcmp(lang, "de") == 0 ? ';' : ',';
+		/* TRANSLATORS: the field separator spreadsheets of your language expect in a
+		 * CSV file (German Excel: ";"); one character. */
+		delim = *i18n_ptr(lang, "csv delimiter", ",");
 	r = actionlist_export(doc, argv[optind], lang, delim, &text, &len);
 	json_decref(doc);
 	if (r < 0)
