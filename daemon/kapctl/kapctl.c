@@ -368,6 +368,25 @@ ctl_print_json(void *json)
 }
 
 int
+ctl_listing_end(struct ctl *c, const char *cmd, int r, const char *err, void *rows,
+    struct table *t)
+{
+	if (r < 0) {
+		json_decref(rows);
+		table_free(t);
+		if (r == -ENOMEM)
+			return ctl_fail(EX_OSERR, cmd, "out of memory");
+		return ctl_fail(ctl_exit_code(r), cmd, "%s", err[0] ? err : strerror(-r));
+	}
+	if (c->json) {
+		table_free(t);
+		return ctl_print_json(rows) < 0 ? EX_IOERR : EX_OK;
+	}
+	json_decref(rows);
+	return ctl_table_print(t, "");
+}
+
+int
 ctl_db(struct ctl *c, int flags)
 {
 	char err[512];

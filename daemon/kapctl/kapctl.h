@@ -57,6 +57,11 @@ int ctl_plain_opts(struct ctl *c, int argc, char **argv);
 void ctl_usage(FILE *f, const char *cmd);
 /* Prints a JSON value followed by a newline; takes the reference. */
 int ctl_print_json(void *json);
+/* Ends a listing command once the store's call returned r (err its message, or ""):
+ * prints the JSON rows (--json) or the table, frees both (it takes them, either may be
+ * NULL) and returns the exit code. */
+int ctl_listing_end(struct ctl *c, const char *cmd, int r, const char *err, void *rows,
+    struct table *t);
 
 int cmd_init(struct ctl *c, int argc, char **argv);
 int cmd_migrate(struct ctl *c, int argc, char **argv);

@@ -97,18 +97,11 @@ cmd_log(struct ctl *c, int argc, char **argv)
 		r = ctl_fail(EX_OSERR, "log", "out of memory");
 		goto out;
 	}
+	err[0] = '\0';
 	r = view_log(c->db, plan, person, limit, add_row, &o, err, sizeof(err));
-	if (r == -ENOMEM)
-		r = ctl_fail(EX_OSERR, "log", "out of memory");
-	else if (r < 0)
-		r = ctl_fail(ctl_exit_code(r), "log", "%s", err);
-	else if (c->json) {
-		r = ctl_print_json(o.rows) < 0 ? EX_IOERR : EX_OK;
-		o.rows = NULL;
-	} else {
-		r = ctl_table_print(o.t, "");
-		o.t = NULL;
-	}
+	r = ctl_listing_end(c, "log", r, err, o.rows, o.t);
+	o.rows = NULL;
+	o.t = NULL;
 out:
 	table_free(o.t);
 	json_decref(o.rows);

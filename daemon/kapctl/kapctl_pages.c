@@ -70,14 +70,7 @@ pages_list_cmd(struct ctl *c)
 		return ctl_fail(EX_OSERR, "pages", "out of memory");
 	err[0] = '\0';
 	r = pages_list(c->db, print_entry, &l, err, sizeof(err));
-	if (r < 0) {
-		json_decref(l.rows);
-		table_free(l.t);
-		return ctl_fail(ctl_exit_code(r), "pages", "%s", err[0] ? err : strerror(-r));
-	}
-	if (c->json)
-		return ctl_print_json(l.rows) < 0 ? EX_IOERR : EX_OK;
-	return ctl_table_print(l.t, "");
+	return ctl_listing_end(c, "pages", r, err, l.rows, l.t);
 }
 
 static int

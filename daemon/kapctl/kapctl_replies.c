@@ -118,18 +118,11 @@ cmd_replies(struct ctl *c, int argc, char **argv)
 		r = ctl_fail(EX_OSERR, "replies", "out of memory");
 		goto out;
 	}
+	err[0] = '\0';
 	r = replies_list(c->db, (int)limit, add_row, &o, err, sizeof(err));
-	if (r == -ENOMEM)
-		r = ctl_fail(EX_OSERR, "replies", "out of memory");
-	else if (r < 0)
-		r = ctl_fail(ctl_exit_code(r), "replies", "%s", err);
-	else if (c->json) {
-		r = ctl_print_json(o.rows) < 0 ? EX_IOERR : EX_OK;
-		o.rows = NULL;
-	} else {
-		r = ctl_table_print(o.t, "");
-		o.t = NULL;
-	}
+	r = ctl_listing_end(c, "replies", r, err, o.rows, o.t);
+	o.rows = NULL;
+	o.t = NULL;
 out:
 	table_free(o.t);
 	json_decref(o.rows);

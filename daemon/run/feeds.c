@@ -297,11 +297,11 @@ generate(struct feeds_run *x, const struct feed *f, struct feedfile *o, char *er
 	s.w = ics_writer_new(&cal);
 	r = s.w == NULL || name.failed ? -ENOMEM : ics_begin(&cal, &o->buf);
 	/* One read transaction: the file shows one state of the plans. */
-	if (r == 0 && (r = db_begin_read(x->db, err, errlen)) == 0) {
+	if (r == 0 && (r = db_read_begin(x->db, err, errlen)) == 0) {
 		for (i = 0; r == 0 && o->err == 0 && i < sizeof(order) / sizeof(order[0]); i++)
 			r = feedstore_events(x->reader, order[i], f->is_plan, f->owner, x->cutoff, x->now,
 			    stream_event, &s, err, errlen);
-		db_end_read(x->db);
+		db_read_end(x->db);
 	}
 	if (r == -ENOMEM)
 		snprintf(err, errlen, "out of memory");

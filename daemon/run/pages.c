@@ -204,13 +204,13 @@ pages_render(sqlite3 *db, const struct kapd_config *cfg, const char *plan_key, t
 	int r;
 
 	/* One read transaction: the page shows one state of the plan. */
-	r = db_begin_read(db, err, errlen);
+	r = db_read_begin(db, err, errlen);
 	if (r < 0)
 		return r;
 	r = page_facts_load(db, plan_key, &f, err, errlen);
 	if (r == 0)
 		r = since_load(db, plan_key, &f->plan, &s, err, errlen);
-	db_end_read(db);
+	db_read_end(db);
 	if (r == 0) {
 		options(cfg, f, now, &o);
 		page_compose(&f->plan, &o, out);

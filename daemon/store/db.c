@@ -109,18 +109,6 @@ db_begin(sqlite3 *db, char *err, size_t errlen)
 }
 
 int
-db_begin_read(sqlite3 *db, char *err, size_t errlen)
-{
-	return db_exec(db, "BEGIN", err, errlen);
-}
-
-void
-db_end_read(sqlite3 *db)
-{
-	db_exec(db, "COMMIT", NULL, 0);
-}
-
-int
 db_commit(sqlite3 *db, char *err, size_t errlen)
 {
 	return db_exec(db, "COMMIT", err, errlen);
@@ -137,6 +125,28 @@ db_read_end(sqlite3 *db)
 {
 	if (db != NULL && !sqlite3_get_autocommit(db))
 		sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+}
+
+int
+db_run_id_text(sqlite3 *db, const char *sql, sqlite3_int64 id, const char *text,
+    const char *what, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = NULL;
+	int r, rc;
+
+	r = db_prepare(db, sql, &st, err, errlen);
+	if (r < 0)
+		return r;
+	if (id > 0)
+		sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, text, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		snprintf(err, errlen, "%s: %s", what, sqlite3_errmsg(db));
+		return db_errno(rc);
+	}
+	return sqlite3_changes(db);
 }
 
 void

@@ -31,20 +31,21 @@ int db_latest_version(void);
 
 /* Transactions: db_begin starts an IMMEDIATE (write) transaction. */
 int db_begin(sqlite3 *db, char *err, size_t errlen);
-/* A read transaction (BEGIN DEFERRED): what is read in it is one state of the file;
- * db_end_read ends it (COMMIT, whose failure changes nothing that was read). */
-int db_begin_read(sqlite3 *db, char *err, size_t errlen);
-void db_end_read(sqlite3 *db);
 int db_commit(sqlite3 *db, char *err, size_t errlen);
 void db_rollback(sqlite3 *db);
-/* A read transaction: one consistent view for several queries.  Nothing may be written
- * inside it (a writer holding a read lock gets SQLITE_BUSY at once, without waiting). */
+/* A read transaction (BEGIN DEFERRED): one consistent view for several queries; ending
+ * it (COMMIT) changes nothing that was read.  Nothing may be written inside it (a writer
+ * holding a read lock gets SQLITE_BUSY at once, without waiting). */
 int db_read_begin(sqlite3 *db, char *err, size_t errlen);
 void db_read_end(sqlite3 *db);
 /* Runs SQL without results (several statements allowed). */
 int db_exec(sqlite3 *db, const char *sql, char *err, size_t errlen);
 /* Prepares one statement; on failure err holds SQLite's message. */
 int db_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st, char *err, size_t errlen);
+/* Runs one statement binding ?1 = id (when id > 0) and ?2 = text; the number of rows it
+ * changed, or a negative errno with err saying what failed ("what: SQLite's message"). */
+int db_run_id_text(sqlite3 *db, const char *sql, sqlite3_int64 id, const char *text,
+    const char *what, char *err, size_t errlen);
 /* Maps an SQLite result code to a negative errno-style code. */
 int db_errno(int rc);
 

@@ -225,14 +225,14 @@ feedstore_scan(sqlite3 *db, enum ics_kind kind, const char *cutoff, time_t now,
 	r = prepare_items(db, kind, SCOPE_ALL, &st, err, errlen);
 	while (r == 0 && n == batch) {
 		n = 0;
-		if ((r = db_begin_read(db, err, errlen)) < 0)
+		if ((r = db_read_begin(db, err, errlen)) < 0)
 			break;
 		sqlite3_bind_text(st, 1, cutoff, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 3, last);
 		sqlite3_bind_int64(st, 4, (sqlite3_int64)batch);
 		r = each_event(db, st, kind, now, cb, ctx, &n, &last, err, errlen);
 		sqlite3_reset(st);
-		db_end_read(db);
+		db_read_end(db);
 		if (r == 0)
 			r = batch_done(ctx, err, errlen);
 	}
@@ -572,29 +572,6 @@ lookup(sqlite3 *db, const char *table, const char *key, sqlite3_int64 *id, char 
 	return r;
 }
 
-/* Runs one statement binding ?1 = id and ?2 = token; the number of changed rows, or a
- * negative errno. */
-static int
-run_with_token(sqlite3 *db, const char *sql, sqlite3_int64 id, const char *token, char *err,
-    size_t errlen)
-{
-	sqlite3_stmt *st = NULL;
-	int r, rc;
-
-	r = db_prepare(db, sql, &st, err, errlen);
-	if (r < 0)
-		return r;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_text(st, 2, token, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		snprintf(err, errlen, "rotating the token: %s", sqlite3_errmsg(db));
-		return db_errno(rc);
-	}
-	return sqlite3_changes(db);
-}
-
 /* A new token for the feed of a plan or person: the row is updated (and its written
  * state forgotten, so the next check writes the file under the new name) or created. */
 static int
@@ -608,11 +585,11 @@ set_token(sqlite3 *db, int is_plan, sqlite3_int64 id, const char *token, char *e
 	snprintf(sql, sizeof(sql), "UPDATE feed SET token = ?2, digest = NULL, content_hash = "
 	    "NULL, written_at = NULL, updated_at = strftime('%%Y-%%m-%%dT%%H:%%M:%%SZ', 'now') "
 	    "WHERE %s = ?1", owner);
-	r = run_with_token(db, sql, id, token, err, errlen);
+	r = db_run_id_text(db, sql, id, token, "rotating the token", err, errlen);
 	if (r != 0)
 		return r < 0 ? r : 0;
 	snprintf(sql, sizeof(sql), "INSERT INTO feed (%s, token) VALUES (?1, ?2)", owner);
-	r = run_with_token(db, sql, id, token, err, errlen);
+	r = db_run_id_text(db, sql, id, token, "rotating the token", err, errlen);
 	return r < 0 ? r : 0;
 }
 

@@ -87,7 +87,7 @@ struct feedstore_reader;
 int feedstore_reader_new(sqlite3 *db, struct feedstore_reader **out);
 void feedstore_reader_free(struct feedstore_reader *rd);
 /* The events of kind in the feed of a plan (is_plan) or person owner, in feed order.
- * The caller holds a read transaction (db_begin_read) across the kinds of one file. */
+ * The caller holds a read transaction (db_read_begin) across the kinds of one file. */
 int feedstore_events(struct feedstore_reader *rd, enum ics_kind kind, int is_plan,
     int64_t owner, const char *cutoff, time_t now, feedstore_event_fn *cb, void *ctx,
     char *err, size_t errlen);

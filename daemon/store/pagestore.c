@@ -8,30 +8,6 @@
 #define MISSING_SQL "SELECT p.id FROM plan p WHERE p.state = 'active' AND NOT EXISTS" \
 	" (SELECT 1 FROM page g WHERE g.plan_id = p.id)"
 
-/* Runs sql binding ?1 = id (when id > 0) and ?2 = text; the number of changed rows, or a
- * negative errno. */
-static int
-run_bound(sqlite3 *db, const char *sql, sqlite3_int64 id, const char *text, char *err,
-    size_t errlen)
-{
-	sqlite3_stmt *st = NULL;
-	int r, rc;
-
-	r = db_prepare(db, sql, &st, err, errlen);
-	if (r < 0)
-		return r;
-	if (id > 0)
-		sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_text(st, 2, text, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		snprintf(err, errlen, "writing a page row: %s", sqlite3_errmsg(db));
-		return db_errno(rc);
-	}
-	return sqlite3_changes(db);
-}
-
 static int
 insert_missing(sqlite3 *db, char *err, size_t errlen)
 {
@@ -43,8 +19,8 @@ insert_missing(sqlite3 *db, char *err, size_t errlen)
 	while (r == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		r = token_random_hex(token, TOKEN_FEED_LEN, err, errlen);
 		if (r == 0)
-			r = run_bound(db, "INSERT INTO page (plan_id, token) VALUES (?1, ?2)",
-			    sqlite3_column_int64(st, 0), token, err, errlen);
+			r = db_run_id_text(db, "INSERT INTO page (plan_id, token) VALUES (?1, ?2)",
+			    sqlite3_column_int64(st, 0), token, "writing a page row", err, errlen);
 		r = r < 0 ? r : 0;
 	}
 	if (r == 0 && rc != SQLITE_DONE) {
@@ -170,12 +146,12 @@ pagestore_rotate(sqlite3 *db, const char *key, char token[TOKEN_FEED_LEN + 1], c
 		return r;
 	r = plan_id(db, key, &id, err, errlen);
 	if (r == 0)
-		r = run_bound(db, "UPDATE page SET token = ?2, content_hash = NULL, written_at = NULL,"
-		    " updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE plan_id = ?1", id,
-		    fresh, err, errlen);
+		r = db_run_id_text(db, "UPDATE page SET token = ?2, content_hash = NULL,"
+		    " written_at = NULL, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
+		    " WHERE plan_id = ?1", id, fresh, "writing a page row", err, errlen);
 	if (r == 0)
-		r = run_bound(db, "INSERT INTO page (plan_id, token) VALUES (?1, ?2)", id, fresh,
-		    err, errlen);
+		r = db_run_id_text(db, "INSERT INTO page (plan_id, token) VALUES (?1, ?2)", id,
+		    fresh, "writing a page row", err, errlen);
 	if (r >= 0)
 		r = db_commit(db, err, errlen);
 	if (r < 0) {
