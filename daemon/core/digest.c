@@ -388,8 +388,9 @@ request(struct out *o, const struct entry *e)
 		to_both(o, 4, "<br>", "", i18n_tr(o->lang, "Please follow up with %s."),
 		    it->owner_name != NULL ? it->owner_name : "?");
 	else
-		to_both(o, 4, "<br>", "", "%s", i18n_tr(o->lang, "Please complete it or agree on "
-		    "a new deadline with your key account manager."));
+		/* The owner may be the KAM: the request names no role they might not hold. */
+		to_both(o, 4, "<br>", "", "%s", i18n_tr(o->lang, "Please complete it, or agree on "
+		    "a new deadline within the key account team."));
 }
 
 /* An annual-update reminder carries the summary since the last annual update: what the

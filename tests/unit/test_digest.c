@@ -310,8 +310,16 @@ test_the_kam_is_asked_to_follow_up_and_the_owner_to_act(void **state)
 	free(html);
 	t = body("en", &owner, 1, &html);
 	expect(t, "Overdue for 4 days.", 1);
-	expect(t, "Please complete it or agree on a new deadline", 1);
+	expect(t, "Please complete it, or agree on a new deadline within the key account team.", 1);
 	expect(t, "escalated", 0);
+	/* The owner may be the KAM: no request sends them to "your key account manager". */
+	expect(t, "your key account manager", 0);
+	free(t);
+	free(html);
+	t = body("de", &owner, 1, &html);
+	expect(t, "Bitte erledigen Sie dies oder stimmen Sie im Key-Account-Team einen neuen "
+	    "Termin ab.", 1);
+	expect(t, "Ihrem Key Account Manager", 0);
 	free(t);
 	free(html);
 }
