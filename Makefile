@@ -29,6 +29,8 @@ PKGS     := libcurl sqlite3 libconfig libical jansson gmime-3.0
 # Debian packages: build, unit tests, integration tests (python3 with its stdlib sqlite3).
 DEB_PKGS := build-essential pkg-config gettext libcurl4-openssl-dev libsqlite3-dev libconfig-dev \
             libical-dev libjansson-dev libcmocka-dev sqlite3 tzdata python3 ca-certificates
+# `make lint` checks the C formatting against .clang-format.
+DEB_PKGS += clang-format
 # Replies (SPEC §8): incoming mail is parsed with GMime; the reply tests read it from a
 # Dovecot IMAP server they start on loopback.
 DEB_PKGS += libgmime-3.0-dev dovecot-core dovecot-imapd
@@ -238,7 +240,8 @@ ensure-deps:
 	    test -x /usr/sbin/nginx && command -v curl >/dev/null && command -v node >/dev/null && \
 	    command -v npm >/dev/null && test -x /usr/sbin/dovecot && \
 	    $(PY) -c 'import html5lib' 2>/dev/null && \
-	    command -v chromium >/dev/null && command -v pdftotext >/dev/null; then :; \
+	    command -v chromium >/dev/null && command -v pdftotext >/dev/null && \
+	    command -v clang-format >/dev/null; then :; \
 	else $(MAKE) deps; fi
 
 deps:

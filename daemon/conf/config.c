@@ -78,10 +78,9 @@ _Static_assert(sizeof(enum notify_mode) == sizeof(int), "enums are stored as int
 _Static_assert(sizeof(enum mail_transport) == sizeof(int), "enums are stored as int");
 _Static_assert(sizeof(enum reply_source) == sizeof(int), "enums are stored as int");
 
-static const char *const weekday_names[] = { "Monday", "Tuesday", "Wednesday", "Thursday",
-	"Friday", "Saturday", "Sunday", NULL };
-static const char *const mode_names[] = { "digest", "immediate", "escalations-only", "none",
-	NULL };
+static const char *const weekday_names[] = { "Monday", "Tuesday", "Wednesday", "Thursday", "Friday",
+	"Saturday", "Sunday", NULL };
+static const char *const mode_names[] = { "digest", "immediate", "escalations-only", "none", NULL };
 static const char *const transport_names[] = { "file", "smtp", NULL };
 static const char *const smtp_schemes[] = { "smtp://", "smtps://", NULL };
 static const char *const http_schemes[] = { "http://", "https://", NULL };
@@ -89,17 +88,35 @@ static const char *const source_names[] = { "off", "imap", "maildir", NULL };
 static const char *const imap_schemes[] = { "imaps://", "imap://", NULL };
 
 #define OFF(m) offsetof(struct kapd_config, m)
-#define KEY(n, t, m, lo, hi, d) { .name = n, .type = t, .off = OFF(m), .min = lo, .max = hi, .dflt = d }
+#define KEY(n, t, m, lo, hi, d)                                                                    \
+	{                                                                                          \
+		.name = n, .type = t, .off = OFF(m), .min = lo, .max = hi, .dflt = d               \
+	}
 #define INT(n, m, lo, hi, d) KEY(n, K_INT, m, lo, hi, d)
 #define DUR(n, m, lo, hi, d) KEY(n, K_DURATION, m, lo, hi, d)
 #define BOOL(n, m, d) KEY(n, K_BOOL, m, 0, 1, d)
 #define STR(n, m, d) KEY(n, K_STRING, m, 0, 0, d)
-#define URL(n, m, d, w) { .name = n, .type = K_STRING, .off = OFF(m), .dflt = d, .words = w }
-#define ENUM(n, m, d, w) { .name = n, .type = K_ENUM, .off = OFF(m), .dflt = d, .words = w }
-#define LEAD(n, m, d) { .name = n, .type = K_LEAD, .off = OFF(m.lead_days), \
-	.off_n = OFF(m.n_lead), .min = 1, .max = 365, .dflt = d }
-#define GROUP(n, s) { .name = n, .type = K_GROUP, .sub = s }
-#define END { .name = NULL }
+#define URL(n, m, d, w)                                                                            \
+	{                                                                                          \
+		.name = n, .type = K_STRING, .off = OFF(m), .dflt = d, .words = w                  \
+	}
+#define ENUM(n, m, d, w)                                                                           \
+	{                                                                                          \
+		.name = n, .type = K_ENUM, .off = OFF(m), .dflt = d, .words = w                    \
+	}
+#define LEAD(n, m, d)                                                                              \
+	{                                                                                          \
+		.name = n, .type = K_LEAD, .off = OFF(m.lead_days), .off_n = OFF(m.n_lead),        \
+		.min = 1, .max = 365, .dflt = d                                                    \
+	}
+#define GROUP(n, s)                                                                                \
+	{                                                                                          \
+		.name = n, .type = K_GROUP, .sub = s                                               \
+	}
+#define END                                                                                        \
+	{                                                                                          \
+		.name = NULL                                                                       \
+	}
 
 static const struct key reminders_keys[] = {
 	LEAD("lead_days", reminders, "[7, 1]"),
@@ -128,8 +145,11 @@ static const struct key delivery_keys[] = {
 	KEY("window_end", K_TIME, delivery.window_end, 0, 0, "\"18:00\""),
 	KEY("send_days", K_WEEKDAYS, delivery.send_days, 0, 0,
 	    "[\"Monday\", \"Tuesday\", \"Wednesday\", \"Thursday\", \"Friday\"]"),
-	{ .name = "holidays", .type = K_DATES, .off = OFF(delivery.holidays),
-	  .off_n = OFF(delivery.n_holidays), .dflt = "[]" },
+	{ .name = "holidays",
+	    .type = K_DATES,
+	    .off = OFF(delivery.holidays),
+	    .off_n = OFF(delivery.n_holidays),
+	    .dflt = "[]" },
 	DUR("retry_first", delivery.retry_first, 1, 86400, "\"5m\""),
 	DUR("retry_max", delivery.retry_max, 1, 86400, "\"2h\""),
 	DUR("give_up_after", delivery.give_up_after, 1, 60 * 86400, "\"4d\""),
@@ -218,8 +238,9 @@ say(struct ctx *x, const struct key *k, const config_setting_t *s, const char *f
 	if (line > 0)
 		snprintf(where, sizeof(where), ":%u", line);
 	if (errlist_add(x->errs, "%s%s: %s%s%s%s%s", file, where, group, *group ? "." : "",
-			k != NULL ? k->name : "", k != NULL ? ": " : "",
-			msg != NULL ? msg : "(out of memory)") < 0 || msg == NULL)
+	        k != NULL ? k->name : "", k != NULL ? ": " : "",
+	        msg != NULL ? msg : "(out of memory)") < 0 ||
+	    msg == NULL)
 		x->nomem = 1;
 	x->nerr++;
 	free(msg);
@@ -229,10 +250,14 @@ static const char *
 type_name(const config_setting_t *s)
 {
 	static const char *const names[] = {
-		[CONFIG_TYPE_INT] = "an integer", [CONFIG_TYPE_INT64] = "an integer",
-		[CONFIG_TYPE_FLOAT] = "a floating-point number", [CONFIG_TYPE_STRING] = "a string",
-		[CONFIG_TYPE_BOOL] = "a boolean", [CONFIG_TYPE_ARRAY] = "an array",
-		[CONFIG_TYPE_LIST] = "a list", [CONFIG_TYPE_GROUP] = "a group",
+		[CONFIG_TYPE_INT] = "an integer",
+		[CONFIG_TYPE_INT64] = "an integer",
+		[CONFIG_TYPE_FLOAT] = "a floating-point number",
+		[CONFIG_TYPE_STRING] = "a string",
+		[CONFIG_TYPE_BOOL] = "a boolean",
+		[CONFIG_TYPE_ARRAY] = "an array",
+		[CONFIG_TYPE_LIST] = "a list",
+		[CONFIG_TYPE_GROUP] = "a group",
 	};
 	int t = config_setting_type(s);
 
@@ -257,8 +282,14 @@ join_words(const char *const *w, int quote, char *buf, size_t len)
 	return buf;
 }
 
-static const struct { char unit; long long secs; } units[] = {
-	{ 'd', 86400 }, { 'h', 3600 }, { 'm', 60 }, { 's', 1 },
+static const struct {
+	char unit;
+	long long secs;
+} units[] = {
+	{ 'd', 86400 },
+	{ 'h', 3600 },
+	{ 'm', 60 },
+	{ 's', 1 },
 };
 
 /* "90s", "15m", "2h", "4d": the largest unit that divides the value. */
@@ -403,8 +434,10 @@ set_duration(const struct key *k, const config_setting_t *s, struct ctx *x)
 	} else if ((str = str_of(k, s, x)) == NULL)
 		return;
 	else if ((r = parse_duration(str, &v)) == -EINVAL) {
-		say(x, k, s, "\"%s\" is not a duration (seconds, or a number followed by s, m, h "
-			     "or d, like \"15m\")", str);
+		say(x, k, s,
+		    "\"%s\" is not a duration (seconds, or a number followed by s, m, h "
+		    "or d, like \"15m\")",
+		    str);
 		return;
 	}
 	fmt_duration(k->min, lo, sizeof(lo));
@@ -451,7 +484,8 @@ set_string(const struct key *k, const config_setting_t *s, struct ctx *x)
 	if (*v == '\0')
 		say(x, k, s, "must not be empty (leave the key out instead)");
 	else if (k->words != NULL && !has_prefix(v, k->words))
-		say(x, k, s, "\"%s\" must start with %s", v, join_words(k->words, 0, buf, sizeof(buf)));
+		say(x, k, s, "\"%s\" must start with %s", v,
+		    join_words(k->words, 0, buf, sizeof(buf)));
 	else
 		replace_string(FIELD(x, k->off, char *), v, x);
 }
@@ -464,8 +498,10 @@ set_zone(const struct key *k, const config_setting_t *s, struct ctx *x)
 	if (v == NULL)
 		return;
 	if (!kdate_zone_exists(v)) /* true for "UTC" even without a zone database */
-		say(x, k, s, "unknown time zone \"%s\" (expected an IANA name like "
-			     "\"Europe/Berlin\")", v);
+		say(x, k, s,
+		    "unknown time zone \"%s\" (expected an IANA name like "
+		    "\"Europe/Berlin\")",
+		    v);
 	else
 		replace_string(FIELD(x, k->off, char *), v, x);
 }
@@ -518,12 +554,13 @@ set_time(const struct key *k, const config_setting_t *s, struct ctx *x)
 /* An array element of the wanted libconfig type, or NULL after reporting. */
 static const config_setting_t *
 elem(const struct key *k, const config_setting_t *s, int i, int type, const char *what,
-     struct ctx *x)
+    struct ctx *x)
 {
 	const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
 
-	if (e != NULL && (config_setting_type(e) == type ||
-			  (type == CONFIG_TYPE_INT && config_setting_type(e) == CONFIG_TYPE_INT64)))
+	if (e != NULL &&
+	    (config_setting_type(e) == type ||
+	        (type == CONFIG_TYPE_INT && config_setting_type(e) == CONFIG_TYPE_INT64)))
 		return e;
 	say(x, k, e != NULL ? e : s, "element %d: expected %s, got %s", i + 1, what,
 	    e != NULL ? type_name(e) : "nothing");
@@ -544,7 +581,8 @@ set_weekdays(const struct key *k, const config_setting_t *s, struct ctx *x)
 		int d = v != NULL ? parse_weekday(v) : 0;
 
 		if (v != NULL && d == 0)
-			say(x, k, e, "\"%s\" is not a weekday (Monday .. Sunday, or Mon .. Sun)", v);
+			say(x, k, e, "\"%s\" is not a weekday (Monday .. Sunday, or Mon .. Sun)",
+			    v);
 		else if (d != 0 && (mask & (1u << d)))
 			say(x, k, e, "%s is listed twice", weekday_names[d - 1]);
 		mask |= d != 0 ? 1u << d : 0;
@@ -570,8 +608,9 @@ set_lead(const struct key *k, const config_setting_t *s, struct ctx *x)
 			continue;
 		/* A stage runs from one lead day to the next smaller one (SPEC §3). */
 		if (i > 0 && v[i - 1] > 0 && v[i] >= v[i - 1])
-			say(x, k, e, "must be strictly decreasing (largest first), but %d follows %d",
-			    v[i], v[i - 1]);
+			say(x, k, e,
+			    "must be strictly decreasing (largest first), but %d follows %d", v[i],
+			    v[i - 1]);
 	}
 	if (x->nerr != bad)
 		return;
@@ -637,14 +676,14 @@ static const struct ktype_info ktypes[] = {
 	[K_INT] = { T(INT) | T(INT64), "an integer", set_int },
 	[K_BOOL] = { T(BOOL), "true or false", set_bool },
 	[K_DURATION] = { T(INT) | T(INT64) | T(STRING),
-			 "a duration (seconds or a string like \"15m\")", set_duration },
+	    "a duration (seconds or a string like \"15m\")", set_duration },
 	[K_STRING] = { T(STRING), "a string", set_string },
 	[K_ZONE] = { T(STRING), "a time zone name like \"Europe/Berlin\"", set_zone },
 	[K_ENUM] = { T(STRING), "a string", set_enum },
 	[K_WEEKDAY] = { T(STRING), "a weekday name like \"Monday\"", set_weekday },
 	[K_TIME] = { T(STRING), "a time of day like \"08:00\"", set_time },
 	[K_WEEKDAYS] = { T(ARRAY) | T(LIST), "an array of weekday names like [\"Monday\"]",
-			 set_weekdays },
+	    set_weekdays },
 	[K_LEAD] = { T(ARRAY) | T(LIST), "an array of days like [7, 1]", set_lead },
 	[K_DATES] = { T(ARRAY) | T(LIST), "an array of dates like [\"2026-12-25\"]", set_dates },
 	[K_GROUP] = { T(GROUP), "a group { ... }", set_group },
@@ -763,7 +802,7 @@ read_group(const struct key *keys, const config_setting_t *g, struct ctx *x)
 			continue;
 		}
 		snprintf(path, sizeof(path), "%s%s%s", x->group ? x->group : "",
-			 x->group ? "." : "", name);
+		    x->group ? "." : "", name);
 		report_unknown(s, path, suggest(keys, x->group, name, hint, sizeof(hint)), x);
 	}
 }
@@ -779,7 +818,7 @@ scan_number(const char *p, unsigned line, struct ctx *x)
 	int hex = q[0] == '0' && (q[1] == 'x' || q[1] == 'X'), bad;
 
 	while (isalnum((unsigned char)*end) || *end == '.' ||
-	       ((*end == '-' || *end == '+') && !hex && (end[-1] == 'e' || end[-1] == 'E')))
+	    ((*end == '-' || *end == '+') && !hex && (end[-1] == 'e' || end[-1] == 'E')))
 		end++;
 	for (const char *c = q; c < end && !hex; c++)
 		if (*c == '.' || *c == 'e' || *c == 'E')
@@ -793,7 +832,7 @@ scan_number(const char *p, unsigned line, struct ctx *x)
 	}
 	if (bad || errno == ERANGE) {
 		if (errlist_add(x->errs, "%s:%u: %.*s does not fit in an integer", x->file, line,
-				(int)(end - p), p) < 0)
+		        (int)(end - p), p) < 0)
 			x->nomem = 1;
 		x->nerr++;
 		if (x->n_bad_int < MAX_BAD_INTS)
@@ -832,8 +871,8 @@ scan_ints(const char *p, struct ctx *x)
 				return;
 			p++;
 		} else if ((isdigit((unsigned char)*p) ||
-			    ((*p == '-' || *p == '+') && isdigit((unsigned char)p[1]))) &&
-			   !isalnum((unsigned char)prev) && strchr("_*-.", prev) == NULL) {
+		               ((*p == '-' || *p == '+') && isdigit((unsigned char)p[1]))) &&
+		    !isalnum((unsigned char)prev) && strchr("_*-.", prev) == NULL) {
 			p = scan_number(p, line, x) - 1;
 		}
 	}
@@ -893,10 +932,12 @@ check_replies(const config_t *lc, struct ctx *x)
 	/* A sample key as long as a real one (32 hex digits) shows the address is usable. */
 	if (c->replies.address == NULL)
 		say(x, NULL, g, "replies.address: required when replies are on");
-	else if (config_reply_address(c, "0123456789abcdef0123456789abcdef", probe,
-	    sizeof(probe)) < 0)
-		say(x, NULL, at(lc, "replies.address", NULL), "replies.address: \"%s\" must be an "
-		    "address with {key} once, like \"kap+{key}@example.com\"", c->replies.address);
+	else if (config_reply_address(c, "0123456789abcdef0123456789abcdef", probe, sizeof(probe)) <
+	    0)
+		say(x, NULL, at(lc, "replies.address", NULL),
+		    "replies.address: \"%s\" must be an "
+		    "address with {key} once, like \"kap+{key}@example.com\"",
+		    c->replies.address);
 	if (c->replies.source == REPLY_IMAP && c->replies.url == NULL)
 		say(x, NULL, g, "replies.url: required when replies.source is \"imap\"");
 	if (c->replies.source == REPLY_IMAP && c->replies.user == NULL)
@@ -918,7 +959,8 @@ check_rules(const config_t *lc, struct ctx *x)
 		    c->delivery.send_time / 60, c->delivery.send_time % 60);
 	if (c->delivery.give_up_after < c->delivery.retry_first)
 		say(x, NULL, at(lc, "delivery.give_up_after", "delivery.retry_first"),
-		    "delivery.give_up_after (%s) must not be shorter than delivery.retry_first (%s)",
+		    "delivery.give_up_after (%s) must not be shorter than delivery.retry_first "
+		    "(%s)",
 		    fmt_duration(c->delivery.give_up_after, a, sizeof(a)),
 		    fmt_duration(c->delivery.retry_first, b, sizeof(b)));
 	if (c->delivery.retry_max < c->delivery.retry_first)
@@ -927,8 +969,10 @@ check_rules(const config_t *lc, struct ctx *x)
 		    fmt_duration(c->delivery.retry_max, a, sizeof(a)),
 		    fmt_duration(c->delivery.retry_first, b, sizeof(b)));
 	if (!sender_ok(c->mail.from))
-		say(x, NULL, at(lc, "mail.from", NULL), "mail.from: \"%s\" is not an address "
-		    "(\"Name <user@example.com>\" or \"user@example.com\")", c->mail.from);
+		say(x, NULL, at(lc, "mail.from", NULL),
+		    "mail.from: \"%s\" is not an address "
+		    "(\"Name <user@example.com>\" or \"user@example.com\")",
+		    c->mail.from);
 	check_replies(lc, x);
 	if (c->mail.transport != MAIL_SMTP)
 		return;
@@ -953,8 +997,8 @@ syntax_error(const config_t *lc, struct ctx *x)
 	else if (strcmp(text, "syntax error") == 0) /* libconfig's text for most errors */
 		r = errlist_add(x->errs, "%s:%d: syntax error", file, config_error_line(lc));
 	else
-		r = errlist_add(x->errs, "%s:%d: syntax error: %s", file, config_error_line(lc),
-				text);
+		r = errlist_add(
+		    x->errs, "%s:%d: syntax error: %s", file, config_error_line(lc), text);
 	if (r < 0)
 		x->nomem = 1;
 	x->nerr++;
@@ -976,11 +1020,11 @@ read_text(const char *path, struct errlist *errs, char **out)
 	} else if ((buf = malloc(CONFIG_MAX_BYTES + 1)) == NULL) {
 		r = -ENOMEM;
 		errlist_add(errs, "%s: out of memory", path);
-	} else if ((n = fread(buf, 1, CONFIG_MAX_BYTES + 1, f)) > CONFIG_MAX_BYTES ||
-		   ferror(f) || memchr(buf, '\0', n) != NULL) {
+	} else if ((n = fread(buf, 1, CONFIG_MAX_BYTES + 1, f)) > CONFIG_MAX_BYTES || ferror(f) ||
+	    memchr(buf, '\0', n) != NULL) {
 		r = ferror(f) ? -EIO : n > CONFIG_MAX_BYTES ? -EFBIG : -EINVAL;
 		errlist_add(errs, "%s: cannot read: %s", path,
-			    r == -EINVAL ? "it contains a NUL byte" : strerror(-r));
+		    r == -EINVAL ? "it contains a NUL byte" : strerror(-r));
 	}
 	if (f != NULL)
 		fclose(f);

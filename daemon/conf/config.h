@@ -24,15 +24,15 @@ enum mail_transport {
 };
 
 enum reply_source {
-	REPLY_OFF = 0,  /* replies are not read (the default) */
-	REPLY_IMAP,     /* an IMAP mailbox through libcurl */
-	REPLY_MAILDIR,  /* a local maildir (new/ -> cur/) */
+	REPLY_OFF = 0, /* replies are not read (the default) */
+	REPLY_IMAP,    /* an IMAP mailbox through libcurl */
+	REPLY_MAILDIR, /* a local maildir (new/ -> cur/) */
 };
 
 struct kapd_config {
-	char *path;      /* the file it came from; NULL for the embedded default */
-	char *database;  /* SQLite file */
-	char *timezone;  /* IANA zone used when neither person nor plan has one */
+	char *path;         /* the file it came from; NULL for the embedded default */
+	char *database;     /* SQLite file */
+	char *timezone;     /* IANA zone used when neither person nor plan has one */
 	int check_interval; /* seconds between checks */
 	struct {
 		int lead_days[CONFIG_MAX_LEAD]; /* strictly decreasing, > 0 */
@@ -48,46 +48,46 @@ struct kapd_config {
 		int escalate_after_days;
 	} annual_update;
 	struct {
-		int weekday;          /* ISO 1 = Monday .. 7 = Sunday */
+		int weekday; /* ISO 1 = Monday .. 7 = Sunday */
 		int stale_after_days;
 	} status_report;
 	struct {
-		enum notify_mode mode;  /* default for people without a preference */
-		int send_time;          /* minutes after local midnight */
-		int window_end;         /* minutes after local midnight, > send_time */
-		unsigned send_days;     /* bit (1u << iso_weekday) set for each send day */
-		kdate_t *holidays;      /* sorted ascending, no duplicates */
+		enum notify_mode mode; /* default for people without a preference */
+		int send_time;         /* minutes after local midnight */
+		int window_end;        /* minutes after local midnight, > send_time */
+		unsigned send_days;    /* bit (1u << iso_weekday) set for each send day */
+		kdate_t *holidays;     /* sorted ascending, no duplicates */
 		size_t n_holidays;
-		int retry_first;        /* seconds before the first retry of a temporary failure */
-		int retry_max;          /* the longest wait between two attempts (doubling stops) */
-		int give_up_after;      /* seconds after the first attempt */
+		int retry_first;   /* seconds before the first retry of a temporary failure */
+		int retry_max;     /* the longest wait between two attempts (doubling stops) */
+		int give_up_after; /* seconds after the first attempt */
 	} delivery;
 	struct {
 		enum mail_transport transport;
-		char *directory;      /* file transport */
-		char *url;            /* smtp:// or smtps:// */
+		char *directory; /* file transport */
+		char *url;       /* smtp:// or smtps:// */
 		char *user;
 		char *password_file;
-		char *from;           /* "Name <addr>" or "addr" */
+		char *from; /* "Name <addr>" or "addr" */
 		char *ca_file;
-		int tls_verify;       /* 1 unless explicitly turned off */
-		int timeout;          /* seconds */
+		int tls_verify; /* 1 unless explicitly turned off */
+		int timeout;    /* seconds */
 	} mail;
 	struct {
 		char *directory;
 		char *base_url;
-		char *domain;         /* right-hand side of calendar UIDs */
+		char *domain; /* right-hand side of calendar UIDs */
 		int keep_done_days;
 		int alarm;
 	} feeds;
-	struct {              /* SPEC §8: the team answers a reminder by mail */
+	struct { /* SPEC §8: the team answers a reminder by mail */
 		enum reply_source source;
-		char *url;            /* imaps:// or imap:// (STARTTLS required) with the mailbox */
+		char *url; /* imaps:// or imap:// (STARTTLS required) with the mailbox */
 		char *user;
 		char *password_file;
 		char *maildir;
-		char *address;        /* Reply-To, with {key} for the mail's reply key */
-		char *processed;      /* IMAP mailbox handled messages move to */
+		char *address;   /* Reply-To, with {key} for the mail's reply key */
+		char *processed; /* IMAP mailbox handled messages move to */
 		char *ca_file;
 		int tls_verify;
 		int timeout;          /* seconds, one IMAP exchange */
@@ -97,9 +97,9 @@ struct kapd_config {
 		int answers_per_hour; /* per sender: the rate limit of answers */
 	} replies;
 	struct {
-		char *directory;      /* one TOKEN.html per active plan (SPEC §9) */
+		char *directory; /* one TOKEN.html per active plan (SPEC §9) */
 		char *base_url;
-		int confidential;     /* 0: no revenues, margins, complaints, contact notes */
+		int confidential; /* 0: no revenues, margins, complaints, contact notes */
 	} pages;
 };
 
@@ -126,10 +126,8 @@ struct errlist;
 int config_check_secrets(const struct kapd_config *c, struct errlist *errs);
 /* Wipes and frees a secret (NULL is fine). */
 void config_secret_free(char *secret);
-int config_read_imap_password(const struct kapd_config *c, char **out, char *err,
-    size_t errlen);
+int config_read_imap_password(const struct kapd_config *c, char **out, char *err, size_t errlen);
 /* replies.address with {key} replaced by key into buf: 0, or -ENOSPC / -EINVAL. */
-int config_reply_address(const struct kapd_config *c, const char *key, char *buf,
-    size_t len);
+int config_reply_address(const struct kapd_config *c, const char *key, char *buf, size_t len);
 
 #endif

@@ -29,8 +29,10 @@ open_secret(const char *path, const char *what, int check_mode, char *err, size_
 		snprintf(err, errlen, "%s %s is not a regular file", what, path);
 	} else if (check_mode && (st.st_mode & 077)) {
 		r = -EPERM;
-		snprintf(err, errlen, "%s %s is readable by group or others (mode %04o); "
-				      "chmod 600 it", what, path, (unsigned)(st.st_mode & 07777));
+		snprintf(err, errlen,
+		    "%s %s is readable by group or others (mode %04o); "
+		    "chmod 600 it",
+		    what, path, (unsigned)(st.st_mode & 07777));
 	} else if (st.st_size > SECRET_MAX) {
 		r = -EFBIG;
 		snprintf(err, errlen, "%s %s is larger than %d bytes", what, path, SECRET_MAX);
@@ -43,8 +45,8 @@ open_secret(const char *path, const char *what, int check_mode, char *err, size_
 /* Reads a secret: one line, whose newline (LF or CRLF) is dropped.  A line break inside
  * could smuggle a command into an SMTP exchange, so there must be none. */
 static int
-read_secret(const char *path, const char *what, int check_mode, char **out, char *err,
-	    size_t errlen)
+read_secret(
+    const char *path, const char *what, int check_mode, char **out, char *err, size_t errlen)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -65,13 +67,14 @@ read_secret(const char *path, const char *what, int check_mode, char **out, char
 	close(fd);
 	if (r == 0 && len > 0 && buf[len - 1] == '\n')
 		len -= len > 1 && buf[len - 2] == '\r' ? 2 : 1;
-	if (r == 0 && (len > SECRET_MAX || len == 0 || memchr(buf, '\0', len) != NULL ||
-		       memchr(buf, '\n', len) != NULL || memchr(buf, '\r', len) != NULL))
+	if (r == 0 &&
+	    (len > SECRET_MAX || len == 0 || memchr(buf, '\0', len) != NULL ||
+	        memchr(buf, '\n', len) != NULL || memchr(buf, '\r', len) != NULL))
 		r = -EINVAL;
 	if (r < 0) {
 		snprintf(err, errlen, "%s %s: %s", what, path,
-			 r == -EINVAL ? "must hold one non-empty line of at most 4096 bytes"
-				      : strerror(-r));
+		    r == -EINVAL ? "must hold one non-empty line of at most 4096 bytes"
+		                 : strerror(-r));
 		if (buf != NULL)
 			explicit_bzero(buf, SECRET_MAX + 1);
 		free(buf);
@@ -84,8 +87,7 @@ read_secret(const char *path, const char *what, int check_mode, char **out, char
 
 /* A secret from the systemd credential named cred, else from file (mode checked). */
 static int
-read_credential_or_file(const char *cred, const char *file, char **out, char *err,
-    size_t errlen)
+read_credential_or_file(const char *cred, const char *file, char **out, char *err, size_t errlen)
 {
 	const char *dir = getenv("CREDENTIALS_DIRECTORY");
 	char path[PATH_MAX];
@@ -102,8 +104,9 @@ read_credential_or_file(const char *cred, const char *file, char **out, char *er
 			snprintf(err, errlen, "CREDENTIALS_DIRECTORY is too long");
 			return -ENAMETOOLONG;
 		}
-		r = stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0 ? -ENOENT :
-		    read_secret(path, "credential", 0, out, err, errlen);
+		r = stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0
+		    ? -ENOENT
+		    : read_secret(path, "credential", 0, out, err, errlen);
 		if (r != -ENOENT)
 			return r;
 	}
@@ -123,11 +126,9 @@ config_read_password(const struct kapd_config *c, char **out, char *err, size_t 
 }
 
 int
-config_read_imap_password(const struct kapd_config *c, char **out, char *err,
-    size_t errlen)
+config_read_imap_password(const struct kapd_config *c, char **out, char *err, size_t errlen)
 {
-	return read_credential_or_file("imap-password", c->replies.password_file, out, err,
-	    errlen);
+	return read_credential_or_file("imap-password", c->replies.password_file, out, err, errlen);
 }
 
 /* Reads each secret the configuration needs, as the daemon will, and forgets it: so that

@@ -42,10 +42,10 @@ const struct al_word al_states[] = {
 /* One checked row: the item it changes (NULL: a new one) and the members it wants. */
 struct al_row {
 	size_t row;
-	const char *kind;  /* "milestone" or "activity" */
+	const char *kind; /* "milestone" or "activity" */
 	const char *key;
-	json_t *item;      /* borrowed from the document, or NULL */
-	json_t *want;      /* new reference: member -> value (json null: remove) */
+	json_t *item; /* borrowed from the document, or NULL */
+	json_t *want; /* new reference: member -> value (json null: remove) */
 };
 
 struct al_ctx {
@@ -54,9 +54,9 @@ struct al_ctx {
 	const char *file;
 	const struct al_options *opt;
 	struct errlist *errs;
-	int col[AL_NCOLS];       /* field index of each column, -1 when absent */
+	int col[AL_NCOLS]; /* field index of each column, -1 when absent */
 	const char *head[AL_NCOLS];
-	json_t *seen;            /* "kind/key" -> row; the sheet's milestones by key */
+	json_t *seen; /* "kind/key" -> row; the sheet's milestones by key */
 	struct al_row *rows;
 	size_t nrows;
 };
@@ -68,13 +68,14 @@ al_find_plan(json_t *doc, const char *key, json_t **account)
 	json_t *acc, *plan;
 
 	json_array_foreach(json_object_get(doc, "accounts"), i, acc)
-		json_array_foreach(json_object_get(acc, "plans"), j, plan)
-			if (json_is_string(json_object_get(plan, "key")) &&
-			    strcmp(json_string_value(json_object_get(plan, "key")), key) == 0) {
-				if (account != NULL)
-					*account = acc;
-				return plan;
-			}
+	    json_array_foreach(json_object_get(acc, "plans"), j,
+	        plan) if (json_is_string(json_object_get(plan, "key")) &&
+	        strcmp(json_string_value(json_object_get(plan, "key")), key) == 0)
+	{
+		if (account != NULL)
+			*account = acc;
+		return plan;
+	}
 	return NULL;
 }
 
@@ -84,9 +85,8 @@ al_find_person(json_t *doc, const char *key)
 	size_t i;
 	json_t *p;
 
-	json_array_foreach(json_object_get(doc, "people"), i, p)
-		if (strcmp(json_string_value(json_object_get(p, "key")) ?: "", key) == 0)
-			return p;
+	json_array_foreach(json_object_get(doc, "people"), i,
+	    p) if (strcmp(json_string_value(json_object_get(p, "key")) ?: "", key) == 0) return p;
 	return NULL;
 }
 
@@ -103,10 +103,9 @@ find_item(json_t *plan, const char *kind, const char *key)
 	size_t i;
 	json_t *it;
 
-	json_array_foreach(json_object_get(plan, strcmp(kind, "milestone") == 0 ? "milestones" :
-	    "activities"), i, it)
-		if (strcmp(str(it, "key") ?: "", key) == 0)
-			return it;
+	json_array_foreach(
+	    json_object_get(plan, strcmp(kind, "milestone") == 0 ? "milestones" : "activities"), i,
+	    it) if (strcmp(str(it, "key") ?: "", key) == 0) return it;
 	return NULL;
 }
 
@@ -148,8 +147,7 @@ find_word(const struct al_word *w, const char *s)
 }
 
 static void
-row_err(struct al_ctx *x, size_t row, enum al_col c, const char *fmt, const char *a,
-    const char *b)
+row_err(struct al_ctx *x, size_t row, enum al_col c, const char *fmt, const char *a, const char *b)
 {
 	char what[512];
 
@@ -196,14 +194,16 @@ read_header(struct al_ctx *x, const struct csv_record *h)
 			x->head[c] = h->fields[i];
 		}
 		if (!found && !ignored(x->opt, h->fields[i]))
-			errlist_add(x->errs, "%s:%zu:%s: unknown column (known: key, type, title, "
+			errlist_add(x->errs,
+			    "%s:%zu:%s: unknown column (known: key, type, title, "
 			    "owner, due, state, milestone, project, description or Schlüssel, Art, "
 			    "Titel, Verantwortlich, Termin, Status, Meilenstein, Projekt, "
-			    "Beschreibung; --ignore-column skips one)", x->file, h->row, h->fields[i]);
+			    "Beschreibung; --ignore-column skips one)",
+			    x->file, h->row, h->fields[i]);
 	}
 	if (x->col[AL_KEY] < 0)
-		errlist_add(x->errs, "%s:%zu:key: the column key (Schlüssel) is missing", x->file,
-		    h->row);
+		errlist_add(
+		    x->errs, "%s:%zu:key: the column key (Schlüssel) is missing", x->file, h->row);
 }
 
 /* The cell of column c, trimmed except the description; NULL when the column is absent. */
@@ -232,7 +232,8 @@ resolve_owner(struct al_ctx *x, const char *s, int *ambiguous)
 	*ambiguous = 0;
 	for (pass = 0; pass < 3; pass++) {
 		n = 0;
-		json_array_foreach(json_object_get(x->plan, "team"), i, tm) {
+		json_array_foreach(json_object_get(x->plan, "team"), i, tm)
+		{
 			k = str(tm, "person");
 			if (k == NULL || (p = al_find_person(x->doc, k)) == NULL)
 				continue;
@@ -257,9 +258,8 @@ has_project(struct al_ctx *x, const char *key)
 	size_t i;
 	json_t *p;
 
-	json_array_foreach(json_object_get(x->account, "projects"), i, p)
-		if (strcmp(str(p, "key") ?: "", key) == 0)
-			return 1;
+	json_array_foreach(json_object_get(x->account, "projects"), i,
+	    p) if (strcmp(str(p, "key") ?: "", key) == 0) return 1;
 	return 0;
 }
 
@@ -284,8 +284,9 @@ first_pass(struct al_ctx *x)
 			continue;
 		w = type != NULL && *type != '\0' ? find_word(al_types, type) : NULL;
 		if (w == NULL)
-			w = find_item(x->plan, "milestone", key) ? &al_types[0] :
-			    find_item(x->plan, "activity", key) ? &al_types[1] : NULL;
+			w = find_item(x->plan, "milestone", key)  ? &al_types[0]
+			    : find_item(x->plan, "activity", key) ? &al_types[1]
+			                                          : NULL;
 		if (w == NULL)
 			continue;
 		x->rows[i].kind = w->value;
@@ -294,7 +295,8 @@ first_pass(struct al_ctx *x)
 		prev = json_object_get(x->seen, id);
 		if (prev != NULL) {
 			char rowtxt[24];
-			snprintf(rowtxt, sizeof(rowtxt), "%lld", (long long)json_integer_value(prev));
+			snprintf(
+			    rowtxt, sizeof(rowtxt), "%lld", (long long)json_integer_value(prev));
 			row_err(x, r->row, AL_KEY, "\"%s\" appears already in row %s", key, rowtxt);
 			x->rows[i].kind = NULL;
 		} else {
@@ -316,27 +318,36 @@ check_key_type(struct al_ctx *x, const struct csv_record *r, struct al_row *row)
 	const struct al_word *w = type && *type ? find_word(al_types, type) : NULL;
 
 	if (*key == '\0')
-		row_err(x, r->row, AL_KEY, "a key is needed (1-64 of A-Z a-z 0-9 . _ -)", NULL, NULL);
+		row_err(
+		    x, r->row, AL_KEY, "a key is needed (1-64 of A-Z a-z 0-9 . _ -)", NULL, NULL);
 	else if (!text_is_key(key))
 		row_err(x, r->row, AL_KEY, "\"%s\" is not a key (1-64 of A-Z a-z 0-9 . _ -)", key,
 		    NULL);
 	if (type != NULL && *type != '\0' && w == NULL)
-		row_err(x, r->row, AL_TYPE, "\"%s\" is not a type (milestone, activity, "
-		    "Meilenstein, Aktivität)", type, NULL);
+		row_err(x, r->row, AL_TYPE,
+		    "\"%s\" is not a type (milestone, activity, "
+		    "Meilenstein, Aktivität)",
+		    type, NULL);
 	else if (row->kind == NULL && *key != '\0' && text_is_key(key) && w == NULL)
-		row_err(x, r->row, AL_TYPE, "\"%s\" is new: its type is needed (milestone or "
-		    "activity)", key, NULL);
+		row_err(x, r->row, AL_TYPE,
+		    "\"%s\" is new: its type is needed (milestone or "
+		    "activity)",
+		    key, NULL);
 	if (row->kind == NULL)
 		return;
 	row->item = find_item(x->plan, row->kind, row->key);
-	if (row->item == NULL && find_item(x->plan, strcmp(row->kind, "milestone") == 0 ?
-	    "activity" : "milestone", row->key) != NULL && w != NULL)
+	if (row->item == NULL &&
+	    find_item(x->plan, strcmp(row->kind, "milestone") == 0 ? "activity" : "milestone",
+	        row->key) != NULL &&
+	    w != NULL)
 		row_err(x, r->row, AL_TYPE, "\"%s\" is a %s of the plan; an item keeps its type",
 		    row->key, strcmp(row->kind, "milestone") == 0 ? "activity" : "milestone");
 	else if (row->item == NULL && x->opt->key_elsewhere != NULL &&
 	    x->opt->key_elsewhere(x->opt->ctx, row->kind, row->key))
-		row_err(x, r->row, AL_KEY, "the %s \"%s\" belongs to another plan (keys are unique "
-		    "across plans)", row->kind, row->key);
+		row_err(x, r->row, AL_KEY,
+		    "the %s \"%s\" belongs to another plan (keys are unique "
+		    "across plans)",
+		    row->kind, row->key);
 }
 
 /* title and due: needed for a new item, never empty. */
@@ -350,12 +361,15 @@ check_required(struct al_ctx *x, const struct csv_record *r, struct al_row *row)
 	if ((title == NULL && row->item == NULL) || (title != NULL && *title == '\0'))
 		row_err(x, r->row, AL_TITLE, "a title is needed", NULL, NULL);
 	else if (title != NULL && (!text_is_line(title) || text_utf8_len(title) > TITLE_MAX))
-		row_err(x, r->row, AL_TITLE, "one line of at most 500 characters, without control "
-		    "characters", NULL, NULL);
+		row_err(x, r->row, AL_TITLE,
+		    "one line of at most 500 characters, without control "
+		    "characters",
+		    NULL, NULL);
 	else if (title != NULL)
 		want_str(row->want, "title", title);
 	if ((due == NULL && row->item == NULL) || (due != NULL && *due == '\0'))
-		row_err(x, r->row, AL_DUE, "a date is needed (YYYY-MM-DD or TT.MM.JJJJ)", NULL, NULL);
+		row_err(
+		    x, r->row, AL_DUE, "a date is needed (YYYY-MM-DD or TT.MM.JJJJ)", NULL, NULL);
 	else if (due != NULL && actionlist_parse_date(due, &d) < 0)
 		row_err(x, r->row, AL_DUE, "\"%s\" is not a date (YYYY-MM-DD or TT.MM.JJJJ)", due,
 		    NULL);
@@ -373,11 +387,15 @@ check_owner_state(struct al_ctx *x, const struct csv_record *r, struct al_row *r
 	if (owner != NULL && *owner != '\0') {
 		key = resolve_owner(x, owner, &amb);
 		if (key == NULL)
-			row_err(x, r->row, AL_OWNER, "\"%s\" is not on the team of plan %s (give a "
-			    "person key, email or exact name)", owner, str(x->plan, "key"));
+			row_err(x, r->row, AL_OWNER,
+			    "\"%s\" is not on the team of plan %s (give a "
+			    "person key, email or exact name)",
+			    owner, str(x->plan, "key"));
 		else if (amb)
-			row_err(x, r->row, AL_OWNER, "\"%s\" names more than one team member; give "
-			    "the person key or email", owner, NULL);
+			row_err(x, r->row, AL_OWNER,
+			    "\"%s\" names more than one team member; give "
+			    "the person key or email",
+			    owner, NULL);
 		else
 			want_str(row->want, "owner", key);
 	} else if (owner != NULL) {
@@ -385,8 +403,10 @@ check_owner_state(struct al_ctx *x, const struct csv_record *r, struct al_row *r
 	}
 	if (state != NULL && *state != '\0') {
 		if ((w = find_word(al_states, state)) == NULL)
-			row_err(x, r->row, AL_STATE, "\"%s\" is not a state (open, done, cancelled, "
-			    "offen, erledigt, abgesagt)", state, NULL);
+			row_err(x, r->row, AL_STATE,
+			    "\"%s\" is not a state (open, done, cancelled, "
+			    "offen, erledigt, abgesagt)",
+			    state, NULL);
 		else
 			want_str(row->want, "state", w->value);
 	} else if (row->item == NULL) {
@@ -410,8 +430,10 @@ check_links(struct al_ctx *x, const struct csv_record *r, struct al_row *row)
 	const char *desc = cell(x, r, AL_DESCRIPTION);
 
 	if (ms != NULL && *ms != '\0' && row->kind != NULL && strcmp(row->kind, "milestone") == 0)
-		row_err(x, r->row, AL_MILESTONE, "a milestone belongs to no milestone; leave the "
-		    "cell empty", NULL, NULL);
+		row_err(x, r->row, AL_MILESTONE,
+		    "a milestone belongs to no milestone; leave the "
+		    "cell empty",
+		    NULL, NULL);
 	else if (ms != NULL && *ms != '\0' && find_item(x->plan, "milestone", ms) == NULL &&
 	    !sheet_has_milestone(x, ms))
 		row_err(x, r->row, AL_MILESTONE, "no milestone \"%s\" in plan %s or in the sheet",
@@ -423,7 +445,8 @@ check_links(struct al_ctx *x, const struct csv_record *r, struct al_row *row)
 	else if (pr != NULL)
 		want_str(row->want, "project", pr);
 	if (desc != NULL && !text_is_text(desc))
-		row_err(x, r->row, AL_DESCRIPTION, "control characters are not allowed", NULL, NULL);
+		row_err(
+		    x, r->row, AL_DESCRIPTION, "control characters are not allowed", NULL, NULL);
 	else if (desc != NULL)
 		want_str(row->want, "description", desc);
 }
@@ -469,19 +492,21 @@ apply_row(struct al_ctx *x, struct al_row *row, struct al_summary *sum, struct s
 
 	if (item == NULL) {
 		item = json_pack("{s:s}", "key", row->key);
-		arr = json_object_get(x->plan, strcmp(row->kind, "milestone") == 0 ? "milestones" :
-		    "activities");
+		arr = json_object_get(
+		    x->plan, strcmp(row->kind, "milestone") == 0 ? "milestones" : "activities");
 		if (arr == NULL)
-			json_object_set_new(x->plan, strcmp(row->kind, "milestone") == 0 ?
-			    "milestones" : "activities", arr = json_array());
+			json_object_set_new(x->plan,
+			    strcmp(row->kind, "milestone") == 0 ? "milestones" : "activities",
+			    arr = json_array());
 		json_array_append_new(arr, item);
 		sbuf_printf(out, "created %s %s\n", row->kind, row->key);
 		sum->created++;
 	}
-	json_object_foreach(row->want, member, v) {
+	json_object_foreach(row->want, member, v)
+	{
 		if (json_is_null(v) ? json_object_get(item, member) == NULL ||
-		    json_is_null(json_object_get(item, member)) :
-		    json_equal(v, json_object_get(item, member)))
+		            json_is_null(json_object_get(item, member))
+		                    : json_equal(v, json_object_get(item, member)))
 			continue;
 		if (row->item != NULL && n++ == 0)
 			sbuf_printf(out, "updated %s %s: %s", row->kind, row->key, member);
@@ -493,8 +518,7 @@ apply_row(struct al_ctx *x, struct al_row *row, struct al_summary *sum, struct s
 			json_object_set(item, member, v);
 	}
 	now = str(item, "state");
-	if (now != NULL && strcmp(now, "done") == 0 && (!was_done ||
-	    str(item, "done_on") == NULL))
+	if (now != NULL && strcmp(now, "done") == 0 && (!was_done || str(item, "done_on") == NULL))
 		json_object_set_new(item, "done_on", json_string(kdate_format(x->opt->today, day)));
 	else if (now == NULL || strcmp(now, "done") != 0)
 		json_object_del(item, "done_on");
@@ -540,9 +564,8 @@ free_rows(struct al_ctx *x)
 }
 
 int
-actionlist_apply(json_t *doc, const char *plan_key, const struct csv_table *t,
-    const char *file, const struct al_options *opt, struct al_summary *sum,
-    struct errlist *errs)
+actionlist_apply(json_t *doc, const char *plan_key, const struct csv_table *t, const char *file,
+    const struct al_options *opt, struct al_summary *sum, struct errlist *errs)
 {
 	struct al_ctx x = { .doc = doc, .t = t, .file = file, .opt = opt, .errs = errs };
 	struct sbuf out = SBUF_INIT;

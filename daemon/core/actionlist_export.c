@@ -37,12 +37,14 @@ owner_cell(json_t *doc, json_t *plan, const char *key)
 
 	if (name == NULL)
 		return key ? key : "";
-	json_array_foreach(json_object_get(plan, "team"), i, tm) {
+	json_array_foreach(json_object_get(plan, "team"), i, tm)
+	{
 		k = str(tm, "person");
 		p = k ? al_find_person(doc, k) : NULL;
 		if (k == NULL || p == NULL)
 			continue;
-		if (strcmp(k, name) == 0 || (str(p, "email") && strcasecmp(str(p, "email"), name) == 0) ||
+		if (strcmp(k, name) == 0 ||
+		    (str(p, "email") && strcasecmp(str(p, "email"), name) == 0) ||
 		    (p != me && str(p, "name") && strcmp(str(p, "name"), name) == 0))
 			return key;
 	}
@@ -66,8 +68,8 @@ put_date(struct sbuf *b, const char *iso, int de, char delim)
 }
 
 static void
-put_item(struct sbuf *b, json_t *doc, json_t *plan, json_t *it, const char *kind, int de,
-    char delim)
+put_item(
+    struct sbuf *b, json_t *doc, json_t *plan, json_t *it, const char *kind, int de, char delim)
 {
 	size_t c;
 	const char *v;
@@ -76,24 +78,12 @@ put_item(struct sbuf *b, json_t *doc, json_t *plan, json_t *it, const char *kind
 		if (c > 0)
 			sbuf_add(b, &delim, 1);
 		switch (al_columns[c].id) {
-		case AL_KEY:
-			v = str(it, "key");
-			break;
-		case AL_TYPE:
-			v = word(al_types, kind, de);
-			break;
-		case AL_OWNER:
-			v = owner_cell(doc, plan, str(it, "owner"));
-			break;
-		case AL_STATE:
-			v = word(al_states, str(it, "state"), de);
-			break;
-		case AL_DUE:
-			put_date(b, str(it, "due"), de, delim);
-			continue;
-		default:
-			v = str(it, al_columns[c].member);
-			break;
+		case AL_KEY: v = str(it, "key"); break;
+		case AL_TYPE: v = word(al_types, kind, de); break;
+		case AL_OWNER: v = owner_cell(doc, plan, str(it, "owner")); break;
+		case AL_STATE: v = word(al_states, str(it, "state"), de); break;
+		case AL_DUE: put_date(b, str(it, "due"), de, delim); continue;
+		default: v = str(it, al_columns[c].member); break;
 		}
 		csv_put_field(b, v ? v : "", delim);
 	}
@@ -101,8 +91,8 @@ put_item(struct sbuf *b, json_t *doc, json_t *plan, json_t *it, const char *kind
 }
 
 int
-actionlist_export(json_t *doc, const char *plan_key, const char *lang, char delim,
-    char **out, size_t *len)
+actionlist_export(
+    json_t *doc, const char *plan_key, const char *lang, char delim, char **out, size_t *len)
 {
 	struct sbuf b = SBUF_INIT;
 	json_t *plan = al_find_plan(doc, plan_key, NULL), *it;
@@ -120,8 +110,8 @@ actionlist_export(json_t *doc, const char *plan_key, const char *lang, char deli
 	}
 	csv_end_record(&b);
 	json_array_foreach(json_object_get(plan, "milestones"), i, it)
-		put_item(&b, doc, plan, it, "milestone", de, delim);
+	    put_item(&b, doc, plan, it, "milestone", de, delim);
 	json_array_foreach(json_object_get(plan, "activities"), i, it)
-		put_item(&b, doc, plan, it, "activity", de, delim);
+	    put_item(&b, doc, plan, it, "activity", de, delim);
 	return sbuf_finish(&b, out, len);
 }

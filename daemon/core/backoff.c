@@ -13,8 +13,7 @@ delay(const struct backoff_policy *p, int failed)
 }
 
 int
-backoff_next(const struct backoff_policy *p, time_t armed_at, time_t now, int failed,
-    time_t *next)
+backoff_next(const struct backoff_policy *p, time_t armed_at, time_t now, int failed, time_t *next)
 {
 	time_t limit = armed_at + p->give_up_after, t;
 

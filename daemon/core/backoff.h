@@ -7,9 +7,9 @@
 #include <time.h>
 
 struct backoff_policy {
-	int first;          /* seconds before the first retry */
-	int max;            /* the longest wait between two attempts (the cap) */
-	int give_up_after;  /* seconds after armed_at; an attempt failing after that is final */
+	int first;         /* seconds before the first retry */
+	int max;           /* the longest wait between two attempts (the cap) */
+	int give_up_after; /* seconds after armed_at; an attempt failing after that is final */
 };
 
 /* After a temporary failure at now of an email first tried (or re-armed) at armed_at,
@@ -17,7 +17,7 @@ struct backoff_policy {
  * delay doubles from first up to max, and the last attempt falls at the limit itself, so
  * the email is tried until give_up_after has truly passed), or 0 when the attempt that
  * just failed came at or after the limit (give up). */
-int backoff_next(const struct backoff_policy *p, time_t armed_at, time_t now, int failed,
-    time_t *next);
+int backoff_next(
+    const struct backoff_policy *p, time_t armed_at, time_t now, int failed, time_t *next);
 
 #endif

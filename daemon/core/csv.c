@@ -10,10 +10,38 @@
 
 /* Windows-1252 0x80-0x9F (the rest is Latin-1, the same as Unicode); 0 is undefined. */
 static const unsigned short cp1252_c1[32] = {
-	0x20AC, 0, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
-	0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0, 0x017D, 0,
-	0, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
-	0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0, 0x017E, 0x0178,
+	0x20AC,
+	0,
+	0x201A,
+	0x0192,
+	0x201E,
+	0x2026,
+	0x2020,
+	0x2021,
+	0x02C6,
+	0x2030,
+	0x0160,
+	0x2039,
+	0x0152,
+	0,
+	0x017D,
+	0,
+	0,
+	0x2018,
+	0x2019,
+	0x201C,
+	0x201D,
+	0x2022,
+	0x2013,
+	0x2014,
+	0x02DC,
+	0x2122,
+	0x0161,
+	0x203A,
+	0x0153,
+	0,
+	0x017E,
+	0x0178,
 };
 
 /* U+FFFD marks an undefined Windows-1252 byte in the converted text; Windows-1252 cannot
@@ -25,7 +53,7 @@ struct reader {
 	const char *p, *end;
 	char delim;
 	int cp1252;
-	size_t row;          /* row of the record being read */
+	size_t row; /* row of the record being read */
 	struct sbuf field;
 	char **fields;
 	size_t nfields, cap;
@@ -38,12 +66,9 @@ const char *
 csv_encoding_name(enum csv_encoding e)
 {
 	switch (e) {
-	case CSV_UTF8_BOM:
-		return "UTF-8 with BOM";
-	case CSV_CP1252:
-		return "Windows-1252";
-	default:
-		return "UTF-8";
+	case CSV_UTF8_BOM: return "UTF-8 with BOM";
+	case CSV_CP1252: return "Windows-1252";
+	default: return "UTF-8";
 	}
 }
 
@@ -296,8 +321,8 @@ quoted_field(struct reader *r)
 		}
 		sbuf_add(&r->field, r->p++, 1);
 	}
-	errlist_add(r->errs, "%s:%zu: a quoted field is not closed (a \" is missing)", r->name,
-	    r->row);
+	errlist_add(
+	    r->errs, "%s:%zu: a quoted field is not closed (a \" is missing)", r->name, r->row);
 	return -EINVAL;
 }
 
@@ -313,8 +338,10 @@ after_quote(struct reader *r)
 		r->p++;
 	}
 	if (bad)
-		errlist_add(r->errs, "%s:%zu: text after the closing quote of field %zu (a quote "
-		    "inside a quoted field must be doubled)", r->name, r->row, r->nfields + 1);
+		errlist_add(r->errs,
+		    "%s:%zu: text after the closing quote of field %zu (a quote "
+		    "inside a quoted field must be doubled)",
+		    r->name, r->row, r->nfields + 1);
 }
 
 static int
@@ -324,8 +351,8 @@ parse(struct reader *r)
 
 	while (r->p < r->end && !r->nomem) {
 		if (*r->p == '\0') {
-			errlist_add(r->errs, "%s:%zu: a NUL byte (is this a text file?)", r->name,
-			    r->row);
+			errlist_add(
+			    r->errs, "%s:%zu: a NUL byte (is this a text file?)", r->name, r->row);
 			return -EINVAL;
 		}
 		if (at_start && *r->p == '"') {
@@ -363,8 +390,10 @@ check_cp1252(struct csv_table *t, const char *name, struct errlist *errs)
 	for (i = 0; i < t->n; i++)
 		for (j = 0; j < t->rec[i].nfields; j++)
 			if (strstr(t->rec[i].fields[j], BAD_CP1252) != NULL)
-				errlist_add(errs, "%s:%zu: a byte that is not a character in "
-				    "Windows-1252 (0x81, 0x8D, 0x8F, 0x90 or 0x9D)", name, t->rec[i].row);
+				errlist_add(errs,
+				    "%s:%zu: a byte that is not a character in "
+				    "Windows-1252 (0x81, 0x8D, 0x8F, 0x90 or 0x9D)",
+				    name, t->rec[i].row);
 }
 
 /* A BOM that a tool put in front of the header after some empty lines is not part of
@@ -390,15 +419,14 @@ strip_header_bom(struct csv_table *t)
 }
 
 int
-csv_read(const char *buf, size_t len, const char *name, struct csv_table *t,
-    struct errlist *errs)
+csv_read(const char *buf, size_t len, const char *name, struct csv_table *t, struct errlist *errs)
 {
 	return csv_read_delim(buf, len, name, 0, t, errs);
 }
 
 int
-csv_read_delim(const char *buf, size_t len, const char *name, char delim,
-    struct csv_table *t, struct errlist *errs)
+csv_read_delim(const char *buf, size_t len, const char *name, char delim, struct csv_table *t,
+    struct errlist *errs)
 {
 	struct reader r;
 	char *text = NULL;
@@ -407,10 +435,12 @@ csv_read_delim(const char *buf, size_t len, const char *name, char delim,
 
 	memset(&r, 0, sizeof(r));
 	t->encoding = CSV_UTF8;
-	if (len >= 2 && ((buf[0] == '\xFF' && buf[1] == '\xFE') ||
-	    (buf[0] == '\xFE' && buf[1] == '\xFF'))) {
-		errlist_add(errs, "%s:1: UTF-16 text; save the sheet as \"CSV UTF-8\" or "
-		    "\"CSV (semicolon separated)\"", name);
+	if (len >= 2 &&
+	    ((buf[0] == '\xFF' && buf[1] == '\xFE') || (buf[0] == '\xFE' && buf[1] == '\xFF'))) {
+		errlist_add(errs,
+		    "%s:1: UTF-16 text; save the sheet as \"CSV UTF-8\" or "
+		    "\"CSV (semicolon separated)\"",
+		    name);
 		return -EINVAL;
 	}
 	if (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0) {
@@ -421,8 +451,10 @@ csv_read_delim(const char *buf, size_t len, const char *name, char delim,
 		}
 		t->encoding = CSV_UTF8_BOM;
 		if ((tlen = utf8_bad(buf, len)) < len) {
-			errlist_add(errs, "%s:%zu: not UTF-8, although the file starts with a UTF-8 "
-			    "byte order mark", name, line_of(buf, tlen));
+			errlist_add(errs,
+			    "%s:%zu: not UTF-8, although the file starts with a UTF-8 "
+			    "byte order mark",
+			    name, line_of(buf, tlen));
 			return -EINVAL;
 		}
 	} else if (utf8_bad(buf, len) < len) {
@@ -471,8 +503,9 @@ csv_put_field(struct sbuf *b, const char *s, char delim)
 	size_t len = strlen(s);
 	const char *p;
 
-	if (len == 0 || (strchr(s, delim) == NULL && strpbrk(s, "\"\r\n") == NULL &&
-	    s[0] != ' ' && s[len - 1] != ' ')) {
+	if (len == 0 ||
+	    (strchr(s, delim) == NULL && strpbrk(s, "\"\r\n") == NULL && s[0] != ' ' &&
+	        s[len - 1] != ' ')) {
 		sbuf_add(b, s, len);
 		return;
 	}

@@ -13,29 +13,32 @@
 enum csv_encoding { CSV_UTF8, CSV_UTF8_BOM, CSV_CP1252 };
 
 struct csv_record {
-	size_t row;       /* the spreadsheet's row number: the first record is row 1 */
+	size_t row; /* the spreadsheet's row number: the first record is row 1 */
 	size_t nfields;
-	char **fields;    /* UTF-8, line breaks inside a field as "\n" */
+	char **fields; /* UTF-8, line breaks inside a field as "\n" */
 };
 
 struct csv_table {
 	enum csv_encoding encoding;
 	char delim;
-	struct csv_record *rec;  /* records without any non-empty field are left out */
+	struct csv_record *rec; /* records without any non-empty field are left out */
 	size_t n, cap;
 };
 
-#define CSV_TABLE_INIT { CSV_UTF8, ',', NULL, 0, 0 }
+#define CSV_TABLE_INIT                                                                             \
+	{                                                                                          \
+		CSV_UTF8, ',', NULL, 0, 0                                                          \
+	}
 
 /* Reads buf (len bytes, need not be NUL-terminated) into t.  Every problem is added to
  * errs as "NAME:ROW: what" (name is the file name for the messages); returns 0, -EINVAL
  * when errs got something, or -ENOMEM.  t is filled as far as it was readable and must be
  * freed with csv_table_free in every case. */
-int csv_read(const char *buf, size_t len, const char *name, struct csv_table *t,
-    struct errlist *errs);
+int csv_read(
+    const char *buf, size_t len, const char *name, struct csv_table *t, struct errlist *errs);
 /* The same with a given delimiter (, ; or tab) instead of detecting it; 0 detects. */
-int csv_read_delim(const char *buf, size_t len, const char *name, char delim,
-    struct csv_table *t, struct errlist *errs);
+int csv_read_delim(const char *buf, size_t len, const char *name, char delim, struct csv_table *t,
+    struct errlist *errs);
 void csv_table_free(struct csv_table *t);
 
 /* "UTF-8", "UTF-8 with BOM", "Windows-1252". */

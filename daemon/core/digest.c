@@ -64,7 +64,8 @@ cmp_group(const void *pa, const void *pb)
 	if (c == 0)
 		c = x->due < y->due ? -1 : x->due > y->due;
 	if (c == 0)
-		c = (int)(def_of(x)->target == TARGET_WEEK) - (int)(def_of(y)->target == TARGET_WEEK);
+		c = (int)(def_of(x)->target == TARGET_WEEK) -
+		    (int)(def_of(y)->target == TARGET_WEEK);
 	return c != 0 ? c : cmp_rank(x, y);
 }
 
@@ -164,8 +165,7 @@ put_cut(struct sbuf *out, const char *s, size_t max)
 /* "[Kessler 2026] Overdue for 3 days: Send the BZ 800 offer": the plan's title gives
  * way to the headline, the item's title fills the rest (at least 20 characters). */
 static void
-subject_one(const struct mail_message *m, const char *lang, const struct entry *e,
-    struct sbuf *s)
+subject_one(const struct mail_message *m, const char *lang, const struct entry *e, struct sbuf *s)
 {
 	const struct mail_item *it = e->it[0];
 	const struct rule_def *d = def_of(it);
@@ -187,7 +187,9 @@ subject_one(const struct mail_message *m, const char *lang, const struct entry *
 	    (d->target == TARGET_ITEM ? 22 : 0);
 	sbuf_puts(s, "[");
 	put_cut(s, it->plan_title != NULL ? it->plan_title : it->plan_key,
-	    (size_t)(room < 12 ? 13 : room > 32 ? 33 : room + 1));
+	    (size_t)(room < 12  ? 13
+	            : room > 32 ? 33
+	                        : room + 1));
 	sbuf_puts(s, "] ");
 	sbuf_puts(s, hl.s);
 	sbuf_free(&hl);
@@ -201,8 +203,9 @@ subject_one(const struct mail_message *m, const char *lang, const struct entry *
 static int
 put_fit(struct sbuf *s, const char *sep, const char *part)
 {
-	if (part == NULL || text_utf8_len(s->s != NULL ? s->s : "") + text_utf8_len(sep) +
-	    text_utf8_len(part) > DIGEST_SUBJECT_MAX) {
+	if (part == NULL ||
+	    text_utf8_len(s->s != NULL ? s->s : "") + text_utf8_len(sep) + text_utf8_len(part) >
+	        DIGEST_SUBJECT_MAX) {
 		free((void *)part);
 		return 0;
 	}
@@ -226,20 +229,29 @@ subject_counts(const char *lang, const struct entry *e, size_t n, struct sbuf *s
 		c[def_of(e[i].it[0])->urgency]++;
 		single &= strcmp(e[i].it[0]->plan_key, plan) == 0;
 	}
-	put_cut(s, single ? (e[0].it[0]->plan_title ? e[0].it[0]->plan_title : plan) :
-	    i18n_tr(lang, "Key account plans"), 32);
-	if (c[URGENCY_OVERDUE] && put_fit(s, sep, to_fmt(i18n_ntr(lang, "%lu overdue",
-	    "%lu overdue", c[URGENCY_OVERDUE]), c[URGENCY_OVERDUE])))
+	put_cut(s,
+	    single ? (e[0].it[0]->plan_title ? e[0].it[0]->plan_title : plan)
+	           : i18n_tr(lang, "Key account plans"),
+	    32);
+	if (c[URGENCY_OVERDUE] &&
+	    put_fit(s, sep,
+	        to_fmt(i18n_ntr(lang, "%lu overdue", "%lu overdue", c[URGENCY_OVERDUE]),
+	            c[URGENCY_OVERDUE])))
 		sep = ", ";
-	if (c[URGENCY_TODAY] && put_fit(s, sep, to_fmt(i18n_ntr(lang, "%lu due today",
-	    "%lu due today", c[URGENCY_TODAY]), c[URGENCY_TODAY])))
+	if (c[URGENCY_TODAY] &&
+	    put_fit(s, sep,
+	        to_fmt(i18n_ntr(lang, "%lu due today", "%lu due today", c[URGENCY_TODAY]),
+	            c[URGENCY_TODAY])))
 		sep = ", ";
-	if (c[URGENCY_REPORT] && put_fit(s, sep, to_fmt(i18n_ntr(lang, "%lu status report",
-	    "%lu status reports", c[URGENCY_REPORT]), c[URGENCY_REPORT])))
+	if (c[URGENCY_REPORT] &&
+	    put_fit(s, sep,
+	        to_fmt(i18n_ntr(lang, "%lu status report", "%lu status reports", c[URGENCY_REPORT]),
+	            c[URGENCY_REPORT])))
 		sep = ", ";
 	if (c[URGENCY_SOON])
-		put_fit(s, sep, to_fmt(i18n_ntr(lang, "%lu coming up", "%lu coming up",
-		    c[URGENCY_SOON]), c[URGENCY_SOON]));
+		put_fit(s, sep,
+		    to_fmt(i18n_ntr(lang, "%lu coming up", "%lu coming up", c[URGENCY_SOON]),
+		        c[URGENCY_SOON]));
 }
 
 /* Whatever the parts, the subject ends within DIGEST_SUBJECT_MAX characters. */
@@ -283,8 +295,9 @@ digest_subject(const struct mail_message *m, struct sbuf *s)
 static const char *
 kind_word(const char *lang, enum item_kind kind)
 {
-	return kind == KIND_MILESTONE ? i18n_tr(lang, "Milestone") :
-	    kind == KIND_ACTIVITY ? i18n_tr(lang, "Activity") : i18n_tr(lang, "Annual update");
+	return kind == KIND_MILESTONE ? i18n_tr(lang, "Milestone")
+	    : kind == KIND_ACTIVITY   ? i18n_tr(lang, "Activity")
+	                              : i18n_tr(lang, "Annual update");
 }
 
 static const char *
@@ -307,13 +320,14 @@ state_phrase(struct sbuf *s, const char *lang, kdate_t due, kdate_t today)
 	long k = (long)today - (long)due;
 
 	if (k > 0)
-		sbuf_printf(s, i18n_ntr(lang, "Overdue for %ld day", "Overdue for %ld days",
-		    (unsigned long)k), k);
+		sbuf_printf(s,
+		    i18n_ntr(lang, "Overdue for %ld day", "Overdue for %ld days", (unsigned long)k),
+		    k);
 	else if (k == 0)
 		sbuf_puts(s, i18n_tr(lang, "Due today"));
 	else
-		sbuf_printf(s, i18n_ntr(lang, "Due in %ld day", "Due in %ld days",
-		    (unsigned long)-k), -k);
+		sbuf_printf(
+		    s, i18n_ntr(lang, "Due in %ld day", "Due in %ld days", (unsigned long)-k), -k);
 }
 
 static void
@@ -342,11 +356,15 @@ reasons(struct sbuf *s, const char *lang, const struct entry *e, kdate_t today)
 		else if (d->reason != NULL)
 			add_reason(s, i18n_tr(lang, d->reason));
 		if (it->unowned)
-			add_reason(s, i18n_tr(lang, "no owner can be reached by email, so it comes "
-			    "to you as key account manager"));
+			add_reason(s,
+			    i18n_tr(lang,
+			        "no owner can be reached by email, so it comes "
+			        "to you as key account manager"));
 		if (it->at_risk)
-			add_reason(s, i18n_tr(lang, "at risk: activities of this milestone are "
-			    "overdue"));
+			add_reason(s,
+			    i18n_tr(lang,
+			        "at risk: activities of this milestone are "
+			        "overdue"));
 	}
 	sbuf_puts(s, ".");
 }
@@ -376,21 +394,29 @@ request(struct out *o, const struct entry *e)
 	enum rule_role role = entry_role(e, &unowned);
 
 	if (role == ROLE_SPONSOR)
-		to_both(o, 4, "<br>", "", "%s", i18n_tr(o->lang, "For your information: please "
-		    "back the key account manager in resolving this."));
+		to_both(o, 4, "<br>", "", "%s",
+		    i18n_tr(o->lang,
+		        "For your information: please "
+		        "back the key account manager in resolving this."));
 	else if (it->kind == KIND_PLAN)
-		to_both(o, 4, "<br>", "", "%s", i18n_tr(o->lang, "Please review the plan with "
-		    "the key account team and record the annual update."));
+		to_both(o, 4, "<br>", "", "%s",
+		    i18n_tr(o->lang,
+		        "Please review the plan with "
+		        "the key account team and record the annual update."));
 	else if (unowned)
-		to_both(o, 4, "<br>", "", "%s", i18n_tr(o->lang, "Please assign an owner or take "
-		    "care of it yourself."));
+		to_both(o, 4, "<br>", "", "%s",
+		    i18n_tr(o->lang,
+		        "Please assign an owner or take "
+		        "care of it yourself."));
 	else if (role == ROLE_KAM)
 		to_both(o, 4, "<br>", "", i18n_tr(o->lang, "Please follow up with %s."),
 		    it->owner_name != NULL ? it->owner_name : "?");
 	else
 		/* The owner may be the KAM: the request names no role they might not hold. */
-		to_both(o, 4, "<br>", "", "%s", i18n_tr(o->lang, "Please complete it, or agree on "
-		    "a new deadline within the key account team."));
+		to_both(o, 4, "<br>", "", "%s",
+		    i18n_tr(o->lang,
+		        "Please complete it, or agree on "
+		        "a new deadline within the key account team."));
 }
 
 /* An annual-update reminder carries the summary since the last annual update: what the
@@ -404,15 +430,17 @@ update_details(struct out *o, const struct report *r)
 
 	if (!u->has)
 		return;
-	to_both(o, 4, "<br>", "", i18n_tr(o->lang, "Since the annual update of %s: %d added, "
-	    "%d done, %d cancelled, %d with a moved deadline, %d with a new owner."),
-	    i18n_short_date(o->lang, u->day, date, sizeof(date)), u->added, u->done,
-	    u->cancelled, u->moved, u->owners);
+	to_both(o, 4, "<br>", "",
+	    i18n_tr(o->lang,
+	        "Since the annual update of %s: %d added, "
+	        "%d done, %d cancelled, %d with a moved deadline, %d with a new owner."),
+	    i18n_short_date(o->lang, u->day, date, sizeof(date)), u->added, u->done, u->cancelled,
+	    u->moved, u->owners);
 	for (i = 0; i < u->n_most_moved; i++) {
 		c = report_change_text(o->lang, &u->most_moved[i]);
-		to_both(o, 4, "<br>", "", "%s [%s]: %s", u->most_moved[i].title ?
-		    u->most_moved[i].title : u->most_moved[i].key, u->most_moved[i].key,
-		    c != NULL ? c : "");
+		to_both(o, 4, "<br>", "", "%s [%s]: %s",
+		    u->most_moved[i].title ? u->most_moved[i].title : u->most_moved[i].key,
+		    u->most_moved[i].key, c != NULL ? c : "");
 		free(c);
 	}
 }
@@ -442,15 +470,18 @@ entry_out(struct out *o, const struct entry *e, kdate_t today)
 	to_both(o, 4, "<br>", "", i18n_tr(o->lang, "Deadline: %s"),
 	    i18n_date(o->lang, it->due, date, sizeof(date)));
 	if (it->kind != KIND_PLAN)
-		to_both(o, 4, "<br>", "", i18n_tr(o->lang, "Owner: %s"), it->owner_name != NULL ?
-		    it->owner_name : i18n_tr(o->lang, "not assigned"));
+		to_both(o, 4, "<br>", "", i18n_tr(o->lang, "Owner: %s"),
+		    it->owner_name != NULL ? it->owner_name : i18n_tr(o->lang, "not assigned"));
 	reasons(&why, o->lang, e, today);
 	to_both(o, 4, "<br>", "", "%s", why.s != NULL ? why.s : "");
 	sbuf_free(&why);
 	for (i = 0; i < e->n; i++)
 		if (e->it[i]->on_behalf_name != NULL) {
-			to_both(o, 4, "<br>", "", i18n_tr(o->lang, "You receive this as substitute "
-			    "for %s."), e->it[i]->on_behalf_name);
+			to_both(o, 4, "<br>", "",
+			    i18n_tr(o->lang,
+			        "You receive this as substitute "
+			        "for %s."),
+			    e->it[i]->on_behalf_name);
 			break;
 		}
 	if (it->kind == KIND_PLAN && it->report != NULL)
@@ -466,7 +497,8 @@ plan_heading(struct out *o, const struct mail_item *it)
 	to_blank(o);
 	to_line(o, 0, "== %s ==", it->plan_title != NULL ? it->plan_title : it->plan_key);
 	to_blank(o);
-	to_html(o, "<h2 style=\"font-size:18px;margin:24px 0 4px 0;border-bottom:2px solid "
+	to_html(o,
+	    "<h2 style=\"font-size:18px;margin:24px 0 4px 0;border-bottom:2px solid "
 	    "#1f4e79;color:#1f4e79\">");
 	to_esc(o, it->plan_title != NULL ? it->plan_title : it->plan_key);
 	to_html(o, "</h2>\n");
@@ -475,15 +507,15 @@ plan_heading(struct out *o, const struct mail_item *it)
 static void
 section_heading(struct out *o, const char *title)
 {
-	to_both(o, 0, "<h3 style=\"font-size:15px;margin:16px 0 4px 0\">", "</h3>\n", "%s",
-	    title);
+	to_both(o, 0, "<h3 style=\"font-size:15px;margin:16px 0 4px 0\">", "</h3>\n", "%s", title);
 	to_blank(o);
 }
 
 static void
 table_open(struct out *o)
 {
-	to_html(o, "<table role=\"presentation\" cellpadding=\"0\" cellspacing=\"0\" "
+	to_html(o,
+	    "<table role=\"presentation\" cellpadding=\"0\" cellspacing=\"0\" "
 	    "width=\"100%\" style=\"" TO_TABLE "\">\n");
 }
 
@@ -538,6 +570,33 @@ count_plans(const struct entry *e, size_t n)
 	return plans;
 }
 
+/* Why the reader receives the mail and what an answer does. */
+static void
+body_footer(struct out *o, int reply_commands, unsigned long plans)
+{
+	const char *muted = "<p style=\"" TO_MUTED ";font-size:12px;margin-top:24px\">";
+
+	to_blank(o);
+	if (reply_commands)
+		to_both(o, 0, muted, "</p>\n", "%s",
+		    i18n_ntr(o->lang,
+		        "You receive this email because you belong to the key account team of this "
+		        "plan. Answer it to update the plan, one command a line: \"done KEY\" when "
+		        "an item is done, \"date KEY 2026-12-15\" to move its deadline.",
+		        "You receive this email because you belong to the key account team of "
+		        "these plans. Answer it to update them, one command a line: \"done KEY\" "
+		        "when an item is done, \"date KEY 2026-12-15\" to move its deadline.",
+		        plans));
+	else
+		to_both(o, 0, muted, "</p>\n", "%s",
+		    i18n_ntr(o->lang,
+		        "You receive this email because you belong to the key account team of this "
+		        "plan. Replies go to its key account manager.",
+		        "You receive this email because you belong to the key account team of "
+		        "these plans. Replies go to the key account manager of the plan concerned.",
+		        plans));
+}
+
 void
 digest_bodies(const struct mail_message *m, struct sbuf *text, struct sbuf *html)
 {
@@ -547,9 +606,11 @@ digest_bodies(const struct mail_message *m, struct sbuf *text, struct sbuf *html
 	size_t n = 0;
 	unsigned long plans;
 
-	sbuf_printf(html, "<!DOCTYPE html>\n<html lang=\"%s\"><head><meta charset=\"utf-8\">"
+	sbuf_printf(html,
+	    "<!DOCTYPE html>\n<html lang=\"%s\"><head><meta charset=\"utf-8\">"
 	    "<meta name=\"viewport\" content=\"width=device-width\"></head>\n<body style=\""
-	    "margin:0;padding:16px;" TO_FONT "\">\n<div style=\"max-width:680px\">\n", o.lang);
+	    "margin:0;padding:16px;" TO_FONT "\">\n<div style=\"max-width:680px\">\n",
+	    o.lang);
 	to_both(&o, 0, "<p>", "</p>\n", i18n_tr(o.lang, "Hello %s,"),
 	    m->to_name && *m->to_name ? m->to_name : m->to_addr);
 	to_blank(&o);
@@ -558,30 +619,20 @@ digest_bodies(const struct mail_message *m, struct sbuf *text, struct sbuf *html
 		return;
 	}
 	plans = count_plans(e, n);
-	to_both(&o, 0, "<p>", "</p>\n", "%s", i18n_ntr(o.lang, "Here is what needs your "
-	    "attention in your key account plan.", "Here is what needs your attention in your "
-	    "key account plans.", plans));
+	to_both(&o, 0, "<p>", "</p>\n", "%s",
+	    i18n_ntr(o.lang,
+	        "Here is what needs your "
+	        "attention in your key account plan.",
+	        "Here is what needs your attention in your "
+	        "key account plans.",
+	        plans));
 	body_entries(&o, m, e, n);
 	free(e);
 	free(items);
-	to_blank(&o);
-	if (m->reply_commands)
-		to_both(&o, 0, "<p style=\"" TO_MUTED ";font-size:12px;margin-top:24px\">",
-		    "</p>\n", "%s", i18n_ntr(o.lang, "You receive this email because you belong to "
-		    "the key account team of this plan. Answer it to update the plan, one command "
-		    "a line: \"done KEY\" when an item is done, \"date KEY 2026-12-15\" to move its "
-		    "deadline.", "You receive this email because you belong to the key account "
-		    "team of these plans. Answer it to update them, one command a line: \"done "
-		    "KEY\" when an item is done, \"date KEY 2026-12-15\" to move its deadline.",
-		    plans));
-	else
-		to_both(&o, 0, "<p style=\"" TO_MUTED ";font-size:12px;margin-top:24px\">",
-		    "</p>\n", "%s", i18n_ntr(o.lang, "You receive this email because you belong to "
-		    "the key account team of this plan. Replies go to its key account manager.",
-		    "You receive this email because you belong to the key account team of these "
-		    "plans. Replies go to the key account manager of the plan concerned.", plans));
+	body_footer(&o, m->reply_commands, plans);
 	to_blank(&o);
 	sbuf_puts(text, "-- \r\nkapd\r\n");
-	sbuf_puts(html, "<p style=\"" TO_MUTED ";font-size:12px\">-- <br>kapd</p>\n</div>\n"
+	sbuf_puts(html,
+	    "<p style=\"" TO_MUTED ";font-size:12px\">-- <br>kapd</p>\n</div>\n"
 	    "</body></html>\n");
 }

@@ -12,9 +12,9 @@
 
 struct conv {
 	struct sbuf b;
-	int quote;      /* <blockquote> depth */
-	int skip;       /* inside <style>, <script> or <head> */
-	int at_bol;     /* nothing written on the current line yet */
+	int quote;  /* <blockquote> depth */
+	int skip;   /* inside <style>, <script> or <head> */
+	int at_bol; /* nothing written on the current line yet */
 };
 
 static void
@@ -45,8 +45,10 @@ tag_name(const char *p, size_t n, int *closing, const char **name)
 	*closing = n > 0 && p[0] == '/';
 	i = (size_t)*closing;
 	*name = p + i;
-	for (k = i; k < n && ((p[k] >= 'a' && p[k] <= 'z') || (p[k] >= 'A' && p[k] <= 'Z') ||
-	    (p[k] >= '0' && p[k] <= '9')); k++)
+	for (k = i; k < n &&
+	     ((p[k] >= 'a' && p[k] <= 'z') || (p[k] >= 'A' && p[k] <= 'Z') ||
+	         (p[k] >= '0' && p[k] <= '9'));
+	     k++)
 		;
 	return k - i;
 }
@@ -60,8 +62,8 @@ is(const char *name, size_t n, const char *want)
 static void
 tag(struct conv *c, const char *p, size_t n)
 {
-	static const char *const blocks[] = { "p", "div", "tr", "li", "h1", "h2", "h3", "h4",
-		"h5", "h6", "table", "ul", "ol", "pre", "hr", NULL };
+	static const char *const blocks[] = { "p", "div", "tr", "li", "h1", "h2", "h3", "h4", "h5",
+		"h6", "table", "ul", "ol", "pre", "hr", NULL };
 	const char *name;
 	int closing;
 	size_t k = tag_name(p, n, &closing, &name);
@@ -124,10 +126,23 @@ put_codepoint(struct conv *c, unsigned long cp)
 static size_t
 entity(struct conv *c, const char *p, size_t n)
 {
-	static const struct { const char *name; unsigned long cp; } named[] = {
-		{ "amp", '&' }, { "lt", '<' }, { "gt", '>' }, { "quot", '"' }, { "apos", '\'' },
-		{ "nbsp", 0xa0 }, { "auml", 0xe4 }, { "ouml", 0xf6 }, { "uuml", 0xfc },
-		{ "Auml", 0xc4 }, { "Ouml", 0xd6 }, { "Uuml", 0xdc }, { "szlig", 0xdf },
+	static const struct {
+		const char *name;
+		unsigned long cp;
+	} named[] = {
+		{ "amp", '&' },
+		{ "lt", '<' },
+		{ "gt", '>' },
+		{ "quot", '"' },
+		{ "apos", '\'' },
+		{ "nbsp", 0xa0 },
+		{ "auml", 0xe4 },
+		{ "ouml", 0xf6 },
+		{ "uuml", 0xfc },
+		{ "Auml", 0xc4 },
+		{ "Ouml", 0xd6 },
+		{ "Uuml", 0xdc },
+		{ "szlig", 0xdf },
 	};
 	const char *semi = memchr(p, ';', n < 12 ? n : 12);
 	size_t len;
@@ -150,7 +165,8 @@ entity(struct conv *c, const char *p, size_t n)
 		return len + 1;
 	}
 	for (size_t i = 0; i < sizeof(named) / sizeof(named[0]); i++) {
-		if (strlen(named[i].name) == len - 1 && strncmp(p + 1, named[i].name, len - 1) == 0) {
+		if (strlen(named[i].name) == len - 1 &&
+		    strncmp(p + 1, named[i].name, len - 1) == 0) {
 			put_codepoint(c, named[i].cp);
 			return len + 1;
 		}
@@ -201,8 +217,10 @@ htmltext(const char *html, size_t len, char **out, size_t *outlen)
 		} else if ((unsigned char)*p < 0x20 || *p == 0x7f) {
 			k = 1; /* NUL and other controls are no text */
 		} else {
-			for (k = 1; k < len - i && p[k] != '\0' && strchr("<& \t\r\n", p[k]) == NULL &&
-			    (unsigned char)p[k] >= 0x20 && p[k] != 0x7f; k++)
+			for (k = 1;
+			     k < len - i && p[k] != '\0' && strchr("<& \t\r\n", p[k]) == NULL &&
+			     (unsigned char)p[k] >= 0x20 && p[k] != 0x7f;
+			     k++)
 				;
 			text(&c, p, k);
 		}

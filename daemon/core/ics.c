@@ -13,8 +13,7 @@
 /* The words a feed adds itself, in the feed owner's language, from the catalogs like
  * every other text (lib/i18n.h); everything else a feed shows is data. */
 
-static const char *const category[3] = { N_("Milestone"), N_("Activity"),
-	N_("Annual update") };
+static const char *const category[3] = { N_("Milestone"), N_("Activity"), N_("Annual update") };
 
 const char *
 ics_lang(const char *tag)
@@ -47,8 +46,9 @@ ics_clean(const char *s, int oneline, struct sbuf *out)
 	while (n > 0) {
 		/* Runs of printable characters are copied whole. */
 		for (run = 0; run < n; run += len) {
-			len = p[run] >= 0x20 && p[run] < 0x7f ? 1 :
-			    p[run] >= 0x80 ? utf8_decode(p + run, n - run, &c) : 0;
+			len = p[run] >= 0x20 && p[run] < 0x7f ? 1
+			    : p[run] >= 0x80                  ? utf8_decode(p + run, n - run, &c)
+			                                      : 0;
 			if (len == 0 || (len == 2 && c <= 0x9f))
 				break;
 		}
@@ -243,8 +243,8 @@ ics_description(const char *lang, const struct ics_event *ev, struct sbuf *out)
 	else if (!ev->has_done_on)
 		sbuf_puts(out, i18n_tr(lang, "done"));
 	else
-		sbuf_printf(out, i18n_tr(lang, "done on %s"), i18n_short_date(lang, ev->done_on,
-		    date, sizeof(date)));
+		sbuf_printf(out, i18n_tr(lang, "done on %s"),
+		    i18n_short_date(lang, ev->done_on, date, sizeof(date)));
 	sbuf_add(out, "\n", 1);
 	label(i18n_tr(lang, "Deadline"), out);
 	add_date(lang, ev->due, out);
@@ -260,7 +260,8 @@ ics_begin(const struct ics_calendar *cal, struct sbuf *out)
 	int r;
 
 	ics_clean(cal->name, 1, &name);
-	sbuf_puts(out, "BEGIN:VCALENDAR\r\nVERSION:2.0\r\n"
+	sbuf_puts(out,
+	    "BEGIN:VCALENDAR\r\nVERSION:2.0\r\n"
 	    "PRODID:-//kapd//kapd calendar feed//EN\r\nCALSCALE:GREGORIAN\r\n");
 	/* RFC 7986 NAME and REFRESH-INTERVAL, and the X- forms older clients read.  libical
 	 * 3.0.16 does not escape commas in X- values (fixed in 3.0.17), so these lines are
@@ -292,8 +293,18 @@ ics_end(struct sbuf *out)
 
 /* The properties of an event, in the order they are written. */
 enum slot {
-	S_UID, S_DTSTAMP, S_DTSTART, S_DTEND, S_SUMMARY, S_DESCRIPTION, S_CATEGORIES, S_STATUS,
-	S_SEQUENCE, S_MODIFIED, S_TRANSP, S_N
+	S_UID,
+	S_DTSTAMP,
+	S_DTSTART,
+	S_DTEND,
+	S_SUMMARY,
+	S_DESCRIPTION,
+	S_CATEGORIES,
+	S_STATUS,
+	S_SEQUENCE,
+	S_MODIFIED,
+	S_TRANSP,
+	S_N
 };
 
 /* The line libical wrote for a property the last time, and the value it was for: many
@@ -309,7 +320,7 @@ struct cache {
 
 struct ics_writer {
 	const struct ics_calendar *cal;
-	icalcomponent *ev, *alarm;       /* ev owns the properties; alarm stays apart */
+	icalcomponent *ev, *alarm; /* ev owns the properties; alarm stays apart */
 	icalproperty *prop[S_N], *alarm_text;
 	struct cache cache[S_N];
 	struct cache days[2][DAY_CACHE]; /* DTSTART, DTEND */
@@ -426,7 +437,7 @@ refold(const char *s, struct sbuf *line, struct sbuf *out)
 		if (nl == NULL)
 			nl = p + strlen(p);
 		if ((*p == ' ' || *p == '\t') && line->len > 0)
-			p++;  /* a continuation */
+			p++; /* a continuation */
 		else if (line->len > 0) {
 			r = ics_fold(line->s, line->len, out);
 			line->len = 0;
@@ -515,8 +526,11 @@ times(struct ics_writer *w, const struct ics_event *ev, enum slot slot, struct s
 {
 	struct icaltimetype t;
 
-	if (cached(w, slot, slot == S_DTSTART ? ev->due : slot == S_DTEND ? ev->due + 1 :
-	    (int64_t)ev->changed, out))
+	if (cached(w, slot,
+	        slot == S_DTSTART     ? ev->due
+	            : slot == S_DTEND ? ev->due + 1
+	                              : (int64_t)ev->changed,
+	        out))
 		return 0;
 	switch (slot) {
 	case S_DTSTART:
@@ -540,15 +554,14 @@ times(struct ics_writer *w, const struct ics_event *ev, enum slot slot, struct s
 static int
 enums(struct ics_writer *w, const struct ics_event *ev, struct sbuf *out)
 {
-	enum icalproperty_status status = ev->state == ICS_CANCELLED ? ICAL_STATUS_CANCELLED :
-	    ICAL_STATUS_CONFIRMED;
-	int seq = ev->sequence < 0 ? 0 : ev->sequence > 0x7fffffff ? 0x7fffffff :
-	    (int)ev->sequence;
+	enum icalproperty_status status =
+	    ev->state == ICS_CANCELLED ? ICAL_STATUS_CANCELLED : ICAL_STATUS_CONFIRMED;
+	int seq = ev->sequence < 0 ? 0 : ev->sequence > 0x7fffffff ? 0x7fffffff : (int)ev->sequence;
 	int r = 0;
 
 	if (!cached(w, S_CATEGORIES, ev->kind, out)) {
-		icalproperty_set_categories(w->prop[S_CATEGORIES],
-		    i18n_tr(w->cal->lang, category[ev->kind]));
+		icalproperty_set_categories(
+		    w->prop[S_CATEGORIES], i18n_tr(w->cal->lang, category[ev->kind]));
 		r = store(w, S_CATEGORIES, ev->kind, out);
 	}
 	if (r == 0 && !cached(w, S_STATUS, status, out)) {

@@ -23,17 +23,17 @@ enum ics_state { ICS_OPEN = 0, ICS_DONE, ICS_CANCELLED };
 
 struct ics_event {
 	enum ics_kind kind;
-	const char *key;     /* the item's key; the plan's key for its annual update */
-	const char *title;   /* the item's title; the plan's title for its annual update */
-	const char *owner;   /* the owner's name (the KAM's for the annual update), or NULL */
-	const char *plan;    /* the plan's title */
+	const char *key;      /* the item's key; the plan's key for its annual update */
+	const char *title;    /* the item's title; the plan's title for its annual update */
+	const char *owner;    /* the owner's name (the KAM's for the annual update), or NULL */
+	const char *plan;     /* the plan's title */
 	const char *customer; /* the account's name, or NULL */
-	kdate_t due;         /* DTSTART; DTEND is the next day (exclusive, RFC 5545 §3.6.1) */
+	kdate_t due;          /* DTSTART; DTEND is the next day (exclusive, RFC 5545 §3.6.1) */
 	enum ics_state state;
 	int has_done_on;
-	kdate_t done_on;     /* when state is ICS_DONE and has_done_on */
-	long sequence;       /* SEQUENCE, >= 0 */
-	time_t changed;      /* DTSTAMP and LAST-MODIFIED */
+	kdate_t done_on; /* when state is ICS_DONE and has_done_on */
+	long sequence;   /* SEQUENCE, >= 0 */
+	time_t changed;  /* DTSTAMP and LAST-MODIFIED */
 };
 
 struct ics_calendar {
@@ -69,8 +69,7 @@ void ics_uid(const struct ics_event *ev, const char *domain, struct sbuf *out);
 /* SUMMARY and DESCRIPTION texts (before escaping), in lang.  With customer, an item's
  * SUMMARY names its customer first ("Kessler: Angebot übergeben"); the annual update's
  * names its plan already. */
-void ics_summary(const char *lang, const struct ics_event *ev, int customer,
-    struct sbuf *out);
+void ics_summary(const char *lang, const struct ics_event *ev, int customer, struct sbuf *out);
 void ics_description(const char *lang, const struct ics_event *ev, struct sbuf *out);
 /* The calendar's lines up to its first event, and its last line. */
 int ics_begin(const struct ics_calendar *cal, struct sbuf *out);

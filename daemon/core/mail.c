@@ -164,8 +164,8 @@ mail_date_header(struct sbuf *b, time_t t)
 	gmtime_r(&t, &tm);
 	/* RFC 5322 §3.3, in English whatever the locale. */
 	sbuf_printf(b, "Date: %s, %d %s %04d %02d:%02d:%02d +0000\r\n", days[tm.tm_wday],
-	    tm.tm_mday, i18n_month_abbr_c(tm.tm_mon + 1), tm.tm_year + 1900, tm.tm_hour,
-	    tm.tm_min, tm.tm_sec);
+	    tm.tm_mday, i18n_month_abbr_c(tm.tm_mon + 1), tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
+	    tm.tm_sec);
 }
 
 static int
@@ -195,11 +195,9 @@ check_items(const struct mail_message *m)
 		const struct mail_item *it = &m->items[i];
 
 		if (rules_def(it->rule) == NULL || !text_is_key(it->item_key) ||
-		    !text_is_key(it->plan_key) ||
-		    (it->title && !text_is_line(it->title)) ||
+		    !text_is_key(it->plan_key) || (it->title && !text_is_line(it->title)) ||
 		    (it->plan_title && !text_is_line(it->plan_title)) ||
-		    (it->owner_name && !text_is_line(it->owner_name)) ||
-		    !text_is_key(it->stage))
+		    (it->owner_name && !text_is_line(it->owner_name)) || !text_is_key(it->stage))
 			return -EINVAL;
 	}
 	return 0;
@@ -235,7 +233,8 @@ headers(struct sbuf *b, const struct mail_message *m)
 	if (m->references != NULL)
 		sbuf_printf(b, "References: %s\r\n", m->references);
 	/* RFC 3834 §5: automatic, so no vacation replies or loops. */
-	sbuf_puts(b, "Auto-Submitted: auto-generated\r\nX-Auto-Response-Suppress: All\r\n"
+	sbuf_puts(b,
+	    "Auto-Submitted: auto-generated\r\nX-Auto-Response-Suppress: All\r\n"
 	    "MIME-Version: 1.0\r\n");
 	/* RFC 3282: the language the text is written in. */
 	sbuf_printf(b, "Content-Language: %s\r\n", i18n_lang(m->lang));
@@ -283,16 +282,18 @@ mail_base64_lines(struct sbuf *b, const char *text, size_t len)
 
 /* multipart/alternative, plain text first (RFC 2046 §5.1.4: the preferred part last).
  * The boundary contains "=_", which base64 never produces, so no part can contain it. */
-#define BOUNDARY "=_kapd_alternative_=" 
+#define BOUNDARY "=_kapd_alternative_="
 
 static void
 body_parts(struct sbuf *b, const char *text, size_t tlen, const char *html, size_t hlen)
 {
-	sbuf_puts(b, "Content-Type: multipart/alternative; boundary=\"" BOUNDARY "\"\r\n\r\n"
+	sbuf_puts(b,
+	    "Content-Type: multipart/alternative; boundary=\"" BOUNDARY "\"\r\n\r\n"
 	    "--" BOUNDARY "\r\nContent-Type: text/plain; charset=UTF-8\r\n"
 	    "Content-Transfer-Encoding: base64\r\n\r\n");
 	base64_lines(b, text, tlen);
-	sbuf_puts(b, "--" BOUNDARY "\r\nContent-Type: text/html; charset=UTF-8\r\n"
+	sbuf_puts(b,
+	    "--" BOUNDARY "\r\nContent-Type: text/html; charset=UTF-8\r\n"
 	    "Content-Transfer-Encoding: base64\r\n\r\n");
 	base64_lines(b, html, hlen);
 	sbuf_puts(b, "--" BOUNDARY "--\r\n");
@@ -317,8 +318,10 @@ mail_compose(const struct mail_message *m, char **out, size_t *len, char *err, s
 	if (r == 0)
 		r = headers(&b, m);
 	if (r < 0) {
-		snprintf(err, errlen, "unsafe header value for %s (control characters or a bad "
-		    "address)", m->to_addr);
+		snprintf(err, errlen,
+		    "unsafe header value for %s (control characters or a bad "
+		    "address)",
+		    m->to_addr);
 		goto out;
 	}
 	kap_headers(&b, sorted, m->n_items);

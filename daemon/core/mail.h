@@ -12,8 +12,7 @@
 /* Builds the whole message with CRLF line ends into *out (free it): multipart/alternative
  * with a plain-text and an HTML part of the same content, in the recipient's language.  -EINVAL with err
  * filled when a header value is unsafe (control characters, a bad address). */
-int mail_compose(const struct mail_message *m, char **out, size_t *len, char *err,
-    size_t errlen);
+int mail_compose(const struct mail_message *m, char **out, size_t *len, char *err, size_t errlen);
 /* Splits "Name <addr>" or "addr" into its parts (written into name and addr, which hold
  * at least strlen(from) + 1 bytes); the address must be valid.  0 or -EINVAL. */
 int mail_parse_address(const char *from, char *name, char *addr);

@@ -14,47 +14,49 @@
 
 /* System fonts only; colours pass WCAG AA on white (text 4.5:1, shapes 3:1). */
 static const char css[] =
-	":root{color-scheme:light}*{box-sizing:border-box}"
-	"body{margin:0 auto;max-width:72rem;padding:1rem;color:#1f2328;background:#fff;"
-	"font:1rem/1.45 system-ui,-apple-system,\"Segoe UI\",Roboto,\"Noto Sans\","
-	"\"Liberation Sans\",Arial,sans-serif;overflow-wrap:break-word}"
-	"h1{font-size:1.6rem;margin:.1rem 0 .6rem}h2{font-size:1.25rem;margin:2rem 0 .6rem;"
-	"padding-bottom:.2rem;border-bottom:2px solid #8c959f}h3{font-size:1.05rem;margin:1rem 0 .4rem}"
-	"p,li,td,th,dd,h1,h2,h3{unicode-bidi:plaintext}.txt{white-space:pre-line}"
-	".kicker,.muted{color:#57606a}.kicker{margin:0;font-weight:600}"
-	"nav ul{display:flex;flex-wrap:wrap;gap:.2rem 1rem;padding:0;list-style:none}"
-	"a{color:#0a58b0}"
-	".scroll{overflow-x:auto;max-width:100%}"
-	"table{border-collapse:collapse;width:100%;margin:.3rem 0}"
-	"th,td{text-align:start;vertical-align:top;padding:.3rem .5rem;border-bottom:1px solid #d0d7de}"
-	"thead th{background:#eef1f4}tbody th{font-weight:600}"
-	".num{text-align:end;font-variant-numeric:tabular-nums;white-space:nowrap}"
-	"dl.facts{display:grid;grid-template-columns:max-content minmax(0,1fr);gap:.25rem 1rem;margin:0}"
-	"dl.facts dt{font-weight:600}dl.facts dd{margin:0}"
-	".swot{display:grid;grid-template-columns:repeat(2,minmax(0,1fr));gap:.5rem}"
-	".swot section{border:1px solid #8c959f;border-radius:4px;padding:.3rem .7rem}"
-	".swot h3{margin:.3rem 0}.swot ul{padding-inline-start:1.1rem;margin:.2rem 0}"
-	"svg.tl{display:block;width:100%;min-width:56rem;height:auto}"
-	"svg.chart{display:block;width:100%;max-width:40rem;min-width:20rem;height:auto}"
-	"svg text{font-family:inherit;fill:#1f2328}svg .lbl{font-size:12px}svg .sm{font-size:11px}"
-	"svg .ms{font-weight:600}svg .lane{fill:#f3f4f6}svg .grid{stroke:#d0d7de}"
-	"svg .today{stroke:#0a58b0;stroke-width:2}svg text.today{fill:#0a58b0;stroke:none;font-weight:600}"
-	"svg .rev{fill:#1f4e8c}svg .mar{fill:#2e7d6b}"
-	".k-open{fill:#fff;stroke:#0a58b0;stroke-width:2}.k-soon{fill:#8a5300}"
-	".k-overdue{fill:#b42318}.k-done{fill:#17702f}.k-cancelled{fill:#6e7781}"
-	".k-at_risk{fill:#fff;stroke:#b42318;stroke-width:3}.k-x{stroke:#6e7781;stroke-width:2.5}"
-	"svg text.w-overdue,svg text.w-at_risk{fill:#b42318;font-weight:600}"
-	"svg text.w-soon{fill:#8a5300}svg text.w-done{fill:#17702f}"
-	"ul.legend{display:flex;flex-wrap:wrap;gap:.3rem 1.2rem;list-style:none;padding:0}"
-	"ul.legend svg{vertical-align:middle;margin-inline-end:.3rem}"
-	".overdue{color:#b42318;font-weight:600}.stale{color:#8a5300;font-weight:600}"
-	"footer{margin-top:2rem;font-size:.9rem}"
-	"@media (max-width:40rem){body{padding:.6rem}dl.facts{grid-template-columns:minmax(0,1fr)}"
-	"dl.facts dd{margin-bottom:.4rem}}"
-	"@media print{@page{size:A4;margin:14mm}body{max-width:none;padding:0;font-size:10pt}"
-	"nav{display:none}.scroll{overflow:visible}svg.tl,svg.chart{min-width:0;width:100%}"
-	"tr,li,dl.facts,.swot section,svg{break-inside:avoid}h2,h3{break-after:avoid}"
-	"thead{display:table-header-group}a{color:inherit;text-decoration:none}}";
+    ":root{color-scheme:light}*{box-sizing:border-box}"
+    "body{margin:0 auto;max-width:72rem;padding:1rem;color:#1f2328;background:#fff;"
+    "font:1rem/1.45 system-ui,-apple-system,\"Segoe UI\",Roboto,\"Noto Sans\","
+    "\"Liberation Sans\",Arial,sans-serif;overflow-wrap:break-word}"
+    "h1{font-size:1.6rem;margin:.1rem 0 .6rem}h2{font-size:1.25rem;margin:2rem 0 .6rem;"
+    "padding-bottom:.2rem;border-bottom:2px solid #8c959f}h3{font-size:1.05rem;margin:1rem 0 .4rem}"
+    "p,li,td,th,dd,h1,h2,h3{unicode-bidi:plaintext}.txt{white-space:pre-line}"
+    ".kicker,.muted{color:#57606a}.kicker{margin:0;font-weight:600}"
+    "nav ul{display:flex;flex-wrap:wrap;gap:.2rem 1rem;padding:0;list-style:none}"
+    "a{color:#0a58b0}"
+    ".scroll{overflow-x:auto;max-width:100%}"
+    "table{border-collapse:collapse;width:100%;margin:.3rem 0}"
+    "th,td{text-align:start;vertical-align:top;padding:.3rem .5rem;border-bottom:1px solid #d0d7de}"
+    "thead th{background:#eef1f4}tbody th{font-weight:600}"
+    ".num{text-align:end;font-variant-numeric:tabular-nums;white-space:nowrap}"
+    "dl.facts{display:grid;grid-template-columns:max-content minmax(0,1fr);gap:.25rem "
+    "1rem;margin:0}"
+    "dl.facts dt{font-weight:600}dl.facts dd{margin:0}"
+    ".swot{display:grid;grid-template-columns:repeat(2,minmax(0,1fr));gap:.5rem}"
+    ".swot section{border:1px solid #8c959f;border-radius:4px;padding:.3rem .7rem}"
+    ".swot h3{margin:.3rem 0}.swot ul{padding-inline-start:1.1rem;margin:.2rem 0}"
+    "svg.tl{display:block;width:100%;min-width:56rem;height:auto}"
+    "svg.chart{display:block;width:100%;max-width:40rem;min-width:20rem;height:auto}"
+    "svg text{font-family:inherit;fill:#1f2328}svg .lbl{font-size:12px}svg .sm{font-size:11px}"
+    "svg .ms{font-weight:600}svg .lane{fill:#f3f4f6}svg .grid{stroke:#d0d7de}"
+    "svg .today{stroke:#0a58b0;stroke-width:2}svg "
+    "text.today{fill:#0a58b0;stroke:none;font-weight:600}"
+    "svg .rev{fill:#1f4e8c}svg .mar{fill:#2e7d6b}"
+    ".k-open{fill:#fff;stroke:#0a58b0;stroke-width:2}.k-soon{fill:#8a5300}"
+    ".k-overdue{fill:#b42318}.k-done{fill:#17702f}.k-cancelled{fill:#6e7781}"
+    ".k-at_risk{fill:#fff;stroke:#b42318;stroke-width:3}.k-x{stroke:#6e7781;stroke-width:2.5}"
+    "svg text.w-overdue,svg text.w-at_risk{fill:#b42318;font-weight:600}"
+    "svg text.w-soon{fill:#8a5300}svg text.w-done{fill:#17702f}"
+    "ul.legend{display:flex;flex-wrap:wrap;gap:.3rem 1.2rem;list-style:none;padding:0}"
+    "ul.legend svg{vertical-align:middle;margin-inline-end:.3rem}"
+    ".overdue{color:#b42318;font-weight:600}.stale{color:#8a5300;font-weight:600}"
+    "footer{margin-top:2rem;font-size:.9rem}"
+    "@media (max-width:40rem){body{padding:.6rem}dl.facts{grid-template-columns:minmax(0,1fr)}"
+    "dl.facts dd{margin-bottom:.4rem}}"
+    "@media print{@page{size:A4;margin:14mm}body{max-width:none;padding:0;font-size:10pt}"
+    "nav{display:none}.scroll{overflow:visible}svg.tl,svg.chart{min-width:0;width:100%}"
+    "tr,li,dl.facts,.swot section,svg{break-inside:avoid}h2,h3{break-after:avoid}"
+    "thead{display:table-header-group}a{color:inherit;text-decoration:none}}";
 
 /* ---------------------------------------------------------------------------------- */
 
@@ -134,7 +136,9 @@ page_date(const char *lang, kdate_t d, char *buf, size_t len)
 }
 
 /* A translated word for an enumeration value from a table of {value, msgid}. */
-struct word { const char *value, *msgid; };
+struct word {
+	const char *value, *msgid;
+};
 
 static const char *
 word_of(const char *lang, const struct word *t, const char *value)
@@ -148,28 +152,46 @@ word_of(const char *lang, const struct word *t, const char *value)
 }
 
 static const struct word decision_roles[] = {
-	{ "decision-maker", N_("decision maker") }, { "influencer", N_("influencer") },
-	{ "buyer", N_("buyer") }, { "user", N_("user") }, { "gatekeeper", N_("gatekeeper") },
-	{ "champion", N_("champion") }, { "opponent", N_("opponent") },
-	{ "unknown", N_("unknown") }, { NULL, NULL },
+	{ "decision-maker", N_("decision maker") },
+	{ "influencer", N_("influencer") },
+	{ "buyer", N_("buyer") },
+	{ "user", N_("user") },
+	{ "gatekeeper", N_("gatekeeper") },
+	{ "champion", N_("champion") },
+	{ "opponent", N_("opponent") },
+	{ "unknown", N_("unknown") },
+	{ NULL, NULL },
 };
 static const struct word attitudes[] = {
-	{ "supportive", N_("supportive") }, { "neutral", N_("neutral") },
-	{ "critical", N_("critical") }, { "unknown", N_("unknown") }, { NULL, NULL },
+	{ "supportive", N_("supportive") },
+	{ "neutral", N_("neutral") },
+	{ "critical", N_("critical") },
+	{ "unknown", N_("unknown") },
+	{ NULL, NULL },
 };
 static const struct word states[] = {
-	{ "open", N_("open") }, { "done", N_("done") }, { "cancelled", N_("cancelled") },
-	{ "in-progress", N_("in progress") }, { "closed", N_("closed") },
-	{ "active", N_("active") }, { "draft", N_("draft") }, { "archived", N_("archived") },
+	{ "open", N_("open") },
+	{ "done", N_("done") },
+	{ "cancelled", N_("cancelled") },
+	{ "in-progress", N_("in progress") },
+	{ "closed", N_("closed") },
+	{ "active", N_("active") },
+	{ "draft", N_("draft") },
+	{ "archived", N_("archived") },
 	{ NULL, NULL },
 };
 static const struct word team_roles[] = {
-	{ "kam", N_("Key account manager") }, { "sponsor", N_("Sponsor") },
-	{ "member", N_("Team member") }, { NULL, NULL },
+	{ "kam", N_("Key account manager") },
+	{ "sponsor", N_("Sponsor") },
+	{ "member", N_("Team member") },
+	{ NULL, NULL },
 };
 static const struct word focuses[] = {
-	{ "product", N_("product") }, { "application", N_("application") },
-	{ "region", N_("region") }, { "subsidiary", N_("subsidiary") }, { "other", N_("other") },
+	{ "product", N_("product") },
+	{ "application", N_("application") },
+	{ "region", N_("region") },
+	{ "subsidiary", N_("subsidiary") },
+	{ "other", N_("other") },
 	{ NULL, NULL },
 };
 
@@ -207,8 +229,8 @@ page_cell(struct ctx *c, const char *s)
 /* <div class="scroll"><table><thead><tr><th>..</th>..</tr></thead><tbody>; the columns
  * with their bit set in num (1 << index) hold figures. */
 void
-page_table_head(struct ctx *c, const char *const *msgids, size_t n, const char *caption,
-    unsigned num)
+page_table_head(
+    struct ctx *c, const char *const *msgids, size_t n, const char *caption, unsigned num)
 {
 	size_t i;
 
@@ -248,7 +270,8 @@ head(struct ctx *c)
 {
 	put(c, "<!DOCTYPE html>\n<html lang=\"");
 	esc(c, c->lang);
-	put(c, "\">\n<head>\n<meta charset=\"utf-8\">\n"
+	put(c,
+	    "\">\n<head>\n<meta charset=\"utf-8\">\n"
 	    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
 	    "<meta name=\"robots\" content=\"noindex, nofollow\">\n"
 	    "<meta name=\"referrer\" content=\"no-referrer\">\n<title>");
@@ -286,13 +309,22 @@ header(struct ctx *c)
 	put(c, "</dd></dl></header>\n");
 }
 
-static const struct { const char *id, *msgid; int confidential; } toc[] = {
-	{ "customer", N_("Customer"), 0 }, { "needs", N_("Needs"), 0 },
-	{ "market", N_("Market and competition"), 0 }, { "history", N_("History"), 1 },
-	{ "assessment", N_("Assessment"), 0 }, { "goals", N_("Goals"), 0 },
-	{ "swot", N_("SWOT"), 0 }, { "team", N_("Key account team"), 0 },
-	{ "projects", N_("Projects"), 0 }, { "timeline", N_("Timeline"), 0 },
-	{ "overdue", N_("Overdue, by owner"), 0 }, { "moves", N_("Moved deadlines"), 0 },
+static const struct {
+	const char *id, *msgid;
+	int confidential;
+} toc[] = {
+	{ "customer", N_("Customer"), 0 },
+	{ "needs", N_("Needs"), 0 },
+	{ "market", N_("Market and competition"), 0 },
+	{ "history", N_("History"), 1 },
+	{ "assessment", N_("Assessment"), 0 },
+	{ "goals", N_("Goals"), 0 },
+	{ "swot", N_("SWOT"), 0 },
+	{ "team", N_("Key account team"), 0 },
+	{ "projects", N_("Projects"), 0 },
+	{ "timeline", N_("Timeline"), 0 },
+	{ "overdue", N_("Overdue, by owner"), 0 },
+	{ "moves", N_("Moved deadlines"), 0 },
 	{ "currency", N_("How current the plan is"), 0 },
 };
 
@@ -493,7 +525,8 @@ buying_centre(struct ctx *c)
 	put(c, "</h3><dl class=\"facts\">");
 	for (w = decision_roles; w->value != NULL; w++) {
 		for (i = n = 0; i < p->n_contacts; i++) {
-			if (p->contacts[i].role == NULL || strcmp(p->contacts[i].role, w->value) != 0)
+			if (p->contacts[i].role == NULL ||
+			    strcmp(p->contacts[i].role, w->value) != 0)
 				continue;
 			if (n++ == 0) {
 				put(c, "<dt>");
@@ -536,12 +569,14 @@ goal_rows(struct ctx *c, const char *horizon, const char *msgid)
 	size_t i, n = 0;
 
 	/* By focus in the order of the table, then the goals without one. */
-	for (f = focuses; ; f++) {
+	for (f = focuses;; f++) {
 		for (i = 0; i < c->p->n_goals; i++) {
 			const struct page_goal *g = &c->p->goals[i];
 
-			if (strcmp(g->horizon, horizon) != 0 || (f->value == NULL ? g->focus != NULL :
-			    g->focus == NULL || strcmp(g->focus, f->value) != 0))
+			if (strcmp(g->horizon, horizon) != 0 ||
+			    (f->value == NULL
+			            ? g->focus != NULL
+			            : g->focus == NULL || strcmp(g->focus, f->value) != 0))
 				continue;
 			if (n++ == 0) {
 				put(c, "<h3>");
@@ -585,8 +620,11 @@ static void
 sec_swot(struct ctx *c)
 {
 	static const struct word kinds[] = {
-		{ "strength", N_("Strengths") }, { "weakness", N_("Weaknesses") },
-		{ "opportunity", N_("Opportunities") }, { "threat", N_("Threats") }, { NULL, NULL },
+		{ "strength", N_("Strengths") },
+		{ "weakness", N_("Weaknesses") },
+		{ "opportunity", N_("Opportunities") },
+		{ "threat", N_("Threats") },
+		{ NULL, NULL },
 	};
 	const struct word *k;
 	size_t i, n;

@@ -7,7 +7,10 @@
 #include <string.h>
 
 /* Overdue items, by owner: sorted copies of pointers (the plan stays const). */
-struct due_ref { const struct page_item *it; int milestone; };
+struct due_ref {
+	const struct page_item *it;
+	int milestone;
+};
 
 static int
 cmp_due_ref(const void *a, const void *b)
@@ -58,8 +61,9 @@ overdue_entry(struct ctx *c, const struct due_ref *r)
 	put(c, ", ");
 	esc(c, page_date(c->lang, r->it->due, b, sizeof(b)));
 	put(c, ")</span> <span class=\"overdue\">");
-	page_esc_printf(c->out, i18n_ntr(c->lang, "overdue by %ld day", "overdue by %ld days",
-	    (unsigned long)days), days);
+	page_esc_printf(c->out,
+	    i18n_ntr(c->lang, "overdue by %ld day", "overdue by %ld days", (unsigned long)days),
+	    days);
 	put(c, "</span></li>");
 }
 
@@ -120,7 +124,8 @@ page_sec_moves(struct ctx *c)
 		page_cell(c, page_date(c->lang, m->from, b, sizeof(b)));
 		page_cell(c, page_date(c->lang, m->to, b, sizeof(b)));
 		if (m->from != PAGE_NO_DATE && m->to != PAGE_NO_DATE)
-			sbuf_printf(c->out, "<td class=\"num\">%+ld</td>", (long)m->to - (long)m->from);
+			sbuf_printf(
+			    c->out, "<td class=\"num\">%+ld</td>", (long)m->to - (long)m->from);
 		else
 			put(c, "<td class=\"num\">\xe2\x80\x93</td>");
 		put(c, "</tr>");
@@ -129,15 +134,17 @@ page_sec_moves(struct ctx *c)
 		page_table_end(c);
 	if (p->n_moves > n) {
 		put(c, "<p class=\"muted\">");
-		page_esc_printf(c->out, i18n_ntr(c->lang, "%zu earlier change is not shown.",
-		    "%zu earlier changes are not shown.", p->n_moves - n), p->n_moves - n);
+		page_esc_printf(c->out,
+		    i18n_ntr(c->lang, "%zu earlier change is not shown.",
+		        "%zu earlier changes are not shown.", p->n_moves - n),
+		    p->n_moves - n);
 		put(c, "</p>");
 	}
 	put(c, "</section>\n");
 }
 
-static const char *const change_words[] = { N_("added"), N_("removed"), N_("changed"),
-	N_("done"), N_("cancelled"), N_("reopened"), N_("moved"), N_("new owner") };
+static const char *const change_words[] = { N_("added"), N_("removed"), N_("changed"), N_("done"),
+	N_("cancelled"), N_("reopened"), N_("moved"), N_("new owner") };
 
 static void
 change_detail(struct ctx *c, const struct page_change *k)
@@ -158,8 +165,8 @@ change_detail(struct ctx *c, const struct page_change *k)
 	}
 	if ((k->kind == CHANGE_MOVED || k->kind == CHANGE_OWNER) && k->times > 1) {
 		put(c, " ");
-		page_esc_printf(c->out, i18n_ntr(c->lang, "%d time", "%d times",
-		    (unsigned long)k->times), k->times);
+		page_esc_printf(c->out,
+		    i18n_ntr(c->lang, "%d time", "%d times", (unsigned long)k->times), k->times);
 	}
 	put(c, "</td>");
 }
@@ -167,8 +174,7 @@ change_detail(struct ctx *c, const struct page_change *k)
 void
 page_sec_since(struct ctx *c)
 {
-	static const char *const cols[] = { N_("Change"), N_("What"), N_("Entry"),
-		N_("Detail") };
+	static const char *const cols[] = { N_("Change"), N_("What"), N_("Entry"), N_("Detail") };
 	const struct page_plan *p = c->p;
 	size_t i, n = p->n_changes < MOVES_SHOWN ? p->n_changes : MOVES_SHOWN;
 	char b[48];
@@ -196,8 +202,10 @@ page_sec_since(struct ctx *c)
 		page_table_end(c);
 	if (p->n_changes > n) {
 		put(c, "<p class=\"muted\">");
-		page_esc_printf(c->out, i18n_ntr(c->lang, "%zu more change is not shown.",
-		    "%zu more changes are not shown.", p->n_changes - n), p->n_changes - n);
+		page_esc_printf(c->out,
+		    i18n_ntr(c->lang, "%zu more change is not shown.",
+		        "%zu more changes are not shown.", p->n_changes - n),
+		    p->n_changes - n);
 		put(c, "</p>");
 	}
 	put(c, "</section>\n");
@@ -218,8 +226,10 @@ currency_row(struct ctx *c, const struct page_section *s)
 		esc(c, tr(c, "nothing recorded"));
 	} else if (age > c->o->stale_after_days) {
 		put(c, "<td class=\"stale\">");
-		page_esc_printf(c->out, i18n_ntr(c->lang, "stale: unchanged for %ld day",
-		    "stale: unchanged for %ld days", (unsigned long)age), age);
+		page_esc_printf(c->out,
+		    i18n_ntr(c->lang, "stale: unchanged for %ld day",
+		        "stale: unchanged for %ld days", (unsigned long)age),
+		    age);
 	} else {
 		put(c, "<td>");
 		esc(c, tr(c, "current"));
@@ -240,14 +250,14 @@ page_sec_currency(struct ctx *c)
 	put(c, ": ");
 	esc(c, page_date(c->lang, c->p->next_review, b, sizeof(b)));
 	put(c, "</p>");
-	snprintf(cap, sizeof(cap), i18n_ntr(c->lang,
-	    "A section unchanged for more than %d day counts as stale.",
-	    "A section unchanged for more than %d days counts as stale.",
-	    (unsigned long)c->o->stale_after_days), c->o->stale_after_days);
+	snprintf(cap, sizeof(cap),
+	    i18n_ntr(c->lang, "A section unchanged for more than %d day counts as stale.",
+	        "A section unchanged for more than %d days counts as stale.",
+	        (unsigned long)c->o->stale_after_days),
+	    c->o->stale_after_days);
 	page_table_head(c, cols, 3, cap, 0);
 	for (i = 0; i < c->p->n_sections; i++)
 		currency_row(c, &c->p->sections[i]);
 	page_table_end(c);
 	put(c, "</section>\n");
 }
-

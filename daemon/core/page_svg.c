@@ -11,15 +11,15 @@
 #include "lib/i18n.h"
 
 /* Timeline geometry, in SVG user units (the picture scales to its box). */
-#define TL_W      1000
-#define TL_LABEL  8       /* x of the labels */
-#define TL_X0     330     /* the plot area */
-#define TL_X1     984
-#define TL_TOP    44      /* below the month names */
-#define TL_ROW    20
-#define TL_BOTTOM 24      /* room for the "today" label */
-#define TL_MAX_LABEL 46   /* characters of a title in the label column */
-#define TL_WORD_ROOM 96   /* a state word right of its marker needs this much room */
+#define TL_W 1000
+#define TL_LABEL 8 /* x of the labels */
+#define TL_X0 330  /* the plot area */
+#define TL_X1 984
+#define TL_TOP 44 /* below the month names */
+#define TL_ROW 20
+#define TL_BOTTOM 24    /* room for the "today" label */
+#define TL_MAX_LABEL 46 /* characters of a title in the label column */
+#define TL_WORD_ROOM 96 /* a state word right of its marker needs this much room */
 
 static const char *const look_class[] = { "open", "soon", "overdue", "done", "cancelled",
 	"at_risk" };
@@ -43,8 +43,8 @@ page_item_look(const struct page_item *it, int at_risk, const struct page_option
 const char *
 page_look_word(const char *lang, enum page_look l)
 {
-	static const char *const words[] = { N_("open"), N_("due soon"), N_("overdue"),
-		N_("done"), N_("cancelled"), N_("at risk") };
+	static const char *const words[] = { N_("open"), N_("due soon"), N_("overdue"), N_("done"),
+		N_("cancelled"), N_("at risk") };
 
 	return i18n_tr(lang, words[l]);
 }
@@ -83,8 +83,8 @@ struct tl {
 	const struct page_plan *p;
 	const struct page_options *o;
 	const char *lang;
-	kdate_t start, end;       /* first day of the first month, first day after the last */
-	int y;                    /* top of the next row */
+	kdate_t start, end; /* first day of the first month, first day after the last */
+	int y;              /* top of the next row */
 };
 
 static int
@@ -148,11 +148,12 @@ tl_months(struct tl *t, int height)
 
 	for (day = t->start; day < t->end; day = next_month(day))
 		n++;
-	every = (n + 23) / 24;  /* at most 24 month names across */
+	every = (n + 23) / 24; /* at most 24 month names across */
 	for (day = t->start; day < t->end; day = next_month(day), k++) {
 		x = tl_x(t, day);
-		sbuf_printf(t->out, "<line class=\"grid\" x1=\"%d\" y1=\"20\" x2=\"%d\" y2=\"%d\"/>", x,
-		    x, height - TL_BOTTOM);
+		sbuf_printf(t->out,
+		    "<line class=\"grid\" x1=\"%d\" y1=\"20\" x2=\"%d\" y2=\"%d\"/>", x, x,
+		    height - TL_BOTTOM);
 		if (k % every != 0)
 			continue;
 		kdate_to_ymd(day, &y, &m, &d);
@@ -160,7 +161,8 @@ tl_months(struct tl *t, int height)
 		escape_cut(t->out, i18n_month(t->lang, m), 3, 0);
 		sbuf_puts(t->out, "</text>");
 		if (m == 1 || k == 0)
-			sbuf_printf(t->out, "<text class=\"sm\" x=\"%d\" y=\"34\">%d</text>", x + 3, y);
+			sbuf_printf(
+			    t->out, "<text class=\"sm\" x=\"%d\" y=\"34\">%d</text>", x + 3, y);
 	}
 }
 
@@ -177,8 +179,10 @@ tl_marker(struct sbuf *out, int milestone, enum page_look l, int x, int y)
 	else if (l == LOOK_SOON)
 		sbuf_printf(out, "<path class=\"k-soon\" d=\"M%d %dl7 12h-14z\"/>", x, y - 7);
 	else if (l == LOOK_OVERDUE)
-		sbuf_printf(out, "<rect class=\"k-overdue\" x=\"%d\" y=\"%d\" width=\"11\" "
-		    "height=\"11\"/>", x - 5, y - 5);
+		sbuf_printf(out,
+		    "<rect class=\"k-overdue\" x=\"%d\" y=\"%d\" width=\"11\" "
+		    "height=\"11\"/>",
+		    x - 5, y - 5);
 	else if (l == LOOK_CANCELLED)
 		sbuf_printf(out, "<path class=\"k-x\" d=\"M%d %dl9 9m0-9l-9 9\"/>", x - 4, y - 4);
 	else
@@ -198,9 +202,10 @@ tl_row(struct tl *t, const struct page_item *it, int milestone, int at_risk)
 	page_escape(t->out, it->owner != NULL ? it->owner : i18n_tr(t->lang, "without owner"));
 	sbuf_printf(t->out, ", %s, ", i18n_short_date(t->lang, it->due, b, sizeof(b)));
 	page_escape(t->out, page_look_word(t->lang, l));
-	sbuf_printf(t->out, "</title><text class=\"lbl%s\" x=\"%d\" y=\"%d\" "
-	    "clip-path=\"url(#tl-clip)\">", milestone ? " ms" : "",
-	    TL_LABEL + (milestone ? 0 : 12), y + 4);
+	sbuf_printf(t->out,
+	    "</title><text class=\"lbl%s\" x=\"%d\" y=\"%d\" "
+	    "clip-path=\"url(#tl-clip)\">",
+	    milestone ? " ms" : "", TL_LABEL + (milestone ? 0 : 12), y + 4);
 	escape_cut(t->out, it->title, milestone ? TL_MAX_LABEL - 7 : TL_MAX_LABEL - 2, 1);
 	sbuf_puts(t->out, "</text>");
 	tl_marker(t->out, milestone, l, x, y);
@@ -265,8 +270,10 @@ static void
 tl_lane_band(struct tl *t, size_t rows, int shaded)
 {
 	if (shaded)
-		sbuf_printf(t->out, "<rect class=\"lane\" x=\"0\" y=\"%d\" width=\"%d\" "
-		    "height=\"%zu\"/>", t->y, TL_W, rows * TL_ROW);
+		sbuf_printf(t->out,
+		    "<rect class=\"lane\" x=\"0\" y=\"%d\" width=\"%d\" "
+		    "height=\"%zu\"/>",
+		    t->y, TL_W, rows * TL_ROW);
 }
 
 static void
@@ -284,8 +291,9 @@ tl_rows(struct tl *t, const size_t *order, const size_t *first)
 	if (first[nm + 1] == first[nm])
 		return;
 	tl_lane_band(t, 1 + first[nm + 1] - first[nm], nm % 2 == 1);
-	sbuf_printf(t->out, "<text class=\"lbl ms\" x=\"%d\" y=\"%d\"><tspan font-style=\"italic\">",
-	    TL_LABEL, t->y + TL_ROW / 2 + 4);
+	sbuf_printf(t->out,
+	    "<text class=\"lbl ms\" x=\"%d\" y=\"%d\"><tspan font-style=\"italic\">", TL_LABEL,
+	    t->y + TL_ROW / 2 + 4);
 	page_escape(t->out, i18n_tr(t->lang, "Without milestone"));
 	sbuf_puts(t->out, "</tspan></text>\n");
 	t->y += TL_ROW;
@@ -300,8 +308,8 @@ tl_today(struct tl *t, int height)
 
 	sbuf_printf(t->out, "<line class=\"today\" x1=\"%d\" y1=\"20\" x2=\"%d\" y2=\"%d\"/>", x, x,
 	    height - TL_BOTTOM + 4);
-	sbuf_printf(t->out, "<text class=\"sm today\" x=\"%d\" y=\"%d\"%s>", x,
-	    height - 6, right ? " text-anchor=\"end\"" : " text-anchor=\"middle\"");
+	sbuf_printf(t->out, "<text class=\"sm today\" x=\"%d\" y=\"%d\"%s>", x, height - 6,
+	    right ? " text-anchor=\"end\"" : " text-anchor=\"middle\"");
 	page_escape(t->out, i18n_tr(t->lang, "Today"));
 	sbuf_puts(t->out, "</text>\n");
 }
@@ -313,20 +321,23 @@ tl_legend(struct tl *t)
 		LOOK_CANCELLED };
 	size_t i;
 
-	sbuf_puts(t->out, "<ul class=\"legend\"><li><svg width=\"18\" height=\"18\" "
+	sbuf_puts(t->out,
+	    "<ul class=\"legend\"><li><svg width=\"18\" height=\"18\" "
 	    "viewBox=\"0 0 18 18\" aria-hidden=\"true\"><path class=\"k-open\" "
 	    "d=\"M9 1l8 8-8 8-8-8z\"/></svg>");
 	page_escape(t->out, i18n_tr(t->lang, "Milestone"));
 	sbuf_puts(t->out, "</li>");
 	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
-		sbuf_puts(t->out, "<li><svg width=\"18\" height=\"18\" viewBox=\"0 0 18 18\" "
+		sbuf_puts(t->out,
+		    "<li><svg width=\"18\" height=\"18\" viewBox=\"0 0 18 18\" "
 		    "aria-hidden=\"true\">");
 		tl_marker(t->out, 0, order[i], 9, 9);
 		sbuf_puts(t->out, "</svg>");
 		page_escape(t->out, page_look_word(t->lang, order[i]));
 		sbuf_puts(t->out, "</li>");
 	}
-	sbuf_puts(t->out, "<li><svg width=\"18\" height=\"18\" viewBox=\"0 0 18 18\" "
+	sbuf_puts(t->out,
+	    "<li><svg width=\"18\" height=\"18\" viewBox=\"0 0 18 18\" "
 	    "aria-hidden=\"true\"><path class=\"k-at_risk\" d=\"M9 1l8 8-8 8-8-8z\"/></svg>");
 	page_escape(t->out, page_look_word(t->lang, LOOK_AT_RISK));
 	sbuf_puts(t->out, "</li></ul>\n");
@@ -354,11 +365,13 @@ page_timeline(struct sbuf *out, const struct page_plan *p, const struct page_opt
 		return;
 	}
 	tl_range(&t);
-	rows = p->n_milestones + p->n_activities + (first[p->n_milestones + 1] >
-	    first[p->n_milestones]);
+	rows = p->n_milestones + p->n_activities +
+	    (first[p->n_milestones + 1] > first[p->n_milestones]);
 	height = TL_TOP + (int)rows * TL_ROW + TL_BOTTOM;
-	sbuf_printf(out, "<div class=\"scroll\"><svg class=\"tl\" xmlns=\"http://www.w3.org/2000/svg\" "
-	    "viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\"><title>", TL_W, height, TL_W, height);
+	sbuf_printf(out,
+	    "<div class=\"scroll\"><svg class=\"tl\" xmlns=\"http://www.w3.org/2000/svg\" "
+	    "viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\"><title>",
+	    TL_W, height, TL_W, height);
 	page_escape(out, i18n_tr(t.lang, "Timeline"));
 	sbuf_puts(out, ": ");
 	page_escape(out, p->title);
@@ -366,8 +379,10 @@ page_timeline(struct sbuf *out, const struct page_plan *p, const struct page_opt
 	page_escape(out, i18n_short_date(t.lang, t.start, b1, sizeof(b1)));
 	sbuf_puts(out, " \xe2\x80\x93 ");
 	page_escape(out, i18n_short_date(t.lang, t.end - 1, b2, sizeof(b2)));
-	sbuf_printf(out, "</desc>\n<defs><clipPath id=\"tl-clip\"><rect width=\"%d\" height=\"%d\"/>"
-	    "</clipPath></defs>\n", TL_X0 - 12, height);
+	sbuf_printf(out,
+	    "</desc>\n<defs><clipPath id=\"tl-clip\"><rect width=\"%d\" height=\"%d\"/>"
+	    "</clipPath></defs>\n",
+	    TL_X0 - 12, height);
 	tl_months(&t, height);
 	tl_rows(&t, order, first);
 	tl_today(&t, height);
@@ -387,8 +402,8 @@ page_timeline(struct sbuf *out, const struct page_plan *p, const struct page_opt
 #define CH_MAX_PERIODS 12
 
 static void
-ch_bar(struct sbuf *out, const char *lang, const struct page_history *h, int margin, int x,
-    int w, double max)
+ch_bar(struct sbuf *out, const char *lang, const struct page_history *h, int margin, int x, int w,
+    double max)
 {
 	double v = margin ? h->margin : h->revenue;
 	int has = margin ? h->has_margin : h->has_revenue;
@@ -408,25 +423,30 @@ ch_bar(struct sbuf *out, const char *lang, const struct page_history *h, int mar
 	}
 	sbuf_puts(out, "</title>");
 	if (has)
-		sbuf_printf(out, "<rect class=\"%s\" x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\"/>",
+		sbuf_printf(out,
+		    "<rect class=\"%s\" x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\"/>",
 		    margin ? "mar" : "rev", x, CH_BASE - bh, w, bh);
 	else
-		sbuf_printf(out, "<text class=\"sm\" x=\"%d\" y=\"%d\" text-anchor=\"middle\">"
-		    "\xe2\x80\x93</text>", x + w / 2, CH_BASE - 4);
+		sbuf_printf(out,
+		    "<text class=\"sm\" x=\"%d\" y=\"%d\" text-anchor=\"middle\">"
+		    "\xe2\x80\x93</text>",
+		    x + w / 2, CH_BASE - 4);
 	sbuf_puts(out, "</g>");
 }
 
 static void
 ch_legend(struct sbuf *out, const char *lang, double max, const char *currency)
 {
-	sbuf_puts(out, "<rect class=\"rev\" x=\"10\" y=\"6\" width=\"12\" height=\"12\"/>"
+	sbuf_puts(out,
+	    "<rect class=\"rev\" x=\"10\" y=\"6\" width=\"12\" height=\"12\"/>"
 	    "<text class=\"sm\" x=\"27\" y=\"16\">");
 	page_escape(out, i18n_tr(lang, "Revenue"));
-	sbuf_puts(out, "</text><rect class=\"mar\" x=\"190\" y=\"6\" width=\"12\" height=\"12\"/>"
+	sbuf_puts(out,
+	    "</text><rect class=\"mar\" x=\"190\" y=\"6\" width=\"12\" height=\"12\"/>"
 	    "<text class=\"sm\" x=\"207\" y=\"16\">");
 	page_escape(out, i18n_tr(lang, "Contribution margin"));
-	sbuf_printf(out, "</text><text class=\"sm\" x=\"%d\" y=\"34\" text-anchor=\"end\">",
-	    CH_W - 10);
+	sbuf_printf(
+	    out, "</text><text class=\"sm\" x=\"%d\" y=\"34\" text-anchor=\"end\">", CH_W - 10);
 	page_escape(out, i18n_tr(lang, "max."));
 	sbuf_puts(out, " ");
 	page_amount(out, lang, max);
@@ -453,8 +473,10 @@ page_history_chart(struct sbuf *out, const struct page_plan *p)
 	}
 	gw = (CH_W - 2 * CH_X0) / (int)n;
 	bw = gw * 2 / 5 > 48 ? 48 : gw * 2 / 5;
-	sbuf_printf(out, "<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 "
-	    "%d %d\" width=\"%d\" height=\"%d\"><title>", CH_W, CH_H, CH_W, CH_H);
+	sbuf_printf(out,
+	    "<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 "
+	    "%d %d\" width=\"%d\" height=\"%d\"><title>",
+	    CH_W, CH_H, CH_W, CH_H);
 	page_escape(out, i18n_tr(lang, "Revenue and contribution margin by period"));
 	sbuf_puts(out, "</title>");
 	ch_legend(out, lang, max, p->history[p->n_history - 1].currency);
@@ -467,6 +489,7 @@ page_history_chart(struct sbuf *out, const struct page_plan *p)
 		escape_cut(out, p->history[i].period, 10, 1);
 		sbuf_puts(out, "</text>");
 	}
-	sbuf_printf(out, "<line stroke=\"#57606a\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/></svg>\n",
-	    CH_X0, CH_BASE, CH_W - 10, CH_BASE);
+	sbuf_printf(out,
+	    "<line stroke=\"#57606a\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/></svg>\n", CH_X0,
+	    CH_BASE, CH_W - 10, CH_BASE);
 }

@@ -11,10 +11,10 @@
 
 /* The keyed sections compared by key, and where they live. */
 static const struct section {
-	const char *name;     /* in the diff */
-	const char *member;   /* array member */
-	int in_account;       /* of the account rather than the plan */
-	const char *id;       /* identifying member; NULL: the whole object (SWOT) */
+	const char *name;   /* in the diff */
+	const char *member; /* array member */
+	int in_account;     /* of the account rather than the plan */
+	const char *id;     /* identifying member; NULL: the whole object (SWOT) */
 } sections[] = {
 	{ "goals", "goals", 0, "key" },
 	{ "team", "team", 0, "person" },
@@ -47,9 +47,8 @@ find_by(json_t *arr, const char *id, json_t *like, size_t hint)
 
 	if (el != NULL && (id != NULL ? same(str(el, id), str(like, id)) : json_equal(el, like)))
 		return el;
-	json_array_foreach(arr, i, el)
-		if (id != NULL ? same(str(el, id), str(like, id)) : json_equal(el, like))
-			return el;
+	json_array_foreach(arr, i,
+	    el) if (id != NULL ? same(str(el, id), str(like, id)) : json_equal(el, like)) return el;
 	return NULL;
 }
 
@@ -60,29 +59,29 @@ diff_section(const struct section *s, json_t *a, json_t *b)
 	json_t *out = json_pack("{s:[],s:[],s:[]}", "added", "removed", "changed"), *el, *o;
 	size_t i;
 
-	json_array_foreach(b, i, el) {
+	json_array_foreach(b, i, el)
+	{
 		o = find_by(a, s->id, el, i);
 		if (o == NULL)
 			json_array_append(json_object_get(out, "added"), el);
 		else if (!json_equal(o, el))
 			json_array_append(json_object_get(out, "changed"), el);
 	}
-	json_array_foreach(a, i, el)
-		if (find_by(b, s->id, el, i) == NULL)
-			json_array_append(json_object_get(out, "removed"), el);
+	json_array_foreach(a, i, el) if (find_by(b, s->id, el, i) == NULL)
+	    json_array_append(json_object_get(out, "removed"), el);
 	return out;
 }
 
 static json_t *
 item_ref(const char *kind, json_t *it)
 {
-	return json_pack("{s:s,s:s,s:s}", "kind", kind, "key", str(it, "key") ?: "",
-	    "title", str(it, "title") ?: "");
+	return json_pack("{s:s,s:s,s:s}", "kind", kind, "key", str(it, "key") ?: "", "title",
+	    str(it, "title") ?: "");
 }
 
 static int
-count_hist(const struct hist_change *h, size_t nh, const char *kind, const char *key,
-    const char *field)
+count_hist(
+    const struct hist_change *h, size_t nh, const char *kind, const char *key, const char *field)
 {
 	size_t i;
 	int n = 0;
@@ -104,8 +103,8 @@ days_between(const char *from, const char *to)
 
 /* The facts of an item present in both documents: its state, deadline and owner. */
 static void
-diff_item(json_t *items, const char *kind, json_t *was, json_t *is,
-    const struct hist_change *h, size_t nh)
+diff_item(json_t *items, const char *kind, json_t *was, json_t *is, const struct hist_change *h,
+    size_t nh)
 {
 	const char *s0 = str(was, "state") ?: "open", *s1 = str(is, "state") ?: "open";
 	const char *key = str(is, "key");
@@ -117,8 +116,8 @@ diff_item(json_t *items, const char *kind, json_t *was, json_t *is,
 		r = item_ref(kind, is);
 		if (str(is, "done_on"))
 			json_object_set_new(r, "done_on", json_string(str(is, "done_on")));
-		json_array_append_new(json_object_get(items, strcmp(s1, "done") == 0 ? "done" :
-		    "cancelled"), r);
+		json_array_append_new(
+		    json_object_get(items, strcmp(s1, "done") == 0 ? "done" : "cancelled"), r);
 	} else if (!same(s0, s1) && strcmp(s1, "open") == 0) {
 		json_array_append_new(json_object_get(items, "reopened"), item_ref(kind, is));
 	}
@@ -127,29 +126,30 @@ diff_item(json_t *items, const char *kind, json_t *was, json_t *is,
 		json_object_set_new(r, "from", json_string(str(was, "due") ?: ""));
 		json_object_set_new(r, "to", json_string(str(is, "due") ?: ""));
 		json_object_set_new(r, "times", json_integer(moves > 0 ? moves : 1));
-		json_object_set_new(r, "days", json_integer(days_between(str(was, "due"),
-		    str(is, "due"))));
+		json_object_set_new(
+		    r, "days", json_integer(days_between(str(was, "due"), str(is, "due"))));
 		json_array_append_new(json_object_get(items, "moved"), r);
 	}
 	if (!same(str(was, "owner"), str(is, "owner"))) {
 		r = item_ref(kind, is);
-		json_object_set_new(r, "from", str(was, "owner") ? json_string(str(was, "owner")) :
-		    json_null());
-		json_object_set_new(r, "to", str(is, "owner") ? json_string(str(is, "owner")) :
-		    json_null());
+		json_object_set_new(
+		    r, "from", str(was, "owner") ? json_string(str(was, "owner")) : json_null());
+		json_object_set_new(
+		    r, "to", str(is, "owner") ? json_string(str(is, "owner")) : json_null());
 		json_object_set_new(r, "times", json_integer(owners > 0 ? owners : 1));
 		json_array_append_new(json_object_get(items, "owners"), r);
 	}
 }
 
 static void
-diff_items(json_t *items, const char *kind, json_t *a, json_t *b, const struct hist_change *h,
-    size_t nh)
+diff_items(
+    json_t *items, const char *kind, json_t *a, json_t *b, const struct hist_change *h, size_t nh)
 {
 	json_t *el, *o, *r;
 	size_t i;
 
-	json_array_foreach(b, i, el) {
+	json_array_foreach(b, i, el)
+	{
 		o = find_by(a, "key", el, i);
 		if (o != NULL) {
 			diff_item(items, kind, o, el, h, nh);
@@ -159,9 +159,8 @@ diff_items(json_t *items, const char *kind, json_t *a, json_t *b, const struct h
 		json_object_set_new(r, "state", json_string(str(el, "state") ?: "open"));
 		json_array_append_new(json_object_get(items, "added"), r);
 	}
-	json_array_foreach(a, i, el)
-		if (find_by(b, "key", el, i) == NULL)
-			json_array_append_new(json_object_get(items, "removed"), item_ref(kind, el));
+	json_array_foreach(a, i, el) if (find_by(b, "key", el, i) == NULL)
+	    json_array_append_new(json_object_get(items, "removed"), item_ref(kind, el));
 }
 
 static json_t *
@@ -179,8 +178,8 @@ counts(json_t *items)
 }
 
 int
-plandiff(json_t *then, json_t *now, const char *plan_key, const struct hist_change *h,
-    size_t nh, json_t **out)
+plandiff(json_t *then, json_t *now, const char *plan_key, const struct hist_change *h, size_t nh,
+    json_t **out)
 {
 	json_t *acc0 = NULL, *acc1 = NULL, *p0, *p1, *d, *items, *empty = json_array();
 	const struct section *s;
@@ -203,9 +202,9 @@ plandiff(json_t *then, json_t *now, const char *plan_key, const struct hist_chan
 	json_object_set_new(d, "items", items);
 	for (i = 0; i < sizeof(sections) / sizeof(sections[0]); i++) {
 		s = &sections[i];
-		json_object_set_new(d, s->name, diff_section(s,
-		    json_object_get(s->in_account ? acc0 : p0, s->member) ?: empty,
-		    json_object_get(s->in_account ? acc1 : p1, s->member) ?: empty));
+		json_object_set_new(d, s->name,
+		    diff_section(s, json_object_get(s->in_account ? acc0 : p0, s->member) ?: empty,
+		        json_object_get(s->in_account ? acc1 : p1, s->member) ?: empty));
 	}
 	json_decref(empty);
 	*out = d;
@@ -233,7 +232,8 @@ by_moves(const void *a, const void *b)
 json_t *
 plandiff_most_moved(json_t *diff, size_t max)
 {
-	json_t *moved = json_object_get(json_object_get(diff, "items"), "moved"), *out = json_array();
+	json_t *moved = json_object_get(json_object_get(diff, "items"), "moved"),
+	       *out = json_array();
 	size_t n = json_array_size(moved), i;
 	json_t **v = n ? calloc(n, sizeof(*v)) : NULL;
 
@@ -257,21 +257,19 @@ plandiff_history(const struct hist_change *h, size_t nh)
 	size_t i, j;
 
 	for (i = 0; i < nh; i++) {
-		if (h[i].key == NULL || h[i].field == NULL || (strcmp(h[i].field, "due") != 0 &&
-		    strcmp(h[i].field, "owner") != 0))
+		if (h[i].key == NULL || h[i].field == NULL ||
+		    (strcmp(h[i].field, "due") != 0 && strcmp(h[i].field, "owner") != 0))
 			continue;
 		hit = NULL;
-		json_array_foreach(out, j, el)
-			if (same(str(el, "kind"), h[i].kind) && same(str(el, "key"), h[i].key) &&
-			    same(str(el, "field"), h[i].field))
-				hit = el;
+		json_array_foreach(out, j, el) if (same(str(el, "kind"), h[i].kind) &&
+		    same(str(el, "key"), h[i].key) && same(str(el, "field"), h[i].field)) hit = el;
 		if (hit == NULL) {
-			hit = json_pack("{s:s,s:s,s:s,s:s?,s:i}", "kind", h[i].kind, "key", h[i].key,
-			    "field", h[i].field, "from", h[i].old_value, "times", 0);
+			hit = json_pack("{s:s,s:s,s:s,s:s?,s:i}", "kind", h[i].kind, "key",
+			    h[i].key, "field", h[i].field, "from", h[i].old_value, "times", 0);
 			json_array_append_new(out, hit);
 		}
-		json_object_set_new(hit, "to", h[i].new_value ? json_string(h[i].new_value) :
-		    json_null());
+		json_object_set_new(
+		    hit, "to", h[i].new_value ? json_string(h[i].new_value) : json_null());
 		json_object_set_new(hit, "times",
 		    json_integer(json_integer_value(json_object_get(hit, "times")) + 1));
 	}

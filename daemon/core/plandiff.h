@@ -9,9 +9,9 @@
 
 /* One row of the item history (item_change) after the version, oldest first. */
 struct hist_change {
-	const char *kind;       /* "milestone" or "activity" */
-	const char *key;        /* the item's key (NULL when the item is gone) */
-	const char *field;      /* "due", "owner", "state" */
+	const char *kind;  /* "milestone" or "activity" */
+	const char *key;   /* the item's key (NULL when the item is gone) */
+	const char *field; /* "due", "owner", "state" */
 	const char *old_value, *new_value;
 };
 

@@ -6,25 +6,48 @@
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
-static const char *const notify_modes[] = { "digest", "immediate", "escalations-only", "none", NULL };
+static const char *const notify_modes[] = { "digest", "immediate", "escalations-only", "none",
+	NULL };
 static const char *const team_roles[] = { "kam", "sponsor", "member", NULL };
 static const char *const decision_roles[] = { "decision-maker", "influencer", "buyer", "user",
 	"gatekeeper", "champion", "opponent", "unknown", NULL };
 static const char *const attitudes[] = { "supportive", "neutral", "critical", "unknown", NULL };
 static const char *const horizons[] = { "mid", "long", NULL };
-static const char *const focuses[] = { "product", "application", "region", "subsidiary", "other", NULL };
+static const char *const focuses[] = { "product", "application", "region", "subsidiary", "other",
+	NULL };
 static const char *const item_states[] = { "open", "done", "cancelled", NULL };
 static const char *const plan_states[] = { "draft", "active", "archived", NULL };
 static const char *const complaint_states[] = { "open", "in-progress", "closed", NULL };
 static const char *const swot_kinds[] = { "strength", "weakness", "opportunity", "threat", NULL };
 
-#define KEY      { "key", F_KEY, FLD_REQUIRED, "key", NULL, NULL, NULL, NULL, NULL }
-#define LINE(n, c, fl) { n, F_LINE, fl, c, NULL, NULL, NULL, NULL, NULL }
-#define TEXT(n, c) { n, F_TEXT, 0, c, NULL, NULL, NULL, NULL, NULL }
-#define TYPED(n, t, c, fl) { n, t, fl, c, NULL, NULL, NULL, NULL, NULL }
-#define ENUM(n, c, e, fl, d) { n, F_ENUM, fl, c, e, NULL, NULL, d, NULL }
-#define REF(n, c, t, fl) { n, F_REF, fl, c, NULL, t, NULL, NULL, NULL }
-#define KIDS(n, s) { n, F_CHILDREN, 0, NULL, NULL, NULL, &s, NULL, NULL }
+#define KEY                                                                                        \
+	{                                                                                          \
+		"key", F_KEY, FLD_REQUIRED, "key", NULL, NULL, NULL, NULL, NULL                    \
+	}
+#define LINE(n, c, fl)                                                                             \
+	{                                                                                          \
+		n, F_LINE, fl, c, NULL, NULL, NULL, NULL, NULL                                     \
+	}
+#define TEXT(n, c)                                                                                 \
+	{                                                                                          \
+		n, F_TEXT, 0, c, NULL, NULL, NULL, NULL, NULL                                      \
+	}
+#define TYPED(n, t, c, fl)                                                                         \
+	{                                                                                          \
+		n, t, fl, c, NULL, NULL, NULL, NULL, NULL                                          \
+	}
+#define ENUM(n, c, e, fl, d)                                                                       \
+	{                                                                                          \
+		n, F_ENUM, fl, c, e, NULL, NULL, d, NULL                                           \
+	}
+#define REF(n, c, t, fl)                                                                           \
+	{                                                                                          \
+		n, F_REF, fl, c, NULL, t, NULL, NULL, NULL                                         \
+	}
+#define KIDS(n, s)                                                                                 \
+	{                                                                                          \
+		n, F_CHILDREN, 0, NULL, NULL, NULL, &s, NULL, NULL                                 \
+	}
 
 static const struct field absence_fields[] = {
 	TYPED("from", F_DATE, "from_date", FLD_REQUIRED),
@@ -44,8 +67,8 @@ static const struct field person_fields[] = {
 	LINE("function", "function", 0),
 	KIDS("absences", spec_absence),
 };
-const struct objspec spec_person = { "person", "person", NULL, NULL, OBJ_KEYED, NULL,
-	person_fields, N(person_fields), 0 };
+const struct objspec spec_person = { "person", "person", NULL, NULL, OBJ_KEYED, NULL, person_fields,
+	N(person_fields), 0 };
 
 static const struct field contact_fields[] = {
 	KEY,
@@ -64,8 +87,8 @@ static const struct field need_fields[] = {
 	KEY,
 	{ "text", F_TEXT, FLD_REQUIRED, "text", NULL, NULL, NULL, NULL, NULL },
 };
-static const struct objspec spec_need = { "need", "need", "account_id", "account",
-	OBJ_KEYED, NULL, need_fields, N(need_fields), 1 };
+static const struct objspec spec_need = { "need", "need", "account_id", "account", OBJ_KEYED, NULL,
+	need_fields, N(need_fields), 1 };
 
 static const struct field competitor_fields[] = {
 	KEY,
@@ -74,8 +97,8 @@ static const struct field competitor_fields[] = {
 	TEXT("strengths", "strengths"),
 	TEXT("weaknesses", "weaknesses"),
 };
-static const struct objspec spec_competitor = { "competitor", "competitor", "account_id",
-	"account", OBJ_KEYED, NULL, competitor_fields, N(competitor_fields), 1 };
+static const struct objspec spec_competitor = { "competitor", "competitor", "account_id", "account",
+	OBJ_KEYED, NULL, competitor_fields, N(competitor_fields), 1 };
 
 static const struct field history_fields[] = {
 	LINE("period", "period", FLD_REQUIRED),
@@ -102,15 +125,15 @@ static const struct field complaint_fields[] = {
 	LINE("subject", "subject", FLD_REQUIRED),
 	ENUM("state", "state", complaint_states, 0, "open"),
 };
-static const struct objspec spec_complaint = { "complaint", "complaint", "account_id",
-	"account", OBJ_KEYED, NULL, complaint_fields, N(complaint_fields), 1 };
+static const struct objspec spec_complaint = { "complaint", "complaint", "account_id", "account",
+	OBJ_KEYED, NULL, complaint_fields, N(complaint_fields), 1 };
 
 static const struct field swot_fields[] = {
 	ENUM("kind", "kind", swot_kinds, FLD_REQUIRED, NULL),
 	{ "text", F_TEXT, FLD_REQUIRED, "text", NULL, NULL, NULL, NULL, NULL },
 };
-static const struct objspec spec_swot = { "swot", "swot", "account_id", "account",
-	OBJ_REPLACE, NULL, swot_fields, N(swot_fields), 1 };
+static const struct objspec spec_swot = { "swot", "swot", "account_id", "account", OBJ_REPLACE,
+	NULL, swot_fields, N(swot_fields), 1 };
 
 static const struct field team_fields[] = {
 	REF("person", "person_id", "person", FLD_REQUIRED),
@@ -129,8 +152,8 @@ static const struct field goal_fields[] = {
 	LINE("target", "target", 0),
 	TYPED("due", F_DATE, "due", 0),
 };
-static const struct objspec spec_goal = { "goal", "goal", "plan_id", "plan",
-	OBJ_KEYED, NULL, goal_fields, N(goal_fields), 1 };
+static const struct objspec spec_goal = { "goal", "goal", "plan_id", "plan", OBJ_KEYED, NULL,
+	goal_fields, N(goal_fields), 1 };
 
 static const struct field milestone_fields[] = {
 	KEY,
@@ -156,8 +179,8 @@ static const struct field activity_fields[] = {
 	TEXT("description", "description"),
 	TYPED("done_on", F_DATE, "done_on", 0),
 };
-static const struct objspec spec_activity = { "activity", "activity", "plan_id", "plan",
-	OBJ_KEYED, NULL, activity_fields, N(activity_fields), 1 };
+static const struct objspec spec_activity = { "activity", "activity", "plan_id", "plan", OBJ_KEYED,
+	NULL, activity_fields, N(activity_fields), 1 };
 
 static const struct field plan_fields[] = {
 	KEY,
@@ -172,8 +195,8 @@ static const struct field plan_fields[] = {
 	KIDS("milestones", spec_milestone),
 	KIDS("activities", spec_activity),
 };
-static const struct objspec spec_plan = { "plan", "plan", "account_id", "account",
-	OBJ_KEYED, NULL, plan_fields, N(plan_fields), 1 };
+static const struct objspec spec_plan = { "plan", "plan", "account_id", "account", OBJ_KEYED, NULL,
+	plan_fields, N(plan_fields), 1 };
 
 static const struct field account_fields[] = {
 	KEY,

@@ -7,19 +7,19 @@
 #include <stddef.h>
 
 enum ftype {
-	F_KEY,       /* the object's own key */
-	F_LINE,      /* one line of text: no control characters at all */
-	F_TEXT,      /* free text: tab and line breaks allowed, no other controls */
-	F_DATE,      /* YYYY-MM-DD */
-	F_EMAIL,     /* addr-spec */
+	F_KEY,   /* the object's own key */
+	F_LINE,  /* one line of text: no control characters at all */
+	F_TEXT,  /* free text: tab and line breaks allowed, no other controls */
+	F_DATE,  /* YYYY-MM-DD */
+	F_EMAIL, /* addr-spec */
 	F_ENUM,
 	F_NUMBER,
-	F_CURRENCY,  /* ISO 4217 code */
-	F_LANG,      /* BCP 47 tag */
-	F_TZ,        /* IANA zone */
-	F_REF,       /* key of another object (ref_table) */
-	F_MONEY,     /* {"amount": n, "currency": "EUR"} into column and column2 */
-	F_CHILDREN,  /* array of child objects */
+	F_CURRENCY, /* ISO 4217 code */
+	F_LANG,     /* BCP 47 tag */
+	F_TZ,       /* IANA zone */
+	F_REF,      /* key of another object (ref_table) */
+	F_MONEY,    /* {"amount": n, "currency": "EUR"} into column and column2 */
+	F_CHILDREN, /* array of child objects */
 };
 
 #define FLD_REQUIRED 0x1
@@ -27,33 +27,33 @@ enum ftype {
 struct objspec;
 
 struct field {
-	const char *name;          /* JSON member */
+	const char *name; /* JSON member */
 	enum ftype type;
 	unsigned flags;
-	const char *column;        /* SQL column (F_CHILDREN: none) */
-	const char *const *enums;  /* F_ENUM: NULL-terminated */
-	const char *ref_table;     /* F_REF */
+	const char *column;          /* SQL column (F_CHILDREN: none) */
+	const char *const *enums;    /* F_ENUM: NULL-terminated */
+	const char *ref_table;       /* F_REF */
 	const struct objspec *child; /* F_CHILDREN */
-	const char *dflt;          /* stored when the member is absent or null */
-	const char *column2;       /* F_MONEY: the currency column */
+	const char *dflt;            /* stored when the member is absent or null */
+	const char *column2;         /* F_MONEY: the currency column */
 };
 
 enum objmode {
-	OBJ_KEYED,    /* upsert by its key, never deleted by an import */
-	OBJ_NATURAL,  /* upsert by (parent, natural_key) */
-	OBJ_REPLACE,  /* no identity: the document's list replaces the parent's rows */
+	OBJ_KEYED,   /* upsert by its key, never deleted by an import */
+	OBJ_NATURAL, /* upsert by (parent, natural_key) */
+	OBJ_REPLACE, /* no identity: the document's list replaces the parent's rows */
 };
 
 struct objspec {
-	const char *kind;          /* "activity": messages and key uniqueness */
+	const char *kind; /* "activity": messages and key uniqueness */
 	const char *table;
 	const char *parent_column; /* NULL for top-level kinds */
 	const char *parent_table;
 	enum objmode mode;
-	const char *natural_key;   /* OBJ_NATURAL: the member that identifies it */
+	const char *natural_key; /* OBJ_NATURAL: the member that identifies it */
 	const struct field *fields;
 	size_t nfields;
-	int has_position;          /* keeps the document's order */
+	int has_position; /* keeps the document's order */
 };
 
 extern const struct objspec spec_person;

@@ -21,8 +21,7 @@ static const char *const verb_help[] = {
 	[REPLYCMD_REVIEWED] = N_("the plan's annual update is recorded (key account manager only)"),
 };
 
-static void
-line(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void line(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void
 line(struct sbuf *b, const char *fmt, ...)
@@ -39,9 +38,10 @@ line(struct sbuf *b, const char *fmt, ...)
 static const char *
 state_word(const char *lang, const char *state)
 {
-	return strcmp(state, "done") == 0 ? i18n_tr(lang, "done") :
-	    strcmp(state, "cancelled") == 0 ? i18n_tr(lang, "cancelled") :
-	    strcmp(state, "archived") == 0 ? i18n_tr(lang, "archived") : state;
+	return strcmp(state, "done") == 0     ? i18n_tr(lang, "done")
+	    : strcmp(state, "cancelled") == 0 ? i18n_tr(lang, "cancelled")
+	    : strcmp(state, "archived") == 0  ? i18n_tr(lang, "archived")
+	                                      : state;
 }
 
 /* A date of the store ("YYYY-MM-DD") as the reader's language writes it. */
@@ -71,8 +71,9 @@ effect_line(struct sbuf *b, const struct replyanswer *a, size_t i)
 		line(b, i18n_tr(lang, "%s: unchanged, the deadline already is %s"), it->key,
 		    date_text(lang, e->new_value, d1, sizeof(d1)));
 	else if (e->kind == REPLY_UNCHANGED)
-		line(b, i18n_tr(lang, "%s: unchanged, it is %s"), act->verb == REPLYCMD_REVIEWED ?
-		    it->plan_key : it->key, state_word(lang, e->state));
+		line(b, i18n_tr(lang, "%s: unchanged, it is %s"),
+		    act->verb == REPLYCMD_REVIEWED ? it->plan_key : it->key,
+		    state_word(lang, e->state));
 	else if (act->verb == REPLYCMD_DONE)
 		line(b, i18n_tr(lang, "%s: marked done"), it->key);
 	else if (act->verb == REPLYCMD_DATE)
@@ -100,19 +101,25 @@ verb_word(const char *lang, enum replycmd_verb v)
 }
 
 static void
-refusal_line(struct sbuf *b, const struct replyanswer *a, const struct replycmd *c,
-    enum reply_cmd_outcome o)
+refusal_line(
+    struct sbuf *b, const struct replyanswer *a, const struct replycmd *c, enum reply_cmd_outcome o)
 {
 	const char *lang = a->lang;
 
 	if (o == REPLY_CMD_NOT_IN_MAIL)
 		line(b, i18n_tr(lang, "%s: not an item of the mail you answered"), c->key);
 	else if (o == REPLY_CMD_WHICH_ITEM)
-		line(b, i18n_tr(lang, "%s: which item? The mail you answered held several; write "
-		    "the item's key after the command"), verb_word(lang, c->verb));
+		line(b,
+		    i18n_tr(lang,
+		        "%s: which item? The mail you answered held several; write "
+		        "the item's key after the command"),
+		    verb_word(lang, c->verb));
 	else if (o == REPLY_CMD_KAM_ONLY)
-		line(b, i18n_tr(lang, "%s: only the plan's key account manager can record the "
-		    "annual update"), verb_word(lang, c->verb));
+		line(b,
+		    i18n_tr(lang,
+		        "%s: only the plan's key account manager can record the "
+		        "annual update"),
+		    verb_word(lang, c->verb));
 }
 
 static size_t
@@ -133,8 +140,9 @@ not_understood(struct sbuf *b, const struct replyanswer *a)
 	for (size_t i = 0; i < l->n_bad; i++)
 		line(b, i18n_tr(a->lang, "\"%s\": not a command kapd knows"), l->bad[i]);
 	if (l->n_dropped > 0)
-		line(b, i18n_ntr(a->lang, "%lu more command was not read (at most %d a reply)",
-		    "%lu more commands were not read (at most %d a reply)", l->n_dropped),
+		line(b,
+		    i18n_ntr(a->lang, "%lu more command was not read (at most %d a reply)",
+		        "%lu more commands were not read (at most %d a reply)", l->n_dropped),
 		    (unsigned long)l->n_dropped, REPLYCMD_MAX);
 	return n;
 }
@@ -152,11 +160,14 @@ command_list(struct sbuf *b, const char *lang)
 
 		for (size_t i = 0; i < n; i++)
 			if ((int)w[i].verb == v)
-				str_appendf(usage, sizeof(usage), &o, "%s%s", o ? " / " : "", w[i].usage);
+				str_appendf(
+				    usage, sizeof(usage), &o, "%s%s", o ? " / " : "", w[i].usage);
 		line(b, "%s: %s", usage, i18n_tr(lang, verb_help[v]));
 	}
-	sbuf_printf(b, "%s\n", i18n_tr(lang, "KEY may be left out when the mail held one item; "
-	    "DATE is written 2026-12-15 or 15.12.2026."));
+	sbuf_printf(b, "%s\n",
+	    i18n_tr(lang,
+	        "KEY may be left out when the mail held one item; "
+	        "DATE is written 2026-12-15 or 15.12.2026."));
 }
 
 int
@@ -170,8 +181,10 @@ replyanswer_text(const struct replyanswer *a, char **out, size_t *len)
 			effect_line(&b, a, i);
 	}
 	if (not_understood(&b, a) == 0 && a->dec->n_act == 0)
-		sbuf_printf(&b, "%s\n", i18n_tr(a->lang, "Your reply held no command kapd "
-		    "understands."));
+		sbuf_printf(&b, "%s\n",
+		    i18n_tr(a->lang,
+		        "Your reply held no command kapd "
+		        "understands."));
 	command_list(&b, a->lang);
 	sbuf_puts(&b, "\n-- \nkapd\n");
 	return sbuf_finish(&b, out, len);
@@ -185,8 +198,9 @@ subject_header(struct sbuf *b, const struct replyanswer *a)
 	const char *s = a->subject;
 
 	if (s != NULL && text_is_line(s) && strlen(s) < 300) {
-		snprintf(subj, sizeof(subj), "%s%s", strncasecmp(s, "Re:", 3) == 0 ||
-		    strncasecmp(s, "AW:", 3) == 0 ? "" : "Re: ", s);
+		snprintf(subj, sizeof(subj), "%s%s",
+		    strncasecmp(s, "Re:", 3) == 0 || strncasecmp(s, "AW:", 3) == 0 ? "" : "Re: ",
+		    s);
 	} else {
 		snprintf(subj, sizeof(subj), "%s", i18n_tr(a->lang, "Your reply to kapd"));
 	}
@@ -231,11 +245,12 @@ headers(struct sbuf *b, const struct replyanswer *a, char *err, size_t errlen)
 		return -EINVAL;
 	sbuf_printf(b, "Message-ID: %s\r\n", a->message_id);
 	if (id_ok(a->in_reply_to))
-		sbuf_printf(b, "In-Reply-To: <%s>\r\nReferences: <%s>\r\n", a->in_reply_to,
-		    a->in_reply_to);
+		sbuf_printf(
+		    b, "In-Reply-To: <%s>\r\nReferences: <%s>\r\n", a->in_reply_to, a->in_reply_to);
 	/* RFC 3834 §5: an automatic answer; X-Auto-Response-Suppress keeps Exchange's
 	 * out-of-office from answering it. */
-	sbuf_printf(b, "Auto-Submitted: auto-replied\r\nX-Auto-Response-Suppress: All\r\n"
+	sbuf_printf(b,
+	    "Auto-Submitted: auto-replied\r\nX-Auto-Response-Suppress: All\r\n"
 	    "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\n"
 	    "Content-Transfer-Encoding: base64\r\nContent-Language: %s\r\n\r\n",
 	    i18n_lang(a->lang));
@@ -257,8 +272,7 @@ crlf(const char *text, size_t len, char **out, size_t *olen)
 }
 
 int
-replyanswer_compose(const struct replyanswer *a, char **out, size_t *len, char *err,
-    size_t errlen)
+replyanswer_compose(const struct replyanswer *a, char **out, size_t *len, char *err, size_t errlen)
 {
 	struct sbuf b = SBUF_INIT;
 	char *body = NULL, *body2 = NULL;
@@ -267,7 +281,8 @@ replyanswer_compose(const struct replyanswer *a, char **out, size_t *len, char *
 
 	if ((r = headers(&b, a, err, errlen)) < 0)
 		goto out;
-	if ((r = replyanswer_text(a, &body, &blen)) < 0 || (r = crlf(body, blen, &body2, &blen2)) < 0)
+	if ((r = replyanswer_text(a, &body, &blen)) < 0 ||
+	    (r = crlf(body, blen, &body2, &blen2)) < 0)
 		goto out;
 	mail_base64_lines(&b, body2, blen2);
 	r = sbuf_finish(&b, out, len);

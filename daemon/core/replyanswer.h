@@ -26,8 +26,8 @@ struct replyanswer {
 
 /* The whole message with CRLF line ends into *out (free it).  -EINVAL with err filled
  * when the recipient or sender is not a usable address; -ENOMEM. */
-int replyanswer_compose(const struct replyanswer *a, char **out, size_t *len, char *err,
-    size_t errlen);
+int replyanswer_compose(
+    const struct replyanswer *a, char **out, size_t *len, char *err, size_t errlen);
 /* The body alone (for tests and kapctl): *out to free. */
 int replyanswer_text(const struct replyanswer *a, char **out, size_t *len);
 

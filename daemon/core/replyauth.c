@@ -45,8 +45,9 @@ only_item(const struct reply_mail *m)
 	for (size_t i = 0; i < m->n_items; i++) {
 		if (m->items[i].kind == KIND_PLAN)
 			continue;
-		if (found >= 0 && (m->items[found].kind != m->items[i].kind ||
-		    strcmp(m->items[found].key, m->items[i].key) != 0))
+		if (found >= 0 &&
+		    (m->items[found].kind != m->items[i].kind ||
+		        strcmp(m->items[found].key, m->items[i].key) != 0))
 			return -1;
 		if (found < 0)
 			found = (long)i;
@@ -71,8 +72,8 @@ review_plan(const struct reply_mail *m)
 }
 
 static enum reply_cmd_outcome
-decide_one(const struct reply_mail *m, const struct replycmd *c, kdate_t today,
-    struct reply_action *a)
+decide_one(
+    const struct reply_mail *m, const struct replycmd *c, kdate_t today, struct reply_action *a)
 {
 	long i;
 
@@ -111,7 +112,7 @@ is_hex_key(const char *p)
 {
 	for (int i = 0; i < REPLY_KEY_LEN; i++)
 		if (!((p[i] >= '0' && p[i] <= '9') || (p[i] >= 'a' && p[i] <= 'f') ||
-		    (p[i] >= 'A' && p[i] <= 'F')))
+		        (p[i] >= 'A' && p[i] <= 'F')))
 			return 0;
 	return 1;
 }
@@ -161,8 +162,7 @@ replyauth_key_from_ids(const char *ids, char *key)
 }
 
 void
-replyauth_message_id(const char *token, const char *key, const char *domain, char *buf,
-    size_t len)
+replyauth_message_id(const char *token, const char *key, const char *domain, char *buf, size_t len)
 {
 	snprintf(buf, len, "<%s.%s@%s>", token, key, domain);
 }
@@ -187,20 +187,21 @@ first_word(const char *v, char *buf, size_t len)
 const char *
 replyauth_automatic(const struct reply_auto_headers *h)
 {
-	static const char *const daemons[] = { "mailer-daemon@", "postmaster@",
-		"mail-daemon@", NULL };
+	static const char *const daemons[] = { "mailer-daemon@", "postmaster@", "mail-daemon@",
+		NULL };
 	char w[64];
 
-	if (h->auto_submitted != NULL && strcmp(first_word(h->auto_submitted, w, sizeof(w)),
-	    "no") != 0)
+	if (h->auto_submitted != NULL &&
+	    strcmp(first_word(h->auto_submitted, w, sizeof(w)), "no") != 0)
 		return "Auto-Submitted";
-	if (h->precedence != NULL && (strcmp(first_word(h->precedence, w, sizeof(w)), "bulk") == 0 ||
-	    strcmp(w, "junk") == 0 || strcmp(w, "list") == 0 || strcmp(w, "auto_reply") == 0))
+	if (h->precedence != NULL &&
+	    (strcmp(first_word(h->precedence, w, sizeof(w)), "bulk") == 0 ||
+	        strcmp(w, "junk") == 0 || strcmp(w, "list") == 0 || strcmp(w, "auto_reply") == 0))
 		return "Precedence";
 	if (h->return_path != NULL && strspn(h->return_path, " \t<>") == strlen(h->return_path))
 		return "empty Return-Path";
-	if (h->content_type != NULL && strcmp(first_word(h->content_type, w, sizeof(w)),
-	    "multipart/report") == 0)
+	if (h->content_type != NULL &&
+	    strcmp(first_word(h->content_type, w, sizeof(w)), "multipart/report") == 0)
 		return "a delivery report";
 	if (h->list_id != NULL)
 		return "List-Id";

@@ -16,9 +16,9 @@
 /* One item the keyed mail held (activity, milestone, or a plan for plan rules). */
 struct reply_item {
 	enum item_kind kind;
-	char key[REPLYCMD_KEY_MAX];      /* the plan key for KIND_PLAN */
+	char key[REPLYCMD_KEY_MAX]; /* the plan key for KIND_PLAN */
 	char plan_key[REPLYCMD_KEY_MAX];
-	int kam;                         /* the mail went to this plan's KAM */
+	int kam; /* the mail went to this plan's KAM */
 };
 
 /* The keyed mail, as the store recorded it. */
@@ -26,8 +26,8 @@ struct reply_mail {
 	long long delivery_id;
 	char recipient_key[REPLYCMD_KEY_MAX];
 	char email[256];
-	char lang[36];                   /* the recipient's language ("" unknown) */
-	char tz[64];                     /* the recipient's zone ("" unknown) */
+	char lang[36]; /* the recipient's language ("" unknown) */
+	char tz[64];   /* the recipient's zone ("" unknown) */
 	time_t expires;
 	struct reply_item *items;
 	size_t n_items;
@@ -35,16 +35,16 @@ struct reply_mail {
 
 enum reply_verdict {
 	REPLY_ACCEPTED,
-	REPLY_EXPIRED,       /* the key is known but too old */
-	REPLY_WRONG_SENDER,  /* From is not the keyed mail's recipient */
+	REPLY_EXPIRED,      /* the key is known but too old */
+	REPLY_WRONG_SENDER, /* From is not the keyed mail's recipient */
 };
 
 /* Why one command does or does not act. */
 enum reply_cmd_outcome {
 	REPLY_CMD_OK,
-	REPLY_CMD_NOT_IN_MAIL,  /* the key names no item of the keyed mail */
-	REPLY_CMD_WHICH_ITEM,   /* no key, and the mail held more than one item */
-	REPLY_CMD_KAM_ONLY,     /* reviewed by someone who is not the plan's KAM */
+	REPLY_CMD_NOT_IN_MAIL, /* the key names no item of the keyed mail */
+	REPLY_CMD_WHICH_ITEM,  /* no key, and the mail held more than one item */
+	REPLY_CMD_KAM_ONLY,    /* reviewed by someone who is not the plan's KAM */
 };
 
 /* What a command does: verb on mail item `item` (index into reply_mail.items); date is
@@ -70,22 +70,22 @@ enum reply_effect_kind {
 
 struct reply_effect {
 	enum reply_effect_kind kind;
-	char old_value[16];  /* a date or a state */
+	char old_value[16]; /* a date or a state */
 	char new_value[16];
-	char state[16];      /* the item's state when unchanged */
+	char state[16]; /* the item's state when unchanged */
 };
 
 /* The headers that tell automatic mail (RFC 3834 §2, §3.1.8; RFC 3464 for DSNs), each
  * NULL when absent. */
 enum { REPLY_AUTO_HEADERS = 7 };
 struct reply_auto_headers {
-	const char *auto_submitted;  /* anything but "no" is automatic (RFC 3834 §5) */
-	const char *precedence;      /* bulk, junk, list, auto_reply */
-	const char *return_path;     /* "<>": a bounce */
-	const char *content_type;    /* multipart/report: a DSN or MDN */
-	const char *list_id;         /* mailing list traffic */
-	const char *x_autoreply;     /* X-Autoreply, X-Autorespond: older responders */
-	const char *from;            /* MAILER-DAEMON and kin */
+	const char *auto_submitted; /* anything but "no" is automatic (RFC 3834 §5) */
+	const char *precedence;     /* bulk, junk, list, auto_reply */
+	const char *return_path;    /* "<>": a bounce */
+	const char *content_type;   /* multipart/report: a DSN or MDN */
+	const char *list_id;        /* mailing list traffic */
+	const char *x_autoreply;    /* X-Autoreply, X-Autorespond: older responders */
+	const char *from;           /* MAILER-DAEMON and kin */
 };
 
 /* Why a message is automatic mail that must get no answer and make no change, or NULL
@@ -104,7 +104,7 @@ int replyauth_key_from_address(const char *pattern, const char *addr, char *key)
  * References): the first id of the form kapd-...KEY@.  0 or -ENOENT. */
 int replyauth_key_from_ids(const char *ids, char *key);
 /* "kapd-<token>.<key>" (the left part of a Message-ID) into buf. */
-void replyauth_message_id(const char *token, const char *key, const char *domain, char *buf,
-    size_t len);
+void replyauth_message_id(
+    const char *token, const char *key, const char *domain, char *buf, size_t len);
 
 #endif

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
-#define MAX_WORDS 6      /* a command has at most three; more make the line not understood */
+#define MAX_WORDS 6        /* a command has at most three; more make the line not understood */
 #define ATTRIBUTION_SPAN 3 /* lines an attribution may be wrapped over */
 #define HEADER_LOOKAHEAD 5 /* lines after "From:" that must show another header field */
 
@@ -27,7 +27,9 @@ static const struct replycmd_word words[] = {
 };
 
 static const char *const verb_names[] = {
-	[REPLYCMD_DONE] = "done", [REPLYCMD_DATE] = "date", [REPLYCMD_REVIEWED] = "reviewed",
+	[REPLYCMD_DONE] = "done",
+	[REPLYCMD_DATE] = "date",
+	[REPLYCMD_REVIEWED] = "reviewed",
 };
 
 const struct replycmd_word *
@@ -90,8 +92,8 @@ trim(struct span s)
 	}
 	while (s.n > 0 && (s.p[s.n - 1] == ' ' || s.p[s.n - 1] == '\t'))
 		s.n--;
-	while (s.n >= 2 && (unsigned char)s.p[s.n - 2] == 0xc2 &&
-	    (unsigned char)s.p[s.n - 1] == 0xa0)
+	while (
+	    s.n >= 2 && (unsigned char)s.p[s.n - 2] == 0xc2 && (unsigned char)s.p[s.n - 1] == 0xa0)
 		s.n -= 2;
 	return s;
 }
@@ -173,8 +175,8 @@ static int
 is_header_block(struct span s, const char *text, size_t len, size_t pos)
 {
 	static const char *const first[] = { "from:", "von:", NULL };
-	static const char *const rest[] = { "sent:", "gesendet:", "date:", "datum:", "to:",
-		"an:", "subject:", "betreff:", "cc:", NULL };
+	static const char *const rest[] = { "sent:", "gesendet:", "date:", "datum:", "to:", "an:",
+		"subject:", "betreff:", "cc:", NULL };
 	struct span l;
 
 	if (!is_field(s, first))
@@ -260,8 +262,8 @@ replycmd_parse_date(const char *s, size_t len, kdate_t *out)
 	}
 	if (f != 2 || v[sep == '-' ? 0 : 2] < 1900)
 		return -EINVAL; /* a typo, not a deadline */
-	if (sep == '-' && nd[0] == 4 && nd[1] == 2 && nd[2] == 2 && kdate_valid_ymd(v[0], v[1],
-	    v[2])) {
+	if (sep == '-' && nd[0] == 4 && nd[1] == 2 && nd[2] == 2 &&
+	    kdate_valid_ymd(v[0], v[1], v[2])) {
 		*out = kdate_from_ymd(v[0], v[1], v[2]);
 		return 0;
 	}
@@ -316,7 +318,7 @@ take_key(struct span w, char *key)
 		return -EINVAL;
 	for (size_t i = 0; i < w.n; i++)
 		if (!((w.p[i] >= 'a' && w.p[i] <= 'z') || (w.p[i] >= 'A' && w.p[i] <= 'Z') ||
-		    (w.p[i] >= '0' && w.p[i] <= '9') || strchr("._-", w.p[i]) != NULL))
+		        (w.p[i] >= '0' && w.p[i] <= '9') || strchr("._-", w.p[i]) != NULL))
 			return -EINVAL;
 	memcpy(key, w.p, w.n);
 	key[w.n] = '\0';
@@ -329,15 +331,13 @@ take_args(enum replycmd_verb verb, const struct span *w, size_t n, struct replyc
 {
 	c->key[0] = '\0';
 	switch (verb) {
-	case REPLYCMD_DONE:
-		return n == 0 ? 0 : n == 1 ? take_key(w[0], c->key) : -EINVAL;
+	case REPLYCMD_DONE: return n == 0 ? 0 : n == 1 ? take_key(w[0], c->key) : -EINVAL;
 	case REPLYCMD_DATE:
 		if (n == 2 && take_key(w[0], c->key) < 0)
 			return -EINVAL;
-		return n == 1 || n == 2 ? replycmd_parse_date(w[n - 1].p, w[n - 1].n, &c->date) :
-		    -EINVAL;
-	case REPLYCMD_REVIEWED:
-		return n == 0 ? 0 : -EINVAL;
+		return n == 1 || n == 2 ? replycmd_parse_date(w[n - 1].p, w[n - 1].n, &c->date)
+		                        : -EINVAL;
+	case REPLYCMD_REVIEWED: return n == 0 ? 0 : -EINVAL;
 	}
 	return -EINVAL;
 }
@@ -346,8 +346,11 @@ take_args(enum replycmd_verb verb, const struct span *w, size_t n, struct replyc
 static size_t
 utf8_seq(const unsigned char *p, size_t n)
 {
-	size_t k = p[0] < 0x80 ? 1 : p[0] >= 0xc2 && p[0] <= 0xdf ? 2 :
-	    p[0] >= 0xe0 && p[0] <= 0xef ? 3 : p[0] >= 0xf0 && p[0] <= 0xf4 ? 4 : 0;
+	size_t k = p[0] < 0x80             ? 1
+	    : p[0] >= 0xc2 && p[0] <= 0xdf ? 2
+	    : p[0] >= 0xe0 && p[0] <= 0xef ? 3
+	    : p[0] >= 0xf0 && p[0] <= 0xf4 ? 4
+	                                   : 0;
 
 	if (k == 0 || k > n)
 		return 0;
@@ -376,8 +379,9 @@ copy_line(struct span s, char *dst, size_t cap)
 		if (k == 0 || (k == 2 && p[0] == 0xc2 && p[1] < 0xa0)) { /* invalid, or C1 */
 			dst[o++] = '?';
 			k = k ? k : 1;
-		} else if ((k == 1 && (p[0] < 0x20 || p[0] == 0x7f)) || (k == 3 && p[0] == 0xe2 &&
-		    p[1] == 0x80 && (p[2] == 0xa8 || p[2] == 0xa9))) { /* U+2028, U+2029 */
+		} else if ((k == 1 && (p[0] < 0x20 || p[0] == 0x7f)) ||
+		    (k == 3 && p[0] == 0xe2 && p[1] == 0x80 &&
+		        (p[2] == 0xa8 || p[2] == 0xa9))) { /* U+2028, U+2029 */
 			dst[o++] = ' ';
 		} else {
 			memcpy(dst + o, p, k);

@@ -30,7 +30,7 @@ struct replycmd {
 struct replycmd_list {
 	struct replycmd cmd[REPLYCMD_MAX];
 	size_t n;
-	size_t n_dropped;           /* commands beyond REPLYCMD_MAX */
+	size_t n_dropped; /* commands beyond REPLYCMD_MAX */
 	/* Lines that begin with a command word whose arguments did not parse, as typed
 	 * (cut at a character boundary, controls replaced by spaces). */
 	char bad[REPLYCMD_MAX_BAD][REPLYCMD_LINE_MAX];
@@ -39,10 +39,10 @@ struct replycmd_list {
 
 /* One row of the command table: a word people type, what it does, and how to use it. */
 struct replycmd_word {
-	const char *word;    /* lower case */
+	const char *word; /* lower case */
 	enum replycmd_verb verb;
-	const char *lang;    /* "en" or "de": the command list of an answer shows its own */
-	const char *usage;   /* "done [KEY]" */
+	const char *lang;  /* "en" or "de": the command list of an answer shows its own */
+	const char *usage; /* "done [KEY]" */
 };
 
 /* The table, in the order an answer lists it; *n gets its length. */

@@ -45,10 +45,12 @@ table_begin(struct out *o, const char *const *heads, int n)
 {
 	int i;
 
-	to_html(o, "<table role=\"presentation\" cellpadding=\"0\" cellspacing=\"0\" "
+	to_html(o,
+	    "<table role=\"presentation\" cellpadding=\"0\" cellspacing=\"0\" "
 	    "width=\"100%\" style=\"" TO_TABLE "\">\n<tr>");
 	for (i = 0; i < n; i++) {
-		to_html(o, "<th style=\"" TO_CELL ";" TO_MUTED ";font-weight:normal;"
+		to_html(o,
+		    "<th style=\"" TO_CELL ";" TO_MUTED ";font-weight:normal;"
 		    "font-size:12px\">");
 		to_esc(o, heads[i]);
 		to_html(o, "</th>");
@@ -66,8 +68,7 @@ static void
 sub_heading(struct out *o, const char *title)
 {
 	to_blank(o);
-	to_both(o, 2, "<h4 style=\"font-size:14px;margin:14px 0 2px 0\">", "</h4>\n", "%s",
-	    title);
+	to_both(o, 2, "<h4 style=\"font-size:14px;margin:14px 0 2px 0\">", "</h4>\n", "%s", title);
 }
 
 /* 1 when there is nothing to list: says so. */
@@ -89,8 +90,8 @@ title_key(const struct report_item *it)
 static const char *
 kind_word(const char *lang, const char *kind)
 {
-	return strcmp(kind, "milestone") == 0 ? i18n_tr(lang, "Milestone") :
-	    i18n_tr(lang, "Activity");
+	return strcmp(kind, "milestone") == 0 ? i18n_tr(lang, "Milestone")
+	                                      : i18n_tr(lang, "Activity");
 }
 
 static char *
@@ -106,8 +107,8 @@ overdue_by(const char *lang, kdate_t due, kdate_t today)
 {
 	long k = (long)today - (long)due;
 
-	return to_fmt(i18n_ntr(lang, "overdue for %ld day", "overdue for %ld days",
-	    (unsigned long)k), k);
+	return to_fmt(
+	    i18n_ntr(lang, "overdue for %ld day", "overdue for %ld days", (unsigned long)k), k);
 }
 
 /* Overdue items grouped by owner (the query sorts them by owner). */
@@ -131,13 +132,14 @@ overdue(struct out *o, const struct report *r)
 		if (owner == NULL || strcmp(owner, who) != 0) {
 			owner = who;
 			to_line(o, 4, "%s:", who);
-			to_html(o, "<tr><td colspan=\"3\" style=\"" TO_CELL ";font-weight:bold;"
+			to_html(o,
+			    "<tr><td colspan=\"3\" style=\"" TO_CELL ";font-weight:bold;"
 			    "background:#f3f6fa\">");
 			to_esc(o, who);
 			to_html(o, "</td></tr>\n");
 		}
-		cells[0] = to_fmt("%s: %s [%s]", kind_word(o->lang, it->kind), it->title ?
-		    it->title : it->key, it->key);
+		cells[0] = to_fmt("%s: %s [%s]", kind_word(o->lang, it->kind),
+		    it->title ? it->title : it->key, it->key);
 		cells[1] = short_date(o->lang, it->due);
 		cells[2] = overdue_by(o->lang, it->due, r->today);
 		row(o, heads, cells, 3);
@@ -160,8 +162,8 @@ upcoming(struct out *o, const struct report *r)
 		const struct report_item *it = &r->upcoming[i];
 		char *cells[3];
 
-		cells[0] = to_fmt("%s: %s [%s]", kind_word(o->lang, it->kind), it->title ?
-		    it->title : it->key, it->key);
+		cells[0] = to_fmt("%s: %s [%s]", kind_word(o->lang, it->kind),
+		    it->title ? it->title : it->key, it->key);
 		cells[1] = short_date(o->lang, it->due);
 		cells[2] = to_fmt("%s", it->owner ? it->owner : i18n_tr(o->lang, "not assigned"));
 		row(o, heads, cells, 3);
@@ -179,12 +181,14 @@ progress(const char *lang, const struct report_item *m)
 		p = to_fmt("%s", i18n_tr(lang, "no linked activities"));
 	else
 		p = to_fmt(i18n_ntr(lang, "%1$d of %2$d linked activity done",
-		    "%1$d of %2$d linked activities done", (unsigned long)m->total), m->done,
-		    m->total);
+		               "%1$d of %2$d linked activities done", (unsigned long)m->total),
+		    m->done, m->total);
 	if (p == NULL || !m->at_risk)
 		return p;
-	s = to_fmt("%s; %s", p, i18n_tr(lang, "at risk: activities of this milestone are "
-	    "overdue"));
+	s = to_fmt("%s; %s", p,
+	    i18n_tr(lang,
+	        "at risk: activities of this milestone are "
+	        "overdue"));
 	free(p);
 	return s;
 }
@@ -220,8 +224,8 @@ done(struct out *o, const struct report *r)
 		i18n_tr(o->lang, "Owner") };
 	char date[64];
 	size_t i;
-	char *title = to_fmt(i18n_tr(o->lang, "Done since %s"), i18n_short_date(o->lang,
-	    r->since, date, sizeof(date)));
+	char *title = to_fmt(i18n_tr(o->lang, "Done since %s"),
+	    i18n_short_date(o->lang, r->since, date, sizeof(date)));
 
 	sub_heading(o, title != NULL ? title : "");
 	free(title);
@@ -232,8 +236,8 @@ done(struct out *o, const struct report *r)
 		const struct report_item *it = &r->done[i];
 		char *cells[3];
 
-		cells[0] = to_fmt("%s: %s [%s]", kind_word(o->lang, it->kind), it->title ?
-		    it->title : it->key, it->key);
+		cells[0] = to_fmt("%s: %s [%s]", kind_word(o->lang, it->kind),
+		    it->title ? it->title : it->key, it->key);
 		cells[1] = short_date(o->lang, it->done_on);
 		cells[2] = to_fmt("%s", it->owner ? it->owner : i18n_tr(o->lang, "not assigned"));
 		row(o, heads, cells, 3);
@@ -265,16 +269,17 @@ report_change_text(const char *lang, const struct report_change *c)
 	int due = strcmp(c->field, "due") == 0;
 	unsigned long days = (unsigned long)(c->days < 0 ? -c->days : c->days);
 
-	s = to_fmt(i18n_tr(lang, "%1$s %2$s → %3$s"), due ? i18n_tr(lang, "Deadline") :
-	    i18n_tr(lang, "Owner"), from ? from : "", to ? to : "");
+	s = to_fmt(i18n_tr(lang, "%1$s %2$s → %3$s"),
+	    due ? i18n_tr(lang, "Deadline") : i18n_tr(lang, "Owner"), from ? from : "",
+	    to ? to : "");
 	free(from);
 	free(to);
 	if (s == NULL || !due)
 		return s;
 	/* TRANSLATORS: how far a deadline moved, with its sign: "+27 days", "-1 day". */
 	t = to_fmt(i18n_ntr(lang, "%+ld day", "%+ld days", days), c->days);
-	u = to_fmt(i18n_ntr(lang, "moved %d time", "moved %d times", (unsigned long)c->times),
-	    c->times);
+	u = to_fmt(
+	    i18n_ntr(lang, "moved %d time", "moved %d times", (unsigned long)c->times), c->times);
 	s2 = to_fmt("%s, %s, %s", s, t ? t : "", u ? u : "");
 	free(s);
 	free(t);
@@ -309,13 +314,15 @@ static void
 changes(struct out *o, const struct report *r)
 {
 	char date[64];
-	char *title = to_fmt(i18n_tr(o->lang, "Changed since %s"), i18n_short_date(o->lang,
-	    r->since, date, sizeof(date)));
+	char *title = to_fmt(i18n_tr(o->lang, "Changed since %s"),
+	    i18n_short_date(o->lang, r->since, date, sizeof(date)));
 
 	sub_heading(o, title != NULL ? title : "");
 	free(title);
-	if (none(o, r->n_changes, i18n_tr(o->lang, "No deadlines were moved and no owners "
-	    "changed.")))
+	if (none(o, r->n_changes,
+	        i18n_tr(o->lang,
+	            "No deadlines were moved and no owners "
+	            "changed.")))
 		return;
 	change_rows(o, r->changes, r->n_changes);
 }
@@ -341,10 +348,13 @@ by_reply(struct out *o, const struct report *r)
 			cells[0] = to_fmt(i18n_tr(o->lang, "%s: deadline moved from %s to %s"),
 			    c->item ? c->item : "?", a ? a : "", b ? b : "");
 		else if (strcmp(f, "next_review") == 0)
-			cells[0] = to_fmt(i18n_tr(o->lang, "Annual update recorded, the next one is "
-			    "due %s"), b ? b : "");
+			cells[0] = to_fmt(i18n_tr(o->lang,
+			                      "Annual update recorded, the next one is "
+			                      "due %s"),
+			    b ? b : "");
 		else
-			cells[0] = to_fmt(i18n_tr(o->lang, "%s: marked done"), c->item ? c->item : "?");
+			cells[0] =
+			    to_fmt(i18n_tr(o->lang, "%s: marked done"), c->item ? c->item : "?");
 		cells[1] = to_fmt(i18n_tr(o->lang, "%s on %s"), c->sender ? c->sender : "?",
 		    i18n_short_date(o->lang, c->day, date, sizeof(date)));
 		free(a);
@@ -363,10 +373,13 @@ since_update(struct out *o, const struct report *r)
 
 	if (!u->has)
 		return;
-	to_both(o, 4, "<p style=\"margin:2px 0 8px 0\">", "</p>\n", i18n_tr(o->lang, "Since "
-	    "the annual update of %s: %d added, %d done, %d cancelled, %d with a moved "
-	    "deadline, %d with a new owner."), i18n_short_date(o->lang, u->day, date,
-	    sizeof(date)), u->added, u->done, u->cancelled, u->moved, u->owners);
+	to_both(o, 4, "<p style=\"margin:2px 0 8px 0\">", "</p>\n",
+	    i18n_tr(o->lang,
+	        "Since "
+	        "the annual update of %s: %d added, %d done, %d cancelled, %d with a moved "
+	        "deadline, %d with a new owner."),
+	    i18n_short_date(o->lang, u->day, date, sizeof(date)), u->added, u->done, u->cancelled,
+	    u->moved, u->owners);
 	if (u->n_most_moved == 0)
 		return;
 	to_both(o, 4, "<p style=\"margin:2px 0 2px 0\">", "</p>\n", "%s",
@@ -384,15 +397,22 @@ annual_update(struct out *o, const struct report *r)
 	sub_heading(o, i18n_tr(o->lang, "Annual update"));
 	i18n_date(o->lang, r->next_review, date, sizeof(date));
 	if (!r->has_review)
-		to_both(o, 4, p, "</p>\n", "%s", i18n_tr(o->lang, "No annual update is "
-		    "scheduled."));
+		to_both(o, 4, p, "</p>\n", "%s",
+		    i18n_tr(o->lang,
+		        "No annual update is "
+		        "scheduled."));
 	else if (k >= 0)
-		to_both(o, 4, p, "</p>\n", i18n_ntr(o->lang, "Next annual update: %s, in %ld day",
-		    "Next annual update: %s, in %ld days", (unsigned long)k), date, k);
+		to_both(o, 4, p, "</p>\n",
+		    i18n_ntr(o->lang, "Next annual update: %s, in %ld day",
+		        "Next annual update: %s, in %ld days", (unsigned long)k),
+		    date, k);
 	else
-		to_both(o, 4, p, "</p>\n", i18n_ntr(o->lang, "Next annual update: %s, overdue "
-		    "for %ld day", "Next annual update: %s, overdue for %ld days",
-		    (unsigned long)-k), date, -k);
+		to_both(o, 4, p, "</p>\n",
+		    i18n_ntr(o->lang,
+		        "Next annual update: %s, overdue "
+		        "for %ld day",
+		        "Next annual update: %s, overdue for %ld days", (unsigned long)-k),
+		    date, -k);
 }
 
 static const char *
@@ -401,7 +421,8 @@ section_problem(const char *lang, const struct report_section *s)
 	static const struct {
 		const char *name, *empty, *label;
 	} names[] = {
-		{ "contacts", N_("No contacts with a role in the buying decision"), N_("Contacts") },
+		{ "contacts", N_("No contacts with a role in the buying decision"),
+		    N_("Contacts") },
 		{ "needs", N_("No customer needs recorded"), N_("Needs") },
 		{ "competitors", N_("No competitors recorded"), N_("Competitors") },
 		{ "history", N_("No revenue history"), N_("History") },
@@ -431,9 +452,10 @@ sections(struct out *o, const struct report *r)
 		char *cells[2];
 
 		cells[0] = to_fmt("%s", section_problem(o->lang, &r->sections[i]));
-		cells[1] = r->sections[i].empty ? to_fmt("%s", i18n_tr(o->lang, "empty")) :
-		    to_fmt(i18n_tr(o->lang, "unchanged since %s"), i18n_short_date(o->lang,
-		    r->sections[i].changed, date, sizeof(date)));
+		cells[1] = r->sections[i].empty
+		    ? to_fmt("%s", i18n_tr(o->lang, "empty"))
+		    : to_fmt(i18n_tr(o->lang, "unchanged since %s"),
+		          i18n_short_date(o->lang, r->sections[i].changed, date, sizeof(date)));
 		row(o, heads, cells, 2);
 	}
 	table_end(o);
@@ -490,8 +512,10 @@ report_text(struct out *o, const struct mail_item *it, kdate_t today)
 	    i18n_tr(o->lang, "Status report, %s"), week.s != NULL ? week.s : "");
 	sbuf_free(&week);
 	if (it->report == NULL) {
-		to_both(o, 2, "<p>", "</p>\n", "%s", i18n_tr(o->lang, "The facts of this report "
-		    "could not be gathered; the daemon's log says why."));
+		to_both(o, 2, "<p>", "</p>\n", "%s",
+		    i18n_tr(o->lang,
+		        "The facts of this report "
+		        "could not be gathered; the daemon's log says why."));
 		to_blank(o);
 		return;
 	}

@@ -6,8 +6,7 @@
 #include <string.h>
 
 size_t
-review_check(const struct review_section *s, size_t n, const char *previous,
-    struct sbuf *out)
+review_check(const struct review_section *s, size_t n, const char *previous, struct sbuf *out)
 {
 	size_t i, lines = 0;
 
@@ -17,8 +16,10 @@ review_check(const struct review_section *s, size_t n, const char *previous,
 			lines++;
 		} else if (previous != NULL && *previous != '\0' && s[i].last_change[0] != '\0' &&
 		    strncmp(s[i].last_change, previous, 10) < 0) {
-			sbuf_printf(out, "  stale: %s (last changed %.10s, before the annual update "
-			    "of %s)\n", s[i].name, s[i].last_change, previous);
+			sbuf_printf(out,
+			    "  stale: %s (last changed %.10s, before the annual update "
+			    "of %s)\n",
+			    s[i].name, s[i].last_change, previous);
 			lines++;
 		}
 	}

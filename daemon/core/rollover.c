@@ -29,8 +29,10 @@ new_key(const char *old_plan, const char *new_plan, const char *key, char *out, 
 	else
 		w = snprintf(out, len, "%s-%s", new_plan, key);
 	if (w < 0 || (size_t)w >= len || !text_is_key(out)) {
-		errlist_add(errs, "the copy of \"%s\" would need a key longer than 64 characters; "
-		    "choose a shorter plan key", key);
+		errlist_add(errs,
+		    "the copy of \"%s\" would need a key longer than 64 characters; "
+		    "choose a shorter plan key",
+		    key);
 		return -EINVAL;
 	}
 	return 0;
@@ -50,8 +52,8 @@ copy_with_key(json_t *src, const char *key, const char *const *drop)
 }
 
 static int
-copy_list(json_t *from, json_t *to, const char *member, const char *old_key,
-    const char *new_plan, int open_only, json_t *map, struct errlist *errs)
+copy_list(json_t *from, json_t *to, const char *member, const char *old_key, const char *new_plan,
+    int open_only, json_t *map, struct errlist *errs)
 {
 	static const char *const drop[] = { "done_on", NULL };
 	json_t *arr = json_array(), *el, *c;
@@ -59,7 +61,8 @@ copy_list(json_t *from, json_t *to, const char *member, const char *old_key,
 	size_t i;
 	int r = 0;
 
-	json_array_foreach(json_object_get(from, member), i, el) {
+	json_array_foreach(json_object_get(from, member), i, el)
+	{
 		if (open_only && strcmp(str(el, "state") ?: "open", "open") != 0)
 			continue;
 		if (new_key(old_key, new_plan, str(el, "key") ?: "", key, 65, errs) < 0) {
@@ -82,7 +85,8 @@ relink(json_t *plan, json_t *map)
 	json_t *el, *to;
 	size_t i;
 
-	json_array_foreach(json_object_get(plan, "activities"), i, el) {
+	json_array_foreach(json_object_get(plan, "activities"), i, el)
+	{
 		if (str(el, "milestone") == NULL)
 			continue;
 		to = json_object_get(map, str(el, "milestone"));
@@ -114,8 +118,9 @@ rollover_build(json_t *doc, const char *old_key, const char *new_key_, const cha
 	for (k = keep; *k != NULL; k++)
 		if (json_object_get(old, *k) != NULL)
 			json_object_set(np, *k, json_object_get(old, *k));
-	json_object_set_new(np, "team", json_object_get(old, "team") != NULL ?
-	    json_deep_copy(json_object_get(old, "team")) : json_array());
+	json_object_set_new(np, "team",
+	    json_object_get(old, "team") != NULL ? json_deep_copy(json_object_get(old, "team"))
+	                                         : json_array());
 	map = json_object();
 	r |= copy_list(old, np, "goals", old_key, new_key_, 0, NULL, errs);
 	r |= copy_list(old, np, "milestones", old_key, new_key_, 1, map, errs);

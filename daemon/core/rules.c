@@ -20,12 +20,12 @@ struct zone {
 	kdate_t today;
 	int minute;
 	long offset;
-	int send_today;       /* today is a send day */
-	time_t today_slot;    /* today at send_time */
+	int send_today;    /* today is a send day */
+	time_t today_slot; /* today at send_time */
 	long today_slot_off;
-	time_t next_slot;     /* the next send day after today, at send_time */
+	time_t next_slot; /* the next send day after today, at send_time */
 	long next_slot_off;
-	time_t day_start;     /* the first instant of today */
+	time_t day_start; /* the first instant of today */
 };
 
 #define FALLBACKS_MAX 64
@@ -35,7 +35,7 @@ struct rules {
 	const struct kapd_config *cfg;
 	struct zone zones[ZONES_MAX];
 	int nzones;
-	struct rules_fallback fallbacks[FALLBACKS_MAX];  /* zones that did not resolve */
+	struct rules_fallback fallbacks[FALLBACKS_MAX]; /* zones that did not resolve */
 	size_t nfallbacks;
 	/* One bit per person: has an address.  Asked for the owner, KAM and sponsor of every
 	 * item; a bit stays in cache where the address text would be a miss (profiled). */
@@ -49,47 +49,77 @@ struct rules {
  * stage names, the ledger's names, the digest's sections and order, and the texts of
  * mails all derive from it. */
 static const struct rule_def rule_table[RULE_COUNT] = {
-	[RULE_UPCOMING] = { .name = "upcoming", .target = TARGET_ITEM, .stage = STAGE_LEAD,
-		.role = ROLE_OWNER, .urgency = URGENCY_SOON,
-		.headline = NP_("Due in %ld day", "Due in %ld days") },
-	[RULE_DUE] = { .name = "due", .target = TARGET_ITEM, .stage = STAGE_DUE,
-		.role = ROLE_OWNER, .urgency = URGENCY_TODAY,
-		.headline = N_("Due today") },
-	[RULE_OVERDUE] = { .name = "overdue", .target = TARGET_ITEM, .stage = STAGE_EVERY,
-		.role = ROLE_OWNER, .urgency = URGENCY_OVERDUE, .order = 2,
-		.headline = NP_("Overdue for %ld day", "Overdue for %ld days") },
-	[RULE_ESCALATION] = { .name = "escalation", .target = TARGET_ITEM, .stage = STAGE_ONCE,
-		.role = ROLE_KAM, .urgency = URGENCY_OVERDUE, .order = 1,
-		.after = AFTER(reminders.escalate_after_days),
-		.headline = NP_("Escalation, overdue for %ld day",
-		"Escalation, overdue for %ld days"),
-		.reason = N_("escalated to you as key account manager") },
-	[RULE_SPONSOR] = { .name = "sponsor", .target = TARGET_ITEM, .stage = STAGE_ONCE,
-		.role = ROLE_SPONSOR, .urgency = URGENCY_OVERDUE,
-		.after = AFTER(reminders.sponsor_after_days),
-		.headline = NP_("Escalation, overdue for %ld day",
-		"Escalation, overdue for %ld days"),
-		.reason = N_("escalated to you as sponsor") },
-	[RULE_REVIEW_UPCOMING] = { .name = "review-upcoming", .target = TARGET_REVIEW,
-		.stage = STAGE_LEAD, .role = ROLE_KAM, .urgency = URGENCY_SOON,
-		.headline = NP_("Annual update due in %ld day",
-		"Annual update due in %ld days") },
-	[RULE_REVIEW_DUE] = { .name = "review-due", .target = TARGET_REVIEW, .stage = STAGE_DUE,
-		.role = ROLE_KAM, .urgency = URGENCY_TODAY,
-		.headline = N_("Annual update due today") },
-	[RULE_REVIEW_OVERDUE] = { .name = "review-overdue", .target = TARGET_REVIEW,
-		.stage = STAGE_EVERY, .role = ROLE_KAM, .urgency = URGENCY_OVERDUE, .order = 2,
-		.headline = NP_("Annual update overdue for %ld day",
-		"Annual update overdue for %ld days") },
-	[RULE_REVIEW_ESCALATION] = { .name = "review-escalation", .target = TARGET_REVIEW,
-		.stage = STAGE_ONCE, .role = ROLE_SPONSOR, .urgency = URGENCY_OVERDUE,
-		.after = AFTER(annual_update.escalate_after_days),
-		.headline = NP_("Escalation, annual update overdue for %ld day",
-		"Escalation, annual update overdue for %ld days"),
-		.reason = N_("escalated to you as sponsor") },
-	[RULE_STATUS_REPORT] = { .name = "status-report", .target = TARGET_WEEK,
-		.stage = STAGE_WEEK, .role = ROLE_KAM, .urgency = URGENCY_REPORT,
-		.headline = N_("Status report") },
+	[RULE_UPCOMING] = { .name = "upcoming",
+	    .target = TARGET_ITEM,
+	    .stage = STAGE_LEAD,
+	    .role = ROLE_OWNER,
+	    .urgency = URGENCY_SOON,
+	    .headline = NP_("Due in %ld day", "Due in %ld days") },
+	[RULE_DUE] = { .name = "due",
+	    .target = TARGET_ITEM,
+	    .stage = STAGE_DUE,
+	    .role = ROLE_OWNER,
+	    .urgency = URGENCY_TODAY,
+	    .headline = N_("Due today") },
+	[RULE_OVERDUE] = { .name = "overdue",
+	    .target = TARGET_ITEM,
+	    .stage = STAGE_EVERY,
+	    .role = ROLE_OWNER,
+	    .urgency = URGENCY_OVERDUE,
+	    .order = 2,
+	    .headline = NP_("Overdue for %ld day", "Overdue for %ld days") },
+	[RULE_ESCALATION] = { .name = "escalation",
+	    .target = TARGET_ITEM,
+	    .stage = STAGE_ONCE,
+	    .role = ROLE_KAM,
+	    .urgency = URGENCY_OVERDUE,
+	    .order = 1,
+	    .after = AFTER(reminders.escalate_after_days),
+	    .headline = NP_("Escalation, overdue for %ld day", "Escalation, overdue for %ld days"),
+	    .reason = N_("escalated to you as key account manager") },
+	[RULE_SPONSOR] = { .name = "sponsor",
+	    .target = TARGET_ITEM,
+	    .stage = STAGE_ONCE,
+	    .role = ROLE_SPONSOR,
+	    .urgency = URGENCY_OVERDUE,
+	    .after = AFTER(reminders.sponsor_after_days),
+	    .headline = NP_("Escalation, overdue for %ld day", "Escalation, overdue for %ld days"),
+	    .reason = N_("escalated to you as sponsor") },
+	[RULE_REVIEW_UPCOMING] = { .name = "review-upcoming",
+	    .target = TARGET_REVIEW,
+	    .stage = STAGE_LEAD,
+	    .role = ROLE_KAM,
+	    .urgency = URGENCY_SOON,
+	    .headline = NP_("Annual update due in %ld day", "Annual update due in %ld days") },
+	[RULE_REVIEW_DUE] = { .name = "review-due",
+	    .target = TARGET_REVIEW,
+	    .stage = STAGE_DUE,
+	    .role = ROLE_KAM,
+	    .urgency = URGENCY_TODAY,
+	    .headline = N_("Annual update due today") },
+	[RULE_REVIEW_OVERDUE] = { .name = "review-overdue",
+	    .target = TARGET_REVIEW,
+	    .stage = STAGE_EVERY,
+	    .role = ROLE_KAM,
+	    .urgency = URGENCY_OVERDUE,
+	    .order = 2,
+	    .headline =
+	        NP_("Annual update overdue for %ld day", "Annual update overdue for %ld days") },
+	[RULE_REVIEW_ESCALATION] = { .name = "review-escalation",
+	    .target = TARGET_REVIEW,
+	    .stage = STAGE_ONCE,
+	    .role = ROLE_SPONSOR,
+	    .urgency = URGENCY_OVERDUE,
+	    .after = AFTER(annual_update.escalate_after_days),
+	    .headline = NP_("Escalation, annual update overdue for %ld day",
+	        "Escalation, annual update overdue for %ld days"),
+	    .reason = N_("escalated to you as sponsor") },
+	[RULE_STATUS_REPORT] = { .name = "status-report",
+	    .target = TARGET_WEEK,
+	    .stage = STAGE_WEEK,
+	    .role = ROLE_KAM,
+	    .urgency = URGENCY_REPORT,
+	    .headline = N_("Status report") },
 };
 
 const struct rule_def *
@@ -221,8 +251,7 @@ is_send_day(const struct kapd_config *cfg, kdate_t day)
 
 /* 1 when the local clock at t shows day and at least minute. */
 static int
-reached(const struct rules_tz *tz, const char *name, time_t t, kdate_t day, int minute,
-    long *off)
+reached(const struct rules_tz *tz, const char *name, time_t t, kdate_t day, int minute, long *off)
 {
 	kdate_t d;
 	int m;
@@ -235,8 +264,8 @@ reached(const struct rules_tz *tz, const char *name, time_t t, kdate_t day, int 
  * send_time in the skipped or repeated hour) the first such minute may come earlier, so
  * the three hours before it are scanned. */
 static int
-first_instant(const struct rules_tz *tz, const char *name, kdate_t day, int minute,
-    time_t *out, long *off)
+first_instant(
+    const struct rules_tz *tz, const char *name, kdate_t day, int minute, time_t *out, long *off)
 {
 	long before, after, o;
 	time_t t, s;
@@ -353,8 +382,8 @@ zone_for(struct rules *r, int person, int plan)
 		break;
 	}
 	if (bad >= 0)
-		note_fallback(r, bad == 0 ? person : RULES_NONE, plan, names[bad],
-		    i < 3 ? z->name : NULL);
+		note_fallback(
+		    r, bad == 0 ? person : RULES_NONE, plan, names[bad], i < 3 ? z->name : NULL);
 	return i < 3 ? z : NULL;
 }
 
@@ -484,8 +513,8 @@ substitute_for(const struct rules *r, int person, kdate_t today)
 /* Sends n, meant for person (whose local day is today), to them or to their substitute,
  * if both their preferences let it through. */
 static int
-route(struct rules *r, struct rules_notification *n, int person, kdate_t today,
-    rules_emit_fn *emit, void *ctx)
+route(struct rules *r, struct rules_notification *n, int person, kdate_t today, rules_emit_fn *emit,
+    void *ctx)
 {
 	int sub = substitute_for(r, person, today), to = sub != RULES_NONE ? sub : person;
 	const struct zone *z;
@@ -528,8 +557,8 @@ deadline_stage(const int *lead, int n_lead, int every, kdate_t today, kdate_t du
 }
 
 static void
-init_notification(struct rules_notification *n, enum item_kind kind, const char *item,
-    int plan, kdate_t due)
+init_notification(
+    struct rules_notification *n, enum item_kind kind, const char *item, int plan, kdate_t due)
 {
 	memset(n, 0, sizeof(*n));
 	n->kind = kind;
@@ -543,8 +572,8 @@ init_notification(struct rules_notification *n, enum item_kind kind, const char 
  * role they are addressed in: an owner rule without a usable owner goes to the KAM, a
  * KAM rule about the KAM's own item to the sponsor. */
 static int
-recipient_of(const struct rules *r, const struct rules_plan *p, enum rule_role role,
-    int owner, enum rule_role *as, int *unowned)
+recipient_of(const struct rules *r, const struct rules_plan *p, enum rule_role role, int owner,
+    enum rule_role *as, int *unowned)
 {
 	*unowned = 0;
 	*as = role;
@@ -612,8 +641,8 @@ staged(struct rules *r, struct rules_notification *n, enum rule_target target,
 		return 0;
 	to = recipient_of(r, p, rule_table[rule].role, n->owner, &n->role, &n->unowned);
 	if (!usable(r, to) || rules_today(r, to, n->plan, &today) < 0 ||
-	    !deadline_stage(rem->lead, rem->n_lead, rem->every, today, n->due,
-	    target, &rule, &stage))
+	    !deadline_stage(
+	        rem->lead, rem->n_lead, rem->every, today, n->due, target, &rule, &stage))
 		return 0;
 	n->rule = rule;
 	n->stage = stage;

@@ -50,13 +50,13 @@ enum rule_stage {
 enum urgency { URGENCY_OVERDUE, URGENCY_TODAY, URGENCY_SOON, URGENCY_REPORT, URGENCY_COUNT };
 
 struct rule_def {
-	const char *name;      /* in the ledger, X-KAP-Item and --json: never renamed */
+	const char *name; /* in the ledger, X-KAP-Item and --json: never renamed */
 	enum rule_target target;
 	enum rule_stage stage;
 	enum rule_role role;
 	enum urgency urgency;
-	int order;             /* within its urgency in a digest: smaller first */
-	size_t after;          /* STAGE_ONCE: offset in struct kapd_config of its days */
+	int order;    /* within its urgency in a digest: smaller first */
+	size_t after; /* STAGE_ONCE: offset in struct kapd_config of its days */
 	/* msgids: the one-line headline of a mail about one item ("Overdue for %ld days",
 	 * with the days the deadline is away or past), and the reason stated in the
 	 * entry ("escalated to you as key account manager"), NULL when the role says it. */
@@ -81,55 +81,55 @@ enum item_kind {
 #define RULES_NONE (-1) /* no person */
 
 struct rules_absence {
-	kdate_t from, until;   /* inclusive, in the absent person's local calendar */
-	int substitute;        /* person index, or RULES_NONE */
+	kdate_t from, until; /* inclusive, in the absent person's local calendar */
+	int substitute;      /* person index, or RULES_NONE */
 };
 
 struct rules_person {
 	const char *key;
-	const char *email;     /* NULL: no usable address */
-	const char *tz;        /* NULL: the plan's zone, else the configured one */
-	int notify;            /* enum notify_mode, or -1 for delivery.mode */
+	const char *email; /* NULL: no usable address */
+	const char *tz;    /* NULL: the plan's zone, else the configured one */
+	int notify;        /* enum notify_mode, or -1 for delivery.mode */
 	const struct rules_absence *absences;
 	size_t n_absences;
-	time_t last_digest;    /* when the last digest went to this person; 0: never */
+	time_t last_digest; /* when the last digest went to this person; 0: never */
 };
 
 struct rules_plan {
 	const char *key;
-	const char *tz;        /* NULL: the configured zone */
-	int kam, sponsor;      /* person indexes, or RULES_NONE */
+	const char *tz;   /* NULL: the configured zone */
+	int kam, sponsor; /* person indexes, or RULES_NONE */
 	int has_review;
 	kdate_t next_review;
 };
 
 struct rules_item {
-	enum item_kind kind;   /* KIND_ACTIVITY or KIND_MILESTONE */
+	enum item_kind kind; /* KIND_ACTIVITY or KIND_MILESTONE */
 	const char *key;
-	int plan;              /* index into the plans */
+	int plan; /* index into the plans */
 	kdate_t due;
-	int owner;             /* person index, or RULES_NONE */
-	int at_risk;           /* a milestone with overdue open activities */
+	int owner;   /* person index, or RULES_NONE */
+	int at_risk; /* a milestone with overdue open activities */
 };
 
 struct rules_notification {
 	enum rule rule;
 	enum item_kind kind;
-	const char *item;      /* item key, or the plan key for plan rules (borrowed) */
+	const char *item; /* item key, or the plan key for plan rules (borrowed) */
 	int plan;
-	kdate_t due;           /* the deadline; for status-report the week's report day */
-	int stage;             /* upcoming: lead days; overdue: j; status-report: week; else 0 */
-	int stage_year;        /* status-report: ISO week-numbering year */
-	int recipient;         /* the addressee (a substitute when the person is absent) */
-	int on_behalf;         /* the absent person the substitute stands in for, or RULES_NONE */
-	int owner;             /* the item's owner, or RULES_NONE (plan rules: RULES_NONE) */
-	int unowned;           /* an owner rule reported to the KAM: no (usable) owner */
-	enum rule_role role;   /* the role the recipient (or the one substituted) holds */
+	kdate_t due;         /* the deadline; for status-report the week's report day */
+	int stage;           /* upcoming: lead days; overdue: j; status-report: week; else 0 */
+	int stage_year;      /* status-report: ISO week-numbering year */
+	int recipient;       /* the addressee (a substitute when the person is absent) */
+	int on_behalf;       /* the absent person the substitute stands in for, or RULES_NONE */
+	int owner;           /* the item's owner, or RULES_NONE (plan rules: RULES_NONE) */
+	int unowned;         /* an owner rule reported to the KAM: no (usable) owner */
+	enum rule_role role; /* the role the recipient (or the one substituted) holds */
 	int at_risk;
-	int immediate;         /* immediate mode: one email per notification */
-	int deliver_now;       /* now is a delivery slot for it */
-	time_t slot;           /* the next delivery slot (now when deliver_now) */
-	long slot_offset;      /* the addressee's UTC offset at the slot, seconds */
+	int immediate;    /* immediate mode: one email per notification */
+	int deliver_now;  /* now is a delivery slot for it */
+	time_t slot;      /* the next delivery slot (now when deliver_now) */
+	long slot_offset; /* the addressee's UTC offset at the slot, seconds */
 };
 
 /* Local time in IANA zones: kdate_local() and kdate_instant() semantics. */

@@ -55,8 +55,7 @@ to_blank(struct out *o)
 	o->blank = 1;
 }
 
-static char *
-vfmt(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+static char *vfmt(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
 static char *
 vfmt(const char *fmt, va_list ap)

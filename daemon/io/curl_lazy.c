@@ -23,22 +23,22 @@ static struct lazylib lib = { "libcurl.so.4", NULL, 0 };
 FORWARD(CURLcode, curl_global_init, (long flags), (flags), CURLE_FAILED_INIT)
 FORWARD_VOID(curl_global_cleanup, (void), ())
 FORWARD(CURL *, curl_easy_init, (void), (), NULL)
-FORWARD_VOID(curl_easy_cleanup, (CURL *h), (h))
-FORWARD(CURLcode, curl_easy_perform, (CURL *h), (h), CURLE_FAILED_INIT)
+FORWARD_VOID(curl_easy_cleanup, (CURL * h), (h))
+FORWARD(CURLcode, curl_easy_perform, (CURL * h), (h), CURLE_FAILED_INIT)
 FORWARD(const char *, curl_easy_strerror, (CURLcode c), (c), "libcurl is not available")
-FORWARD(struct curl_slist *, curl_slist_append, (struct curl_slist *l, const char *s), (l, s),
-    NULL)
-FORWARD_VOID(curl_slist_free_all, (struct curl_slist *l), (l))
+FORWARD(
+    struct curl_slist *, curl_slist_append, (struct curl_slist * l, const char *s), (l, s), NULL)
+FORWARD_VOID(curl_slist_free_all, (struct curl_slist * l), (l))
 FORWARD(CURLM *, curl_multi_init, (void), (), NULL)
-FORWARD(CURLMcode, curl_multi_cleanup, (CURLM *m), (m), CURLM_INTERNAL_ERROR)
-FORWARD(CURLMcode, curl_multi_add_handle, (CURLM *m, CURL *h), (m, h), CURLM_INTERNAL_ERROR)
-FORWARD(CURLMcode, curl_multi_remove_handle, (CURLM *m, CURL *h), (m, h),
-    CURLM_INTERNAL_ERROR)
-FORWARD(CURLMcode, curl_multi_perform, (CURLM *m, int *running), (m, running),
-    CURLM_INTERNAL_ERROR)
-FORWARD(CURLMcode, curl_multi_poll, (CURLM *m, struct curl_waitfd fds[], unsigned int n,
-    int timeout_ms, int *numfds), (m, fds, n, timeout_ms, numfds), CURLM_INTERNAL_ERROR)
-FORWARD(CURLMsg *, curl_multi_info_read, (CURLM *m, int *left), (m, left), NULL)
+FORWARD(CURLMcode, curl_multi_cleanup, (CURLM * m), (m), CURLM_INTERNAL_ERROR)
+FORWARD(CURLMcode, curl_multi_add_handle, (CURLM * m, CURL *h), (m, h), CURLM_INTERNAL_ERROR)
+FORWARD(CURLMcode, curl_multi_remove_handle, (CURLM * m, CURL *h), (m, h), CURLM_INTERNAL_ERROR)
+FORWARD(
+    CURLMcode, curl_multi_perform, (CURLM * m, int *running), (m, running), CURLM_INTERNAL_ERROR)
+FORWARD(CURLMcode, curl_multi_poll,
+    (CURLM * m, struct curl_waitfd fds[], unsigned int n, int timeout_ms, int *numfds),
+    (m, fds, n, timeout_ms, numfds), CURLM_INTERNAL_ERROR)
+FORWARD(CURLMsg *, curl_multi_info_read, (CURLM * m, int *left), (m, left), NULL)
 
 /* The one variadic function: its third argument's type follows from the option's
  * number (CURLOPTTYPE_*, curl.h), so it is read as that type and passed on. */

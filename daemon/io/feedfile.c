@@ -46,8 +46,8 @@ is_temp_name(const struct feedfile_kind *k, const char *s)
 }
 
 int
-feedfile_clean_stale(const struct feedfile_kind *k, const char *dir, size_t *removed,
-    char *err, size_t errlen)
+feedfile_clean_stale(
+    const struct feedfile_kind *k, const char *dir, size_t *removed, char *err, size_t errlen)
 {
 	struct dirent *e;
 	size_t n = 0;
@@ -68,7 +68,8 @@ feedfile_clean_stale(const struct feedfile_kind *k, const char *dir, size_t *rem
 			n++;
 		else if (errno != ENOENT && r == 0) {
 			r = -errno;
-			snprintf(err, errlen, "removing %s/%s: %s", dir, e->d_name, strerror(errno));
+			snprintf(
+			    err, errlen, "removing %s/%s: %s", dir, e->d_name, strerror(errno));
 		}
 	}
 	closedir(d);
@@ -79,8 +80,8 @@ out:
 }
 
 int
-feedfile_open_dir(const struct feedfile_kind *k, const char *dir, int *dirfd, char *err,
-    size_t errlen)
+feedfile_open_dir(
+    const struct feedfile_kind *k, const char *dir, int *dirfd, char *err, size_t errlen)
 {
 	int fd;
 
@@ -103,8 +104,8 @@ feedfile_names(const struct feedfile_kind *k, struct feedfile *o, const char *to
 }
 
 int
-feedfile_create(const struct feedfile_kind *k, struct feedfile *o, int dirfd,
-    const char *token, char *err, size_t errlen)
+feedfile_create(const struct feedfile_kind *k, struct feedfile *o, int dirfd, const char *token,
+    char *err, size_t errlen)
 {
 	memset(o, 0, sizeof(*o));
 	o->dirfd = dirfd;
@@ -168,8 +169,8 @@ same_size(int dirfd, const char *name, size_t size)
 }
 
 int
-feedfile_commit(struct feedfile *o, const char *old_content, int *replaced, char *err,
-    size_t errlen)
+feedfile_commit(
+    struct feedfile *o, const char *old_content, int *replaced, char *err, size_t errlen)
 {
 	char content[17];
 	int r;
@@ -203,8 +204,7 @@ feedfile_commit(struct feedfile *o, const char *old_content, int *replaced, char
 }
 
 int
-feedfile_close(struct feedfile *o, const char *old_content, int *same, char *err,
-    size_t errlen)
+feedfile_close(struct feedfile *o, const char *old_content, int *same, char *err, size_t errlen)
 {
 	char content[17];
 	int r;
@@ -263,8 +263,8 @@ feedfile_sync(const struct feedfile_kind *k, int dirfd, const char *const *token
 }
 
 int
-feedfile_publish(const struct feedfile_kind *k, int dirfd, const char *token, int drop,
-    char *err, size_t errlen)
+feedfile_publish(
+    const struct feedfile_kind *k, int dirfd, const char *token, int drop, char *err, size_t errlen)
 {
 	struct feedfile o;
 	int r = 0;
@@ -328,8 +328,8 @@ feedfile_remove_others(const struct feedfile_kind *k, int dirfd, const char *dir
 		if (unlinkat(dirfd, e->d_name, 0) == 0)
 			(*removed)++;
 		else if (errno != ENOENT)
-			errlist_add(problems, "%ss: removing the old %s %s/%s: %s", k->what, k->what,
-			    dir, e->d_name, strerror(errno));
+			errlist_add(problems, "%ss: removing the old %s %s/%s: %s", k->what,
+			    k->what, dir, e->d_name, strerror(errno));
 	}
 	closedir(d);
 	if (*removed > 0)

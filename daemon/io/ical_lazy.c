@@ -16,24 +16,23 @@ static struct lazylib lib = { "libical.so.3", NULL, 0 };
 
 #define FORWARD(ret, name, params, args, fail) LAZY_FORWARD(lib, ret, name, params, args, fail)
 #define FORWARD_VOID(name, params, args) LAZY_FORWARD_VOID(lib, name, params, args)
-#define NEW_PROP(name, type) \
-	FORWARD(icalproperty *, icalproperty_new_##name, (type v), (v), NULL)
-#define SET_PROP(name, type) \
-	FORWARD_VOID(icalproperty_set_##name, (icalproperty *p, type v), (p, v))
+#define NEW_PROP(name, type) FORWARD(icalproperty *, icalproperty_new_##name, (type v), (v), NULL)
+#define SET_PROP(name, type)                                                                       \
+	FORWARD_VOID(icalproperty_set_##name, (icalproperty * p, type v), (p, v))
 
 static const struct icaltimetype no_time;
 static const struct icaldurationtype no_duration;
 
 FORWARD(icalcomponent *, icalcomponent_new_vevent, (void), (), NULL)
 FORWARD(icalcomponent *, icalcomponent_new_valarm, (void), (), NULL)
-FORWARD_VOID(icalcomponent_add_property, (icalcomponent *c, icalproperty *p), (c, p))
-FORWARD_VOID(icalcomponent_free, (icalcomponent *c), (c))
-FORWARD(char *, icalcomponent_as_ical_string_r, (icalcomponent *c), (c), NULL)
-FORWARD(char *, icalproperty_as_ical_string_r, (icalproperty *p), (p), NULL)
+FORWARD_VOID(icalcomponent_add_property, (icalcomponent * c, icalproperty *p), (c, p))
+FORWARD_VOID(icalcomponent_free, (icalcomponent * c), (c))
+FORWARD(char *, icalcomponent_as_ical_string_r, (icalcomponent * c), (c), NULL)
+FORWARD(char *, icalproperty_as_ical_string_r, (icalproperty * p), (p), NULL)
 FORWARD(struct icaltimetype, icaltime_null_date, (void), (), no_time)
 FORWARD(struct icaltimetype, icaltime_null_time, (void), (), no_time)
-FORWARD(struct icaltimetype, icaltime_from_timet_with_zone, (const time_t t, const int is_date,
-    const icaltimezone *zone), (t, is_date, zone), no_time)
+FORWARD(struct icaltimetype, icaltime_from_timet_with_zone,
+    (const time_t t, const int is_date, const icaltimezone *zone), (t, is_date, zone), no_time)
 FORWARD(icaltimezone *, icaltimezone_get_utc_timezone, (void), (), NULL)
 FORWARD(struct icaldurationtype, icaldurationtype_from_int, (int t), (t), no_duration)
 

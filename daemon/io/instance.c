@@ -15,10 +15,18 @@ static const struct {
 	unsigned long magic;
 	const char *name;
 } remote_fs[] = {
-	{ 0x6969UL, "NFS" }, { 0x517bUL, "SMB" }, { 0xff534d42UL, "CIFS" },
-	{ 0xfe534d42UL, "SMB2" }, { 0x564c, "NCP" }, { 0x6b414653UL, "AFS" },
-	{ 0x5346414fUL, "OpenAFS" }, { 0x73757245UL, "Coda" }, { 0x01021997UL, "9P" },
-	{ 0x19830326UL, "FhGFS" }, { 0x47504653UL, "GPFS" }, { 0x0bd00bd0UL, "Lustre" },
+	{ 0x6969UL, "NFS" },
+	{ 0x517bUL, "SMB" },
+	{ 0xff534d42UL, "CIFS" },
+	{ 0xfe534d42UL, "SMB2" },
+	{ 0x564c, "NCP" },
+	{ 0x6b414653UL, "AFS" },
+	{ 0x5346414fUL, "OpenAFS" },
+	{ 0x73757245UL, "Coda" },
+	{ 0x01021997UL, "9P" },
+	{ 0x19830326UL, "FhGFS" },
+	{ 0x47504653UL, "GPFS" },
+	{ 0x0bd00bd0UL, "Lustre" },
 	{ 0x00c36400UL, "CephFS" },
 };
 
@@ -75,9 +83,11 @@ instance_lock(const char *db_path, pid_t *holder, char *err, size_t errlen)
 	*holder = 0;
 	dir_of(db_path, dir, sizeof(dir));
 	if ((remote = remote_name(dir)) != NULL) {
-		snprintf(err, errlen, "the database %s lies on a network file system (%s): "
+		snprintf(err, errlen,
+		    "the database %s lies on a network file system (%s): "
 		    "SQLite's locks do not hold there, so kapd refuses it; keep the database on "
-		    "a local disk of the one host that runs kapd", db_path, remote);
+		    "a local disk of the one host that runs kapd",
+		    db_path, remote);
 		return -EREMOTE;
 	}
 	snprintf(path, sizeof(path), "%s.lock", db_path);
@@ -91,8 +101,10 @@ instance_lock(const char *db_path, pid_t *holder, char *err, size_t errlen)
 		r = errno == EWOULDBLOCK ? -EBUSY : -errno;
 		if (r == -EBUSY) {
 			*holder = read_holder(fd);
-			snprintf(err, errlen, "another kapd works on this database: the lock %s is "
-			    "held by pid %ld", path, (long)*holder);
+			snprintf(err, errlen,
+			    "another kapd works on this database: the lock %s is "
+			    "held by pid %ld",
+			    path, (long)*holder);
 		} else {
 			snprintf(err, errlen, "cannot lock %s: %s", path, strerror(-r));
 		}

@@ -88,8 +88,8 @@ read_headers(struct inmail *m, GMimeMessage *msg)
 		*slots[i] = m->hdr[i];
 	}
 	if (m->autoh.x_autoreply == NULL)
-		m->autoh.x_autoreply = m->hdr[5] = dup_or_null(g_mime_object_get_header(o,
-		    "X-Autorespond"));
+		m->autoh.x_autoreply = m->hdr[5] =
+		    dup_or_null(g_mime_object_get_header(o, "X-Autorespond"));
 	m->autoh.from = m->from;
 	add_addresses(m, g_mime_message_get_addresses(msg, GMIME_ADDRESS_TYPE_TO));
 	add_addresses(m, g_mime_message_get_addresses(msg, GMIME_ADDRESS_TYPE_CC));
@@ -107,8 +107,8 @@ find_part(GMimeObject *o, const char *subtype, int depth)
 		int n = g_mime_multipart_get_count(GMIME_MULTIPART(o));
 
 		for (int i = 0; i < n; i++) {
-			GMimeObject *f = find_part(g_mime_multipart_get_part(GMIME_MULTIPART(o), i),
-			    subtype, depth + 1);
+			GMimeObject *f = find_part(
+			    g_mime_multipart_get_part(GMIME_MULTIPART(o), i), subtype, depth + 1);
 			if (f != NULL)
 				return f;
 		}

@@ -12,16 +12,16 @@
 #define MAILPARSE_MAX_RCPTS 16
 
 struct inmail {
-	char *message_id;       /* without <>; NULL when the mail has none */
-	char from[256];         /* the From addr-spec, "" when none */
-	char *subject;          /* decoded, UTF-8; NULL when none */
-	char *in_reply_to;      /* raw header values, NULL when absent */
+	char *message_id;  /* without <>; NULL when the mail has none */
+	char from[256];    /* the From addr-spec, "" when none */
+	char *subject;     /* decoded, UTF-8; NULL when none */
+	char *in_reply_to; /* raw header values, NULL when absent */
 	char *references;
 	char *rcpts[MAILPARSE_MAX_RCPTS]; /* addresses of To, Cc, Delivered-To, X-Original-To */
 	size_t n_rcpts;
 	struct reply_auto_headers autoh; /* points into the strings below */
 	char *hdr[REPLY_AUTO_HEADERS];
-	char *text;             /* the body as UTF-8 text; "" when none was found */
+	char *text; /* the body as UTF-8 text; "" when none was found */
 	size_t text_len;
 };
 

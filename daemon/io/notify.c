@@ -54,8 +54,10 @@ read_watchdog(struct notify *n, char *err, size_t errlen)
 	if (usec == NULL)
 		return 0;
 	if (parse_u64(usec, &v) < 0 || v == 0) {
-		snprintf(err, errlen, "WATCHDOG_USEC=\"%.40s\" is not a positive number of "
-		    "microseconds", usec);
+		snprintf(err, errlen,
+		    "WATCHDOG_USEC=\"%.40s\" is not a positive number of "
+		    "microseconds",
+		    usec);
 		return -EINVAL;
 	}
 	if (pid != NULL && (parse_u64(pid, &p) < 0 || p != (uint64_t)getpid()))
@@ -71,8 +73,10 @@ set_address(struct notify *n, const char *path, char *err, size_t errlen)
 	size_t len = strlen(path);
 
 	if ((path[0] != '/' && path[0] != '@') || len < 2 || len >= sizeof(n->addr.sun_path)) {
-		snprintf(err, errlen, "NOTIFY_SOCKET=\"%.60s\" is neither an absolute path nor an "
-		    "@abstract name of at most %zu bytes", path, sizeof(n->addr.sun_path) - 1);
+		snprintf(err, errlen,
+		    "NOTIFY_SOCKET=\"%.60s\" is neither an absolute path nor an "
+		    "@abstract name of at most %zu bytes",
+		    path, sizeof(n->addr.sun_path) - 1);
 		return -EINVAL;
 	}
 	memset(&n->addr, 0, sizeof(n->addr));
@@ -100,7 +104,8 @@ notify_open(struct notify *n, char *err, size_t errlen)
 			n->fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 			if (n->fd < 0) {
 				r = -errno;
-				snprintf(err, errlen, "socket for NOTIFY_SOCKET: %s", strerror(errno));
+				snprintf(
+				    err, errlen, "socket for NOTIFY_SOCKET: %s", strerror(errno));
 			}
 		}
 		if (r == 0)
@@ -130,8 +135,8 @@ notify_send(struct notify *n, const char *fmt, ...)
 	va_end(ap);
 	if (len < 0)
 		return -ENOMEM;
-	sent = sendto(n->fd, msg, (size_t)len, MSG_NOSIGNAL, (const struct sockaddr *)&n->addr,
-	    n->addrlen);
+	sent = sendto(
+	    n->fd, msg, (size_t)len, MSG_NOSIGNAL, (const struct sockaddr *)&n->addr, n->addrlen);
 	if (sent < 0)
 		r = -errno;
 	else if (sent != len)

@@ -12,11 +12,11 @@
 #include <sys/un.h>
 
 struct notify {
-	int fd;                  /* -1: no $NOTIFY_SOCKET, nothing is sent */
+	int fd; /* -1: no $NOTIFY_SOCKET, nothing is sent */
 	struct sockaddr_un addr;
 	socklen_t addrlen;
-	uint64_t watchdog_usec;  /* $WATCHDOG_USEC for this process, 0 when off */
-	uint64_t last_ping;      /* CLOCK_MONOTONIC usec of the last WATCHDOG=1 */
+	uint64_t watchdog_usec; /* $WATCHDOG_USEC for this process, 0 when off */
+	uint64_t last_ping;     /* CLOCK_MONOTONIC usec of the last WATCHDOG=1 */
 };
 
 /* Reads $NOTIFY_SOCKET, $WATCHDOG_USEC and $WATCHDOG_PID and removes them from the

@@ -25,8 +25,8 @@ struct replysource {
 static int
 cmp_msg(const void *a, const void *b)
 {
-	return strcmp(((const struct replysource_msg *)a)->id,
-	    ((const struct replysource_msg *)b)->id);
+	return strcmp(
+	    ((const struct replysource_msg *)a)->id, ((const struct replysource_msg *)b)->id);
 }
 
 /* Maildir file names start with the delivery time, so name order is arrival order. */
@@ -51,7 +51,8 @@ maildir_list(void *v_, const char *cursor, size_t max, struct replysource_msg **
 		struct stat st;
 
 		if (e->d_name[0] == '.' || strlen(e->d_name) >= sizeof(v->id) ||
-		    fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+		    fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISREG(st.st_mode))
 			continue;
 		if (k == cap) {
 			cap = cap ? cap * 2 : 64;
@@ -76,8 +77,8 @@ maildir_list(void *v_, const char *cursor, size_t max, struct replysource_msg **
 }
 
 static int
-maildir_fetch(void *v, const struct replysource_msg *m, size_t limit,
-    char **data, size_t *len, char *err, size_t errlen)
+maildir_fetch(void *v, const struct replysource_msg *m, size_t limit, char **data, size_t *len,
+    char *err, size_t errlen)
 {
 	struct replysource *s = v;
 	char path[4096], *buf;
@@ -127,7 +128,10 @@ maildir_done(void *v, const struct replysource_msg *m, char *err, size_t errlen)
 }
 
 static const struct replysource_ops maildir_ops = {
-	maildir_list, maildir_fetch, maildir_done, NULL,
+	maildir_list,
+	maildir_fetch,
+	maildir_done,
+	NULL,
 };
 
 int
@@ -160,21 +164,20 @@ int
 replysource_list(struct replysource *s, const char *cursor, size_t max,
     struct replysource_msg **msgs, size_t *n, char *err, size_t errlen)
 {
-	return s->ops->list(s->impl != NULL ? s->impl : (void *)s, cursor, max, msgs, n, err,
-	    errlen);
+	return s->ops->list(
+	    s->impl != NULL ? s->impl : (void *)s, cursor, max, msgs, n, err, errlen);
 }
 
 int
-replysource_fetch(struct replysource *s, const struct replysource_msg *m, size_t limit,
-    char **data, size_t *len, char *err, size_t errlen)
+replysource_fetch(struct replysource *s, const struct replysource_msg *m, size_t limit, char **data,
+    size_t *len, char *err, size_t errlen)
 {
-	return s->ops->fetch(s->impl != NULL ? s->impl : (void *)s, m, limit, data, len, err,
-	    errlen);
+	return s->ops->fetch(
+	    s->impl != NULL ? s->impl : (void *)s, m, limit, data, len, err, errlen);
 }
 
 int
-replysource_done(struct replysource *s, const struct replysource_msg *m, char *err,
-    size_t errlen)
+replysource_done(struct replysource *s, const struct replysource_msg *m, char *err, size_t errlen)
 {
 	return s->ops->done(s->impl != NULL ? s->impl : (void *)s, m, err, errlen);
 }

@@ -13,9 +13,9 @@
 struct replysource;
 
 struct replysource_msg {
-	char id[256];     /* maildir: the file name in new/; IMAP: "UIDVALIDITY.UID" */
-	size_t size;      /* bytes, as the source says */
-	char cursor[48];  /* IMAP: "UIDVALIDITY:UID", where the next run starts once this
+	char id[256];    /* maildir: the file name in new/; IMAP: "UIDVALIDITY.UID" */
+	size_t size;     /* bytes, as the source says */
+	char cursor[48]; /* IMAP: "UIDVALIDITY:UID", where the next run starts once this
 			   * message was handled; "" for a maildir */
 };
 
@@ -34,8 +34,8 @@ int replysource_list(struct replysource *s, const char *cursor, size_t max,
 int replysource_fetch(struct replysource *s, const struct replysource_msg *m, size_t limit,
     char **data, size_t *len, char *err, size_t errlen);
 /* Marks a handled message so that it is not listed again. */
-int replysource_done(struct replysource *s, const struct replysource_msg *m, char *err,
-    size_t errlen);
+int replysource_done(
+    struct replysource *s, const struct replysource_msg *m, char *err, size_t errlen);
 /* Closes (IMAP: logs out) and frees; accepts NULL. */
 void replysource_close(struct replysource *s);
 

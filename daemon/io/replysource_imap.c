@@ -33,17 +33,17 @@
 struct imap {
 	CURL *curl;
 	const struct kapd_config *cfg;
-	char *base;        /* "imaps://host:993" */
-	char *mailbox;     /* the URL's path, as written there ("INBOX") */
+	char *base;    /* "imaps://host:993" */
+	char *mailbox; /* the URL's path, as written there ("INBOX") */
 	const char *processed;
 	struct transport_hooks hooks;
 	char *password;
-	struct sbuf resp;  /* what the last command wrote */
-	size_t limit;      /* fetch: bytes allowed */
+	struct sbuf resp; /* what the last command wrote */
+	size_t limit;     /* fetch: bytes allowed */
 	int too_big;
 	int has_move, has_uidplus;
 	unsigned long uidvalidity;
-	unsigned long uidnext;   /* the UID the next message will get */
+	unsigned long uidnext; /* the UID the next message will get */
 	char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -74,8 +74,7 @@ on_progress(void *ctx, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t u
 /* Runs one request: url (base + path) with an optional custom command.  The answer is in
  * im->resp.  0, -EACCES (login refused), -EFBIG (over limit) or -EIO, err filled. */
 static int
-run(struct imap *im, const char *path, const char *custom, size_t limit, char *err,
-    size_t errlen)
+run(struct imap *im, const char *path, const char *custom, size_t limit, char *err, size_t errlen)
 {
 	char url[1024];
 	CURLcode rc;
@@ -225,8 +224,8 @@ number_after(const char *s, const char *word)
 
 /* Appends one message to the list. */
 static int
-push(struct replysource_msg **v, size_t *k, size_t *cap, unsigned long validity,
-    unsigned long uid, size_t size)
+push(struct replysource_msg **v, size_t *k, size_t *cap, unsigned long validity, unsigned long uid,
+    size_t size)
 {
 	struct replysource_msg *p;
 
@@ -244,8 +243,8 @@ push(struct replysource_msg **v, size_t *k, size_t *cap, unsigned long validity,
 
 /* The sizes of UIDs lo..hi from "* n FETCH (UID u RFC822.SIZE s)" lines. */
 static int
-sizes(struct imap *im, unsigned long lo, unsigned long hi, struct replysource_msg **v,
-    size_t *k, size_t *cap, char *err, size_t errlen)
+sizes(struct imap *im, unsigned long lo, unsigned long hi, struct replysource_msg **v, size_t *k,
+    size_t *cap, char *err, size_t errlen)
 {
 	char cmd[96], *line, *next;
 	int r;
@@ -281,8 +280,8 @@ search(struct imap *im, unsigned long start, unsigned long uidnext, size_t max,
 	if (u == NULL)
 		return -ENOMEM;
 	for (lo = start; r == 0 && lo < uidnext && k < max; lo += SEARCH_WINDOW) {
-		unsigned long hi = lo + SEARCH_WINDOW - 1 < uidnext - 1 ? lo + SEARCH_WINDOW - 1 :
-		    uidnext - 1;
+		unsigned long hi =
+		    lo + SEARCH_WINDOW - 1 < uidnext - 1 ? lo + SEARCH_WINDOW - 1 : uidnext - 1;
 
 		snprintf(cmd, sizeof(cmd), "UID SEARCH UID %lu:%lu", lo, hi);
 		if ((r = run(im, im->mailbox, cmd, 1u << 20, err, errlen)) < 0)
@@ -340,7 +339,6 @@ status(struct imap *im, char *err, size_t errlen)
 	return 0;
 }
 
-
 static int
 imap_list(void *s, const char *cursor, size_t max, struct replysource_msg **msgs, size_t *n,
     char *err, size_t errlen)
@@ -385,8 +383,8 @@ imap_fetch(void *s, const struct replysource_msg *m, size_t limit, char **data, 
 
 	if (m->size > limit)
 		return -EFBIG;
-	snprintf(path, sizeof(path), "%s;UIDVALIDITY=%lu/;UID=%s", im->mailbox,
-	    im->uidvalidity, uid != NULL ? uid + 1 : "0");
+	snprintf(path, sizeof(path), "%s;UIDVALIDITY=%lu/;UID=%s", im->mailbox, im->uidvalidity,
+	    uid != NULL ? uid + 1 : "0");
 	if ((r = run(im, path, NULL, limit, err, errlen)) < 0)
 		return r;
 	if (sbuf_finish(&im->resp, data, len) < 0) {
@@ -443,5 +441,8 @@ imap_close(void *v)
 }
 
 const struct replysource_ops replysource_imap_ops = {
-	imap_list, imap_fetch, imap_done, imap_close,
+	imap_list,
+	imap_fetch,
+	imap_done,
+	imap_close,
 };

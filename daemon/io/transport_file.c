@@ -16,14 +16,14 @@
 
 struct file_transport {
 	char *directory;
-	char **staged;        /* ids written to their temporary files, not yet renamed */
+	char **staged; /* ids written to their temporary files, not yet renamed */
 	size_t n_staged;
 };
 
-static int file_send(void *impl, const char *from, const char *to, const char *id,
-    const char *msg, size_t len, char *err, size_t errlen);
-static int file_stage(void *impl, const char *from, const char *to, const char *id,
-    const char *msg, size_t len, char *err, size_t errlen);
+static int file_send(void *impl, const char *from, const char *to, const char *id, const char *msg,
+    size_t len, char *err, size_t errlen);
+static int file_stage(void *impl, const char *from, const char *to, const char *id, const char *msg,
+    size_t len, char *err, size_t errlen);
 static int file_commit(void *impl, char *err, size_t errlen);
 static void file_close(void *impl);
 
@@ -31,8 +31,8 @@ static const struct transport_ops file_ops = { file_send, NULL, file_close, file
 	file_commit };
 
 int
-transport_file_new(const struct kapd_config *cfg, const struct transport_ops **ops,
-    void **impl, char *err, size_t errlen)
+transport_file_new(const struct kapd_config *cfg, const struct transport_ops **ops, void **impl,
+    char *err, size_t errlen)
 {
 	struct file_transport *t;
 
@@ -84,8 +84,8 @@ write_all(int fd, const char *p, size_t len)
 /* Writes the message into .ID.eml.tmp; with stage_only unsynced and left there for
  * file_commit, else synced and renamed to ID.eml at once. */
 static int
-write_message(struct file_transport *t, const char *to, const char *id, const char *msg,
-    size_t len, int stage_only, char *err, size_t errlen)
+write_message(struct file_transport *t, const char *to, const char *id, const char *msg, size_t len,
+    int stage_only, char *err, size_t errlen)
 {
 	char *path = NULL, *tmp = NULL;
 	int fd = -1, r;
@@ -125,8 +125,8 @@ out:
 }
 
 static int
-file_send(void *impl, const char *from, const char *to, const char *id, const char *msg,
-    size_t len, char *err, size_t errlen)
+file_send(void *impl, const char *from, const char *to, const char *id, const char *msg, size_t len,
+    char *err, size_t errlen)
 {
 	(void)from;
 	return write_message(impl, to, id, msg, len, 0, err, errlen);

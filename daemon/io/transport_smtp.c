@@ -39,15 +39,15 @@
  * STARTTLS, the TLS handshake, EHLO, up to three for AUTH, MAIL, RCPT, DATA, the dot),
  * each bounded by mail.timeout: the whole, connect included, by this many. */
 #define TRANSFER_FUSE 16
-#define ADDR_MAX 260       /* "<" + a 254-octet address + ">" */
-#define QUIT_WAIT 2L       /* seconds to wait for the reply to QUIT */
+#define ADDR_MAX 260 /* "<" + a 254-octet address + ">" */
+#define QUIT_WAIT 2L /* seconds to wait for the reply to QUIT */
 
 struct smtp_transport {
 	struct transport_hooks hooks;
 	char *password;
-	long timeout;  /* mail.timeout, seconds */
-	CURL *curl;    /* options that never change are set once */
-	CURLM *multi;  /* holds the open connection; NULL between checks */
+	long timeout; /* mail.timeout, seconds */
+	CURL *curl;   /* options that never change are set once */
+	CURLM *multi; /* holds the open connection; NULL between checks */
 	/* The message being sent. */
 	const char *msg;
 	size_t len, off;
@@ -59,7 +59,7 @@ struct smtp_transport {
 	int quitting;    /* QUIT was sent: later replies say nothing about the message */
 	int stall;       /* the transfer was stopped: nothing moved for mail.timeout */
 	struct timespec last_tick;
-	struct timespec last_io;  /* the last byte in or out of the current transfer */
+	struct timespec last_io; /* the last byte in or out of the current transfer */
 	/* A failure that says the server cannot be used now: the rest of the check is
 	 * deferred without trying again (a dead server would otherwise cost one timeout per
 	 * message).  Cleared by transport_flush. */
@@ -67,13 +67,12 @@ struct smtp_transport {
 	char down_err[256];
 };
 
-static int smtp_send(void *impl, const char *from, const char *to, const char *id,
-    const char *msg, size_t len, char *err, size_t errlen);
+static int smtp_send(void *impl, const char *from, const char *to, const char *id, const char *msg,
+    size_t len, char *err, size_t errlen);
 static void smtp_flush(void *impl);
 static void smtp_close(void *impl);
 
-static const struct transport_ops smtp_ops = { smtp_send, smtp_flush, smtp_close, NULL,
-	NULL };
+static const struct transport_ops smtp_ops = { smtp_send, smtp_flush, smtp_close, NULL, NULL };
 
 static void
 tick(struct smtp_transport *t)
@@ -105,8 +104,7 @@ stalled(const struct smtp_transport *t)
 }
 
 static int
-on_progress(void *ctx, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
-    curl_off_t ulnow)
+on_progress(void *ctx, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
 {
 	struct smtp_transport *t = ctx;
 
@@ -151,8 +149,8 @@ on_read(char *buf, size_t size, size_t nitems, void *ctx)
 static const char *
 command_verb(const char *line, size_t size)
 {
-	static const char *const verbs[] = { "EHLO", "HELO", "STARTTLS", "AUTH", "MAIL",
-		"RCPT", "DATA", "QUIT", "RSET", "NOOP", "VRFY" };
+	static const char *const verbs[] = { "EHLO", "HELO", "STARTTLS", "AUTH", "MAIL", "RCPT",
+		"DATA", "QUIT", "RSET", "NOOP", "VRFY" };
 	size_t i, n;
 
 	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
@@ -186,13 +184,13 @@ on_debug(CURL *c, curl_infotype type, char *data, size_t size, void *ctx)
 		snprintf(t->cmd, sizeof(t->cmd), "%s", command_verb(data, size));
 		t->code = 0;
 		t->reply[0] = '\0';
-	} else if (type == CURLINFO_HEADER_IN && size >= 3 && data[0] >= '1' &&
-	    data[0] <= '5' && data[1] >= '0' && data[1] <= '9' && data[2] >= '0' &&
-	    data[2] <= '9') {
+	} else if (type == CURLINFO_HEADER_IN && size >= 3 && data[0] >= '1' && data[0] <= '5' &&
+	    data[1] >= '0' && data[1] <= '9' && data[2] >= '0' && data[2] <= '9') {
 		if (size == 3 || data[3] != '-')
 			t->code = (data[0] - '0') * 100 + (data[1] - '0') * 10 + (data[2] - '0');
-		for (i = 0; i < size && i + 1 < sizeof(t->reply) && data[i] != '\r' &&
-		    data[i] != '\n'; i++)
+		for (i = 0;
+		     i < size && i + 1 < sizeof(t->reply) && data[i] != '\r' && data[i] != '\n';
+		     i++)
 			t->reply[i] = data[i] >= 0x20 && data[i] < 0x7f ? data[i] : '?';
 		t->reply[i] = '\0';
 	}
@@ -208,10 +206,10 @@ setup(struct smtp_transport *t, const struct kapd_config *cfg)
 	CURL *c = t->curl;
 	CURLcode rc = CURLE_OK;
 
-#define SET(opt, val) \
-	do { \
-		if (rc == CURLE_OK) \
-			rc = curl_easy_setopt(c, opt, val); \
+#define SET(opt, val)                                                                              \
+	do {                                                                                       \
+		if (rc == CURLE_OK)                                                                \
+			rc = curl_easy_setopt(c, opt, val);                                        \
 	} while (0)
 	SET(CURLOPT_ERRORBUFFER, t->errbuf);
 	SET(CURLOPT_URL, cfg->mail.url);
@@ -260,7 +258,8 @@ transport_smtp_new(const struct kapd_config *cfg, const struct transport_hooks *
 	if ((r = config_read_password(cfg, &password, err, errlen)) < 0)
 		return r;
 	if (cfg->mail.user != NULL && password == NULL) {
-		snprintf(err, errlen, "mail.user is set but no password is configured "
+		snprintf(err, errlen,
+		    "mail.user is set but no password is configured "
 		    "(mail.password_file or the credential smtp-password)");
 		return -EINVAL;
 	}
@@ -403,8 +402,8 @@ describe(const struct smtp_transport *t, CURLcode rc, char *err, size_t errlen)
 	const char *what = t->errbuf[0] != '\0' ? t->errbuf : curl_easy_strerror(rc);
 
 	if (t->code != 0)
-		snprintf(err, errlen, "%s; the server answered %s with \"%s\"", what,
-		    phase(t->cmd), t->reply);
+		snprintf(err, errlen, "%s; the server answered %s with \"%s\"", what, phase(t->cmd),
+		    t->reply);
 	else
 		snprintf(err, errlen, "%s (no answer to %s)", what, phase(t->cmd));
 }
@@ -424,8 +423,7 @@ crlf_only(const char *msg, size_t len)
 
 /* One mail transaction on the kept connection (curl opens one when there is none). */
 static CURLcode
-transfer(struct smtp_transport *t, const char *from, const char *to, const char *msg,
-    size_t len)
+transfer(struct smtp_transport *t, const char *from, const char *to, const char *msg, size_t len)
 {
 	char mail_from[ADDR_MAX], rcpt_to[ADDR_MAX];
 	struct curl_slist *rcpt;
@@ -441,7 +439,7 @@ transfer(struct smtp_transport *t, const char *from, const char *to, const char 
 	if ((rc = curl_easy_setopt(t->curl, CURLOPT_MAIL_FROM, mail_from)) == CURLE_OK &&
 	    (rc = curl_easy_setopt(t->curl, CURLOPT_MAIL_RCPT, rcpt)) == CURLE_OK &&
 	    (rc = curl_easy_setopt(t->curl, CURLOPT_INFILESIZE_LARGE, (curl_off_t)len)) ==
-	    CURLE_OK) {
+	        CURLE_OK) {
 		t->msg = msg;
 		t->len = len;
 		t->off = 0;
@@ -454,8 +452,8 @@ transfer(struct smtp_transport *t, const char *from, const char *to, const char 
 }
 
 static int
-smtp_send(void *impl, const char *from, const char *to, const char *id, const char *msg,
-    size_t len, char *err, size_t errlen)
+smtp_send(void *impl, const char *from, const char *to, const char *id, const char *msg, size_t len,
+    char *err, size_t errlen)
 {
 	struct smtp_transport *t = impl;
 	CURLcode rc;
@@ -463,7 +461,8 @@ smtp_send(void *impl, const char *from, const char *to, const char *id, const ch
 
 	(void)id;
 	if (!text_is_email(from) || !text_is_email(to) || !crlf_only(msg, len)) {
-		snprintf(err, errlen, "refusing to send: invalid envelope address or a bare CR "
+		snprintf(err, errlen,
+		    "refusing to send: invalid envelope address or a bare CR "
 		    "or LF in the message");
 		return -EINVAL;
 	}
@@ -501,7 +500,8 @@ smtp_flush(void *impl)
 			curl_multi_remove_handle(t->multi, t->curl);
 		curl_multi_cleanup(t->multi);
 		t->multi = NULL;
-		curl_easy_setopt(t->curl, CURLOPT_SERVER_RESPONSE_TIMEOUT, TRANSFER_FUSE * t->timeout);
+		curl_easy_setopt(
+		    t->curl, CURLOPT_SERVER_RESPONSE_TIMEOUT, TRANSFER_FUSE * t->timeout);
 		curl_easy_setopt(t->curl, CURLOPT_TIMEOUT, TRANSFER_FUSE * t->timeout);
 	}
 	t->down = 0;

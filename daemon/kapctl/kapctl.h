@@ -14,22 +14,22 @@
 
 /* A count with its noun ("1 open activity", "2 open activities") by the plural rule of
  * the catalogs; kapctl speaks the catalogs' source language. */
-#define COUNT(buf, n, singular, plural) \
+#define COUNT(buf, n, singular, plural)                                                            \
 	i18n_count(I18N_SOURCE_LANG, (unsigned long)(n), singular, plural, buf, sizeof(buf))
 
 struct ctl {
 	struct kapd_config cfg;
-	const char *db_path;  /* --db, else cfg.database */
-	sqlite3 *db;          /* opened on demand by ctl_db() */
-	time_t now;           /* --now, else the clock */
-	int json;             /* --json */
+	const char *db_path; /* --db, else cfg.database */
+	sqlite3 *db;         /* opened on demand by ctl_db() */
+	time_t now;          /* --now, else the clock */
+	int json;            /* --json */
 };
 
 struct ctl_command {
 	const char *name;
 	int (*run)(struct ctl *c, int argc, char **argv);
-	const char *usage;    /* synopsis after "kapctl NAME" */
-	const char *help;     /* what it does, options */
+	const char *usage; /* synopsis after "kapctl NAME" */
+	const char *help;  /* what it does, options */
 };
 
 /* Opens the database (migrated to this binary's schema) once; prints the error and
@@ -60,8 +60,8 @@ int ctl_print_json(void *json);
 /* Ends a listing command once the store's call returned r (err its message, or ""):
  * prints the JSON rows (--json) or the table, frees both (it takes them, either may be
  * NULL) and returns the exit code. */
-int ctl_listing_end(struct ctl *c, const char *cmd, int r, const char *err, void *rows,
-    struct table *t);
+int ctl_listing_end(
+    struct ctl *c, const char *cmd, int r, const char *err, void *rows, struct table *t);
 
 int cmd_init(struct ctl *c, int argc, char **argv);
 int cmd_migrate(struct ctl *c, int argc, char **argv);
@@ -93,8 +93,7 @@ int cmd_maint(struct ctl *c, int argc, char **argv);
 int ctl_check_open_activities(struct ctl *c, const char *cmd, const char *key);
 struct json_t;
 /* Prints the plan's moved deadlines and owner changes (kapctl show plan). */
-void ctl_show_history(struct ctl *c, const char *plan_key, struct json_t *doc,
-    struct json_t *plan);
+void ctl_show_history(struct ctl *c, const char *plan_key, struct json_t *doc, struct json_t *plan);
 
 extern const struct ctl_command ctl_commands[];
 

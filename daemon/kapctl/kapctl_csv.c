@@ -91,8 +91,8 @@ print_summary(const char *file, const struct csv_table *t, const struct al_summa
 	printf("%s: %s, %s-separated, %zu row%s\n", file, csv_encoding_name(t->encoding),
 	    csv_delim_name(t->delim), t->n ? t->n - 1 : 0, t->n == 2 ? "" : "s");
 	fputs(s->lines, stdout);
-	printf("%s%zu created, %zu updated, %zu unchanged\n", dry ? "dry run, nothing changed: " :
-	    "", s->created, s->updated, s->unchanged);
+	printf("%s%zu created, %zu updated, %zu unchanged\n",
+	    dry ? "dry run, nothing changed: " : "", s->created, s->updated, s->unchanged);
 }
 
 /* Applies the sheet inside one write transaction: the plan is read, changed and written
@@ -121,8 +121,8 @@ import_sheet(struct ctl *c, const char *plan, const char *file, const struct csv
 	if (r == 0)
 		r = planio_import(c->db, doc, PLANIO_IN_TRANSACTION, NULL, &errs);
 	if (r < 0) {
-		r = errs.n ? print_errors(file, &errs, dry) :
-		    ctl_fail(ctl_exit_code(r), "import-csv", "%s", strerror(-r));
+		r = errs.n ? print_errors(file, &errs, dry)
+		           : ctl_fail(ctl_exit_code(r), "import-csv", "%s", strerror(-r));
 		goto out;
 	}
 	if (!dry && db_commit(c->db, err, sizeof(err)) < 0) {
@@ -161,23 +161,27 @@ cmd_import_csv(struct ctl *c, int argc, char **argv)
 			return done;
 		dry |= o == 'n';
 		if (o == 'I' && ni == IGNORE_MAX)
-			return ctl_fail(EX_USAGE, "import-csv", "at most %d --ignore-column", IGNORE_MAX);
+			return ctl_fail(
+			    EX_USAGE, "import-csv", "at most %d --ignore-column", IGNORE_MAX);
 		if (o == 'I')
 			ignore[ni++] = optarg;
 	}
 	if (optind + 2 != argc)
-		return ctl_fail(EX_USAGE, "import-csv", "usage: kapctl import-csv PLAN FILE|- "
+		return ctl_fail(EX_USAGE, "import-csv",
+		    "usage: kapctl import-csv PLAN FILE|- "
 		    "[--dry-run] [--ignore-column NAME]");
 	if ((r = ctl_db(c, 0)) != 0)
 		return r;
 	if ((r = read_all(argv[optind + 1], &buf, &len)) < 0)
-		return ctl_fail(r == -EFBIG ? EX_DATAERR : EX_NOINPUT, "import-csv", "cannot read "
-		    "%s: %s", argv[optind + 1], r == -EFBIG ? "larger than 64 MiB" : strerror(-r));
+		return ctl_fail(r == -EFBIG ? EX_DATAERR : EX_NOINPUT, "import-csv",
+		    "cannot read "
+		    "%s: %s",
+		    argv[optind + 1], r == -EFBIG ? "larger than 64 MiB" : strerror(-r));
 	r = csv_read(buf, len, argv[optind + 1], &t, &errs);
 	free(buf);
 	if (r < 0) {
-		r = errs.n ? print_errors(argv[optind + 1], &errs, dry) :
-		    ctl_fail(EX_OSERR, "import-csv", "%s", strerror(-r));
+		r = errs.n ? print_errors(argv[optind + 1], &errs, dry)
+		           : ctl_fail(EX_OSERR, "import-csv", "%s", strerror(-r));
 		goto out;
 	}
 	opt.ignore = ignore;
@@ -237,11 +241,11 @@ sheet_lang(json_t *doc, const char *plan, const char *lang)
 
 	if (lang != NULL)
 		return lang;
-	json_array_foreach(json_object_get(doc, "accounts"), i, acc)
-		json_array_foreach(json_object_get(acc, "plans"), j, p)
-			if (strcmp(json_string_value(json_object_get(p, "key")) ?: "", plan) == 0 &&
-			    json_is_string(json_object_get(p, "language")))
-				return i18n_lang(json_string_value(json_object_get(p, "language")));
+	json_array_foreach(json_object_get(doc, "accounts"), i, acc) json_array_foreach(
+	    json_object_get(acc, "plans"), j,
+	    p) if (strcmp(json_string_value(json_object_get(p, "key")) ?: "", plan) == 0 &&
+	    json_is_string(json_object_get(p,
+	        "language"))) return i18n_lang(json_string_value(json_object_get(p, "language")));
 	return I18N_SOURCE_LANG;
 }
 
@@ -272,7 +276,8 @@ cmd_export_csv(struct ctl *c, int argc, char **argv)
 			dopt = optarg;
 	}
 	if (optind + 1 != argc)
-		return ctl_fail(EX_USAGE, "export-csv", "usage: kapctl export-csv PLAN [-o FILE] "
+		return ctl_fail(EX_USAGE, "export-csv",
+		    "usage: kapctl export-csv PLAN [-o FILE] "
 		    "[--lang de|en] [--delimiter ';'|','|tab]");
 	if (lang != NULL && strcmp(lang, "de") != 0 && strcmp(lang, "en") != 0)
 		return ctl_fail(EX_USAGE, "export-csv", "--lang: de or en");
@@ -282,7 +287,8 @@ cmd_export_csv(struct ctl *c, int argc, char **argv)
 		return r;
 	r = planio_export(c->db, argv[optind], &doc, err, sizeof(err));
 	if (r < 0)
-		return ctl_fail(r == -ENOENT ? EX_DATAERR : ctl_exit_code(r), "export-csv", "%s", err);
+		return ctl_fail(
+		    r == -ENOENT ? EX_DATAERR : ctl_exit_code(r), "export-csv", "%s", err);
 	lang = sheet_lang(doc, argv[optind], lang);
 	if (delim == 0)
 		/* TRANSLATORS: the field separator spreadsheets of your language expect in a

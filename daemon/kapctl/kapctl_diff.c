@@ -34,7 +34,8 @@ item_detail(json_t *it, const char *name, char *buf, size_t len)
 		    str(it, "to"), times, times == 1 ? "" : "s",
 		    json_integer_value(json_object_get(it, "days")));
 	else if (strcmp(name, "owners") == 0)
-		snprintf(buf, len, "%s -> %s", str(it, "from") ?: "(none)", str(it, "to") ?: "(none)");
+		snprintf(
+		    buf, len, "%s -> %s", str(it, "from") ?: "(none)", str(it, "to") ?: "(none)");
 	else if (strcmp(name, "done") == 0 && str(it, "done_on"))
 		snprintf(buf, len, "(%s)", str(it, "done_on"));
 }
@@ -52,7 +53,8 @@ print_items(json_t *items, const char *name, const char *heading)
 	if (json_array_size(arr) == 0 || (t = table_new(4)) == NULL)
 		return;
 	table_column(t, 2, NULL, 50, WIDTH_LEFT);
-	json_array_foreach(arr, i, it) {
+	json_array_foreach(arr, i, it)
+	{
 		item_detail(it, name, detail, sizeof(detail));
 		cells[0] = str(it, "kind");
 		cells[1] = str(it, "key");
@@ -90,11 +92,9 @@ print_sections(json_t *diff)
 			if (json_array_size(arr) == 0)
 				continue;
 			printf("%s %s (%zu):", names[i], how[j], json_array_size(arr));
-			json_array_foreach(arr, k, el)
-				if (strcmp(names[i], "swot") == 0)
-					printf("\n  %s: %s", section_label(el, names[i]), str(el, "text"));
-				else
-					printf(" %s", section_label(el, names[i]) ?: "?");
+			json_array_foreach(arr, k, el) if (strcmp(names[i], "swot") == 0)
+			    printf("\n  %s: %s", section_label(el, names[i]), str(el, "text"));
+			else printf(" %s", section_label(el, names[i]) ?: "?");
 			putchar('\n');
 		}
 	}
@@ -104,9 +104,13 @@ static void
 print_diff(json_t *d, const char *plan, const struct version_info *vi)
 {
 	static const char *const names[][2] = {
-		{ "added", "items added" }, { "removed", "items removed" }, { "done", "done" },
-		{ "cancelled", "cancelled" }, { "reopened", "reopened" },
-		{ "moved", "deadlines moved" }, { "owners", "owners changed" },
+		{ "added", "items added" },
+		{ "removed", "items removed" },
+		{ "done", "done" },
+		{ "cancelled", "cancelled" },
+		{ "reopened", "reopened" },
+		{ "moved", "deadlines moved" },
+		{ "owners", "owners changed" },
 	};
 	json_t *items = json_object_get(d, "items");
 	size_t i;
@@ -174,15 +178,18 @@ cmd_diff(struct ctl *c, int argc, char **argv)
 		if (o == 'v') {
 			v = strtol(optarg, &end, 10);
 			if (*optarg == '\0' || *end != '\0' || v < 1 || v > 1000000)
-				return ctl_fail(EX_USAGE, "diff", "--version takes a version number");
+				return ctl_fail(
+				    EX_USAGE, "diff", "--version takes a version number");
 			a.version = (int)v;
 		}
 	}
 	if (argc - optind != 1 || (a.since != NULL && a.version > 0))
-		return ctl_fail(EX_USAGE, "diff", "usage: kapctl diff PLAN [--since DATE | --version N] "
+		return ctl_fail(EX_USAGE, "diff",
+		    "usage: kapctl diff PLAN [--since DATE | --version N] "
 		    "[--json]");
 	if (a.since != NULL && kdate_parse(a.since, &day) < 0)
-		return ctl_fail(EX_USAGE, "diff", "--since: \"%s\" is not a date (YYYY-MM-DD)", a.since);
+		return ctl_fail(
+		    EX_USAGE, "diff", "--since: \"%s\" is not a date (YYYY-MM-DD)", a.since);
 	a.plan = argv[optind];
 	if ((r = ctl_db(c, 0)) != 0)
 		return r;
@@ -205,8 +212,8 @@ cmd_diff(struct ctl *c, int argc, char **argv)
 }
 
 static int
-do_rollover(struct ctl *c, const char *old, const char *new, const char *title,
-    struct rollover_counts *n)
+do_rollover(
+    struct ctl *c, const char *old, const char *new, const char *title, struct rollover_counts *n)
 {
 	struct errlist errs = ERRLIST_INIT;
 	json_t *doc = NULL, *probe = NULL;
@@ -216,11 +223,13 @@ do_rollover(struct ctl *c, const char *old, const char *new, const char *title,
 
 	if (planio_export(c->db, new, &probe, err, sizeof(err)) == 0) {
 		json_decref(probe);
-		return ctl_fail(EX_DATAERR, "rollover", "a plan with key \"%s\" exists already", new);
+		return ctl_fail(
+		    EX_DATAERR, "rollover", "a plan with key \"%s\" exists already", new);
 	}
 	r = planio_export(c->db, old, &doc, err, sizeof(err));
 	if (r < 0)
-		return ctl_fail(r == -ENOENT ? EX_DATAERR : ctl_exit_code(r), "rollover", "%s", err);
+		return ctl_fail(
+		    r == -ENOENT ? EX_DATAERR : ctl_exit_code(r), "rollover", "%s", err);
 	r = rollover_build(doc, old, new, title, ctl_today(c, NULL), n, &errs);
 	if (r == 0)
 		r = planio_import(c->db, doc, PLANIO_IN_TRANSACTION, NULL, &errs);
@@ -230,10 +239,11 @@ do_rollover(struct ctl *c, const char *old, const char *new, const char *title,
 	doc = NULL;
 	/* The new plan's first version: the start of its year, for kapctl diff. */
 	if (r == 0 && (r = planio_export(c->db, new, &doc, err, sizeof(err))) == 0)
-		r = versions_record(c->db, new, kdate_format(ctl_today(c, NULL), day), doc, NULL,
-		    err, sizeof(err));
+		r = versions_record(
+		    c->db, new, kdate_format(ctl_today(c, NULL), day), doc, NULL, err, sizeof(err));
 	for (i = 0; i < errs.n; i++)
-		fprintf(stderr, "kapctl rollover: %s\n", errs.msg[i] ? errs.msg[i] : "(out of memory)");
+		fprintf(
+		    stderr, "kapctl rollover: %s\n", errs.msg[i] ? errs.msg[i] : "(out of memory)");
 	if (r < 0 && errs.n == 0)
 		ctl_fail(ctl_exit_code(r), "rollover", "%s", err);
 	errlist_free(&errs);
@@ -261,11 +271,14 @@ cmd_rollover(struct ctl *c, int argc, char **argv)
 			title = optarg;
 	}
 	if (argc - optind != 2)
-		return ctl_fail(EX_USAGE, "rollover", "usage: kapctl rollover PLAN NEW-KEY [--title TEXT]");
+		return ctl_fail(
+		    EX_USAGE, "rollover", "usage: kapctl rollover PLAN NEW-KEY [--title TEXT]");
 	if (!text_is_key(argv[optind + 1]))
-		return ctl_fail(EX_DATAERR, "rollover", "NEW-KEY: 1-64 characters of A-Z a-z 0-9 . _ -");
+		return ctl_fail(
+		    EX_DATAERR, "rollover", "NEW-KEY: 1-64 characters of A-Z a-z 0-9 . _ -");
 	if (title != NULL && (!text_is_line(title) || *title == '\0'))
-		return ctl_fail(EX_DATAERR, "rollover", "--title: one line without control characters");
+		return ctl_fail(
+		    EX_DATAERR, "rollover", "--title: one line without control characters");
 	if ((r = ctl_db(c, 0)) != 0)
 		return r;
 	if (db_begin(c->db, err, sizeof(err)) < 0)

@@ -28,8 +28,8 @@ due_row(const struct view_value *v, kdate_t today)
 	return o;
 }
 
-static const char *const due_headings[] = { "DUE", "STATUS", "KIND", "ITEM", "PLAN",
-	"OWNER", "TITLE", NULL };
+static const char *const due_headings[] = { "DUE", "STATUS", "KIND", "ITEM", "PLAN", "OWNER",
+	"TITLE", NULL };
 
 static int
 add_row(struct table *t, json_t *o, const char *owner_name)
@@ -46,8 +46,9 @@ add_row(struct table *t, json_t *o, const char *owner_name)
 		snprintf(status, sizeof(status), "in %ld d", days);
 	cells[0] = json_string_value(json_object_get(o, "due"));
 	cells[1] = status;
-	cells[2] = strcmp(json_string_value(json_object_get(o, "kind")), "plan") == 0 ? "review" :
-	    json_string_value(json_object_get(o, "kind"));
+	cells[2] = strcmp(json_string_value(json_object_get(o, "kind")), "plan") == 0
+	    ? "review"
+	    : json_string_value(json_object_get(o, "kind"));
 	cells[3] = json_string_value(json_object_get(o, "item"));
 	cells[4] = json_string_value(json_object_get(o, "plan"));
 	cells[5] = owner_name ? owner_name : "(no owner)";
@@ -56,8 +57,7 @@ add_row(struct table *t, json_t *o, const char *owner_name)
 }
 
 static int
-due_opts(struct ctl *c, int argc, char **argv, long *days, const char **plan,
-    const char **person)
+due_opts(struct ctl *c, int argc, char **argv, long *days, const char **plan, const char **person)
 {
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
@@ -79,8 +79,8 @@ due_opts(struct ctl *c, int argc, char **argv, long *days, const char **plan,
 		if (o == 'd') {
 			*days = strtol(optarg, &end, 10);
 			if (*end != '\0' || end == optarg || *days < 0 || *days > 3660)
-				return ctl_fail(EX_USAGE, "due", "--days: expected 0..3660, got \"%s\"",
-				    optarg);
+				return ctl_fail(EX_USAGE, "due",
+				    "--days: expected 0..3660, got \"%s\"", optarg);
 		} else if (o == 'p') {
 			*plan = optarg;
 		} else if (o == 'P') {
@@ -93,7 +93,7 @@ due_opts(struct ctl *c, int argc, char **argv, long *days, const char **plan,
 }
 
 struct due_out {
-	struct table *t;   /* the human table, or NULL for JSON */
+	struct table *t; /* the human table, or NULL for JSON */
 	json_t *rows;
 	kdate_t today;
 };
@@ -131,8 +131,8 @@ cmd_due(struct ctl *c, int argc, char **argv)
 		goto out;
 	}
 	x.today = ctl_today(c, NULL);
-	r = view_due(c->db, kdate_format(x.today + (kdate_t)days, until), plan, person, due_one,
-	    &x, err, sizeof(err));
+	r = view_due(c->db, kdate_format(x.today + (kdate_t)days, until), plan, person, due_one, &x,
+	    err, sizeof(err));
 	if (r == -ENOMEM) {
 		r = ctl_fail(EX_OSERR, "due", "out of memory");
 		goto out;

@@ -14,12 +14,11 @@
 
 struct listing {
 	struct ctl *c;
-	json_t *rows;       /* --json */
-	struct table *t;    /* else */
+	json_t *rows;    /* --json */
+	struct table *t; /* else */
 };
 
-static const char *const feeds_headings[] = { "KIND", "KEY", "NAME", "SUBSCRIPTION URL",
-	NULL };
+static const char *const feeds_headings[] = { "KIND", "KEY", "NAME", "SUBSCRIPTION URL", NULL };
 
 static int
 url_of(const struct ctl *c, const char *token, struct sbuf *url)
@@ -49,8 +48,8 @@ print_entry(void *ctx, const struct feedstore_entry *e)
 		r = url.failed || table_row(l->t, cells) < 0 ? -ENOMEM : 0;
 	} else {
 		row = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?}", "kind", e->kind, "key", e->key,
-		    "name", e->name ? e->name : "", "url", url.s, "file", url.s + url.len -
-		    FEEDS_TOKEN_LEN - 4, "written_at", e->written_at);
+		    "name", e->name ? e->name : "", "url", url.s, "file",
+		    url.s + url.len - FEEDS_TOKEN_LEN - 4, "written_at", e->written_at);
 		if (row == NULL || json_array_append_new(l->rows, row) < 0)
 			r = -ENOMEM;
 	}
@@ -101,11 +100,13 @@ feeds_rotate_cmd(struct ctl *c, int argc, char **argv)
 		return ctl_fail(EX_OSERR, "feeds", "out of memory");
 	}
 	if (c->json) {
-		r = ctl_print_json(json_pack("{s:s, s:s, s:s}", "kind", kind_out, "key", key, "url",
-		    url.s)) < 0 ? EX_IOERR : EX_OK;
+		r = ctl_print_json(json_pack(
+		        "{s:s, s:s, s:s}", "kind", kind_out, "key", key, "url", url.s)) < 0
+		    ? EX_IOERR
+		    : EX_OK;
 	} else {
 		printf("new subscription URL of %s %s:\n  %s\nThe old URL stops working at the "
-		    "daemon's next check (kapd writes the new file and removes the old one).\n",
+		       "daemon's next check (kapd writes the new file and removes the old one).\n",
 		    kind_out, key, url.s);
 		r = EX_OK;
 	}

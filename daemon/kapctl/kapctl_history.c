@@ -25,10 +25,10 @@ title_of(json_t *plan, const char *kind, const char *key)
 	json_t *it;
 	size_t i;
 
-	json_array_foreach(json_object_get(plan, strcmp(kind, "milestone") == 0 ? "milestones" :
-	    "activities"), i, it)
-		if (strcmp(str(it, "key") ?: "", key) == 0)
-			return str(it, "title") ?: "";
+	json_array_foreach(
+	    json_object_get(plan, strcmp(kind, "milestone") == 0 ? "milestones" : "activities"), i,
+	    it) if (strcmp(str(it, "key") ?: "", key) == 0) return str(it, "title")
+	    ?: "";
 	return "";
 }
 
@@ -44,8 +44,7 @@ who(json_t *doc, const char *key)
 }
 
 static void
-print_changes(json_t *folded, json_t *doc, json_t *plan, const char *field,
-    const char *heading)
+print_changes(json_t *folded, json_t *doc, json_t *plan, const char *field, const char *heading)
 {
 	struct table *t = table_new(4);
 	char title[600], change[160];
@@ -57,20 +56,23 @@ print_changes(json_t *folded, json_t *doc, json_t *plan, const char *field,
 	if (t == NULL)
 		return;
 	table_column(t, 2, NULL, 50, WIDTH_LEFT);
-	json_array_foreach(folded, i, el) {
+	json_array_foreach(folded, i, el)
+	{
 		if (strcmp(str(el, "field"), field) != 0)
 			continue;
 		times = (long)json_integer_value(json_object_get(el, "times"));
 		cells[0] = str(el, "kind");
 		cells[1] = str(el, "key");
-		snprintf(title, sizeof(title), "%s:", title_of(plan, str(el, "kind"),
-		    str(el, "key")));
+		snprintf(
+		    title, sizeof(title), "%s:", title_of(plan, str(el, "kind"), str(el, "key")));
 		if (strcmp(field, "owner") == 0)
-			snprintf(change, sizeof(change), "%s → %s (%ld time%s)", who(doc,
-			    str(el, "from")), who(doc, str(el, "to")), times, times == 1 ? "" : "s");
+			snprintf(change, sizeof(change), "%s → %s (%ld time%s)",
+			    who(doc, str(el, "from")), who(doc, str(el, "to")), times,
+			    times == 1 ? "" : "s");
 		else
-			snprintf(change, sizeof(change), "%s → %s (%ld time%s)", str(el, "from") ?:
-			    "(none)", str(el, "to") ?: "(none)", times, times == 1 ? "" : "s");
+			snprintf(change, sizeof(change), "%s → %s (%ld time%s)",
+			    str(el, "from") ?: "(none)", str(el, "to") ?: "(none)", times,
+			    times == 1 ? "" : "s");
 		if (table_row(t, cells) < 0)
 			break;
 	}
@@ -83,8 +85,7 @@ print_changes(json_t *folded, json_t *doc, json_t *plan, const char *field,
 }
 
 void
-ctl_show_history(struct ctl *c, const char *plan_key, struct json_t *doc,
-    struct json_t *plan)
+ctl_show_history(struct ctl *c, const char *plan_key, struct json_t *doc, struct json_t *plan)
 {
 	struct hist_list h;
 	char err[256];
@@ -108,8 +109,10 @@ ctl_check_open_activities(struct ctl *c, const char *cmd, const char *key)
 
 	if (open == NULL)
 		return 0;
-	ctl_fail(EX_DATAERR, cmd, "milestone %s still has open activities: %s; finish or cancel "
-	    "them first, or give --force", key, open);
+	ctl_fail(EX_DATAERR, cmd,
+	    "milestone %s still has open activities: %s; finish or cancel "
+	    "them first, or give --force",
+	    key, open);
 	free(open);
 	return EX_DATAERR;
 }

@@ -123,8 +123,8 @@ cmd_import(struct ctl *c, int argc, char **argv)
 	if ((r = ctl_db(c, 0)) != 0)
 		return r;
 	if (strcmp(argv[optind], "-") != 0 && access(argv[optind], R_OK) < 0)
-		return ctl_fail(EX_NOINPUT, "import", "cannot read %s: %s", argv[optind],
-		    strerror(errno));
+		return ctl_fail(
+		    EX_NOINPUT, "import", "cannot read %s: %s", argv[optind], strerror(errno));
 	doc = load_document(argv[optind]);
 	if (doc == NULL)
 		return EX_DATAERR;
@@ -136,12 +136,13 @@ cmd_import(struct ctl *c, int argc, char **argv)
 		r = ctl_fail(ctl_exit_code(r), "import", "%s: %s", argv[optind], strerror(-r));
 	else if (dry)
 		printf("%s: valid; an import would write %s (%d created, %d updated, "
-		    "%d unchanged)\n", argv[optind], COUNT(n, st.objects, "%lu object",
-		    "%lu objects"), st.created, st.updated, st.unchanged);
-	else
-		printf("imported %s: %s (%d created, %d updated, %d unchanged)\n",
+		       "%d unchanged)\n",
 		    argv[optind], COUNT(n, st.objects, "%lu object", "%lu objects"), st.created,
 		    st.updated, st.unchanged);
+	else
+		printf("imported %s: %s (%d created, %d updated, %d unchanged)\n", argv[optind],
+		    COUNT(n, st.objects, "%lu object", "%lu objects"), st.created, st.updated,
+		    st.unchanged);
 	errlist_free(&errs);
 	return r;
 }

@@ -34,19 +34,21 @@ valid_kind(const char *kind)
 
 /* Checks the values given, against the plan the item belongs to. */
 static int
-check_args(struct ctl *c, const char *cmd, const struct items_fields *a,
-    const struct items_ref *r)
+check_args(struct ctl *c, const char *cmd, const struct items_fields *a, const struct items_ref *r)
 {
 	kdate_t d;
 
-	if (a->title != NULL && (!text_is_line(a->title) || *a->title == '\0' ||
-	    text_utf8_len(a->title) > 500))
-		return ctl_fail(EX_DATAERR, cmd, "--title: one line of 1..500 characters, "
+	if (a->title != NULL &&
+	    (!text_is_line(a->title) || *a->title == '\0' || text_utf8_len(a->title) > 500))
+		return ctl_fail(EX_DATAERR, cmd,
+		    "--title: one line of 1..500 characters, "
 		    "without control characters");
 	if (a->due != NULL && kdate_parse(a->due, &d) < 0)
-		return ctl_fail(EX_DATAERR, cmd, "--due: \"%s\" is not a date (YYYY-MM-DD)", a->due);
+		return ctl_fail(
+		    EX_DATAERR, cmd, "--due: \"%s\" is not a date (YYYY-MM-DD)", a->due);
 	if (a->description != NULL && !is_clear(a->description) && !text_is_text(a->description))
-		return ctl_fail(EX_DATAERR, cmd, "--description: control characters are not allowed");
+		return ctl_fail(
+		    EX_DATAERR, cmd, "--description: control characters are not allowed");
 	if (a->owner != NULL && !is_clear(a->owner) && !items_on_team(c->db, a->owner, r->plan_id))
 		return ctl_fail(EX_DATAERR, cmd, "--owner: \"%s\" is not on the team of plan %s",
 		    a->owner, r->plan_key);
@@ -56,8 +58,8 @@ check_args(struct ctl *c, const char *cmd, const struct items_fields *a,
 		    a->milestone, r->plan_key);
 	if (a->project != NULL && !is_clear(a->project) &&
 	    !items_project_in_account(c->db, a->project, r->account_id))
-		return ctl_fail(EX_DATAERR, cmd, "--project: no project \"%s\" in the plan's account",
-		    a->project);
+		return ctl_fail(EX_DATAERR, cmd,
+		    "--project: no project \"%s\" in the plan's account", a->project);
 	if (a->milestone != NULL && strcmp(a->kind, "activity") != 0)
 		return ctl_fail(EX_USAGE, cmd, "--milestone applies to activities only");
 	return 0;
@@ -150,7 +152,8 @@ cmd_add(struct ctl *c, int argc, char **argv)
 		return r;
 	a.f.kind = optind < argc ? argv[optind] : NULL;
 	if (!valid_kind(a.f.kind) || optind + 1 != argc)
-		return ctl_fail(EX_USAGE, "add", "usage: kapctl add milestone|activity --plan PLAN "
+		return ctl_fail(EX_USAGE, "add",
+		    "usage: kapctl add milestone|activity --plan PLAN "
 		    "--title TEXT --due DATE [...]");
 	if (a.plan == NULL || a.f.title == NULL || a.f.due == NULL)
 		return ctl_fail(EX_USAGE, "add", "--plan, --title and --due are required");
@@ -168,8 +171,8 @@ cmd_add(struct ctl *c, int argc, char **argv)
 	if (r == 0 && a.key != NULL)
 		snprintf(key, sizeof(key), "%s", a.key);
 	if (r == 0 && items_key_taken(c->db, a.f.kind, key))
-		r = ctl_fail(EX_DATAERR, "add", "the key \"%s\" exists already (another %s)", key,
-		    a.f.kind);
+		r = ctl_fail(
+		    EX_DATAERR, "add", "the key \"%s\" exists already (another %s)", key, a.f.kind);
 	if (r == 0 && (r = items_insert(c->db, &a.f, ref.plan_id, key, err, sizeof(err))) < 0)
 		r = ctl_fail(ctl_exit_code(r), "add", "%s", err);
 	r = finish(c, "add", r);
@@ -180,8 +183,7 @@ cmd_add(struct ctl *c, int argc, char **argv)
 
 /* Finds an item by key; kind may be NULL when the key names only one kind. */
 static int
-find_item(struct ctl *c, const char *cmd, const char **kind, const char *key,
-    struct items_ref *r)
+find_item(struct ctl *c, const char *cmd, const char **kind, const char *key, struct items_ref *r)
 {
 	char err[512];
 	int found;
@@ -190,11 +192,13 @@ find_item(struct ctl *c, const char *cmd, const char **kind, const char *key,
 	if (found < 0)
 		return ctl_fail(EX_SOFTWARE, cmd, "%s", err);
 	if (found > 1)
-		return ctl_fail(EX_USAGE, cmd, "both a milestone and an activity have the key \"%s\": "
-		    "say which (kapctl %s milestone|activity %s)", key, cmd, key);
+		return ctl_fail(EX_USAGE, cmd,
+		    "both a milestone and an activity have the key \"%s\": "
+		    "say which (kapctl %s milestone|activity %s)",
+		    key, cmd, key);
 	if (found == 0)
-		return ctl_fail(EX_DATAERR, cmd, "no %s with key \"%s\"", *kind ? *kind :
-		    "milestone or activity", key);
+		return ctl_fail(EX_DATAERR, cmd, "no %s with key \"%s\"",
+		    *kind ? *kind : "milestone or activity", key);
 	return 0;
 }
 
@@ -209,12 +213,15 @@ cmd_edit(struct ctl *c, int argc, char **argv)
 	if ((r = parse_item_opts(c, argc, argv, &a)) >= 0)
 		return r;
 	if (optind + 2 != argc || !valid_kind(argv[optind]))
-		return ctl_fail(EX_USAGE, "edit", "usage: kapctl edit milestone|activity KEY [options]");
+		return ctl_fail(
+		    EX_USAGE, "edit", "usage: kapctl edit milestone|activity KEY [options]");
 	a.f.kind = argv[optind];
 	a.key = argv[optind + 1];
-	if (a.plan != NULL || (a.f.title == NULL && a.f.due == NULL && a.f.owner == NULL &&
-	    a.f.milestone == NULL && a.f.project == NULL && a.f.description == NULL))
-		return ctl_fail(EX_USAGE, "edit", "give what to change: --title, --due, --owner, "
+	if (a.plan != NULL ||
+	    (a.f.title == NULL && a.f.due == NULL && a.f.owner == NULL && a.f.milestone == NULL &&
+	        a.f.project == NULL && a.f.description == NULL))
+		return ctl_fail(EX_USAGE, "edit",
+		    "give what to change: --title, --due, --owner, "
 		    "--milestone, --project or --description");
 	if ((r = ctl_db(c, 0)) != 0)
 		return r;
@@ -260,10 +267,13 @@ set_state(struct ctl *c, int argc, char **argv, const char *state)
 		return ctl_fail(EX_USAGE, cmd, "usage: kapctl %s [milestone|activity] KEY", cmd);
 	key = argv[optind];
 	if (on != NULL && (strcmp(state, "done") != 0 || kdate_parse(on, &d) < 0))
-		return ctl_fail(EX_USAGE, cmd, "--on takes a date (YYYY-MM-DD) and applies to done");
+		return ctl_fail(
+		    EX_USAGE, cmd, "--on takes a date (YYYY-MM-DD) and applies to done");
 	if (on != NULL && d > ctl_today(c, NULL))
-		return ctl_fail(EX_DATAERR, cmd, "--on: %s is in the future; a completion date is "
-		    "the day the work was done", on);
+		return ctl_fail(EX_DATAERR, cmd,
+		    "--on: %s is in the future; a completion date is "
+		    "the day the work was done",
+		    on);
 	if ((r = ctl_db(c, 0)) != 0)
 		return r;
 	if (db_begin(c->db, err, sizeof(err)) < 0)
@@ -274,8 +284,8 @@ set_state(struct ctl *c, int argc, char **argv, const char *state)
 	if (r == 0 && on == NULL)
 		on = kdate_format(ctl_today(c, NULL), day);
 	if (r == 0) {
-		n = items_set_state(c->db, kind, ref.id, state, strcmp(state, "done") == 0 ? on :
-		    NULL, err, sizeof(err));
+		n = items_set_state(c->db, kind, ref.id, state,
+		    strcmp(state, "done") == 0 ? on : NULL, err, sizeof(err));
 		if (n < 0)
 			r = ctl_fail(ctl_exit_code(n), cmd, "%s", err);
 		else if (n == 0)

@@ -10,12 +10,11 @@
 
 #include "store/views.h"
 
-static const char *const log_columns[] = { "at", "state", "recipient", "email", "rule",
-	"stage", "kind", "item", "plan", "due", "on_behalf_of", "message_id", "error", NULL };
+static const char *const log_columns[] = { "at", "state", "recipient", "email", "rule", "stage",
+	"kind", "item", "plan", "due", "on_behalf_of", "message_id", "error", NULL };
 
 static int
-log_opts(struct ctl *c, int argc, char **argv, const char **plan, const char **person,
-    long *limit)
+log_opts(struct ctl *c, int argc, char **argv, const char **plan, const char **person, long *limit)
 {
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
@@ -49,11 +48,11 @@ log_opts(struct ctl *c, int argc, char **argv, const char **plan, const char **p
 	return -1;
 }
 
-static const char *const log_headings[] = { "AT (UTC)", "STATE", "TO", "RULE", "STAGE",
-	"ITEM", "DUE", "FOR", NULL };
+static const char *const log_headings[] = { "AT (UTC)", "STATE", "TO", "RULE", "STAGE", "ITEM",
+	"DUE", "FOR", NULL };
 
 struct log_out {
-	struct table *t;   /* the human table, or NULL for JSON */
+	struct table *t; /* the human table, or NULL for JSON */
 	json_t *rows;
 };
 
@@ -75,8 +74,8 @@ add_row(void *ctx, const struct view_value *v, int n)
 	}
 	row = json_object();
 	for (i = 0; log_columns[i] != NULL && i < n; i++)
-		json_object_set_new(row, log_columns[i], v[i].type == VIEW_NULL ? json_null() :
-		    json_string(v[i].s));
+		json_object_set_new(row, log_columns[i],
+		    v[i].type == VIEW_NULL ? json_null() : json_string(v[i].s));
 	json_array_append_new(o->rows, row);
 	return 0;
 }

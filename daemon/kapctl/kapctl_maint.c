@@ -20,10 +20,10 @@
 #include "store/planio.h"
 
 struct mkind {
-	const char *name;    /* the command */
-	const char *parent;  /* "person", "account", "plan", or NULL at the top */
-	const char *member;  /* the array holding these objects */
-	const char *id;      /* the identifying member; NULL: by number in the list */
+	const char *name;   /* the command */
+	const char *parent; /* "person", "account", "plan", or NULL at the top */
+	const char *member; /* the array holding these objects */
+	const char *id;     /* the identifying member; NULL: by number in the list */
 };
 
 static const struct mkind kinds[] = {
@@ -47,11 +47,11 @@ static const struct mkind kinds[] = {
 struct mreq {
 	const struct mkind *k;
 	const struct objspec *spec;
-	const char *sub;            /* add, edit, remove, list, archive */
-	const char *parent, *id;    /* from the command line; NULL when not given */
+	const char *sub;         /* add, edit, remove, list, archive */
+	const char *parent, *id; /* from the command line; NULL when not given */
 	const char *name[MAX_SETS], *value[MAX_SETS];
 	int nsets;
-	const char *kam;            /* plan add --kam */
+	const char *kam; /* plan add --kam */
 };
 
 static const struct mkind *
@@ -97,9 +97,7 @@ by_key(json_t *arr, const char *member, const char *key)
 	json_t *el;
 	size_t i;
 
-	json_array_foreach(arr, i, el)
-		if (strcmp(str(el, member) ?: "", key) == 0)
-			return el;
+	json_array_foreach(arr, i, el) if (strcmp(str(el, member) ?: "", key) == 0) return el;
 	return NULL;
 }
 
@@ -125,14 +123,14 @@ holder_of_key(json_t *doc, const struct mkind *k, const char *key)
 
 	if (k->parent == NULL)
 		return doc;
-	json_array_foreach(json_object_get(doc, "accounts"), i, acc) {
-		if (strcmp(k->parent, "account") == 0 && by_key(json_object_get(acc, k->member),
-		    "key", key) != NULL)
+	json_array_foreach(json_object_get(doc, "accounts"), i, acc)
+	{
+		if (strcmp(k->parent, "account") == 0 &&
+		    by_key(json_object_get(acc, k->member), "key", key) != NULL)
 			return acc;
-		json_array_foreach(json_object_get(acc, "plans"), j, p)
-			if (strcmp(k->parent, "plan") == 0 && by_key(json_object_get(p, k->member),
-			    "key", key) != NULL)
-				return p;
+		json_array_foreach(
+		    json_object_get(acc, "plans"), j, p) if (strcmp(k->parent, "plan") == 0 &&
+		    by_key(json_object_get(p, k->member), "key", key) != NULL) return p;
 	}
 	return NULL;
 }
@@ -168,14 +166,17 @@ set_member(struct mreq *q, json_t *obj, const char *name, const char *value)
 	if (f->type == F_NUMBER) {
 		amount = strtod(value, &end);
 		if (*value == '\0' || *end != '\0')
-			return ctl_fail(EX_DATAERR, q->k->name, "--%s: \"%s\" is not a number", name, value);
+			return ctl_fail(
+			    EX_DATAERR, q->k->name, "--%s: \"%s\" is not a number", name, value);
 		json_object_set_new(obj, name, json_real(amount));
 	} else if (f->type == F_MONEY) {
 		if (sscanf(value, "%lf %3s%n", &amount, cur, &n) != 2 || value[n] != '\0')
-			return ctl_fail(EX_DATAERR, q->k->name, "--%s: \"AMOUNT CURRENCY\", e.g. "
-			    "\"25000000 EUR\"", name);
-		json_object_set_new(obj, name, json_pack("{s:f,s:s}", "amount", amount, "currency",
-		    cur));
+			return ctl_fail(EX_DATAERR, q->k->name,
+			    "--%s: \"AMOUNT CURRENCY\", e.g. "
+			    "\"25000000 EUR\"",
+			    name);
+		json_object_set_new(
+		    obj, name, json_pack("{s:f,s:s}", "amount", amount, "currency", cur));
 	} else {
 		json_object_set_new(obj, name, json_string(value));
 	}
@@ -201,7 +202,9 @@ parse_sets(struct mreq *q, int argc, char **argv, int i)
 		for (j = 0; names[q->nsets][j] != '\0'; j++)
 			if (names[q->nsets][j] == '-')
 				names[q->nsets][j] = '_';
-		q->value[q->nsets] = eq ? strchr(argv[i], '=') + 1 : i + 1 < argc ? argv[++i] : NULL;
+		q->value[q->nsets] = eq ? strchr(argv[i], '=') + 1
+		    : i + 1 < argc      ? argv[++i]
+		                        : NULL;
 		if (q->value[q->nsets] == NULL)
 			return ctl_fail(EX_USAGE, q->k->name, "%s needs a value", argv[i]);
 		if (strcmp(q->k->name, "plan") == 0 && strcmp(names[q->nsets], "kam") == 0) {
@@ -233,16 +236,17 @@ parse_request(struct mreq *q, int argc, char **argv)
 	q->sub = argv[1];
 	if (strcmp(q->sub, "list") == 0) {
 		if (q->k->parent == NULL || argc != 3)
-			return ctl_fail(EX_USAGE, q->k->name, "usage: kapctl %s list %s", q->k->name,
-			    q->k->parent ? q->k->parent : "(see kapctl list)");
+			return ctl_fail(EX_USAGE, q->k->name, "usage: kapctl %s list %s",
+			    q->k->name, q->k->parent ? q->k->parent : "(see kapctl list)");
 		q->parent = argv[2];
 		return -1;
 	}
 	if (strcmp(q->sub, "add") != 0 && strcmp(q->sub, "edit") != 0 &&
-	    strcmp(q->sub, "remove") != 0 && !(strcmp(q->sub, "archive") == 0 &&
-	    strcmp(q->k->name, "plan") == 0))
-		return ctl_fail(EX_USAGE, q->k->name, "unknown subcommand \"%s\" (add, edit, remove%s)",
-		    q->sub, q->k->parent ? ", list" : "");
+	    strcmp(q->sub, "remove") != 0 &&
+	    !(strcmp(q->sub, "archive") == 0 && strcmp(q->k->name, "plan") == 0))
+		return ctl_fail(EX_USAGE, q->k->name,
+		    "unknown subcommand \"%s\" (add, edit, remove%s)", q->sub,
+		    q->k->parent ? ", list" : "");
 	/* The positional words: the parent unless the key alone names the object (or it
 	 * is at the top), then the key, name or number unless a numbered entry is added. */
 	add = strcmp(q->sub, "add") == 0;
@@ -256,8 +260,8 @@ parse_request(struct mreq *q, int argc, char **argv)
 	for (; i < argc && strncmp(argv[i], "--", 2) != 0; i++)
 		;
 	if (i - 2 != want)
-		return ctl_fail(EX_USAGE, q->k->name, "wrong number of arguments; see kapctl %s --help",
-		    q->k->name);
+		return ctl_fail(EX_USAGE, q->k->name,
+		    "wrong number of arguments; see kapctl %s --help", q->k->name);
 	q->parent = parentpos ? argv[parentpos] : NULL;
 	q->id = idpos ? argv[idpos] : NULL;
 	return parse_sets(q, argc, argv, 2 + want);
@@ -279,11 +283,11 @@ find_entry(struct mreq *q, json_t *arr, size_t *index)
 		*index = n - 1;
 		return json_array_get(arr, n - 1);
 	}
-	json_array_foreach(arr, i, el)
-		if (strcmp(str(el, q->k->id) ?: "", q->id) == 0) {
-			*index = i;
-			return el;
-		}
+	json_array_foreach(arr, i, el) if (strcmp(str(el, q->k->id) ?: "", q->id) == 0)
+	{
+		*index = i;
+		return el;
+	}
 	return NULL;
 }
 
@@ -298,9 +302,8 @@ one_holder_of_role(json_t *team, json_t *me)
 
 	if (role == NULL || strcmp(role, "member") == 0)
 		return;
-	json_array_foreach(team, i, el)
-		if (el != me && strcmp(str(el, "role") ?: "", role) == 0)
-			json_object_set_new(el, "role", json_string("member"));
+	json_array_foreach(team, i, el) if (el != me && strcmp(str(el, "role") ?: "", role) == 0)
+	    json_object_set_new(el, "role", json_string("member"));
 }
 
 static int
@@ -322,8 +325,8 @@ do_add(struct mreq *q, json_t *h, json_t *arr)
 
 	if (q->k->id != NULL && by_key(arr, q->k->id, q->id) != NULL) {
 		json_decref(obj);
-		return ctl_fail(EX_DATAERR, q->k->name, "%s \"%s\" exists already", q->spec->kind,
-		    q->id);
+		return ctl_fail(
+		    EX_DATAERR, q->k->name, "%s \"%s\" exists already", q->spec->kind, q->id);
 	}
 	if (q->k->id != NULL)
 		json_object_set_new(obj, q->k->id, json_string(q->id));
@@ -332,8 +335,8 @@ do_add(struct mreq *q, json_t *h, json_t *arr)
 		return r;
 	}
 	if (q->kam != NULL)
-		json_object_set_new(obj, "team", json_pack("[{s:s,s:s}]", "person", q->kam, "role",
-		    "kam"));
+		json_object_set_new(
+		    obj, "team", json_pack("[{s:s,s:s}]", "person", q->kam, "role", "kam"));
 	json_array_append_new(arr, obj);
 	if (strcmp(q->k->name, "team") == 0)
 		one_holder_of_role(arr, obj);
@@ -350,8 +353,8 @@ change(struct mreq *q, json_t *doc)
 	int r;
 
 	if (h == NULL)
-		return ctl_fail(EX_DATAERR, q->k->name, "no %s \"%s\"", q->parent ? q->k->parent :
-		    q->spec->kind, q->parent ? q->parent : q->id);
+		return ctl_fail(EX_DATAERR, q->k->name, "no %s \"%s\"",
+		    q->parent ? q->k->parent : q->spec->kind, q->parent ? q->parent : q->id);
 	arr = json_object_get(h, q->k->member);
 	if (arr == NULL)
 		json_object_set_new(h, q->k->member, arr = json_array());
@@ -367,8 +370,8 @@ change(struct mreq *q, json_t *doc)
 	if (strcmp(q->sub, "archive") == 0)
 		json_object_set_new(obj, "state", json_string("archived"));
 	if (q->nsets == 0 && strcmp(q->sub, "edit") == 0)
-		return ctl_fail(EX_USAGE, q->k->name, "give what to change (kapctl %s --help)",
-		    q->k->name);
+		return ctl_fail(
+		    EX_USAGE, q->k->name, "give what to change (kapctl %s --help)", q->k->name);
 	if ((r = apply_sets(q, obj)) != 0)
 		return r;
 	if (strcmp(q->k->name, "team") == 0)
@@ -408,8 +411,7 @@ list(struct ctl *c, struct mreq *q, json_t *doc)
 	arr = json_object_get(h, q->k->member);
 	if (c->json)
 		return ctl_print_json(json_incref(arr ? arr : json_array())) < 0 ? EX_IOERR : EX_OK;
-	json_array_foreach(arr, i, el)
-		print_entry(q->spec, el, i + 1);
+	json_array_foreach(arr, i, el) print_entry(q->spec, el, i + 1);
 	if (json_array_size(arr) == 0)
 		printf("no %s entries for %s %s\n", q->spec->kind, q->k->parent, q->parent);
 	return EX_OK;
@@ -421,8 +423,8 @@ report_import(struct mreq *q, struct errlist *errs)
 	size_t i;
 
 	for (i = 0; i < errs->n; i++)
-		fprintf(stderr, "kapctl %s: %s\n", q->k->name, errs->msg[i] ? errs->msg[i] :
-		    "(out of memory)");
+		fprintf(stderr, "kapctl %s: %s\n", q->k->name,
+		    errs->msg[i] ? errs->msg[i] : "(out of memory)");
 	return EX_DATAERR;
 }
 
@@ -445,11 +447,14 @@ run(struct ctl *c, struct mreq *q)
 
 	if (removes_directly(q)) {
 		if (strcmp(q->k->name, "plan") == 0 || strcmp(q->k->name, "account") == 0)
-			return ctl_fail(EX_USAGE, q->k->name, "a %s is not removed; archive it "
-			    "(kapctl plan archive KEY)", q->k->name);
+			return ctl_fail(EX_USAGE, q->k->name,
+			    "a %s is not removed; archive it "
+			    "(kapctl plan archive KEY)",
+			    q->k->name);
 		r = maint_delete(c->db, q->spec, q->parent, q->id, err, sizeof(err));
 		return r < 0 ? ctl_fail(r == -ENOENT || r == -EBUSY ? EX_DATAERR : ctl_exit_code(r),
-		    q->k->name, "%s", err) : 0;
+		                   q->k->name, "%s", err)
+		             : 0;
 	}
 	/* One plan's document holds its team, goals and its account's sections: export
 	 * only that plan, not the whole database.  People, accounts and the list of an
@@ -482,8 +487,8 @@ cmd_maint(struct ctl *c, int argc, char **argv)
 	if ((r = parse_request(&q, argc, argv)) >= 0)
 		return r;
 	if (q.id != NULL && q.k->id != NULL && strcmp(q.k->id, "key") == 0 && !text_is_key(q.id))
-		return ctl_fail(EX_DATAERR, q.k->name, "\"%s\" is not a key (1-64 of A-Z a-z 0-9 . _ -)",
-		    q.id);
+		return ctl_fail(
+		    EX_DATAERR, q.k->name, "\"%s\" is not a key (1-64 of A-Z a-z 0-9 . _ -)", q.id);
 	if ((r = ctl_db(c, 0)) != 0)
 		return r;
 	if (db_begin(c->db, err, sizeof(err)) < 0)
@@ -495,9 +500,13 @@ cmd_maint(struct ctl *c, int argc, char **argv)
 		db_rollback(c->db);
 		return r;
 	}
-	printf("%s %s%s%s%s%s\n", strcmp(q.sub, "add") == 0 ? "added" : strcmp(q.sub, "remove") == 0 ?
-	    "removed" : strcmp(q.sub, "archive") == 0 ? "archived" : "changed", q.spec->kind,
-	    q.id ? " " : "", q.id ? q.id : "", q.parent ? (strcmp(q.sub, "add") == 0 ? " to " :
-	    " of ") : "", q.parent ? q.parent : "");
+	printf("%s %s%s%s%s%s\n",
+	    strcmp(q.sub, "add") == 0           ? "added"
+	        : strcmp(q.sub, "remove") == 0  ? "removed"
+	        : strcmp(q.sub, "archive") == 0 ? "archived"
+	                                        : "changed",
+	    q.spec->kind, q.id ? " " : "", q.id ? q.id : "",
+	    q.parent ? (strcmp(q.sub, "add") == 0 ? " to " : " of ") : "",
+	    q.parent ? q.parent : "");
 	return EX_OK;
 }

@@ -14,8 +14,8 @@
 
 struct listing {
 	struct ctl *c;
-	json_t *rows;       /* --json */
-	struct table *t;    /* else */
+	json_t *rows;    /* --json */
+	struct table *t; /* else */
 };
 
 static const char *const pages_headings[] = { "PLAN", "TITLE", "PAGE URL", NULL };
@@ -48,8 +48,8 @@ print_entry(void *ctx, const struct pagestore_entry *e)
 		r = url.failed || table_row(l->t, cells) < 0 ? -ENOMEM : 0;
 	} else {
 		row = json_pack("{s:s, s:s, s:s, s:s, s:s?}", "key", e->key, "title",
-		    e->title ? e->title : "", "url", url.s, "file", url.s + url.len -
-		    TOKEN_FEED_LEN - 5, "written_at", e->written_at);
+		    e->title ? e->title : "", "url", url.s, "file",
+		    url.s + url.len - TOKEN_FEED_LEN - 5, "written_at", e->written_at);
 		if (row == NULL || json_array_append_new(l->rows, row) < 0)
 			r = -ENOMEM;
 	}
@@ -92,12 +92,13 @@ pages_rotate_cmd(struct ctl *c, int argc, char **argv)
 		return ctl_fail(EX_OSERR, "pages", "out of memory");
 	}
 	if (c->json) {
-		r = ctl_print_json(json_pack("{s:s, s:s}", "key", argv[0], "url", url.s)) < 0 ?
-		    EX_IOERR : EX_OK;
+		r = ctl_print_json(json_pack("{s:s, s:s}", "key", argv[0], "url", url.s)) < 0
+		    ? EX_IOERR
+		    : EX_OK;
 	} else {
 		printf("new page URL of plan %s:\n  %s\nThe old URL stops working at the daemon's "
-		    "next check (kapd writes the new file and removes the old one).\n", argv[0],
-		    url.s);
+		       "next check (kapd writes the new file and removes the old one).\n",
+		    argv[0], url.s);
 		r = EX_OK;
 	}
 	sbuf_free(&url);

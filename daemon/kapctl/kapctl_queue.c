@@ -13,8 +13,8 @@
 #include "store/state.h"
 #include "store/views.h"
 
-static const char *const queue_columns[] = { "id", "state", "email", "attempts",
-	"next_attempt", "slot", "notifications", "error", "message_id", NULL };
+static const char *const queue_columns[] = { "id", "state", "email", "attempts", "next_attempt",
+	"slot", "notifications", "error", "message_id", NULL };
 
 static json_t *
 cell(const struct view_value *v)
@@ -26,8 +26,8 @@ cell(const struct view_value *v)
 	return json_string(v->s);
 }
 
-static const char *const queue_headings[] = { "ID", "STATE", "TO", "ATTEMPTS",
-	"ITEMS", "SLOT (UTC)", "NEXT (UTC)", "ERROR", NULL };
+static const char *const queue_headings[] = { "ID", "STATE", "TO", "ATTEMPTS", "ITEMS",
+	"SLOT (UTC)", "NEXT (UTC)", "ERROR", NULL };
 
 /* A row of the human table: the server's last answer comes last, uncut. */
 static int
@@ -51,7 +51,7 @@ add_row(struct table *t, const struct view_value *v)
 }
 
 struct queue_out {
-	struct table *t;   /* the human table, or NULL for JSON */
+	struct table *t; /* the human table, or NULL for JSON */
 	json_t *rows;
 };
 
@@ -94,8 +94,8 @@ list_queue(struct ctl *c)
 	if (!c->json && (o.t = queue_table()) == NULL)
 		r = ctl_fail(EX_OSERR, "queue", "out of memory");
 	if (r == EX_OK && (r = view_queue(c->db, queue_row, &o, err, sizeof(err))) < 0)
-		r = r == -ENOMEM ? ctl_fail(EX_OSERR, "queue", "out of memory") :
-		    ctl_fail(ctl_exit_code(r), "queue", "%s", err);
+		r = r == -ENOMEM ? ctl_fail(EX_OSERR, "queue", "out of memory")
+		                 : ctl_fail(ctl_exit_code(r), "queue", "%s", err);
 	if (r == EX_OK && c->json) {
 		r = ctl_print_json(o.rows) < 0 ? EX_IOERR : EX_OK;
 		o.rows = NULL;
@@ -147,6 +147,7 @@ cmd_queue(struct ctl *c, int argc, char **argv)
 		return list_queue(c);
 	if (strcmp(argv[optind], "retry") == 0 && optind + 2 == argc)
 		return retry(c, argv[optind + 1]);
-	return ctl_fail(EX_USAGE, "queue", "usage: kapctl queue [--json] | kapctl queue retry "
+	return ctl_fail(EX_USAGE, "queue",
+	    "usage: kapctl queue [--json] | kapctl queue retry "
 	    "ID|--all");
 }

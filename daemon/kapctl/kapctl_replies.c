@@ -13,11 +13,11 @@
 
 #include "store/replies.h"
 
-static const char *const headings[] = { "AT (UTC)", "FROM", "KEY", "OUTCOME", "CHANGES",
-	"ANSWER", "COMMANDS / REASON", NULL };
+static const char *const headings[] = { "AT (UTC)", "FROM", "KEY", "OUTCOME", "CHANGES", "ANSWER",
+	"COMMANDS / REASON", NULL };
 
 struct out {
-	struct table *t;   /* the human table, or NULL for JSON */
+	struct table *t; /* the human table, or NULL for JSON */
 	json_t *rows;
 };
 
@@ -70,11 +70,11 @@ add_row(void *ctx, const struct reply_row *r)
 		cells[6] = what;
 		return table_row(o->t, cells) < 0 ? -ENOMEM : 0;
 	}
-	row = json_pack("{s:s, s:o, s:o, s:s, s:o, s:o, s:i, s:s, s:o}", "at", at,
-	    "sender", str_or_null(r->sender), "key", str_or_null(r->key_prefix && r->key_prefix[0] ?
-	    r->key_prefix : NULL), "outcome", r->outcome, "reason", str_or_null(r->reason),
-	    "commands", str_or_null(r->commands), "changes", r->changes, "answer", r->answer,
-	    "message_id", str_or_null(r->message_id));
+	row = json_pack("{s:s, s:o, s:o, s:s, s:o, s:o, s:i, s:s, s:o}", "at", at, "sender",
+	    str_or_null(r->sender), "key",
+	    str_or_null(r->key_prefix && r->key_prefix[0] ? r->key_prefix : NULL), "outcome",
+	    r->outcome, "reason", str_or_null(r->reason), "commands", str_or_null(r->commands),
+	    "changes", r->changes, "answer", r->answer, "message_id", str_or_null(r->message_id));
 	if (row == NULL || json_array_append_new(o->rows, row) < 0)
 		return -ENOMEM;
 	return 0;
@@ -102,8 +102,8 @@ cmd_replies(struct ctl *c, int argc, char **argv)
 			}
 			continue;
 		}
-		if (opt == 'n' && ((limit = strtol(optarg, &end, 10)) < 1 || *end != '\0' ||
-		    limit > 100000)) {
+		if (opt == 'n' &&
+		    ((limit = strtol(optarg, &end, 10)) < 1 || *end != '\0' || limit > 100000)) {
 			json_decref(o.rows);
 			return ctl_fail(EX_USAGE, "replies", "--limit: a number from 1 to 100000");
 		}

@@ -54,9 +54,8 @@ person_name(json_t *doc, const char *key)
 
 	if (key == NULL)
 		return "(no owner)";
-	json_array_foreach(json_object_get(doc, "people"), i, p)
-		if (str(p, "key") != NULL && strcmp(str(p, "key"), key) == 0)
-			return or_dash(str(p, "name"));
+	json_array_foreach(json_object_get(doc, "people"), i, p) if (str(p, "key") != NULL &&
+	    strcmp(str(p, "key"), key) == 0) return or_dash(str(p, "name"));
 	return key;
 }
 
@@ -82,8 +81,8 @@ relative(char *buf, size_t len, const char *date, kdate_t today)
 
 /* Appends a table row from cells; a failed allocation marks the table failed. */
 static void
-row(struct table *t, int *failed, const char *c0, const char *c1, const char *c2,
-    const char *c3, const char *c4, const char *c5)
+row(struct table *t, int *failed, const char *c0, const char *c1, const char *c2, const char *c3,
+    const char *c4, const char *c5)
 {
 	const char *cells[6] = { c0, c1, c2, c3, c4, c5 };
 
@@ -127,17 +126,15 @@ person_of(json_t *doc, const char *key)
 	json_t *p;
 	size_t k;
 
-	json_array_foreach(json_object_get(doc, "people"), k, p)
-		if (key != NULL && strcmp(or_dash(str(p, "key")), key) == 0)
-			return p;
+	json_array_foreach(json_object_get(doc, "people"), k,
+	    p) if (key != NULL && strcmp(or_dash(str(p, "key")), key) == 0) return p;
 	return NULL;
 }
 
 /* An amount of member name of obj as the plan's language writes it; a missing one (absent
  * or null) as a dash, never as 0. */
 static const char *
-amount(const char *lang, json_t *obj, const char *name, const char *currency, char *buf,
-    size_t len)
+amount(const char *lang, json_t *obj, const char *name, const char *currency, char *buf, size_t len)
 {
 	json_t *v = json_object_get(obj, name);
 	double d = json_number_value(v);
@@ -154,9 +151,9 @@ plan_language(json_t *doc, json_t *plan)
 
 	if (str(plan, "language") != NULL)
 		return str(plan, "language");
-	json_array_foreach(json_object_get(plan, "team"), i, m)
-		if (strcmp(or_dash(str(m, "role")), "kam") == 0)
-			return str(person_of(doc, str(m, "person")), "language");
+	json_array_foreach(
+	    json_object_get(plan, "team"), i, m) if (strcmp(or_dash(str(m, "role")), "kam") ==
+	    0) return str(person_of(doc, str(m, "person")), "language");
 	return NULL;
 }
 
@@ -172,7 +169,8 @@ show_account(json_t *acc, const char *lang)
 	size_t i;
 
 	printf("\nAccount\n");
-	printf("  %-20s %s (%s)\n", "Customer", or_dash(str(acc, "name")), or_dash(str(acc, "key")));
+	printf(
+	    "  %-20s %s (%s)\n", "Customer", or_dash(str(acc, "name")), or_dash(str(acc, "key")));
 	print_text("Industry", str(acc, "industry"));
 	print_text("Address", str(acc, "address"));
 	print_text("Phone", str(acc, "phone"));
@@ -182,21 +180,21 @@ show_account(json_t *acc, const char *lang)
 		printf("  %-20s %s, potential %s\n", "Rating", or_dash(str(acc, "rating")),
 		    or_dash(str(acc, "potential")));
 	if (json_is_object(mv))
-		printf("  %-20s %s\n", "Market volume", amount(lang, mv, "amount",
-		    str(mv, "currency"), money, sizeof(money)));
+		printf("  %-20s %s\n", "Market volume",
+		    amount(lang, mv, "amount", str(mv, "currency"), money, sizeof(money)));
 	print_text("Positioning", str(acc, "positioning"));
 	print_text("Strategic direction", str(acc, "strategic_direction"));
 	print_text("Customer processes", str(acc, "processes"));
 	print_text("Networks", str(acc, "networks"));
 	t = section(heads, 0);
 	json_array_foreach(json_object_get(acc, "contacts"), i, el)
-		row(t, &failed, str(el, "name"), str(el, "function"), str(el, "decision_role"),
-		    str(el, "attitude"), str(el, "email"), str(el, "phone"));
+	    row(t, &failed, str(el, "name"), str(el, "function"), str(el, "decision_role"),
+	        str(el, "attitude"), str(el, "email"), str(el, "phone"));
 	print_section("Contacts", t, failed);
 	if (json_array_size(json_object_get(acc, "needs")))
 		printf("\nNeeds\n");
 	json_array_foreach(json_object_get(acc, "needs"), i, el)
-		printf("  - %s\n", or_dash(str(el, "text")));
+	    printf("  - %s\n", or_dash(str(el, "text")));
 }
 
 static void
@@ -213,10 +211,9 @@ show_history(json_t *acc, const char *lang)
 		table_column(t, 1, heads[1], 0, WIDTH_RIGHT);
 		table_column(t, 2, heads[2], 0, WIDTH_RIGHT);
 	}
-	json_array_foreach(json_object_get(acc, "history"), i, el)
-		row(t, &failed, str(el, "period"), amount(lang, el, "revenue", str(el, "currency"),
-		    rev, sizeof(rev)), amount(lang, el, "margin", str(el, "currency"), mar,
-		    sizeof(mar)), NULL, NULL, NULL);
+	json_array_foreach(json_object_get(acc, "history"), i, el) row(t, &failed,
+	    str(el, "period"), amount(lang, el, "revenue", str(el, "currency"), rev, sizeof(rev)),
+	    amount(lang, el, "margin", str(el, "currency"), mar, sizeof(mar)), NULL, NULL, NULL);
 	print_section("History", t, failed);
 }
 
@@ -224,7 +221,7 @@ static void
 show_market(json_t *acc, const char *lang)
 {
 	static const char *const proj[] = { "KEY", "STATE", "START", "END", "TITLE", NULL };
-	static const char *const compl[] = { "DATE", "STATE", "SUBJECT", NULL };
+	static const char *const compl [] = { "DATE", "STATE", "SUBJECT", NULL };
 	static const char *const swot[] = { "KIND", "TEXT", NULL };
 	struct table *t;
 	json_t *el;
@@ -233,25 +230,24 @@ show_market(json_t *acc, const char *lang)
 
 	if (json_array_size(json_object_get(acc, "competitors")))
 		printf("\nCompetitors\n");
-	json_array_foreach(json_object_get(acc, "competitors"), i, el) {
+	json_array_foreach(json_object_get(acc, "competitors"), i, el)
+	{
 		printf("  %s: %s\n", or_dash(str(el, "name")), or_dash(str(el, "position")));
 		print_text("  strengths", str(el, "strengths"));
 		print_text("  weaknesses", str(el, "weaknesses"));
 	}
 	show_history(acc, lang);
 	t = section(proj, 0);
-	json_array_foreach(json_object_get(acc, "projects"), i, el)
-		row(t, &failed, str(el, "key"), str(el, "state"), str(el, "start"), str(el, "end"),
-		    str(el, "title"), NULL);
+	json_array_foreach(json_object_get(acc, "projects"), i, el) row(t, &failed, str(el, "key"),
+	    str(el, "state"), str(el, "start"), str(el, "end"), str(el, "title"), NULL);
 	print_section("Projects", t, failed);
 	t = section(compl, 0);
-	json_array_foreach(json_object_get(acc, "complaints"), i, el)
-		row(t, &failed, str(el, "date"), str(el, "state"), str(el, "subject"), NULL, NULL,
-		    NULL);
+	json_array_foreach(json_object_get(acc, "complaints"), i, el) row(
+	    t, &failed, str(el, "date"), str(el, "state"), str(el, "subject"), NULL, NULL, NULL);
 	print_section("Complaints", t, failed);
 	t = section(swot, 0);
 	json_array_foreach(json_object_get(acc, "swot"), i, el)
-		row(t, &failed, str(el, "kind"), str(el, "text"), NULL, NULL, NULL, NULL);
+	    row(t, &failed, str(el, "kind"), str(el, "text"), NULL, NULL, NULL, NULL);
 	print_section("SWOT", t, failed);
 }
 
@@ -265,7 +261,8 @@ show_team(json_t *doc, json_t *plan)
 	json_t *m;
 	size_t i;
 
-	json_array_foreach(json_object_get(plan, "team"), i, m) {
+	json_array_foreach(json_object_get(plan, "team"), i, m)
+	{
 		json_t *person = person_of(doc, str(m, "person"));
 
 		row(t, &failed, str(m, "role"), person_name(doc, str(m, "person")),
@@ -285,28 +282,30 @@ show_goals(json_t *plan)
 
 	if (json_array_size(json_object_get(plan, "goals")))
 		printf("\nGoals\n");
-	json_array_foreach(json_object_get(plan, "goals"), i, g) {
+	json_array_foreach(json_object_get(plan, "goals"), i, g)
+	{
 		printf("  [%s-term%s%s%s%s] %s\n", or_dash(str(g, "horizon")),
 		    str(g, "focus") ? ", " : "", str(g, "focus") ? str(g, "focus") : "",
 		    str(g, "focus_value") ? ": " : "",
 		    str(g, "focus_value") ? str(g, "focus_value") : "", or_dash(str(g, "text")));
 		if (str(g, "target") || str(g, "due"))
-			printf("      target %s by %s\n", or_dash(str(g, "target")), or_dash(str(g, "due")));
+			printf("      target %s by %s\n", or_dash(str(g, "target")),
+			    or_dash(str(g, "due")));
 	}
 }
 
 /* Progress of a milestone from its activities, and the at-risk flag (SPEC §3): an open
  * linked activity already overdue. */
 static void
-milestone_progress(json_t *plan, const char *key, kdate_t today, int *done, int *total,
-    int *risk)
+milestone_progress(json_t *plan, const char *key, kdate_t today, int *done, int *total, int *risk)
 {
 	json_t *a;
 	size_t i;
 	kdate_t d;
 
 	*done = *total = *risk = 0;
-	json_array_foreach(json_object_get(plan, "activities"), i, a) {
+	json_array_foreach(json_object_get(plan, "activities"), i, a)
+	{
 		if (str(a, "milestone") == NULL || strcmp(str(a, "milestone"), key) != 0 ||
 		    strcmp(or_dash(str(a, "state")), "cancelled") == 0)
 			continue;
@@ -321,15 +320,16 @@ milestone_progress(json_t *plan, const char *key, kdate_t today, int *done, int 
 static void
 show_items(json_t *doc, json_t *plan, const char *what, kdate_t today)
 {
-	static const char *const heads[] = { "DUE", "STATUS", "KEY", "TITLE", "OWNER",
-		"PROGRESS", NULL };
+	static const char *const heads[] = { "DUE", "STATUS", "KEY", "TITLE", "OWNER", "PROGRESS",
+		NULL };
 	int is_ms = strcmp(what, "milestones") == 0, done, total, risk, failed = 0;
 	char rel[32], progress[48];
 	struct table *t = section(heads, 60);
 	json_t *it;
 	size_t i;
 
-	json_array_foreach(json_object_get(plan, what), i, it) {
+	json_array_foreach(json_object_get(plan, what), i, it)
+	{
 		const char *state = or_dash(str(it, "state"));
 
 		if (strcmp(state, "open") == 0)
@@ -338,7 +338,8 @@ show_items(json_t *doc, json_t *plan, const char *what, kdate_t today)
 			snprintf(rel, sizeof(rel), "%s", state);
 		progress[0] = '\0';
 		if (is_ms) {
-			milestone_progress(plan, or_dash(str(it, "key")), today, &done, &total, &risk);
+			milestone_progress(
+			    plan, or_dash(str(it, "key")), today, &done, &total, &risk);
 			if (total > 0)
 				snprintf(progress, sizeof(progress), "%d/%d done%s", done, total,
 				    risk && strcmp(state, "open") == 0 ? ", AT RISK" : "");

@@ -18,15 +18,15 @@
 #define LATE_AFTER 120
 
 struct status {
-	long long last_check, next_check;    /* unix time, -1 when unknown */
+	long long last_check, next_check; /* unix time, -1 when unknown */
 	long long sending, deferred, failed, sent;
-	long long next_attempt;              /* earliest retry of a deferred mail, -1: none */
-	char *fail_email, *fail_error, *fail_at;  /* the newest permanent failure */
-	int have_feeds;                      /* the feed table exists (schema 3 on) */
-	long long feed_plans, feed_people;   /* feeds of plans and of people */
-	long long feed_pending;              /* feeds still to be (re)written */
-	char *feed_written;                  /* when a feed file was last replaced (UTC) */
-	json_t *feed_state;                  /* daemon_state rows 'feeds...' as an object */
+	long long next_attempt;                  /* earliest retry of a deferred mail, -1: none */
+	char *fail_email, *fail_error, *fail_at; /* the newest permanent failure */
+	int have_feeds;                          /* the feed table exists (schema 3 on) */
+	long long feed_plans, feed_people;       /* feeds of plans and of people */
+	long long feed_pending;                  /* feeds still to be (re)written */
+	char *feed_written;                      /* when a feed file was last replaced (UTC) */
+	json_t *feed_state;                      /* daemon_state rows 'feeds...' as an object */
 };
 
 static void
@@ -167,23 +167,24 @@ static int
 print_json(const struct ctl *c, const struct status *s)
 {
 	json_t *o = json_pack("{s:s, s:o, s:o, s:{s:I, s:I, s:I, s:o}, s:{s:I, s:I, s:o}}",
-	    "daemon", daemon_state(s, c->now),
-	    "last_check", json_instant(c, s->last_check),
-	    "next_check", json_instant(c, s->next_check),
-	    "queue", "total", s->sending + s->deferred, "sending", s->sending,
-	    "deferred", s->deferred, "next_attempt", json_instant(c, s->next_attempt),
-	    "mails", "sent", s->sent, "failed", s->failed,
-	    "last_failure", s->fail_email == NULL ? json_null() :
-	    json_pack("{s:s, s:o, s:o}", "email", s->fail_email,
-	    "error", json_opt_string(s->fail_error), "created_at",
-	    json_opt_string(s->fail_at)));
+	    "daemon", daemon_state(s, c->now), "last_check", json_instant(c, s->last_check),
+	    "next_check", json_instant(c, s->next_check), "queue", "total",
+	    s->sending + s->deferred, "sending", s->sending, "deferred", s->deferred,
+	    "next_attempt", json_instant(c, s->next_attempt), "mails", "sent", s->sent, "failed",
+	    s->failed, "last_failure",
+	    s->fail_email == NULL
+	        ? json_null()
+	        : json_pack("{s:s, s:o, s:o}", "email", s->fail_email, "error",
+	              json_opt_string(s->fail_error), "created_at", json_opt_string(s->fail_at)));
 
 	if (o == NULL)
 		return -ENOMEM;
-	json_object_set_new(o, "feeds", !s->have_feeds ? json_null() :
-	    json_pack("{s:I, s:I, s:I, s:o, s:O}", "plans", s->feed_plans, "people",
-	    s->feed_people, "pending", s->feed_pending, "last_written",
-	    json_opt_string(s->feed_written), "state", s->feed_state));
+	json_object_set_new(o, "feeds",
+	    !s->have_feeds
+	        ? json_null()
+	        : json_pack("{s:I, s:I, s:I, s:o, s:O}", "plans", s->feed_plans, "people",
+	              s->feed_people, "pending", s->feed_pending, "last_written",
+	              json_opt_string(s->feed_written), "state", s->feed_state));
 	return ctl_print_json(o);
 }
 
@@ -223,8 +224,9 @@ print_text(const struct ctl *c, const struct status *s)
 	printf("%-13s%s\n", "database:", c->db_path);
 	print_instant(c, "last check:", s->last_check);
 	print_instant(c, "next check:", s->next_check);
-	printf("%-13s%s (%lld sending, %lld deferred", "queue:", COUNT(a, s->sending +
-	    s->deferred, "%lu mail", "%lu mails"), s->sending, s->deferred);
+	printf("%-13s%s (%lld sending, %lld deferred",
+	    "queue:", COUNT(a, s->sending + s->deferred, "%lu mail", "%lu mails"), s->sending,
+	    s->deferred);
 	if (s->next_attempt >= 0)
 		printf("; next attempt %s", fmt_instant(c, s->next_attempt, a, sizeof(a)));
 	printf(")\n");
@@ -236,13 +238,11 @@ print_text(const struct ctl *c, const struct status *s)
 		printf("%-13s%s\n", "feeds:", "not in this database's schema");
 		return;
 	}
-	printf("%-13s%s, ", "feeds:", COUNT(a, s->feed_plans, "%lu plan feed",
-	    "%lu plan feeds"));
-	printf("%s, %lld to be written; last written %s\n", COUNT(a, s->feed_people,
-	    "%lu person feed", "%lu person feeds"), s->feed_pending,
+	printf("%-13s%s, ", "feeds:", COUNT(a, s->feed_plans, "%lu plan feed", "%lu plan feeds"));
+	printf("%s, %lld to be written; last written %s\n",
+	    COUNT(a, s->feed_people, "%lu person feed", "%lu person feeds"), s->feed_pending,
 	    s->feed_written != NULL ? s->feed_written : "never");
-	json_object_foreach(s->feed_state, key, v)
-		printf("  %s: %s\n", key, json_string_value(v));
+	json_object_foreach(s->feed_state, key, v) printf("  %s: %s\n", key, json_string_value(v));
 }
 
 int
@@ -262,7 +262,8 @@ cmd_status(struct ctl *c, int argc, char **argv)
 		return r;
 	r = status_read(c->db, &s, err, sizeof(err));
 	if (r < 0) {
-		r = ctl_fail(ctl_exit_code(r), "status", "%s", r == -ENOMEM ? "out of memory" : err);
+		r = ctl_fail(
+		    ctl_exit_code(r), "status", "%s", r == -ENOMEM ? "out of memory" : err);
 		goto out;
 	}
 	if (c->json)

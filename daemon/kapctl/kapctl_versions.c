@@ -54,15 +54,15 @@ warn_sections(struct ctl *c, const char *plan, const char *previous)
 		return;
 	lines = review_check(s, n, previous, &b);
 	if (lines > 0 && b.s != NULL)
-		fprintf(stderr, "kapctl reviewed: warning: %zu section%s of plan %s %s empty or "
-		    "unchanged since the last annual update:\n%s", lines, lines == 1 ? "" : "s",
-		    plan, lines == 1 ? "is" : "are", b.s);
+		fprintf(stderr,
+		    "kapctl reviewed: warning: %zu section%s of plan %s %s empty or "
+		    "unchanged since the last annual update:\n%s",
+		    lines, lines == 1 ? "" : "s", plan, lines == 1 ? "is" : "are", b.s);
 	sbuf_free(&b);
 }
 
 static int
-record_review(struct ctl *c, const char *plan, const char *on, int *number, char *last,
-    char *next)
+record_review(struct ctl *c, const char *plan, const char *on, int *number, char *last, char *next)
 {
 	char err[512];
 	json_t *doc = NULL, *p;
@@ -71,7 +71,8 @@ record_review(struct ctl *c, const char *plan, const char *on, int *number, char
 
 	r = planio_export(c->db, plan, &doc, err, sizeof(err));
 	if (r < 0)
-		return ctl_fail(r == -ENOENT ? EX_DATAERR : ctl_exit_code(r), "reviewed", "%s", err);
+		return ctl_fail(
+		    r == -ENOENT ? EX_DATAERR : ctl_exit_code(r), "reviewed", "%s", err);
 	p = al_find_plan(doc, plan, NULL);
 	if ((r = review_day(c, "reviewed", on, p, &d)) != 0)
 		goto out;
@@ -147,12 +148,15 @@ cmd_versions(struct ctl *c, int argc, char **argv)
 	if (c->json) {
 		arr = json_array();
 		for (i = 0; i < n; i++)
-			json_array_append_new(arr, json_pack("{s:i,s:s,s:s}", "version", v[i].number,
-			    "reviewed_on", v[i].reviewed_on, "created_at", v[i].created_at));
+			json_array_append_new(arr,
+			    json_pack("{s:i,s:s,s:s}", "version", v[i].number, "reviewed_on",
+			        v[i].reviewed_on, "created_at", v[i].created_at));
 		free(v);
-		return ctl_print_json(json_pack("{s:s,s:o,s:s?,s:s?}", "plan", argv[optind],
-		    "versions", arr, "previous", *prev ? prev : NULL, "next", *next ? next : NULL)) < 0 ?
-		    EX_IOERR : EX_OK;
+		return ctl_print_json(
+		           json_pack("{s:s,s:o,s:s?,s:s?}", "plan", argv[optind], "versions", arr,
+		               "previous", *prev ? prev : NULL, "next", *next ? next : NULL)) < 0
+		    ? EX_IOERR
+		    : EX_OK;
 	}
 	if (*prev)
 		printf("plan %s continues plan %s\n", argv[optind], prev);

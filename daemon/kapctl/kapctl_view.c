@@ -16,31 +16,27 @@
 struct listing {
 	const char *what;
 	enum view_listing view;
-	const char *columns[8];  /* JSON names (and headings, upper-cased) */
-	size_t max[8];           /* display columns a cell may take (0: as wide as it is) */
+	const char *columns[8]; /* JSON names (and headings, upper-cased) */
+	size_t max[8];          /* display columns a cell may take (0: as wide as it is) */
 };
 
 static const struct listing listings[] = {
-	{ "accounts", VIEW_ACCOUNTS,
-	  { "key", "name", "industry", "rating", "active_plans", NULL }, { 0, 40, 30, 10, 0 } },
+	{ "accounts", VIEW_ACCOUNTS, { "key", "name", "industry", "rating", "active_plans", NULL },
+	    { 0, 40, 30, 10, 0 } },
 	{ "plans", VIEW_PLANS,
-	  { "key", "account", "state", "kam", "next_review", "open_items", "title", NULL },
-	  { 0, 0, 0, 0, 0, 0, 0 } },
-	{ "people", VIEW_PEOPLE,
-	  { "key", "name", "email", "language", "timezone", "notify", NULL },
-	  { 0, 40, 0, 0, 0, 0 } },
+	    { "key", "account", "state", "kam", "next_review", "open_items", "title", NULL },
+	    { 0, 0, 0, 0, 0, 0, 0 } },
+	{ "people", VIEW_PEOPLE, { "key", "name", "email", "language", "timezone", "notify", NULL },
+	    { 0, 40, 0, 0, 0, 0 } },
 };
 
 static json_t *
 cell_json(const struct view_value *v)
 {
 	switch (v->type) {
-	case VIEW_NULL:
-		return json_null();
-	case VIEW_INT:
-		return json_integer(v->i);
-	default:
-		return json_string(v->s);
+	case VIEW_NULL: return json_null();
+	case VIEW_INT: return json_integer(v->i);
+	default: return json_string(v->s);
 	}
 }
 
@@ -58,18 +54,22 @@ listing_table(const struct listing *l)
 		return NULL;
 	for (i = 0; l->columns[i] != NULL; i++) {
 		for (k = 0; l->columns[i][k] != '\0' && k + 1 < sizeof(head); k++)
-			head[k] = l->columns[i][k] >= 'a' && l->columns[i][k] <= 'z' ?
-			    (char)(l->columns[i][k] - 'a' + 'A') : l->columns[i][k];
+			head[k] = l->columns[i][k] >= 'a' && l->columns[i][k] <= 'z'
+			    ? (char)(l->columns[i][k] - 'a' + 'A')
+			    : l->columns[i][k];
 		head[k] = '\0';
-		table_column(t, i, head, l->max[i], strcmp(l->columns[i], "active_plans") == 0 ||
-		    strcmp(l->columns[i], "open_items") == 0 ? WIDTH_RIGHT : WIDTH_LEFT);
+		table_column(t, i, head, l->max[i],
+		    strcmp(l->columns[i], "active_plans") == 0 ||
+		            strcmp(l->columns[i], "open_items") == 0
+		        ? WIDTH_RIGHT
+		        : WIDTH_LEFT);
 	}
 	return t;
 }
 
 struct list_out {
 	const struct listing *l;
-	struct table *t;   /* the human table, or NULL for JSON */
+	struct table *t; /* the human table, or NULL for JSON */
 	json_t *rows;
 };
 
@@ -99,8 +99,8 @@ run_listing(struct ctl *c, const struct listing *l)
 	if (!c->json && (o.t = listing_table(l)) == NULL)
 		r = ctl_fail(EX_OSERR, "list", "out of memory");
 	if (r == EX_OK && (r = view_list(c->db, l->view, list_row, &o, err, sizeof(err))) < 0)
-		r = r == -ENOMEM ? ctl_fail(EX_OSERR, "list", "out of memory") :
-		    ctl_fail(ctl_exit_code(r), "list", "%s", err);
+		r = r == -ENOMEM ? ctl_fail(EX_OSERR, "list", "out of memory")
+		                 : ctl_fail(ctl_exit_code(r), "list", "%s", err);
 	if (r == EX_OK && c->json) {
 		r = ctl_print_json(o.rows) < 0 ? EX_IOERR : EX_OK;
 		o.rows = NULL;
@@ -130,6 +130,6 @@ cmd_list(struct ctl *c, int argc, char **argv)
 			return r;
 		return run_listing(c, &listings[i]);
 	}
-	return ctl_fail(EX_USAGE, "list", "unknown list \"%s\" (accounts, plans or people)",
-	    argv[optind]);
+	return ctl_fail(
+	    EX_USAGE, "list", "unknown list \"%s\" (accounts, plans or people)", argv[optind]);
 }

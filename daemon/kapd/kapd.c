@@ -36,7 +36,7 @@
 
 /* A count with its noun in the operator's log ("1 active plan"), in the catalogs' source
  * language: the journal is read by operators, searched and quoted in English. */
-#define COUNT(buf, n, singular, plural) \
+#define COUNT(buf, n, singular, plural)                                                            \
 	i18n_count(I18N_SOURCE_LANG, (unsigned long)(n), singular, plural, buf, sizeof(buf))
 
 #define DEFAULT_CONFIG KAPD_SYSCONFDIR "/kapd/kapd.conf"
@@ -51,7 +51,8 @@ struct options {
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: kapd [-c FILE] [--once] [--dry-run] [--json] [--now TIME] "
+	fprintf(f,
+	    "usage: kapd [-c FILE] [--once] [--dry-run] [--json] [--now TIME] "
 	    "[--check-config] [--version]\n\n"
 	    "  -c, --config FILE  configuration (default %s if it exists,\n"
 	    "                     else the embedded default)\n"
@@ -60,7 +61,8 @@ usage(FILE *f)
 	    "      --json         with --dry-run: print pending notifications as JSON lines\n"
 	    "      --now TIME     behave as if it were TIME (ISO 8601 with offset)\n"
 	    "      --check-config check the configuration and exit (0, or 78 on errors)\n"
-	    "  -V, --version      print the version\n", DEFAULT_CONFIG);
+	    "  -V, --version      print the version\n",
+	    DEFAULT_CONFIG);
 }
 
 static int
@@ -88,21 +90,17 @@ parse_options(int argc, char **argv, struct options *o)
 		case 'C': o->check_config = 1; break;
 		case 'N':
 			if (kdate_parse_instant(optarg, &o->now) < 0) {
-				fprintf(stderr, "kapd: --now: \"%s\" is not an ISO 8601 time with offset "
-				    "(e.g. 2026-12-01T08:00:00+01:00)\n", optarg);
+				fprintf(stderr,
+				    "kapd: --now: \"%s\" is not an ISO 8601 time with offset "
+				    "(e.g. 2026-12-01T08:00:00+01:00)\n",
+				    optarg);
 				return EX_USAGE;
 			}
 			o->have_now = 1;
 			break;
-		case 'V':
-			printf("kapd %s\n", KAPD_VERSION);
-			return -1;
-		case 'h':
-			usage(stdout);
-			return -1;
-		default:
-			usage(stderr);
-			return EX_USAGE;
+		case 'V': printf("kapd %s\n", KAPD_VERSION); return -1;
+		case 'h': usage(stdout); return -1;
+		default: usage(stderr); return EX_USAGE;
 		}
 	}
 	if (optind != argc) {
@@ -155,17 +153,17 @@ check_secrets(const struct kapd_config *cfg)
 }
 
 struct kapd {
-	int lock_fd;         /* holds the single-instance lock (io/instance.h) */
+	int lock_fd; /* holds the single-instance lock (io/instance.h) */
 	struct options opt;
 	struct kapd_config cfg;
 	sqlite3 *db;
 	struct transport *tp;
-	time_t skew;    /* --now minus the clock at start: time travel keeps running */
+	time_t skew; /* --now minus the clock at start: time travel keeps running */
 	struct notify notify;
-	struct transport_hooks hooks;  /* keep the watchdog fed during network waits */
-	uint64_t next_check;           /* CLOCK_MONOTONIC usec of the next scheduled check */
-	time_t next_check_at;          /* the same as (--now shifted) wall-clock time */
-	char last_result[160];         /* the last check in a few words, for STATUS= */
+	struct transport_hooks hooks; /* keep the watchdog fed during network waits */
+	uint64_t next_check;          /* CLOCK_MONOTONIC usec of the next scheduled check */
+	time_t next_check_at;         /* the same as (--now shifted) wall-clock time */
+	char last_result[160];        /* the last check in a few words, for STATUS= */
 };
 
 /* One check (--once, --dry-run) happens at exactly --now; a running daemon's clock goes
@@ -197,10 +195,13 @@ publish_pages(struct kapd *k, time_t now)
 	char err[512], a[64], b[64];
 
 	if (pages_publish(k->db, &k->cfg, now, &st, &problems, err, sizeof(err)) < 0)
-		log_msg(LOG_ERR, "pages: %s; the previous pages stay, trying again at the next "
-		    "check", err);
+		log_msg(LOG_ERR,
+		    "pages: %s; the previous pages stay, trying again at the next "
+		    "check",
+		    err);
 	else
-		log_msg(st.written || st.removed || st.failed ? LOG_INFO : LOG_DEBUG, "pages: %s; "
+		log_msg(st.written || st.removed || st.failed ? LOG_INFO : LOG_DEBUG,
+		    "pages: %s; "
 		    "%s written, %zu unchanged, %zu removed, %zu failed",
 		    COUNT(a, st.pages, "%lu page", "%lu pages"),
 		    COUNT(b, st.written, "%lu file", "%lu files"), st.same, st.removed, st.failed);
@@ -219,10 +220,13 @@ publish_feeds(struct kapd *k, time_t now)
 	char err[512], a[64], b[64], c[64];
 
 	if (feeds_publish(k->db, &k->cfg, now, &st, &problems, err, sizeof(err)) < 0)
-		log_msg(LOG_ERR, "feeds: %s; the previous feed files stay, trying again at the "
-		    "next check", err);
+		log_msg(LOG_ERR,
+		    "feeds: %s; the previous feed files stay, trying again at the "
+		    "next check",
+		    err);
 	else
-		log_msg(st.written || st.removed || st.failed ? LOG_INFO : LOG_DEBUG, "feeds: %s, "
+		log_msg(st.written || st.removed || st.failed ? LOG_INFO : LOG_DEBUG,
+		    "feeds: %s, "
 		    "%s (%zu changed); %s written, %zu removed, %zu failed",
 		    COUNT(a, st.feeds, "%lu feed", "%lu feeds"),
 		    COUNT(b, st.events, "%lu event", "%lu events"), st.changed,
@@ -249,11 +253,12 @@ read_replies(struct kapd *k, time_t now)
 	for (i = 0; i < notes.n; i++)
 		log_msg(LOG_NOTICE, "%s", notes.msg[i] ? notes.msg[i] : "(out of memory)");
 	errlist_free(&notes);
-	log_msg(st.fetched || st.unreadable ? LOG_INFO : LOG_DEBUG, "replies: %zu read, %zu "
+	log_msg(st.fetched || st.unreadable ? LOG_INFO : LOG_DEBUG,
+	    "replies: %zu read, %zu "
 	    "applied, %zu unchanged, %zu refused, %zu automatic, %zu unreadable, %zu handled "
-	    "before, %zu answers sent, %zu left for the next check", st.fetched, st.applied,
-	    st.unchanged, st.refused, st.automatic, st.unreadable, st.replayed, st.answered,
-	    st.waiting);
+	    "before, %zu answers sent, %zu left for the next check",
+	    st.fetched, st.applied, st.unchanged, st.refused, st.automatic, st.unreadable,
+	    st.replayed, st.answered, st.waiting);
 }
 
 /* Temporary feed files a crash left behind; at start only, before any write. */
@@ -263,8 +268,7 @@ clean_feeds(struct kapd *k)
 	size_t n = 0;
 	char err[512], a[64];
 
-	if (feedfile_clean_stale(&feedfile_ics, k->cfg.feeds.directory, &n, err,
-	    sizeof(err)) < 0)
+	if (feedfile_clean_stale(&feedfile_ics, k->cfg.feeds.directory, &n, err, sizeof(err)) < 0)
 		log_msg(LOG_WARNING, "feeds: %s", err);
 	if (n > 0)
 		log_msg(LOG_NOTICE, "feeds: removed %s left by an earlier run",
@@ -289,16 +293,20 @@ run_check(struct kapd *k)
 
 	if (!k->opt.dry_run && k->tp == NULL) {
 		if ((r = transport_open(&k->cfg, &k->hooks, &k->tp, err, sizeof(err))) < 0) {
-			log_msg(LOG_ERR, "mail transport: %s; nothing is sent, trying again at the "
-			    "next check", err);
-			snprintf(k->last_result, sizeof(k->last_result), "last check failed: mail "
+			log_msg(LOG_ERR,
+			    "mail transport: %s; nothing is sent, trying again at the "
+			    "next check",
+			    err);
+			snprintf(k->last_result, sizeof(k->last_result),
+			    "last check failed: mail "
 			    "transport unavailable");
 			/* The calendars do not depend on mail: they stay current. */
 			publish_feeds(k, o.now);
 			return EX_UNAVAILABLE;
 		}
 		if (k->cfg.mail.transport == MAIL_SMTP && !k->cfg.mail.tls_verify)
-			log_msg(LOG_WARNING, "mail.tls_verify is false: the SMTP server's certificate "
+			log_msg(LOG_WARNING,
+			    "mail.tls_verify is false: the SMTP server's certificate "
 			    "and host name are not verified");
 	}
 	r = check_run(k->db, &k->cfg, k->tp, &o, &st, &problems, err, sizeof(err));
@@ -315,18 +323,21 @@ run_check(struct kapd *k)
 		    r == -EBUSY ? "database busy" : "database error");
 		return r == -EBUSY ? EX_TEMPFAIL : EX_SOFTWARE;
 	}
-	snprintf(k->last_result, sizeof(k->last_result), "last check: %s sent, %zu deferred, "
-	    "%zu failed", COUNT(a, st.mails, "%lu mail", "%lu mails"), st.deferred, st.failed);
+	snprintf(k->last_result, sizeof(k->last_result),
+	    "last check: %s sent, %zu deferred, "
+	    "%zu failed",
+	    COUNT(a, st.mails, "%lu mail", "%lu mails"), st.deferred, st.failed);
 	if (!k->opt.dry_run)
 		state_remember(k->db, "last_check", o.now);
-	log_msg(LOG_INFO, "check: %s, %s in the window, %s pending, %zu due now; %s sent (%s), "
+	log_msg(LOG_INFO,
+	    "check: %s, %s in the window, %s pending, %zu due now; %s sent (%s), "
 	    "%zu deferred, %zu failed, %zu resent",
 	    COUNT(b, st.plans, "%lu active plan", "%lu active plans"),
 	    COUNT(c, st.items, "%lu open item", "%lu open items"),
 	    COUNT(d, st.pending, "%lu notification", "%lu notifications"), st.due_now,
 	    COUNT(a, st.mails, "%lu mail", "%lu mails"),
-	    COUNT(e, st.notified, "%lu notification", "%lu notifications"), st.deferred,
-	    st.failed, st.retried);
+	    COUNT(e, st.notified, "%lu notification", "%lu notifications"), st.deferred, st.failed,
+	    st.retried);
 	return 0;
 }
 
@@ -379,8 +390,8 @@ send_status(struct kapd *k, const char *extra)
 		snprintf(a, sizeof(a), "? mails");
 	else
 		COUNT(a, queued, "%lu mail", "%lu mails");
-	notify_send(&k->notify, "%sSTATUS=next check %s; %s queued; %s", extra, when, a,
-	    k->last_result);
+	notify_send(
+	    &k->notify, "%sSTATUS=next check %s; %s queued; %s", extra, when, a, k->last_result);
 }
 
 /* After a check: when the next one is due, for the loop, kapctl status and STATUS=. */
@@ -429,11 +440,15 @@ reload_and_check(struct kapd *k)
 {
 	int bad;
 
-	notify_send(&k->notify, "RELOADING=1\nMONOTONIC_USEC=%llu\nSTATUS=reloading the "
-	    "configuration", (unsigned long long)notify_now());
+	notify_send(&k->notify,
+	    "RELOADING=1\nMONOTONIC_USEC=%llu\nSTATUS=reloading the "
+	    "configuration",
+	    (unsigned long long)notify_now());
 	bad = reload(k) < 0;
-	notify_send(&k->notify, "READY=1\nSTATUS=%s", bad ? "the new configuration is invalid; "
-	    "the previous one stays in force" : "configuration reloaded; checking");
+	notify_send(&k->notify, "READY=1\nSTATUS=%s",
+	    bad ? "the new configuration is invalid; "
+	          "the previous one stays in force"
+	        : "configuration reloaded; checking");
 	run_check(k);
 	schedule(k);
 	send_status(k, "");

@@ -6,12 +6,15 @@
 #include <stddef.h>
 
 struct errlist {
-	char **msg;   /* owned; msg[0..n-1] */
+	char **msg; /* owned; msg[0..n-1] */
 	size_t n;
 	size_t cap;
 };
 
-#define ERRLIST_INIT { NULL, 0, 0 }
+#define ERRLIST_INIT                                                                               \
+	{                                                                                          \
+		NULL, 0, 0                                                                         \
+	}
 
 /* Appends a formatted message; on allocation failure the message is dropped but n still
  * counts it (a check must never pass because memory ran out).  Returns 0 or -ENOMEM. */

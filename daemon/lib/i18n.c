@@ -159,8 +159,8 @@ i18n_ntr(const char *lang, const char *singular, const char *plural, unsigned lo
 }
 
 char *
-i18n_count(const char *lang, unsigned long n, const char *singular, const char *plural,
-    char *buf, size_t len)
+i18n_count(const char *lang, unsigned long n, const char *singular, const char *plural, char *buf,
+    size_t len)
 {
 	/* The formats are the callers' literal msgids with one %lu (see i18n.h); msgfmt
 	 * --check holds each translation to the same. */
@@ -243,7 +243,9 @@ i18n_short_date(const char *lang, kdate_t day, char *buf, size_t len)
 		if (strncmp(p, "YYYY", 4) == 0)
 			k = snprintf(buf + n, room, "%04d", y), p += 4;
 		else if (strncmp(p, "MON", 3) == 0)
-			k = snprintf(buf + n, room, "%s", i18n_ptr(lang, "month", month_abbr[m - 1])), p += 3;
+			k = snprintf(
+			    buf + n, room, "%s", i18n_ptr(lang, "month", month_abbr[m - 1])),
+			p += 3;
 		else if (strncmp(p, "MM", 2) == 0)
 			k = snprintf(buf + n, room, "%02d", m), p += 2;
 		else if (strncmp(p, "DD", 2) == 0)

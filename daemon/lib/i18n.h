@@ -34,8 +34,8 @@ int i18n_add_catalog(const char *lang, const unsigned char *mo, size_t size);
 const char *i18n_tr(const char *lang, const char *msgid) __attribute__((format_arg(2)));
 /* The form of singular/plural for n that the catalog's Plural-Forms rule picks (ngettext
  * semantics: one, two or more forms); without a translation, singular for n == 1. */
-const char *i18n_ntr(const char *lang, const char *singular, const char *plural,
-    unsigned long n) __attribute__((format_arg(2))) __attribute__((format_arg(3)));
+const char *i18n_ntr(const char *lang, const char *singular, const char *plural, unsigned long n)
+    __attribute__((format_arg(2))) __attribute__((format_arg(3)));
 /* n with its noun, "1 active plan", "2 active plans": singular and plural take exactly
  * one %lu (xgettext -ki18n_count:3,4).  Returns buf. */
 char *i18n_count(const char *lang, unsigned long n, const char *singular, const char *plural,

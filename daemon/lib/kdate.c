@@ -60,9 +60,9 @@ days_from_civil(int64_t y, int m, int d)
 
 	y -= m <= 2;
 	era = floor_div(y, 400);
-	yoe = y - era * 400;                                     /* [0, 399] */
-	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;  /* [0, 365] */
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;             /* [0, 146096] */
+	yoe = y - era * 400;                                   /* [0, 399] */
+	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1; /* [0, 365] */
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;           /* [0, 146096] */
 	return era * DAYS_PER_ERA + doe - EPOCH_SHIFT;
 }
 
@@ -77,10 +77,10 @@ kdate_to_ymd(kdate_t day, int *y, int *m, int *d)
 {
 	int64_t z = (int64_t)day + EPOCH_SHIFT;
 	int64_t era = floor_div(z, DAYS_PER_ERA);
-	int64_t doe = z - era * DAYS_PER_ERA;                                 /* [0, 146096] */
-	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;  /* [0, 399] */
-	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);                /* [0, 365] */
-	int64_t mp = (5 * doy + 2) / 153;                                     /* [0, 11] */
+	int64_t doe = z - era * DAYS_PER_ERA;                                /* [0, 146096] */
+	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365; /* [0, 399] */
+	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);               /* [0, 365] */
+	int64_t mp = (5 * doy + 2) / 153;                                    /* [0, 11] */
 	int mon = (int)(mp < 10 ? mp + 3 : mp - 9);
 
 	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
@@ -276,8 +276,9 @@ zone_name_ok(const char *tz)
 	/* The "right/" zones count leap seconds, so they disagree with POSIX time_t. */
 	if (strncmp(tz, "right/", 6) == 0)
 		return 0;
-	return strspn(tz, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-			  "0123456789/_+-") == n;
+	return strspn(tz,
+	           "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	           "0123456789/_+-") == n;
 }
 
 /* A regular file that starts with the TZif magic (RFC 8536 §3.1); zoneinfo also holds
@@ -296,8 +297,8 @@ zone_file_ok(const char *tz)
 	if (fd < 0)
 		return 0;
 	ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-	     read(fd, magic, sizeof(magic)) == (ssize_t)sizeof(magic) &&
-	     memcmp(magic, "TZif", sizeof(magic)) == 0;
+	    read(fd, magic, sizeof(magic)) == (ssize_t)sizeof(magic) &&
+	    memcmp(magic, "TZif", sizeof(magic)) == 0;
 	close(fd);
 	return ok;
 }

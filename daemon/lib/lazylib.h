@@ -6,7 +6,7 @@
 #define KAPD_LAZYLIB_H
 
 struct lazylib {
-	const char *soname;  /* "libcurl.so.4" */
+	const char *soname; /* "libcurl.so.4" */
 	void *handle;
 	int tried;
 };
@@ -17,23 +17,23 @@ void *lazylib_sym(struct lazylib *l, const char *name);
 
 /* Defines ret name params, forwarding args to the real function of lib, or giving fail
  * when it cannot be loaded. */
-#define LAZY_FORWARD(lib, ret, name, params, args, fail) \
-	ret name params \
-	{ \
-		static ret (*real) params; \
-		if (real == NULL) \
-			*(void **)&real = lazylib_sym(&(lib), #name); \
-		return real != NULL ? real args : (fail); \
+#define LAZY_FORWARD(lib, ret, name, params, args, fail)                                           \
+	ret name params                                                                            \
+	{                                                                                          \
+		static ret(*real) params;                                                          \
+		if (real == NULL)                                                                  \
+			*(void **)&real = lazylib_sym(&(lib), #name);                              \
+		return real != NULL ? real args : (fail);                                          \
 	}
 /* The same for a function returning nothing. */
-#define LAZY_FORWARD_VOID(lib, name, params, args) \
-	void name params \
-	{ \
-		static void (*real) params; \
-		if (real == NULL) \
-			*(void **)&real = lazylib_sym(&(lib), #name); \
-		if (real != NULL) \
-			real args; \
+#define LAZY_FORWARD_VOID(lib, name, params, args)                                                 \
+	void name params                                                                           \
+	{                                                                                          \
+		static void(*real) params;                                                         \
+		if (real == NULL)                                                                  \
+			*(void **)&real = lazylib_sym(&(lib), #name);                              \
+		if (real != NULL)                                                                  \
+			real args;                                                                 \
 	}
 
 #endif

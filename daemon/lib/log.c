@@ -6,7 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define LOG_LINE_MAX 4096  /* a longer message is cut, and says so */
+#define LOG_LINE_MAX 4096 /* a longer message is cut, and says so */
 
 static const char *log_prog = "kapd";
 static int log_journal;
@@ -92,17 +92,20 @@ log_escape(const char *in, char *out, size_t outlen)
 		if (s[i] == '\\')
 			snprintf(esc, sizeof(esc), "\\\\");
 		else if (s[i] == '\n' || s[i] == '\r' || s[i] == '\t')
-			snprintf(esc, sizeof(esc), "\\%c", s[i] == '\n' ? 'n' : s[i] == '\r' ? 'r' : 't');
+			snprintf(esc, sizeof(esc), "\\%c",
+			    s[i] == '\n'       ? 'n'
+			        : s[i] == '\r' ? 'r'
+			                       : 't');
 		else if (s[i] < 0x20 || s[i] == 0x7f)
 			snprintf(esc, sizeof(esc), "\\x%02x", s[i]);
 		else if (s[i] >= 0x80 && (k = utf8_len(s + i, n - i)) == 0) {
 			snprintf(esc, sizeof(esc), "\\x%02x", s[i]);
 			k = 1;
 		} else if (k == 2 && s[i] == 0xc2 && s[i + 1] < 0xa0) {
-			snprintf(esc, sizeof(esc), "\\u%04x", s[i + 1]);  /* C1 control */
+			snprintf(esc, sizeof(esc), "\\u%04x", s[i + 1]); /* C1 control */
 		} else if (k == 3 && is_format_char(s + i)) {
-			snprintf(esc, sizeof(esc), "\\u%04x", (s[i] & 0x0f) << 12 |
-			    (s[i + 1] & 0x3f) << 6 | (s[i + 2] & 0x3f));
+			snprintf(esc, sizeof(esc), "\\u%04x",
+			    (s[i] & 0x0f) << 12 | (s[i + 1] & 0x3f) << 6 | (s[i + 2] & 0x3f));
 		}
 		if (esc[0] != '\0') {
 			if (o + strlen(esc) >= outlen)
@@ -142,5 +145,6 @@ log_msg(int prio, const char *fmt, ...)
 	if (log_journal)
 		fprintf(stderr, "<%d>%s%s\n", prio, line, n >= (int)sizeof(raw) ? " [cut]" : "");
 	else
-		fprintf(stderr, "%s: %s%s\n", log_prog, line, n >= (int)sizeof(raw) ? " [cut]" : "");
+		fprintf(
+		    stderr, "%s: %s%s\n", log_prog, line, n >= (int)sizeof(raw) ? " [cut]" : "");
 }

@@ -14,12 +14,20 @@ struct seps {
 static const struct seps seps_table[] = {
 	{ "en", ",", "." },
 	{ "de", ".", "," },
-	{ "es", ".", "," }, { "it", ".", "," }, { "nl", ".", "," }, { "pt", ".", "," },
-	{ "da", ".", "," }, { "tr", ".", "," },
-	{ "fr", "\xe2\x80\xaf", "," },                     /* U+202F NARROW NO-BREAK SPACE */
-	{ "pl", "\xc2\xa0", "," }, { "cs", "\xc2\xa0", "," }, /* U+00A0 NO-BREAK SPACE */
-	{ "sv", "\xc2\xa0", "," }, { "fi", "\xc2\xa0", "," }, { "nb", "\xc2\xa0", "," },
-	{ "ja", ",", "." }, { "zh", ",", "." },
+	{ "es", ".", "," },
+	{ "it", ".", "," },
+	{ "nl", ".", "," },
+	{ "pt", ".", "," },
+	{ "da", ".", "," },
+	{ "tr", ".", "," },
+	{ "fr", "\xe2\x80\xaf", "," }, /* U+202F NARROW NO-BREAK SPACE */
+	{ "pl", "\xc2\xa0", "," },
+	{ "cs", "\xc2\xa0", "," }, /* U+00A0 NO-BREAK SPACE */
+	{ "sv", "\xc2\xa0", "," },
+	{ "fi", "\xc2\xa0", "," },
+	{ "nb", "\xc2\xa0", "," },
+	{ "ja", ",", "." },
+	{ "zh", ",", "." },
 };
 
 static const struct seps swiss = { "de-CH", "\xe2\x80\x99", "." }; /* U+2019 */
@@ -75,8 +83,7 @@ numfmt_int(const char *lang, long long n, char *buf, size_t len)
 }
 
 char *
-numfmt_money(const char *lang, const double *amount, const char *currency, char *buf,
-    size_t len)
+numfmt_money(const char *lang, const double *amount, const char *currency, char *buf, size_t len)
 {
 	const struct seps *s = seps_of(lang);
 	char g[GROUPED_MAX], frac[8] = "";

@@ -17,7 +17,7 @@ char *numfmt_int(const char *lang, long long n, char *buf, size_t len);
  * currency code after it when currency is not NULL: "1.234,50 EUR", "1,234.50 EUR",
  * "38.000.000 EUR".  NULL amount (a missing value) or a value beyond what a double holds
  * exactly in cents writes NUMFMT_MISSING. */
-char *numfmt_money(const char *lang, const double *amount, const char *currency, char *buf,
-    size_t len);
+char *numfmt_money(
+    const char *lang, const double *amount, const char *currency, char *buf, size_t len);
 
 #endif

@@ -227,8 +227,8 @@ plural_form(const char *header, unsigned long n)
 	end = strchr(line, '\n');
 	np = nplurals(line);
 	e = strstr(line, "plural=");
-	if (np == 0 || e == NULL || (end != NULL && e > end) ||
-	    plural_eval(e + 7, n, &v) < 0 || v >= np)
+	if (np == 0 || e == NULL || (end != NULL && e > end) || plural_eval(e + 7, n, &v) < 0 ||
+	    v >= np)
 		return n != 1;
 	return v;
 }

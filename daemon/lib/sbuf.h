@@ -11,7 +11,10 @@ struct sbuf {
 	int failed;
 };
 
-#define SBUF_INIT { NULL, 0, 0, 0 }
+#define SBUF_INIT                                                                                  \
+	{                                                                                          \
+		NULL, 0, 0, 0                                                                      \
+	}
 
 void sbuf_add(struct sbuf *b, const char *s, size_t len);
 void sbuf_puts(struct sbuf *b, const char *s);

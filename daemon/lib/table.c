@@ -13,7 +13,7 @@ struct column {
 struct table {
 	size_t ncols;
 	struct column col[TABLE_MAX_COLS];
-	char **cells;            /* rows * ncols, row-major */
+	char **cells; /* rows * ncols, row-major */
 	size_t rows, cap;
 };
 
@@ -46,8 +46,7 @@ table_free(struct table *t)
 }
 
 void
-table_column(struct table *t, size_t col, const char *heading, size_t max,
-    enum width_align align)
+table_column(struct table *t, size_t col, const char *heading, size_t max, enum width_align align)
 {
 	if (col >= t->ncols)
 		return;
@@ -121,8 +120,8 @@ measure(const struct table *t, size_t *w, int *headed)
 }
 
 static void
-render_line(const struct table *t, const size_t *w, const char *const *cells,
-    const char *indent, struct sbuf *out)
+render_line(const struct table *t, const size_t *w, const char *const *cells, const char *indent,
+    struct sbuf *out)
 {
 	size_t c, last = t->ncols - 1, start = out->len;
 

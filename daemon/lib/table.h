@@ -18,8 +18,8 @@ struct table *table_new(size_t ncols);
 void table_free(struct table *t);
 /* Sets column col's heading (NULL: none; a table without any heading prints no heading
  * line), its maximum width in columns (0: none) and its alignment. */
-void table_column(struct table *t, size_t col, const char *heading, size_t max,
-    enum width_align align);
+void table_column(
+    struct table *t, size_t col, const char *heading, size_t max, enum width_align align);
 /* Appends a row of ncols cells (copied, tabs and line breaks as blanks; NULL prints as
  * "-"): 0 or -ENOMEM. */
 int table_row(struct table *t, const char *const *cells);

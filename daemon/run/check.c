@@ -15,8 +15,8 @@
 #include "store/ledger.h"
 #include "store/world.h"
 
-#define SLOT_CACHE 64     /* searched in order; the last entry is reused when full */
-#define STAGE_CACHE 64    /* direct-mapped */
+#define SLOT_CACHE 64  /* searched in order; the last entry is reused when full */
+#define STAGE_CACHE 64 /* direct-mapped */
 
 struct run {
 	sqlite3 *db;
@@ -26,17 +26,24 @@ struct run {
 	struct world w;
 	struct rules_input in;
 	struct rules *rules;
-	const char *mailed;          /* ledger lines of the current item */
-	const char *title;           /* of the current item */
-	const char *due_text;        /* of the current item, as stored (YYYY-MM-DD) */
-	kdate_t due;                 /* the same, parsed */
+	const char *mailed;   /* ledger lines of the current item */
+	const char *title;    /* of the current item */
+	const char *due_text; /* of the current item, as stored (YYYY-MM-DD) */
+	kdate_t due;          /* the same, parsed */
 	/* Texts formatted once and reused: the notifications of a check share a few slots
 	 * and stages, and a check can print a million lines. */
-	struct slot_text { time_t t; long off; char s[32]; } slots[SLOT_CACHE];
-	struct stage_text { int rule, stage, year; char s[32]; } stages[STAGE_CACHE];
-	struct ledger_lookup *plan_mailed;   /* ledger lookup for plan rules */
+	struct slot_text {
+		time_t t;
+		long off;
+		char s[32];
+	} slots[SLOT_CACHE];
+	struct stage_text {
+		int rule, stage, year;
+		char s[32];
+	} stages[STAGE_CACHE];
+	struct ledger_lookup *plan_mailed; /* ledger lookup for plan rules */
 	struct outbox *outbox;
-	struct table *text;          /* a dry run's human table, sized from its rows */
+	struct table *text; /* a dry run's human table, sized from its rows */
 };
 
 /* Matches "a b c" at p against the three parts; returns the end of the match or NULL. */
@@ -81,7 +88,8 @@ already_mailed(struct run *x, const struct rules_notification *n, const char *st
 	char due[KDATE_STRLEN];
 
 	if (n->kind != KIND_PLAN)
-		return x->mailed != NULL && in_lines(x->mailed, rules_rule_name(n->rule), stage, who);
+		return x->mailed != NULL &&
+		    in_lines(x->mailed, rules_rule_name(n->rule), stage, who);
 	return ledger_plan_mailed(x->plan_mailed, rules_rule_name(n->rule), n->item,
 	    kdate_format(n->due, due), stage, who);
 }
@@ -122,8 +130,9 @@ slot_text(struct run *x, time_t t, long off)
 static const char *
 stage_text(struct run *x, const struct rules_notification *n)
 {
-	struct stage_text *c = &x->stages[((unsigned)n->rule * 31u + (unsigned)n->stage +
-	    (unsigned)n->stage_year) % STAGE_CACHE];
+	struct stage_text *c =
+	    &x->stages[((unsigned)n->rule * 31u + (unsigned)n->stage + (unsigned)n->stage_year) %
+	        STAGE_CACHE];
 
 	if (c->s[0] == '\0' || c->rule != (int)n->rule || c->stage != n->stage ||
 	    c->year != n->stage_year) {
@@ -210,20 +219,22 @@ print_json(struct run *x, const struct rules_notification *n, const char *stage)
 	JL_LIT(&l, ", \"plan\": ");
 	jl_str(&l, x->w.plans[n->plan].key);
 	JL_LIT(&l, ", \"due\": \"");
-	jl_cstr(&l, x->due_text != NULL && n->due == x->due && n->kind != KIND_PLAN ?
-	    x->due_text : kdate_format(n->due, due));
+	jl_cstr(&l,
+	    x->due_text != NULL && n->due == x->due && n->kind != KIND_PLAN
+	        ? x->due_text
+	        : kdate_format(n->due, due));
 	JL_LIT(&l, "\", \"slot\": \"");
 	jl_cstr(&l, slot_text(x, n->slot, n->slot_offset));
 	JL_LIT(&l, "\"}\n");
 	if (l.over)
-		return -EOVERFLOW;  /* import bounds every field far below this */
+		return -EOVERFLOW; /* import bounds every field far below this */
 	if (fwrite(l.buf, 1, l.len, x->o->out) != l.len)
 		return -EIO;
 	return 0;
 }
 
-static const char *const text_headings[] = { "SLOT", "SEND", "TO", "RULE", "STAGE",
-	"KIND", "ITEM", "PLAN", "DUE", "FOR", NULL };
+static const char *const text_headings[] = { "SLOT", "SEND", "TO", "RULE", "STAGE", "KIND", "ITEM",
+	"PLAN", "DUE", "FOR", NULL };
 
 /* A dry run for people: a table whose columns fit their widest cell (by display width),
  * printed when the decision is complete. */
@@ -356,7 +367,8 @@ decide_plans(struct run *x, char *err, size_t errlen)
 		x->title = x->w.plan_title[i];
 		r = rules_plan(x->rules, (int)i, on_notification, x);
 		if (r < 0)
-			snprintf(err, errlen, "deciding plan %s: %s", x->w.plans[i].key, strerror(-r));
+			snprintf(
+			    err, errlen, "deciding plan %s: %s", x->w.plans[i].key, strerror(-r));
 	}
 	x->title = NULL;
 	x->st->plans = x->w.n_plans;
@@ -416,8 +428,8 @@ report_fallbacks(struct run *x, struct errlist *problems)
 
 int
 check_run(sqlite3 *db, const struct kapd_config *cfg, struct transport *tp,
-    const struct check_options *o, struct check_stats *st, struct errlist *problems,
-    char *err, size_t errlen)
+    const struct check_options *o, struct check_stats *st, struct errlist *problems, char *err,
+    size_t errlen)
 {
 	struct run x;
 	int r = 0;

@@ -21,30 +21,30 @@
 #define BATCH 50000
 
 struct feed {
-	int64_t row;             /* feed.id */
-	int64_t owner;           /* plan.id or person.id */
+	int64_t row;   /* feed.id */
+	int64_t owner; /* plan.id or person.id */
 	int is_plan;
 	char token[FEEDS_TOKEN_LEN + 1];
-	char *name;              /* plan title or person name */
+	char *name; /* plan title or person name */
 	char *tz;
 	const char *lang;
-	char old_digest[17], old_content[17];  /* as stored; "" for none */
-	uint64_t sum;            /* of its events' hashes */
+	char old_digest[17], old_content[17]; /* as stored; "" for none */
+	uint64_t sum;                         /* of its events' hashes */
 	size_t n_events;
-	uint64_t digest;         /* of everything the file shows */
-	uint64_t content;        /* hash of the bytes written */
-	int dirty;               /* digest differs from the stored one */
-	int done;                /* written, or found identical: record digest and content */
-	int replaced;            /* the file was replaced */
-	int pending;             /* written to its temporary file, not yet renamed */
+	uint64_t digest;  /* of everything the file shows */
+	uint64_t content; /* hash of the bytes written */
+	int dirty;        /* digest differs from the stored one */
+	int done;         /* written, or found identical: record digest and content */
+	int replaced;     /* the file was replaced */
+	int pending;      /* written to its temporary file, not yet renamed */
 };
 
 struct feeds_run {
 	sqlite3 *db;
 	const struct kapd_config *cfg;
 	time_t now;
-	char cutoff[KDATE_STRLEN];  /* first closing day of done/cancelled items shown */
-	struct feed *f;             /* plans (sorted by id), then people (sorted by id) */
+	char cutoff[KDATE_STRLEN]; /* first closing day of done/cancelled items shown */
+	struct feed *f;            /* plans (sorted by id), then people (sorted by id) */
 	size_t n, cap, n_plans;
 	struct feedstore_change *changes;
 	size_t n_changes, cap_changes;
@@ -112,8 +112,8 @@ find_feed(struct feeds_run *x, int is_plan, int64_t id)
 /* What changed */
 
 static int
-add_change(struct feeds_run *x, const struct feedstore_event *e, long seq, uint64_t digest,
-    time_t changed)
+add_change(
+    struct feeds_run *x, const struct feedstore_event *e, long seq, uint64_t digest, time_t changed)
 {
 	struct feedstore_change *c;
 
@@ -192,8 +192,8 @@ scan_all(struct feeds_run *x, char *err, size_t errlen)
 	int kind, r = 0;
 
 	for (kind = ICS_MILESTONE; r == 0 && kind <= ICS_REVIEW; kind++)
-		r = feedstore_scan(x->db, kind, x->cutoff, x->now, BATCH, account, record_changes,
-		    x, err, errlen);
+		r = feedstore_scan(
+		    x->db, kind, x->cutoff, x->now, BATCH, account, record_changes, x, err, errlen);
 	return r;
 }
 
@@ -264,9 +264,13 @@ stream_event(void *ctx, const struct feedstore_event *e)
 	if (r == -ENOMEM)
 		s->o->err = ENOMEM;
 	else if (r < 0)
-		errlist_add(s->x->problems, "feeds: %s %s left out of a feed: libical wrote text "
-		    "that is not valid iCalendar", ev->kind == ICS_REVIEW ? "plan" :
-		    ev->kind == ICS_MILESTONE ? "milestone" : "activity", ev->key);
+		errlist_add(s->x->problems,
+		    "feeds: %s %s left out of a feed: libical wrote text "
+		    "that is not valid iCalendar",
+		    ev->kind == ICS_REVIEW          ? "plan"
+		        : ev->kind == ICS_MILESTONE ? "milestone"
+		                                    : "activity",
+		    ev->key);
 	if (s->o->buf.len >= FEEDFILE_FLUSH_AT)
 		feedfile_flush(s->o);
 	return s->o->err != 0; /* stop quietly: the write error is reported by the commit */
@@ -274,8 +278,7 @@ stream_event(void *ctx, const struct feedstore_event *e)
 
 /* Writes the whole feed into the open temporary file o. */
 static int
-generate(struct feeds_run *x, const struct feed *f, struct feedfile *o, char *err,
-    size_t errlen)
+generate(struct feeds_run *x, const struct feed *f, struct feedfile *o, char *err, size_t errlen)
 {
 	static const enum ics_kind order[] = { ICS_REVIEW, ICS_MILESTONE, ICS_ACTIVITY };
 	struct ics_calendar cal;
@@ -299,8 +302,8 @@ generate(struct feeds_run *x, const struct feed *f, struct feedfile *o, char *er
 	/* One read transaction: the file shows one state of the plans. */
 	if (r == 0 && (r = db_read_begin(x->db, err, errlen)) == 0) {
 		for (i = 0; r == 0 && o->err == 0 && i < sizeof(order) / sizeof(order[0]); i++)
-			r = feedstore_events(x->reader, order[i], f->is_plan, f->owner, x->cutoff, x->now,
-			    stream_event, &s, err, errlen);
+			r = feedstore_events(x->reader, order[i], f->is_plan, f->owner, x->cutoff,
+			    x->now, stream_event, &s, err, errlen);
 		db_read_end(x->db);
 	}
 	if (r == -ENOMEM)
@@ -346,7 +349,8 @@ static void
 not_written(struct feeds_run *x, const struct feed *f, const char *why)
 {
 	x->st->failed++;
-	errlist_add(x->problems, "feeds: the feed of %s \"%s\" was not written (%s/%s); "
+	errlist_add(x->problems,
+	    "feeds: the feed of %s \"%s\" was not written (%s/%s); "
 	    "its previous version stays and the next check tries again",
 	    f->is_plan ? "plan" : "person", f->name, x->cfg->feeds.directory, why);
 }
@@ -373,8 +377,9 @@ publish_all(struct feeds_run *x)
 		if (!f->pending)
 			continue;
 		f->pending = 0;
-		if (feedfile_publish(&feedfile_ics, x->dirfd, f->token, !synced, why,
-		    sizeof(why)) < 0 || !synced) {
+		if (feedfile_publish(&feedfile_ics, x->dirfd, f->token, !synced, why, sizeof(why)) <
+		        0 ||
+		    !synced) {
 			not_written(x, f, why);
 			continue;
 		}
@@ -422,8 +427,8 @@ write_all(struct feeds_run *x)
 	}
 	if (skipped > 0) {
 		x->st->failed += skipped;
-		errlist_add(x->problems, "feeds: %zu more feeds were not written for the same reason",
-		    skipped);
+		errlist_add(x->problems,
+		    "feeds: %zu more feeds were not written for the same reason", skipped);
 	}
 	if (pending)
 		publish_all(x);
@@ -483,15 +488,15 @@ remove_old(struct feeds_run *x, char *err, size_t errlen)
 	for (i = 0; i < x->n; i++)
 		tokens[i] = x->f[i].token;
 	qsort(tokens, x->n, sizeof(*tokens), cmp_token);
-	r = feedfile_remove_others(&feedfile_ics, x->dirfd, x->cfg->feeds.directory, tokens,
-	    x->n, &x->st->removed, x->problems, err, errlen);
+	r = feedfile_remove_others(&feedfile_ics, x->dirfd, x->cfg->feeds.directory, tokens, x->n,
+	    &x->st->removed, x->problems, err, errlen);
 	free(tokens);
 	return r;
 }
 
 int
-feeds_publish(sqlite3 *db, const struct kapd_config *cfg, time_t now,
-    struct feeds_stats *st, struct errlist *problems, char *err, size_t errlen)
+feeds_publish(sqlite3 *db, const struct kapd_config *cfg, time_t now, struct feeds_stats *st,
+    struct errlist *problems, char *err, size_t errlen)
 {
 	struct feeds_run x;
 	size_t i;
@@ -529,8 +534,8 @@ feeds_publish(sqlite3 *db, const struct kapd_config *cfg, time_t now,
 }
 
 int
-feeds_rotate(sqlite3 *db, const char *kind, const char *key,
-    char token[FEEDS_TOKEN_LEN + 1], const char **kind_out, char *err, size_t errlen)
+feeds_rotate(sqlite3 *db, const char *kind, const char *key, char token[FEEDS_TOKEN_LEN + 1],
+    const char **kind_out, char *err, size_t errlen)
 {
 	/* The file under the old name is removed by the daemon's next check (remove_old). */
 	return feedstore_rotate(db, kind, key, token, kind_out, err, errlen);

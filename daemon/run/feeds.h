@@ -20,13 +20,13 @@
 #define FEEDS_TOKEN_LEN TOKEN_FEED_LEN /* hex digits: 128 bits */
 
 struct feeds_stats {
-	size_t feeds;     /* feeds that exist now */
-	size_t events;    /* events in them */
-	size_t changed;   /* events new or changed since the last check (SEQUENCE grew) */
-	size_t written;   /* files replaced */
-	size_t same;      /* rewritten into the very bytes already there: left alone */
-	size_t removed;   /* files removed: rotated tokens, plans no longer active */
-	size_t failed;    /* files that could not be written (the old one stays) */
+	size_t feeds;   /* feeds that exist now */
+	size_t events;  /* events in them */
+	size_t changed; /* events new or changed since the last check (SEQUENCE grew) */
+	size_t written; /* files replaced */
+	size_t same;    /* rewritten into the very bytes already there: left alone */
+	size_t removed; /* files removed: rotated tokens, plans no longer active */
+	size_t failed;  /* files that could not be written (the old one stays) */
 };
 
 /* Publishes every feed at instant now (whose date in the configured time zone decides
@@ -34,14 +34,14 @@ struct feeds_stats {
  * disk, permissions) is appended to problems and keeps its previous version; the next
  * check tries again.  A negative return (with err) means nothing could be decided: the
  * database or the directory itself failed. */
-int feeds_publish(sqlite3 *db, const struct kapd_config *cfg, time_t now,
-    struct feeds_stats *st, struct errlist *problems, char *err, size_t errlen);
+int feeds_publish(sqlite3 *db, const struct kapd_config *cfg, time_t now, struct feeds_stats *st,
+    struct errlist *problems, char *err, size_t errlen);
 /* Gives the feed of the plan or person KEY a new token (kind "plan", "person", or NULL
  * for whichever has that key); the old file disappears at the daemon's next check.
  * token receives the new token; *kind_out "plan" or "person".  -ENOENT: no such key;
  * -EEXIST: both a plan and a person have it. */
-int feeds_rotate(sqlite3 *db, const char *kind, const char *key,
-    char token[FEEDS_TOKEN_LEN + 1], const char **kind_out, char *err, size_t errlen);
+int feeds_rotate(sqlite3 *db, const char *kind, const char *key, char token[FEEDS_TOKEN_LEN + 1],
+    const char **kind_out, char *err, size_t errlen);
 /* Appends the subscription URL: base_url (a "/" added when it lacks one) + TOKEN.ics. */
 void feeds_url(const char *base_url, const char *token, struct sbuf *out);
 

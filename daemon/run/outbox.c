@@ -46,7 +46,7 @@ struct outbox {
 	struct entry *e;
 	size_t n, cap;
 	struct chunk *arena;
-	const char *last_item, *last_title;   /* the texts of the last entry added */
+	const char *last_item, *last_title; /* the texts of the last entry added */
 	char from_addr[256];
 	const char *domain;
 	/* The outcome of the last email, stored with the next email's record (or at the
@@ -120,8 +120,8 @@ keep_text(struct outbox *ob, const char *s, const char *last)
 }
 
 int
-outbox_add(struct outbox *ob, const struct rules_notification *n, const char *stage,
-    const char *title)
+outbox_add(
+    struct outbox *ob, const struct rules_notification *n, const char *stage, const char *title)
 {
 	struct entry *e;
 
@@ -190,8 +190,10 @@ reply_headers(struct outbox *ob, int64_t id, const char *token, struct mail_mess
 		return;
 	snprintf(err, sizeof(err), "replies.address does not fit");
 	if (replies_key(ob->db, id, ob->now + (time_t)c->replies.key_days * 86400, key, err,
-	    sizeof(err)) < 0 || config_reply_address(c, key, h->reply_to, sizeof(h->reply_to)) < 0) {
-		errlist_add(ob->problems, "mail to %s goes without a reply key: %s", m->to_addr, err);
+	        sizeof(err)) < 0 ||
+	    config_reply_address(c, key, h->reply_to, sizeof(h->reply_to)) < 0) {
+		errlist_add(
+		    ob->problems, "mail to %s goes without a reply key: %s", m->to_addr, err);
 		return;
 	}
 	replyauth_message_id(token, key, ob->domain, h->msgid, sizeof(h->msgid));
@@ -209,8 +211,8 @@ static void
 account(struct outbox *ob, int64_t id, int r, char *err, size_t errlen, int attempts,
     time_t first_slot, size_t count, const char *to, struct ledger_result *res)
 {
-	struct backoff_policy policy = { ob->cfg->delivery.retry_first,
-		ob->cfg->delivery.retry_max, ob->cfg->delivery.give_up_after };
+	struct backoff_policy policy = { ob->cfg->delivery.retry_first, ob->cfg->delivery.retry_max,
+		ob->cfg->delivery.give_up_after };
 	char tries[32];
 	time_t next = 0;
 
@@ -218,7 +220,7 @@ account(struct outbox *ob, int64_t id, int r, char *err, size_t errlen, int atte
 		r = -ETIMEDOUT;
 		snprintf(err + strlen(err), errlen - strlen(err), "; gave up after %s",
 		    i18n_count(I18N_SOURCE_LANG, (unsigned long)attempts + 1, "%lu attempt",
-		    "%lu attempts", tries, sizeof(tries)));
+		        "%lu attempts", tries, sizeof(tries)));
 	}
 	if (r == 0) {
 		ob->st->mails++;
@@ -230,14 +232,17 @@ account(struct outbox *ob, int64_t id, int r, char *err, size_t errlen, int atte
 		ob->st->failed++;
 		errlist_add(ob->problems, "mail to %s failed permanently: %s", to, err);
 	}
-	*res = (struct ledger_result){ id, r == 0 ? LEDGER_SENT : r == -EAGAIN ?
-		LEDGER_DEFERRED : LEDGER_FAILED, r == 0 ? NULL : err, next, ob->now };
+	*res = (struct ledger_result){ id,
+		r == 0             ? LEDGER_SENT
+		    : r == -EAGAIN ? LEDGER_DEFERRED
+		                   : LEDGER_FAILED,
+		r == 0 ? NULL : err, next, ob->now };
 }
 
 /* Hands a composed message to the transport and records what happened. */
 static int
-send_and_record(struct outbox *ob, int64_t id, const struct mail_message *m,
-    const char *token, int attempts, time_t first_slot, size_t count)
+send_and_record(struct outbox *ob, int64_t id, const struct mail_message *m, const char *token,
+    int attempts, time_t first_slot, size_t count)
 {
 	char *msg = NULL, err[512] = "";
 	size_t len = 0;
@@ -245,8 +250,8 @@ send_and_record(struct outbox *ob, int64_t id, const struct mail_message *m,
 
 	r = mail_compose(m, &msg, &len, err, sizeof(err));
 	if (r == 0)
-		r = transport_send(ob->tp, ob->from_addr, m->to_addr, token, msg, len, err,
-		    sizeof(err));
+		r = transport_send(
+		    ob->tp, ob->from_addr, m->to_addr, token, msg, len, err, sizeof(err));
 	free(msg);
 	snprintf(ob->pending_error, sizeof(ob->pending_error), "%s", err);
 	account(ob, id, r, ob->pending_error, sizeof(ob->pending_error), attempts, first_slot,
@@ -271,10 +276,11 @@ attach_reports(struct outbox *ob, struct mail_item *items, size_t n, kdate_t tod
 		if (items[i].rule != RULE_STATUS_REPORT && items[i].kind != KIND_PLAN)
 			continue;
 		if (report_build(ob->db, items[i].plan_key, today,
-		    ob->cfg->status_report.stale_after_days, &rep, err, sizeof(err)) == 0)
+		        ob->cfg->status_report.stale_after_days, &rep, err, sizeof(err)) == 0)
 			items[i].report = rep;
 		else
-			errlist_add(ob->problems, "status report of plan %s: %s", items[i].plan_key, err);
+			errlist_add(
+			    ob->problems, "status report of plan %s: %s", items[i].plan_key, err);
 	}
 }
 
@@ -325,8 +331,8 @@ fill_note(struct ledger_note *note, struct mail_item *item, const struct entry *
 	note->recipient_key = w->people[e->recipient].key;
 	note->on_behalf_key = e->on_behalf != RULES_NONE ? w->people[e->on_behalf].key : NULL;
 	note->title = item->title = e->title;
-	note->owner_name = item->owner_name = e->owner != RULES_NONE ? w->person_name[e->owner] :
-	    NULL;
+	note->owner_name = item->owner_name =
+	    e->owner != RULES_NONE ? w->person_name[e->owner] : NULL;
 	note->unowned = item->unowned = e->unowned;
 	note->at_risk = item->at_risk = e->at_risk;
 	item->role = (enum rule_role)e->role;
@@ -362,10 +368,10 @@ deliver(struct outbox *ob, const struct world *w, struct rules *rules, const str
 		goto out;
 	for (i = 0; i < n; i++)
 		fill_note(&notes[i], &items[i], &e[i], w, &dues[i]);
-	d = (struct ledger_delivery){ w->people[to].key, w->people[to].email, e[0].immediate,
-		token, ob->now, kdate_format(day, day_s) };
-	r = ledger_record(ob->db, ob->has_pending ? &ob->pending : NULL, &d, notes, n, keep, &id,
-	    err, errlen);
+	d = (struct ledger_delivery){ w->people[to].key, w->people[to].email, e[0].immediate, token,
+		ob->now, kdate_format(day, day_s) };
+	r = ledger_record(
+	    ob->db, ob->has_pending ? &ob->pending : NULL, &d, notes, n, keep, &id, err, errlen);
 	if (r < 0) {
 		settle(ob);
 		goto out;
@@ -378,10 +384,15 @@ deliver(struct outbox *ob, const struct world *w, struct rules *rules, const str
 			items[k++] = items[i];
 	kam = w->plans[e[0].plan].kam;
 	snprintf(msgid, sizeof(msgid), "<%s@%s>", token, ob->domain);
-	m = (struct mail_message){ .from = ob->cfg->mail.from, .to_name = w->person_name[to],
+	m = (struct mail_message){ .from = ob->cfg->mail.from,
+		.to_name = w->person_name[to],
 		.to_addr = w->people[to].email,
-		.reply_to = kam != RULES_NONE ? w->people[kam].email : NULL, .message_id = msgid,
-		.date = ob->now, .today = day, .lang = w->person_lang[to], .items = items,
+		.reply_to = kam != RULES_NONE ? w->people[kam].email : NULL,
+		.message_id = msgid,
+		.date = ob->now,
+		.today = day,
+		.lang = w->person_lang[to],
+		.items = items,
 		.n_items = k };
 	reply_headers(ob, id, token, &m, &rh);
 	attach_reports(ob, items, k, day);
@@ -403,8 +414,7 @@ group_end(const struct outbox *ob, size_t i)
 	size_t j = i + 1;
 
 	if (!ob->e[i].immediate)
-		while (j < ob->n && ob->e[j].recipient == ob->e[i].recipient &&
-		    !ob->e[j].immediate)
+		while (j < ob->n && ob->e[j].recipient == ob->e[i].recipient && !ob->e[j].immediate)
 			j++;
 	return j;
 }
@@ -425,8 +435,8 @@ struct job {
 	kdate_t day;
 	const struct entry *e;
 	size_t n;
-	int skip;                /* no today for the recipient: left out, as deliver() */
-	int staged;              /* handed to the transport */
+	int skip;   /* no today for the recipient: left out, as deliver() */
+	int staged; /* handed to the transport */
 	int r;
 	char err[512];
 };
@@ -465,7 +475,8 @@ job_prepare(struct outbox *ob, const struct world *w, struct rules *rules, struc
 	for (i = 0; i < n; i++)
 		fill_note(&j->notes[i], &j->items[i], &e[i], w, &j->dues[i]);
 	*lm = (struct ledger_mail){ { w->people[to].key, w->people[to].email, e[0].immediate,
-		j->token, ob->now, kdate_format(j->day, j->day_s) }, j->notes, n, j->keep, 0 };
+		                        j->token, ob->now, kdate_format(j->day, j->day_s) },
+		j->notes, n, j->keep, 0 };
 	return 0;
 }
 
@@ -483,17 +494,22 @@ job_stage(struct outbox *ob, const struct world *w, struct job *j, int64_t id)
 		if (j->keep[i])
 			j->items[k++] = j->items[i];
 	snprintf(msgid, sizeof(msgid), "<%s@%s>", j->token, ob->domain);
-	m = (struct mail_message){ .from = ob->cfg->mail.from, .to_name = w->person_name[to],
+	m = (struct mail_message){ .from = ob->cfg->mail.from,
+		.to_name = w->person_name[to],
 		.to_addr = w->people[to].email,
-		.reply_to = kam != RULES_NONE ? w->people[kam].email : NULL, .message_id = msgid,
-		.date = ob->now, .today = j->day, .lang = w->person_lang[to], .items = j->items,
+		.reply_to = kam != RULES_NONE ? w->people[kam].email : NULL,
+		.message_id = msgid,
+		.date = ob->now,
+		.today = j->day,
+		.lang = w->person_lang[to],
+		.items = j->items,
 		.n_items = k };
 	reply_headers(ob, id, j->token, &m, &rh);
 	attach_reports(ob, j->items, k, j->day);
 	j->r = mail_compose(&m, &msg, &len, j->err, sizeof(j->err));
 	if (j->r == 0)
-		j->r = transport_stage(ob->tp, ob->from_addr, m.to_addr, j->token, msg, len, j->err,
-		    sizeof(j->err));
+		j->r = transport_stage(
+		    ob->tp, ob->from_addr, m.to_addr, j->token, msg, len, j->err, sizeof(j->err));
 	free(msg);
 	free_reports(j->items, k);
 	j->n = k;
@@ -502,8 +518,8 @@ job_stage(struct outbox *ob, const struct world *w, struct job *j, int64_t id)
 
 /* Stages the recorded emails, commits the transport, stores the outcomes. */
 static void
-send_batch(struct outbox *ob, const struct world *w, struct job *jobs,
-    const struct ledger_mail *lm, size_t n)
+send_batch(struct outbox *ob, const struct world *w, struct job *jobs, const struct ledger_mail *lm,
+    size_t n)
 {
 	struct ledger_result *res = calloc(n, sizeof(*res));
 	char cerr[512] = "";
@@ -528,8 +544,10 @@ send_batch(struct outbox *ob, const struct world *w, struct job *jobs,
 			    lm[i].d.email, &res[k++]);
 	}
 	if (res == NULL || ledger_outcomes(ob->db, res, k, cerr, sizeof(cerr)) < 0)
-		errlist_add(ob->problems, "cannot record the outcome of %zu deliveries: %s; they "
-		    "are sent again (replacing their files)", n, res == NULL ? "out of memory" : cerr);
+		errlist_add(ob->problems,
+		    "cannot record the outcome of %zu deliveries: %s; they "
+		    "are sent again (replacing their files)",
+		    n, res == NULL ? "out of memory" : cerr);
 	free(res);
 }
 
@@ -561,8 +579,8 @@ flush_batch(struct outbox *ob, const struct world *w, struct rules *rules, size_
 }
 
 static int
-flush_batches(struct outbox *ob, const struct world *w, struct rules *rules, char *err,
-    size_t errlen)
+flush_batches(
+    struct outbox *ob, const struct world *w, struct rules *rules, char *err, size_t errlen)
 {
 	size_t max = transport_batch(ob->tp), i = 0;
 	struct job *jobs = calloc(max, sizeof(*jobs));
@@ -591,8 +609,8 @@ cmp_entries(const void *a, const void *b)
 }
 
 int
-outbox_flush(struct outbox *ob, const struct world *w, struct rules *rules, char *err,
-    size_t errlen)
+outbox_flush(
+    struct outbox *ob, const struct world *w, struct rules *rules, char *err, size_t errlen)
 {
 	size_t i = 0, j;
 	int r;
@@ -691,8 +709,10 @@ retry_one(struct outbox *ob, const struct ledger_retry *d)
 		struct ledger_result res = { d->id, LEDGER_FAILED, "unreadable ledger rows", 0,
 			ob->now };
 
-		errlist_add(ob->problems, "delivery %lld in the ledger cannot be sent again "
-		    "(its notifications are unreadable); marked failed", (long long)d->id);
+		errlist_add(ob->problems,
+		    "delivery %lld in the ledger cannot be sent again "
+		    "(its notifications are unreadable); marked failed",
+		    (long long)d->id);
 		if (ledger_outcome(ob->db, &res, err, sizeof(err)) < 0)
 			errlist_add(ob->problems, "cannot record the outcome of delivery %lld: %s",
 			    (long long)d->id, err);
@@ -703,9 +723,15 @@ retry_one(struct outbox *ob, const struct ledger_retry *d)
 	if (d->local_date != NULL)
 		kdate_parse(d->local_date, &day);
 	snprintf(msgid, sizeof(msgid), "<%s@%s>", d->token, ob->domain);
-	m = (struct mail_message){ .from = ob->cfg->mail.from, .to_name = d->to_name,
-		.to_addr = d->email, .reply_to = s.rows.reply_to, .message_id = msgid,
-		.date = ob->now, .today = day, .lang = d->lang, .items = s.items,
+	m = (struct mail_message){ .from = ob->cfg->mail.from,
+		.to_name = d->to_name,
+		.to_addr = d->email,
+		.reply_to = s.rows.reply_to,
+		.message_id = msgid,
+		.date = ob->now,
+		.today = day,
+		.lang = d->lang,
+		.items = s.items,
 		.n_items = s.rows.n };
 	reply_headers(ob, d->id, d->token, &m, &rh);
 	ob->st->retried++;

@@ -22,8 +22,8 @@
  * (the reminders' lead days are strictly decreasing, so the first is the longest), the
  * staleness of the status report, and the audience. */
 static void
-options(const struct kapd_config *cfg, const struct page_facts *f, time_t now,
-    struct page_options *o)
+options(
+    const struct kapd_config *cfg, const struct page_facts *f, time_t now, struct page_options *o)
 {
 	kdate_t today;
 
@@ -98,28 +98,40 @@ person_name(json_t *doc, const char *key)
 
 	if (key == NULL)
 		return NULL;
-	json_array_foreach(json_object_get(doc, "people"), i, p)
-		if (jstr(p, "key") != NULL && strcmp(jstr(p, "key"), key) == 0)
-			return jstr(p, "name") != NULL ? jstr(p, "name") : key;
+	json_array_foreach(json_object_get(doc, "people"), i, p) if (jstr(p, "key") != NULL &&
+	    strcmp(jstr(p, "key"), key) == 0) return jstr(p, "name") != NULL
+	    ? jstr(p, "name")
+	    : key;
 	return key;
 }
 
 static int
 since_items(struct since *s)
 {
-	static const struct { const char *name; enum page_change_kind kind; } lists[] = {
-		{ "added", CHANGE_ADDED }, { "removed", CHANGE_REMOVED }, { "done", CHANGE_DONE },
-		{ "cancelled", CHANGE_CANCELLED }, { "reopened", CHANGE_REOPENED },
-		{ "moved", CHANGE_MOVED }, { "owners", CHANGE_OWNER },
+	static const struct {
+		const char *name;
+		enum page_change_kind kind;
+	} lists[] = {
+		{ "added", CHANGE_ADDED },
+		{ "removed", CHANGE_REMOVED },
+		{ "done", CHANGE_DONE },
+		{ "cancelled", CHANGE_CANCELLED },
+		{ "reopened", CHANGE_REOPENED },
+		{ "moved", CHANGE_MOVED },
+		{ "owners", CHANGE_OWNER },
 	};
 	json_t *items = json_object_get(s->diff, "items"), *el;
 	struct page_change *k;
 	size_t i, j;
 
 	for (i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
-		json_array_foreach(json_object_get(items, lists[i].name), j, el) {
-			k = since_add(s, lists[i].kind, strcmp(jstr(el, "kind") ? jstr(el, "kind") : "",
-			    "milestone") == 0 ? N_("Milestone") : N_("Activity"), jstr(el, "title"));
+		json_array_foreach(json_object_get(items, lists[i].name), j, el)
+		{
+			k = since_add(s, lists[i].kind,
+			    strcmp(jstr(el, "kind") ? jstr(el, "kind") : "", "milestone") == 0
+			        ? N_("Milestone")
+			        : N_("Activity"),
+			    jstr(el, "title"));
 			if (k == NULL)
 				return -ENOMEM;
 			k->times = (int)json_integer_value(json_object_get(el, "times"));
@@ -139,10 +151,15 @@ since_items(struct since *s)
 static int
 since_sections(struct since *s)
 {
-	static const struct { const char *name, *msgid, *label; } secs[] = {
-		{ "goals", N_("Goal"), "text" }, { "team", N_("Team member"), "person" },
-		{ "contacts", N_("Contact"), "name" }, { "needs", N_("Need"), "text" },
-		{ "competitors", N_("Competitor"), "name" }, { "swot", N_("SWOT"), "text" },
+	static const struct {
+		const char *name, *msgid, *label;
+	} secs[] = {
+		{ "goals", N_("Goal"), "text" },
+		{ "team", N_("Team member"), "person" },
+		{ "contacts", N_("Contact"), "name" },
+		{ "needs", N_("Need"), "text" },
+		{ "competitors", N_("Competitor"), "name" },
+		{ "swot", N_("SWOT"), "text" },
 	};
 	static const char *const lists[] = { "added", "removed", "changed" };
 	json_t *el;
@@ -150,13 +167,16 @@ since_sections(struct since *s)
 
 	for (i = 0; i < sizeof(secs) / sizeof(secs[0]); i++)
 		for (l = 0; l < 3; l++)
-			json_array_foreach(json_object_get(json_object_get(s->diff, secs[i].name),
-			    lists[l]), j, el) {
+			json_array_foreach(
+			    json_object_get(json_object_get(s->diff, secs[i].name), lists[l]), j,
+			    el)
+			{
 				const char *t = jstr(el, secs[i].label);
 
 				if (strcmp(secs[i].name, "team") == 0)
 					t = person_name(s->now, t);
-				if (since_add(s, (enum page_change_kind)l, secs[i].msgid, t) == NULL)
+				if (since_add(s, (enum page_change_kind)l, secs[i].msgid, t) ==
+				    NULL)
 					return -ENOMEM;
 			}
 	return 0;
@@ -164,8 +184,8 @@ since_sections(struct since *s)
 
 /* Fills p->since and p->changes when the plan has a version; none is no error. */
 static int
-since_load(sqlite3 *db, const char *key, struct page_plan *p, struct since *s, char *err,
-    size_t errlen)
+since_load(
+    sqlite3 *db, const char *key, struct page_plan *p, struct since *s, char *err, size_t errlen)
 {
 	struct hist_list h = { 0 };
 	struct version_info vi;
@@ -229,7 +249,7 @@ pages_render(sqlite3 *db, const struct kapd_config *cfg, const char *plan_key, t
 struct one_page {
 	char *key;
 	char token[TOKEN_FEED_LEN + 1];
-	char content[17];          /* as recorded; "" for none */
+	char content[17]; /* as recorded; "" for none */
 };
 
 struct pub {
@@ -276,8 +296,8 @@ write_page(struct pub *x, struct one_page *pg, struct sbuf *bytes, char *err, si
 
 	token_hex64(ics_hash(ICS_HASH_INIT, bytes->s, bytes->len), hex);
 	/* Unchanged and still there: not even a temporary file. */
-	if (strcmp(hex, pg->content) == 0 && !feedfile_missing(&feedfile_html, x->dirfd,
-	    pg->token)) {
+	if (strcmp(hex, pg->content) == 0 &&
+	    !feedfile_missing(&feedfile_html, x->dirfd, pg->token)) {
 		x->st->same++;
 		return 0;
 	}
@@ -285,7 +305,7 @@ write_page(struct pub *x, struct one_page *pg, struct sbuf *bytes, char *err, si
 	if (r < 0)
 		return r;
 	sbuf_free(&o.buf);
-	o.buf = *bytes;              /* o owns the bytes now */
+	o.buf = *bytes; /* o owns the bytes now */
 	*bytes = (struct sbuf)SBUF_INIT;
 	r = feedfile_commit(&o, pg->content, &replaced, err, errlen);
 	if (r == 0)
@@ -311,9 +331,10 @@ publish_one(struct pub *x, struct one_page *pg)
 	sbuf_free(&bytes);
 	if (r < 0) {
 		x->st->failed++;
-		errlist_add(x->problems, "pages: the page of plan %s was not written (%s/%s): %s; "
-		    "its previous version stays and the next check tries again", pg->key,
-		    x->cfg->pages.directory, pg->token, why[0] ? why : strerror(-r));
+		errlist_add(x->problems,
+		    "pages: the page of plan %s was not written (%s/%s): %s; "
+		    "its previous version stays and the next check tries again",
+		    pg->key, x->cfg->pages.directory, pg->token, why[0] ? why : strerror(-r));
 	}
 }
 
@@ -336,15 +357,15 @@ remove_old(struct pub *x, char *err, size_t errlen)
 	for (i = 0; i < x->n; i++)
 		tokens[i] = x->p[i].token;
 	qsort(tokens, x->n, sizeof(*tokens), cmp_token);
-	r = feedfile_remove_others(&feedfile_html, x->dirfd, x->cfg->pages.directory, tokens,
-	    x->n, &x->st->removed, x->problems, err, errlen);
+	r = feedfile_remove_others(&feedfile_html, x->dirfd, x->cfg->pages.directory, tokens, x->n,
+	    &x->st->removed, x->problems, err, errlen);
 	free(tokens);
 	return r;
 }
 
 int
-pages_publish(sqlite3 *db, const struct kapd_config *cfg, time_t now,
-    struct pages_stats *st, struct errlist *problems, char *err, size_t errlen)
+pages_publish(sqlite3 *db, const struct kapd_config *cfg, time_t now, struct pages_stats *st,
+    struct errlist *problems, char *err, size_t errlen)
 {
 	struct pub x = { db, cfg, now, -1, st, problems, NULL, 0, 0 };
 	size_t i;
@@ -382,8 +403,8 @@ pages_clean_stale(const char *dir, size_t *removed, char *err, size_t errlen)
 }
 
 int
-pages_list(sqlite3 *db, int (*cb)(void *ctx, const struct pagestore_entry *e), void *ctx,
-    char *err, size_t errlen)
+pages_list(sqlite3 *db, int (*cb)(void *ctx, const struct pagestore_entry *e), void *ctx, char *err,
+    size_t errlen)
 {
 	int r;
 
@@ -394,8 +415,7 @@ pages_list(sqlite3 *db, int (*cb)(void *ctx, const struct pagestore_entry *e), v
 }
 
 int
-pages_rotate(sqlite3 *db, const char *key, char token[TOKEN_FEED_LEN + 1], char *err,
-    size_t errlen)
+pages_rotate(sqlite3 *db, const char *key, char token[TOKEN_FEED_LEN + 1], char *err, size_t errlen)
 {
 	return pagestore_rotate(db, key, token, err, errlen);
 }

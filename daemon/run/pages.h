@@ -16,11 +16,11 @@
 #include "store/pagestore.h"
 
 struct pages_stats {
-	size_t pages;     /* active plans, each with its page */
-	size_t written;   /* files replaced */
-	size_t same;      /* composed into the bytes already there: left alone */
-	size_t removed;   /* files of rotated tokens and of plans no longer active */
-	size_t failed;    /* pages that could not be written (the old file stays) */
+	size_t pages;   /* active plans, each with its page */
+	size_t written; /* files replaced */
+	size_t same;    /* composed into the bytes already there: left alone */
+	size_t removed; /* files of rotated tokens and of plans no longer active */
+	size_t failed;  /* pages that could not be written (the old file stays) */
 };
 
 /* Appends the page of plan_key as it is at instant now (the plan's local date decides
@@ -31,8 +31,8 @@ int pages_render(sqlite3 *db, const struct kapd_config *cfg, const char *plan_ke
  * rotated tokens and of plans no longer active.  A page that cannot be written is
  * appended to problems and keeps its previous file.  Negative (with err) when nothing
  * could be decided: the database or the directory failed. */
-int pages_publish(sqlite3 *db, const struct kapd_config *cfg, time_t now,
-    struct pages_stats *st, struct errlist *problems, char *err, size_t errlen);
+int pages_publish(sqlite3 *db, const struct kapd_config *cfg, time_t now, struct pages_stats *st,
+    struct errlist *problems, char *err, size_t errlen);
 /* Removes temporary files a crash left in dir; *removed (may be NULL) receives how many. */
 int pages_clean_stale(const char *dir, size_t *removed, char *err, size_t errlen);
 
@@ -42,8 +42,8 @@ int pages_list(sqlite3 *db, int (*cb)(void *ctx, const struct pagestore_entry *e
     char *err, size_t errlen);
 /* A new token for the page of plan KEY; the old file goes at the daemon's next check.
  * -ENOENT: no such plan. */
-int pages_rotate(sqlite3 *db, const char *key, char token[TOKEN_FEED_LEN + 1], char *err,
-    size_t errlen);
+int pages_rotate(
+    sqlite3 *db, const char *key, char token[TOKEN_FEED_LEN + 1], char *err, size_t errlen);
 /* Appends the page's URL: base_url (a "/" added when it lacks one) + TOKEN.html. */
 void pages_url(const char *base_url, const char *token, struct sbuf *out);
 

@@ -37,9 +37,9 @@ struct rr {
 /* What one incoming message is, while it is being handled. */
 struct incoming {
 	const struct inmail *im;
-	char mid[300];                   /* its Message-ID, or a digest of its bytes */
-	char key[REPLY_KEY_LEN + 1];     /* "" when it names none */
-	char shown[120];                 /* the Message-ID as the log may show it */
+	char mid[300];               /* its Message-ID, or a digest of its bytes */
+	char key[REPLY_KEY_LEN + 1]; /* "" when it names none */
+	char shown[120];             /* the Message-ID as the log may show it */
 };
 
 /* A Message-ID or sender fit for a log line: printable ASCII, cut short. */
@@ -72,15 +72,15 @@ note(struct rr *x, const struct incoming *in, const char *what)
 {
 	char from[120];
 
-	printable(in->im != NULL && in->im->from[0] ? in->im->from : "(no sender)", from,
-	    sizeof(from));
+	printable(
+	    in->im != NULL && in->im->from[0] ? in->im->from : "(no sender)", from, sizeof(from));
 	errlist_add(x->notes, "reply from %s, message <%s>: %s", from, in->shown, what);
 }
 
 /* A record without changes (refused, automatic, unreadable). */
 static void
-record_only(struct rr *x, const struct incoming *in, int64_t delivery,
-    const char *outcome, const char *reason, size_t *counter)
+record_only(struct rr *x, const struct incoming *in, int64_t delivery, const char *outcome,
+    const char *reason, size_t *counter)
 {
 	struct reply_record rec = { in->mid, in->key, delivery,
 		in->im != NULL && in->im->from[0] ? in->im->from : NULL, x->now, outcome, reason,
@@ -139,8 +139,8 @@ commands_text(const struct replycmd_list *l)
  * *answer set, or "limited". */
 static int
 make_answer(struct rr *x, const struct incoming *in, const struct reply_mail *m,
-    const struct replycmd_list *l, const struct reply_decision *d,
-    const struct reply_effect *eff, char **answer, size_t *len, const char **state)
+    const struct replycmd_list *l, const struct reply_decision *d, const struct reply_effect *eff,
+    char **answer, size_t *len, const char **state)
 {
 	char msgid[320], err[256];
 	int sent = 0, r;
@@ -149,8 +149,8 @@ make_answer(struct rr *x, const struct incoming *in, const struct reply_mail *m,
 
 	*answer = NULL;
 	*state = "limited";
-	if ((r = replies_answers_since(x->db, in->im->from, x->now - 3600, &sent, err,
-	    sizeof(err))) < 0)
+	if ((r = replies_answers_since(
+	         x->db, in->im->from, x->now - 3600, &sent, err, sizeof(err))) < 0)
 		return r;
 	if (sent >= x->cfg->replies.answers_per_hour)
 		return 0;
@@ -216,8 +216,8 @@ out:
 
 /* A message from a person that names a known key: who sent it decides. */
 static int
-handle_keyed(struct rr *x, const struct incoming *in, const struct reply_mail *m, char *err,
-    size_t errlen)
+handle_keyed(
+    struct rr *x, const struct incoming *in, const struct reply_mail *m, char *err, size_t errlen)
 {
 	static struct replycmd_list l; /* large; one message at a time */
 	struct reply_decision d;
@@ -226,8 +226,9 @@ handle_keyed(struct rr *x, const struct incoming *in, const struct reply_mail *m
 	enum reply_verdict v = replyauth_check(m, im->from, x->now);
 
 	if (v != REPLY_ACCEPTED) {
-		record_only(x, in, m->delivery_id, "refused", v == REPLY_EXPIRED ?
-		    "the reply key has expired" : "the sender is not the one the mail went to",
+		record_only(x, in, m->delivery_id, "refused",
+		    v == REPLY_EXPIRED ? "the reply key has expired"
+		                       : "the sender is not the one the mail went to",
 		    &x->st->refused);
 		return 0;
 	}
@@ -328,20 +329,23 @@ send_claim(struct rr *x, size_t *claimed, char *err, size_t errlen)
 	failed = calloc(n, sizeof(*failed));
 	for (size_t i = 0; i < n; i++) {
 		char terr[512], to[120];
-		int t = retry == NULL || failed == NULL ? -ENOMEM :
-		    transport_send(x->tp, x->from_addr, a[i].sender, a[i].token, a[i].answer,
-		    a[i].len, terr, sizeof(terr));
+		int t = retry == NULL || failed == NULL
+		    ? -ENOMEM
+		    : transport_send(x->tp, x->from_addr, a[i].sender, a[i].token, a[i].answer,
+		          a[i].len, terr, sizeof(terr));
 
 		printable(a[i].sender, to, sizeof(to));
 		if (t == 0) {
 			x->st->answered++;
 		} else if (t == -EAGAIN && retry != NULL) {
-			errlist_add(x->notes, "answer to %s deferred, trying again at the next "
-			    "check: %s", to, terr);
+			errlist_add(x->notes,
+			    "answer to %s deferred, trying again at the next "
+			    "check: %s",
+			    to, terr);
 			retry[nr++] = a[i].id;
 		} else if (failed != NULL) {
-			errlist_add(x->notes, "answer to %s failed: %s", to, t == -ENOMEM ?
-			    "out of memory" : terr);
+			errlist_add(x->notes, "answer to %s failed: %s", to,
+			    t == -ENOMEM ? "out of memory" : terr);
 			failed[nf++] = a[i].id;
 		}
 	}
@@ -367,8 +371,8 @@ send_answers(struct rr *x, char *err, size_t errlen)
  * budget; then marked done at the source (after the commit: a crash in between makes
  * the next run see them again, and the store knows them). */
 static int
-batch(struct rr *x, struct replysource *src, struct replysource_msg *msgs, size_t n,
-    size_t *i, size_t *bytes, char *cursor, char *err, size_t errlen)
+batch(struct rr *x, struct replysource *src, struct replysource_msg *msgs, size_t n, size_t *i,
+    size_t *bytes, char *cursor, char *err, size_t errlen)
 {
 	size_t first = *i;
 	int r;
@@ -415,8 +419,8 @@ read_source(struct rr *x, char *err, size_t errlen)
 	if ((r = replies_cursor(x->db, cursor, sizeof(cursor), err, errlen)) < 0 ||
 	    (r = replysource_open(x->cfg, x->hooks, &src, err, errlen)) < 0)
 		return r;
-	r = replysource_list(src, cursor, (size_t)x->cfg->replies.max_messages, &msgs, &n, err,
-	    errlen);
+	r = replysource_list(
+	    src, cursor, (size_t)x->cfg->replies.max_messages, &msgs, &n, err, errlen);
 	while (r == 0 && i < n && bytes != SIZE_MAX)
 		r = batch(x, src, msgs, n, &i, &bytes, cursor, err, errlen);
 	/* A crash before this line refetches what was handled: the store knows it. */

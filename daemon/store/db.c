@@ -12,29 +12,20 @@ db_errno(int rc)
 	switch (rc & 0xff) {
 	case SQLITE_OK:
 	case SQLITE_DONE:
-	case SQLITE_ROW:
-		return 0;
+	case SQLITE_ROW: return 0;
 	case SQLITE_BUSY:
-	case SQLITE_LOCKED:
-		return -EBUSY;
-	case SQLITE_NOMEM:
-		return -ENOMEM;
-	case SQLITE_FULL:
-		return -ENOSPC;
-	case SQLITE_CANTOPEN:
-		return -ENOENT;
+	case SQLITE_LOCKED: return -EBUSY;
+	case SQLITE_NOMEM: return -ENOMEM;
+	case SQLITE_FULL: return -ENOSPC;
+	case SQLITE_CANTOPEN: return -ENOENT;
 	case SQLITE_READONLY:
 	case SQLITE_PERM:
-	case SQLITE_AUTH:
-		return -EACCES;
+	case SQLITE_AUTH: return -EACCES;
 	case SQLITE_CORRUPT:
-	case SQLITE_NOTADB:
-		return -EBADMSG;
+	case SQLITE_NOTADB: return -EBADMSG;
 	case SQLITE_CONSTRAINT:
-	case SQLITE_MISMATCH:
-		return -EINVAL;
-	default:
-		return -EIO;
+	case SQLITE_MISMATCH: return -EINVAL;
+	default: return -EIO;
 	}
 }
 
@@ -128,8 +119,8 @@ db_read_end(sqlite3 *db)
 }
 
 int
-db_run_id_text(sqlite3 *db, const char *sql, sqlite3_int64 id, const char *text,
-    const char *what, char *err, size_t errlen)
+db_run_id_text(sqlite3 *db, const char *sql, sqlite3_int64 id, const char *text, const char *what,
+    char *err, size_t errlen)
 {
 	sqlite3_stmt *st = NULL;
 	int r, rc;
@@ -175,8 +166,8 @@ check_identity(sqlite3 *db, const char *path, char *err, size_t errlen)
 	if (version > db_latest_version()) {
 		snprintf(err, errlen,
 		    "%s has schema version %d, newer than this kapd (%s) knows (%d); "
-		    "use the newer kapd or restore a backup", path, version, KAPD_VERSION,
-		    db_latest_version());
+		    "use the newer kapd or restore a backup",
+		    path, version, KAPD_VERSION, db_latest_version());
 		return -EPROTO;
 	}
 	return 0;
@@ -204,7 +195,8 @@ db_open(const char *path, int flags, sqlite3 **out, char *err, size_t errlen)
 	if (flags & DB_OPEN_READONLY)
 		oflags = SQLITE_OPEN_READONLY;
 	else
-		oflags = SQLITE_OPEN_READWRITE | ((flags & DB_OPEN_CREATE) ? SQLITE_OPEN_CREATE : 0);
+		oflags =
+		    SQLITE_OPEN_READWRITE | ((flags & DB_OPEN_CREATE) ? SQLITE_OPEN_CREATE : 0);
 	rc = sqlite3_open_v2(path, &db, oflags | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
 		snprintf(err, errlen, "cannot open database %s: %s%s", path,
@@ -222,8 +214,10 @@ db_open(const char *path, int flags, sqlite3 **out, char *err, size_t errlen)
 		if (db_version(db) == 0)
 			snprintf(err, errlen, "%s is not initialized: run kapctl init", path);
 		else
-			snprintf(err, errlen, "%s has schema version %d, this kapd needs %d: "
-			    "run kapctl migrate", path, db_version(db), db_latest_version());
+			snprintf(err, errlen,
+			    "%s has schema version %d, this kapd needs %d: "
+			    "run kapctl migrate",
+			    path, db_version(db), db_latest_version());
 		r = -ESTALE;
 	}
 out:
@@ -261,8 +255,8 @@ apply(sqlite3 *db, const struct migration *m, char *err, size_t errlen)
 		snprintf(err, errlen, "migration %s failed: %s", m->name, msg);
 		goto out;
 	}
-	snprintf(sql, sizeof(sql), "PRAGMA user_version=%d; PRAGMA application_id=%d",
-	    m->version, DB_APPLICATION_ID);
+	snprintf(sql, sizeof(sql), "PRAGMA user_version=%d; PRAGMA application_id=%d", m->version,
+	    DB_APPLICATION_ID);
 	r = db_exec(db, sql, err, errlen);
 	if (r == 0)
 		r = db_commit(db, err, errlen);

@@ -9,12 +9,12 @@
 #include "lib/sbuf.h"
 
 /* A person has a feed while on the team of an active plan or owning an item of one. */
-#define NEEDED_PERSON \
-	"(EXISTS (SELECT 1 FROM team_member t JOIN plan p ON p.id = t.plan_id" \
-	" WHERE t.person_id = o.id AND p.state = 'active')" \
-	" OR EXISTS (SELECT 1 FROM activity a JOIN plan p ON p.id = a.plan_id" \
-	" WHERE a.owner_id = o.id AND p.state = 'active')" \
-	" OR EXISTS (SELECT 1 FROM milestone m JOIN plan p ON p.id = m.plan_id" \
+#define NEEDED_PERSON                                                                              \
+	"(EXISTS (SELECT 1 FROM team_member t JOIN plan p ON p.id = t.plan_id"                     \
+	" WHERE t.person_id = o.id AND p.state = 'active')"                                        \
+	" OR EXISTS (SELECT 1 FROM activity a JOIN plan p ON p.id = a.plan_id"                     \
+	" WHERE a.owner_id = o.id AND p.state = 'active')"                                         \
+	" OR EXISTS (SELECT 1 FROM milestone m JOIN plan p ON p.id = m.plan_id"                    \
 	" WHERE m.owner_id = o.id AND p.state = 'active'))"
 
 enum scope { SCOPE_ALL = 0, SCOPE_PLAN, SCOPE_PERSON };
@@ -24,20 +24,21 @@ enum scope { SCOPE_ALL = 0, SCOPE_PLAN, SCOPE_PERSON };
  * row (sequence, digest, changed_at; its kind is enum ics_kind) and the account's name.  ?1 is the first day a
  * done or cancelled item is still shown; a filter follows (the whole database, one plan,
  * one owner). */
-#define ITEM_SQL(kind, num) \
-	"SELECT x.id, x.key, x.title, x.due, x.state, x.done_on, x.owner_id, o.name," \
-	" x.plan_id, p.title, x.updated_at, fi.sequence, fi.digest, fi.changed_at, a.name" \
-	" FROM " kind " x JOIN plan p ON p.id = x.plan_id" \
-	" JOIN account a ON a.id = p.account_id" \
-	" LEFT JOIN person o ON o.id = x.owner_id" \
-	" LEFT JOIN feed_item fi ON fi.kind = " num " AND fi.item_id = x.id" \
-	" WHERE p.state = 'active' AND (x.state = 'open' OR" \
+#define ITEM_SQL(kind, num)                                                                        \
+	"SELECT x.id, x.key, x.title, x.due, x.state, x.done_on, x.owner_id, o.name,"              \
+	" x.plan_id, p.title, x.updated_at, fi.sequence, fi.digest, fi.changed_at, a.name"         \
+	" FROM " kind " x JOIN plan p ON p.id = x.plan_id"                                         \
+	" JOIN account a ON a.id = p.account_id"                                                   \
+	" LEFT JOIN person o ON o.id = x.owner_id"                                                 \
+	" LEFT JOIN feed_item fi ON fi.kind = " num " AND fi.item_id = x.id"                       \
+	" WHERE p.state = 'active' AND (x.state = 'open' OR"                                       \
 	" coalesce(x.done_on, substr(x.updated_at, 1, 10)) >= ?1)"
 
 static const char *const item_sql[] = {
 	[ICS_MILESTONE] = ITEM_SQL("milestone", "0"),
 	[ICS_ACTIVITY] = ITEM_SQL("activity", "1"),
-	[ICS_REVIEW] = "SELECT p.id, p.key, p.title, p.next_review, 'open', NULL, k.person_id,"
+	[ICS_REVIEW] =
+	    "SELECT p.id, p.key, p.title, p.next_review, 'open', NULL, k.person_id,"
 	    " o.name, p.id, p.title, p.updated_at, fi.sequence, fi.digest, fi.changed_at, a.name"
 	    " FROM plan p JOIN account a ON a.id = p.account_id"
 	    " LEFT JOIN team_member k ON k.plan_id = p.id AND k.role = 'kam'"
@@ -53,8 +54,8 @@ static const char *const filter_sql[][3] = {
 	    " AND x.id > ?3 ORDER BY x.id LIMIT ?4", " AND p.id > ?3 ORDER BY p.id LIMIT ?4" },
 	[SCOPE_PLAN] = { " AND x.plan_id = ?2 ORDER BY x.position, x.id",
 	    " AND x.plan_id = ?2 ORDER BY x.position, x.id", " AND p.id = ?2" },
-	[SCOPE_PERSON] = { " AND x.owner_id = ?2 ORDER BY x.id", " AND x.owner_id = ?2 ORDER BY x.id",
-	    " AND k.person_id = ?2 ORDER BY p.id" },
+	[SCOPE_PERSON] = { " AND x.owner_id = ?2 ORDER BY x.id",
+	    " AND x.owner_id = ?2 ORDER BY x.id", " AND k.person_id = ?2 ORDER BY p.id" },
 };
 
 static const char *
@@ -132,8 +133,8 @@ format_stamp(time_t t, char buf[32])
 }
 
 static int
-prepare_items(sqlite3 *db, enum ics_kind kind, enum scope scope, sqlite3_stmt **st,
-    char *err, size_t errlen)
+prepare_items(
+    sqlite3 *db, enum ics_kind kind, enum scope scope, sqlite3_stmt **st, char *err, size_t errlen)
 {
 	char sql[2048];
 	size_t off = 0;
@@ -159,8 +160,10 @@ row_event(sqlite3_stmt *st, enum ics_kind kind, time_t now, struct feedstore_eve
 	ev->title = text(st, 2);
 	if (ev->key == NULL || ev->title == NULL || kdate_parse(text(st, 3), &ev->due) < 0)
 		return -EINVAL;
-	ev->state = state == NULL ? ICS_OPEN : strcmp(state, "done") == 0 ? ICS_DONE :
-	    strcmp(state, "cancelled") == 0 ? ICS_CANCELLED : ICS_OPEN;
+	ev->state = state == NULL             ? ICS_OPEN
+	    : strcmp(state, "done") == 0      ? ICS_DONE
+	    : strcmp(state, "cancelled") == 0 ? ICS_CANCELLED
+	                                      : ICS_OPEN;
 	ev->has_done_on = ev->state == ICS_DONE && kdate_parse(text(st, 5), &ev->done_on) == 0;
 	ev->owner = text(st, 7);
 	ev->plan = text(st, 9);
@@ -185,8 +188,8 @@ row_event(sqlite3_stmt *st, enum ics_kind kind, time_t now, struct feedstore_eve
 /* Steps st, calling cb for each valid row; *n (may be NULL) counts the rows read and
  * *last receives the last row's id. */
 static int
-each_event(sqlite3 *db, sqlite3_stmt *st, enum ics_kind kind, time_t now,
-    feedstore_event_fn *cb, void *ctx, size_t *n, int64_t *last, char *err, size_t errlen)
+each_event(sqlite3 *db, sqlite3_stmt *st, enum ics_kind kind, time_t now, feedstore_event_fn *cb,
+    void *ctx, size_t *n, int64_t *last, char *err, size_t errlen)
 {
 	struct feedstore_event e;
 	int r = 0, rc;
@@ -213,9 +216,9 @@ each_event(sqlite3 *db, sqlite3_stmt *st, enum ics_kind kind, time_t now,
 }
 
 int
-feedstore_scan(sqlite3 *db, enum ics_kind kind, const char *cutoff, time_t now,
-    size_t batch, feedstore_event_fn *cb, int (*batch_done)(void *ctx, char *err,
-    size_t errlen), void *ctx, char *err, size_t errlen)
+feedstore_scan(sqlite3 *db, enum ics_kind kind, const char *cutoff, time_t now, size_t batch,
+    feedstore_event_fn *cb, int (*batch_done)(void *ctx, char *err, size_t errlen), void *ctx,
+    char *err, size_t errlen)
 {
 	sqlite3_stmt *st = NULL;
 	int64_t last = 0;
@@ -275,16 +278,15 @@ feedstore_reader_free(struct feedstore_reader *rd)
 }
 
 int
-feedstore_events(struct feedstore_reader *rd, enum ics_kind kind, int is_plan,
-    int64_t owner, const char *cutoff, time_t now, feedstore_event_fn *cb, void *ctx,
-    char *err, size_t errlen)
+feedstore_events(struct feedstore_reader *rd, enum ics_kind kind, int is_plan, int64_t owner,
+    const char *cutoff, time_t now, feedstore_event_fn *cb, void *ctx, char *err, size_t errlen)
 {
 	sqlite3_stmt **st = &rd->st[kind][is_plan ? 0 : 1];
 	int r;
 
 	if (*st == NULL &&
-	    (r = prepare_items(rd->db, kind, is_plan ? SCOPE_PLAN : SCOPE_PERSON, st, err,
-	    errlen)) < 0)
+	    (r = prepare_items(
+	         rd->db, kind, is_plan ? SCOPE_PLAN : SCOPE_PERSON, st, err, errlen)) < 0)
 		return r;
 	sqlite3_bind_text(*st, 1, cutoff, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(*st, 2, owner);
@@ -328,20 +330,24 @@ load_set(sqlite3 *db, const char *sql, int is_plan,
 }
 
 int
-feedstore_load(sqlite3 *db, int (*cb)(void *ctx, const struct feedstore_feed *f),
-    void *ctx, char *err, size_t errlen)
+feedstore_load(sqlite3 *db, int (*cb)(void *ctx, const struct feedstore_feed *f), void *ctx,
+    char *err, size_t errlen)
 {
 	int r;
 
-	r = load_set(db, "SELECT f.id, p.id, f.token, f.digest, f.content_hash, p.title,"
+	r = load_set(db,
+	    "SELECT f.id, p.id, f.token, f.digest, f.content_hash, p.title,"
 	    " coalesce(p.language, (SELECT o.language FROM team_member t JOIN person o ON"
 	    " o.id = t.person_id WHERE t.plan_id = p.id AND t.role = 'kam')), p.timezone"
 	    " FROM plan p JOIN feed f ON f.plan_id = p.id WHERE p.state = 'active'"
-	    " ORDER BY p.id", 1, cb, ctx, err, errlen);
+	    " ORDER BY p.id",
+	    1, cb, ctx, err, errlen);
 	if (r == 0)
-		r = load_set(db, "SELECT f.id, o.id, f.token, f.digest, f.content_hash, o.name,"
+		r = load_set(db,
+		    "SELECT f.id, o.id, f.token, f.digest, f.content_hash, o.name,"
 		    " o.language, o.timezone FROM person o JOIN feed f ON f.person_id = o.id"
-		    " WHERE " NEEDED_PERSON " ORDER BY o.id", 0, cb, ctx, err, errlen);
+		    " WHERE " NEEDED_PERSON " ORDER BY o.id",
+		    0, cb, ctx, err, errlen);
 	return r;
 }
 
@@ -349,8 +355,8 @@ feedstore_load(sqlite3 *db, int (*cb)(void *ctx, const struct feedstore_feed *f)
 /* What a check records */
 
 int
-feedstore_record_changes(sqlite3 *db, const struct feedstore_change *c, size_t n,
-    char *err, size_t errlen)
+feedstore_record_changes(
+    sqlite3 *db, const struct feedstore_change *c, size_t n, char *err, size_t errlen)
 {
 	sqlite3_stmt *ins = NULL, *upd = NULL, *st;
 	size_t i;
@@ -363,11 +369,15 @@ feedstore_record_changes(sqlite3 *db, const struct feedstore_change *c, size_t n
 		return r;
 	/* Plain INSERT and UPDATE: the pass knew which rows exist (an upsert would first try
 	 * the insert); the transaction keeps that knowledge true. */
-	r = db_prepare(db, "INSERT OR REPLACE INTO feed_item (kind, item_id, sequence, digest,"
-	    " changed_at) VALUES (?1, ?2, ?3, ?4, ?5)", &ins, err, errlen);
+	r = db_prepare(db,
+	    "INSERT OR REPLACE INTO feed_item (kind, item_id, sequence, digest,"
+	    " changed_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+	    &ins, err, errlen);
 	if (r == 0)
-		r = db_prepare(db, "UPDATE feed_item SET sequence = max(sequence + 1, ?3), digest ="
-		    " ?4, changed_at = ?5 WHERE kind = ?1 AND item_id = ?2", &upd, err, errlen);
+		r = db_prepare(db,
+		    "UPDATE feed_item SET sequence = max(sequence + 1, ?3), digest ="
+		    " ?4, changed_at = ?5 WHERE kind = ?1 AND item_id = ?2",
+		    &upd, err, errlen);
 	for (i = 0; r == 0 && i < n; i++) {
 		st = c[i].known ? upd : ins;
 		sqlite3_bind_int(st, 1, (int)c[i].kind);
@@ -391,8 +401,8 @@ feedstore_record_changes(sqlite3 *db, const struct feedstore_change *c, size_t n
 }
 
 int
-feedstore_record_written(sqlite3 *db, const struct feedstore_written *w, size_t n,
-    time_t now, char *err, size_t errlen)
+feedstore_record_written(
+    sqlite3 *db, const struct feedstore_written *w, size_t n, time_t now, char *err, size_t errlen)
 {
 	sqlite3_stmt *st = NULL;
 	char digest[17], content[17], stamp[32];
@@ -403,8 +413,10 @@ feedstore_record_written(sqlite3 *db, const struct feedstore_written *w, size_t 
 		return 0;
 	r = db_begin(db, err, errlen);
 	if (r == 0)
-		r = db_prepare(db, "UPDATE feed SET digest = ?1, content_hash = ?2, written_at ="
-		    " coalesce(?3, written_at) WHERE id = ?4 AND token = ?5", &st, err, errlen);
+		r = db_prepare(db,
+		    "UPDATE feed SET digest = ?1, content_hash = ?2, written_at ="
+		    " coalesce(?3, written_at) WHERE id = ?4 AND token = ?5",
+		    &st, err, errlen);
 	format_stamp(now, stamp);
 	for (i = 0; r == 0 && i < n; i++) {
 		token_hex64(w[i].digest, digest);
@@ -435,21 +447,24 @@ feedstore_record_written(sqlite3 *db, const struct feedstore_written *w, size_t 
 /* Tokens */
 
 static int
-missing_tokens(sqlite3 *db, int (*each)(sqlite3 *, int, sqlite3_int64, char *, size_t),
-    size_t *n, char *err, size_t errlen)
+missing_tokens(sqlite3 *db, int (*each)(sqlite3 *, int, sqlite3_int64, char *, size_t), size_t *n,
+    char *err, size_t errlen)
 {
 	sqlite3_stmt *st = NULL;
 	int rc, r;
 
 	*n = 0;
-	r = db_prepare(db, "SELECT 1, p.id FROM plan p WHERE p.state = 'active' AND NOT EXISTS"
+	r = db_prepare(db,
+	    "SELECT 1, p.id FROM plan p WHERE p.state = 'active' AND NOT EXISTS"
 	    " (SELECT 1 FROM feed f WHERE f.plan_id = p.id) UNION ALL "
 	    "SELECT 0, o.id FROM person o WHERE " NEEDED_PERSON " AND NOT EXISTS"
-	    " (SELECT 1 FROM feed f WHERE f.person_id = o.id)", &st, err, errlen);
+	    " (SELECT 1 FROM feed f WHERE f.person_id = o.id)",
+	    &st, err, errlen);
 	while (r == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		(*n)++;
 		if (each != NULL)
-			r = each(db, sqlite3_column_int(st, 0), sqlite3_column_int64(st, 1), err, errlen);
+			r = each(db, sqlite3_column_int(st, 0), sqlite3_column_int64(st, 1), err,
+			    errlen);
 	}
 	if (r == 0 && rc != SQLITE_DONE) {
 		snprintf(err, errlen, "reading feeds: %s", sqlite3_errmsg(db));
@@ -468,8 +483,10 @@ insert_token(sqlite3 *db, int is_plan, sqlite3_int64 id, char *err, size_t errle
 
 	r = token_random_hex(token, TOKEN_FEED_LEN, err, errlen);
 	if (r == 0)
-		r = db_prepare(db, is_plan ? "INSERT INTO feed (plan_id, token) VALUES (?1, ?2)" :
-		    "INSERT INTO feed (person_id, token) VALUES (?1, ?2)", &st, err, errlen);
+		r = db_prepare(db,
+		    is_plan ? "INSERT INTO feed (plan_id, token) VALUES (?1, ?2)"
+		            : "INSERT INTO feed (person_id, token) VALUES (?1, ?2)",
+		    &st, err, errlen);
 	if (r < 0)
 		return r;
 	sqlite3_bind_int64(st, 1, id);
@@ -529,27 +546,28 @@ list_set(sqlite3 *db, const char *sql, const char *kind,
 }
 
 int
-feedstore_list(sqlite3 *db, int (*cb)(void *ctx, const struct feedstore_entry *e),
-    void *ctx, char *err, size_t errlen)
+feedstore_list(sqlite3 *db, int (*cb)(void *ctx, const struct feedstore_entry *e), void *ctx,
+    char *err, size_t errlen)
 {
 	int r;
 
 	r = feedstore_ensure_tokens(db, err, errlen);
 	if (r == 0)
-		r = list_set(db, "SELECT p.key, p.title, f.token, f.written_at FROM plan p JOIN feed f"
-		    " ON f.plan_id = p.id WHERE p.state = 'active' ORDER BY p.key", "plan", cb, ctx,
-		    err, errlen);
+		r = list_set(db,
+		    "SELECT p.key, p.title, f.token, f.written_at FROM plan p JOIN feed f"
+		    " ON f.plan_id = p.id WHERE p.state = 'active' ORDER BY p.key",
+		    "plan", cb, ctx, err, errlen);
 	if (r == 0)
-		r = list_set(db, "SELECT o.key, o.name, f.token, f.written_at FROM person o JOIN feed f"
-		    " ON f.person_id = o.id WHERE " NEEDED_PERSON " ORDER BY o.key", "person", cb, ctx,
-		    err, errlen);
+		r = list_set(db,
+		    "SELECT o.key, o.name, f.token, f.written_at FROM person o JOIN feed f"
+		    " ON f.person_id = o.id WHERE " NEEDED_PERSON " ORDER BY o.key",
+		    "person", cb, ctx, err, errlen);
 	return r;
 }
 
 /* The row id of key in table ("plan" or "person"), 0 when there is none. */
 static int
-lookup(sqlite3 *db, const char *table, const char *key, sqlite3_int64 *id, char *err,
-    size_t errlen)
+lookup(sqlite3 *db, const char *table, const char *key, sqlite3_int64 *id, char *err, size_t errlen)
 {
 	sqlite3_stmt *st = NULL;
 	char sql[64];
@@ -575,16 +593,17 @@ lookup(sqlite3 *db, const char *table, const char *key, sqlite3_int64 *id, char 
 /* A new token for the feed of a plan or person: the row is updated (and its written
  * state forgotten, so the next check writes the file under the new name) or created. */
 static int
-set_token(sqlite3 *db, int is_plan, sqlite3_int64 id, const char *token, char *err,
-    size_t errlen)
+set_token(sqlite3 *db, int is_plan, sqlite3_int64 id, const char *token, char *err, size_t errlen)
 {
 	char sql[256];
 	const char *owner = is_plan ? "plan_id" : "person_id";
 	int r;
 
-	snprintf(sql, sizeof(sql), "UPDATE feed SET token = ?2, digest = NULL, content_hash = "
+	snprintf(sql, sizeof(sql),
+	    "UPDATE feed SET token = ?2, digest = NULL, content_hash = "
 	    "NULL, written_at = NULL, updated_at = strftime('%%Y-%%m-%%dT%%H:%%M:%%SZ', 'now') "
-	    "WHERE %s = ?1", owner);
+	    "WHERE %s = ?1",
+	    owner);
 	r = db_run_id_text(db, sql, id, token, "rotating the token", err, errlen);
 	if (r != 0)
 		return r < 0 ? r : 0;
@@ -594,8 +613,8 @@ set_token(sqlite3 *db, int is_plan, sqlite3_int64 id, const char *token, char *e
 }
 
 int
-feedstore_rotate(sqlite3 *db, const char *kind, const char *key,
-    char token[TOKEN_FEED_LEN + 1], const char **kind_out, char *err, size_t errlen)
+feedstore_rotate(sqlite3 *db, const char *kind, const char *key, char token[TOKEN_FEED_LEN + 1],
+    const char **kind_out, char *err, size_t errlen)
 {
 	sqlite3_int64 plan = 0, person = 0;
 	char fresh[TOKEN_FEED_LEN + 1];
@@ -611,11 +630,14 @@ feedstore_rotate(sqlite3 *db, const char *kind, const char *key,
 	if (r == 0 && (kind == NULL || strcmp(kind, "person") == 0))
 		r = lookup(db, "person", key, &person, err, errlen);
 	if (r == 0 && plan == 0 && person == 0) {
-		snprintf(err, errlen, "no %s with the key \"%s\"", kind ? kind : "plan or person", key);
+		snprintf(
+		    err, errlen, "no %s with the key \"%s\"", kind ? kind : "plan or person", key);
 		r = -ENOENT;
 	} else if (r == 0 && plan != 0 && person != 0) {
-		snprintf(err, errlen, "\"%s\" is the key of a plan and of a person: say which "
-		    "(rotate plan %s, rotate person %s)", key, key, key);
+		snprintf(err, errlen,
+		    "\"%s\" is the key of a plan and of a person: say which "
+		    "(rotate plan %s, rotate person %s)",
+		    key, key, key);
 		r = -EEXIST;
 	}
 	if (r == 0)

@@ -64,34 +64,38 @@ items_find_plan(sqlite3 *db, const char *key, struct items_ref *r)
 int
 items_on_team(sqlite3 *db, const char *person, int64_t plan_id)
 {
-	return query_id(db, "SELECT 1 FROM team_member t JOIN person p ON p.id = t.person_id "
-	    "WHERE p.key = ?1 AND t.plan_id = ?2", person, plan_id, NULL);
+	return query_id(db,
+	    "SELECT 1 FROM team_member t JOIN person p ON p.id = t.person_id "
+	    "WHERE p.key = ?1 AND t.plan_id = ?2",
+	    person, plan_id, NULL);
 }
 
 int
 items_milestone_in_plan(sqlite3 *db, const char *key, int64_t plan_id)
 {
-	return query_id(db, "SELECT 1 FROM milestone WHERE key = ?1 AND plan_id = ?2", key,
-	    plan_id, NULL);
+	return query_id(
+	    db, "SELECT 1 FROM milestone WHERE key = ?1 AND plan_id = ?2", key, plan_id, NULL);
 }
 
 int
 items_project_in_account(sqlite3 *db, const char *key, int64_t account_id)
 {
-	return query_id(db, "SELECT 1 FROM project WHERE key = ?1 AND account_id = ?2", key,
-	    account_id, NULL);
+	return query_id(
+	    db, "SELECT 1 FROM project WHERE key = ?1 AND account_id = ?2", key, account_id, NULL);
 }
 
 int
 items_key_taken(sqlite3 *db, const char *kind, const char *key)
 {
-	return query_id(db, is_activity(kind) ? "SELECT 1 FROM activity WHERE key = ?1" :
-	    "SELECT 1 FROM milestone WHERE key = ?1", key, 0, NULL);
+	return query_id(db,
+	    is_activity(kind) ? "SELECT 1 FROM activity WHERE key = ?1"
+	                      : "SELECT 1 FROM milestone WHERE key = ?1",
+	    key, 0, NULL);
 }
 
 int
-items_find(sqlite3 *db, const char **kind, const char *key, struct items_ref *r,
-    char *err, size_t errlen)
+items_find(
+    sqlite3 *db, const char **kind, const char *key, struct items_ref *r, char *err, size_t errlen)
 {
 	static const char *const kinds[] = { "milestone", "activity" };
 	sqlite3_stmt *st = NULL;
@@ -101,8 +105,10 @@ items_find(sqlite3 *db, const char **kind, const char *key, struct items_ref *r,
 	for (i = 0; i < 2; i++) {
 		if (*kind != NULL && strcmp(*kind, kinds[i]) != 0)
 			continue;
-		snprintf(sql, sizeof(sql), "SELECT i.id, i.plan_id, p.account_id, p.key FROM %s i "
-		    "JOIN plan p ON p.id = i.plan_id WHERE i.key = ?1", kinds[i]);
+		snprintf(sql, sizeof(sql),
+		    "SELECT i.id, i.plan_id, p.account_id, p.key FROM %s i "
+		    "JOIN plan p ON p.id = i.plan_id WHERE i.key = ?1",
+		    kinds[i]);
 		if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
 			snprintf(err, errlen, "%s", sqlite3_errmsg(db));
 			return -EIO;
@@ -114,7 +120,8 @@ items_find(sqlite3 *db, const char **kind, const char *key, struct items_ref *r,
 			r->id = sqlite3_column_int64(st, 0);
 			r->plan_id = sqlite3_column_int64(st, 1);
 			r->account_id = sqlite3_column_int64(st, 2);
-			snprintf(r->plan_key, sizeof(r->plan_key), "%s", sqlite3_column_text(st, 3));
+			snprintf(
+			    r->plan_key, sizeof(r->plan_key), "%s", sqlite3_column_text(st, 3));
 			*kind = kinds[i];
 		}
 		sqlite3_finalize(st);
@@ -134,18 +141,20 @@ bind_opt(sqlite3_stmt *st, int i, const char *s)
 }
 
 int
-items_insert(sqlite3 *db, const struct items_fields *f, int64_t plan_id, const char *key,
-    char *err, size_t errlen)
+items_insert(sqlite3 *db, const struct items_fields *f, int64_t plan_id, const char *key, char *err,
+    size_t errlen)
 {
 	char sql[640];
 	sqlite3_stmt *st = NULL;
 	int r;
 
-	snprintf(sql, sizeof(sql), "INSERT INTO %s (plan_id, position, key, title, due, owner_id, "
-	    "project_id, description%s) VALUES (?1, (SELECT coalesce(max(position), -1) + 1 FROM %s "
+	snprintf(sql, sizeof(sql),
+	    "INSERT INTO %s (plan_id, position, key, title, due, owner_id, "
+	    "project_id, description%s) VALUES (?1, (SELECT coalesce(max(position), -1) + 1 FROM "
+	    "%s "
 	    "WHERE plan_id = ?1), ?2, ?3, ?4, (SELECT id FROM person WHERE key = ?5), "
-	    "(SELECT id FROM project WHERE key = ?6), ?7%s)", f->kind,
-	    is_activity(f->kind) ? ", milestone_id" : "", f->kind,
+	    "(SELECT id FROM project WHERE key = ?6), ?7%s)",
+	    f->kind, is_activity(f->kind) ? ", milestone_id" : "", f->kind,
 	    is_activity(f->kind) ? ", (SELECT id FROM milestone WHERE key = ?8)" : "");
 	if ((r = db_prepare(db, sql, &st, err, errlen)) < 0)
 		return r;
@@ -162,24 +171,28 @@ items_insert(sqlite3 *db, const struct items_fields *f, int64_t plan_id, const c
 }
 
 int
-items_update(sqlite3 *db, const struct items_fields *f, int64_t id, char *err,
-    size_t errlen)
+items_update(sqlite3 *db, const struct items_fields *f, int64_t id, char *err, size_t errlen)
 {
 	char sql[1024];
 	sqlite3_stmt *st = NULL;
 	int r;
 
-	snprintf(sql, sizeof(sql), "UPDATE %s SET "
+	snprintf(sql, sizeof(sql),
+	    "UPDATE %s SET "
 	    "title = coalesce(?1, title), due = coalesce(?2, due), "
 	    "owner_id = CASE WHEN ?3 IS NULL THEN owner_id WHEN ?3 = '-' THEN NULL "
 	    "  ELSE (SELECT id FROM person WHERE key = ?3) END, "
 	    "project_id = CASE WHEN ?4 IS NULL THEN project_id WHEN ?4 = '-' THEN NULL "
 	    "  ELSE (SELECT id FROM project WHERE key = ?4) END, "
-	    "description = CASE WHEN ?5 IS NULL THEN description WHEN ?5 = '-' THEN NULL ELSE ?5 END, "
-	    "%s updated_at = " NOW_SQL_FMT " WHERE id = ?7", f->kind,
+	    "description = CASE WHEN ?5 IS NULL THEN description WHEN ?5 = '-' THEN NULL ELSE ?5 "
+	    "END, "
+	    "%s updated_at = " NOW_SQL_FMT " WHERE id = ?7",
+	    f->kind,
 	    is_activity(f->kind) ? "milestone_id = CASE WHEN ?6 IS NULL THEN "
-	    "milestone_id WHEN ?6 = '-' THEN NULL ELSE (SELECT id FROM milestone WHERE key = ?6) "
-	    "END," : "");
+	                           "milestone_id WHEN ?6 = '-' THEN NULL ELSE (SELECT id FROM "
+	                           "milestone WHERE key = ?6) "
+	                           "END,"
+	                         : "");
 	if ((r = db_prepare(db, sql, &st, err, errlen)) < 0)
 		return r;
 	sqlite3_bind_text(st, 1, f->title, -1, SQLITE_STATIC);
@@ -194,15 +207,17 @@ items_update(sqlite3 *db, const struct items_fields *f, int64_t id, char *err,
 }
 
 int
-items_set_state(sqlite3 *db, const char *kind, int64_t id, const char *state,
-    const char *done_on, char *err, size_t errlen)
+items_set_state(sqlite3 *db, const char *kind, int64_t id, const char *state, const char *done_on,
+    char *err, size_t errlen)
 {
 	char sql[256];
 	sqlite3_stmt *st = NULL;
 	int r;
 
-	snprintf(sql, sizeof(sql), "UPDATE %s SET state = ?1, done_on = ?2, updated_at = "
-	    NOW_SQL_FMT " WHERE id = ?3 AND (state IS NOT ?1 OR done_on IS NOT ?2)", kind);
+	snprintf(sql, sizeof(sql),
+	    "UPDATE %s SET state = ?1, done_on = ?2, updated_at = " NOW_SQL_FMT
+	    " WHERE id = ?3 AND (state IS NOT ?1 OR done_on IS NOT ?2)",
+	    kind);
 	if ((r = db_prepare(db, sql, &st, err, errlen)) < 0)
 		return r;
 	sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);

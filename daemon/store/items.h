@@ -11,7 +11,7 @@
 
 /* What add and edit may set; NULL means "not given", "-" clears an optional value. */
 struct items_fields {
-	const char *kind;   /* "milestone" or "activity" */
+	const char *kind; /* "milestone" or "activity" */
 	const char *title, *due, *owner, *milestone, *project, *description;
 };
 
@@ -34,15 +34,14 @@ int items_key_taken(sqlite3 *db, const char *kind, const char *key);
 /* Looks key up among the milestones and activities (only kind's when *kind is not
  * NULL): how many kinds have it (0, 1 or 2); the first fills r and *kind.  A negative
  * errno with err filled when the lookup itself failed. */
-int items_find(sqlite3 *db, const char **kind, const char *key, struct items_ref *r,
-    char *err, size_t errlen);
+int items_find(
+    sqlite3 *db, const char **kind, const char *key, struct items_ref *r, char *err, size_t errlen);
 /* Appends a new item with key to plan_id, after the plan's others.  0 or a negative
  * errno with err filled (SQLite's message). */
 int items_insert(sqlite3 *db, const struct items_fields *f, int64_t plan_id, const char *key,
     char *err, size_t errlen);
 /* Changes the given fields of item id. */
-int items_update(sqlite3 *db, const struct items_fields *f, int64_t id, char *err,
-    size_t errlen);
+int items_update(sqlite3 *db, const struct items_fields *f, int64_t id, char *err, size_t errlen);
 /* Sets the state ("open", "done", "cancelled") and done_on (NULL: none) of item id of
  * kind; the number of rows changed (0: it was so already) or a negative errno. */
 int items_set_state(sqlite3 *db, const char *kind, int64_t id, const char *state,

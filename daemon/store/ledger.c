@@ -17,15 +17,15 @@ bind_str(sqlite3_stmt *st, int i, const char *s)
 }
 
 static int
-insert_delivery(sqlite3 *db, const struct ledger_delivery *d, int64_t *id, char *err,
-    size_t errlen)
+insert_delivery(sqlite3 *db, const struct ledger_delivery *d, int64_t *id, char *err, size_t errlen)
 {
 	sqlite3_stmt *st = NULL;
 	int rc, r;
 
-	r = db_prepare(db, "INSERT INTO delivery (recipient_key, email, mode, message_id, state, "
-	    "slot_at, armed_at, local_date) VALUES (?1, ?2, ?3, ?4, 'sending', ?5, ?5, ?6)", &st,
-	    err, errlen);
+	r = db_prepare(db,
+	    "INSERT INTO delivery (recipient_key, email, mode, message_id, state, "
+	    "slot_at, armed_at, local_date) VALUES (?1, ?2, ?3, ?4, 'sending', ?5, ?5, ?6)",
+	    &st, err, errlen);
 	if (r < 0)
 		return r;
 	bind_str(st, 1, d->recipient_key);
@@ -47,17 +47,18 @@ insert_delivery(sqlite3 *db, const struct ledger_delivery *d, int64_t *id, char 
 /* INSERT OR IGNORE: the unique key (rule, kind, item, deadline, stage, recipient) turns a
  * second mailing into a no-op. */
 static int
-insert_notes(sqlite3 *db, int64_t id, const struct ledger_note *notes, size_t n,
-    int *keep, size_t *kept, char *err, size_t errlen)
+insert_notes(sqlite3 *db, int64_t id, const struct ledger_note *notes, size_t n, int *keep,
+    size_t *kept, char *err, size_t errlen)
 {
 	sqlite3_stmt *st = NULL;
 	size_t i;
 	int rc = SQLITE_DONE, r;
 
-	r = db_prepare(db, "INSERT OR IGNORE INTO notification (rule, kind, item_key, plan_key, "
+	r = db_prepare(db,
+	    "INSERT OR IGNORE INTO notification (rule, kind, item_key, plan_key, "
 	    "deadline, stage, recipient_key, on_behalf_of, unowned, title, owner_name, at_risk, "
-	    "delivery_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)", &st,
-	    err, errlen);
+	    "delivery_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+	    &st, err, errlen);
 	if (r < 0)
 		return r;
 	*kept = 0;
@@ -99,9 +100,11 @@ write_outcome(sqlite3 *db, const struct ledger_result *res, char *err, size_t er
 	sqlite3_stmt *st = NULL;
 	int rc, r;
 
-	r = db_prepare(db, "UPDATE delivery SET state = ?1, attempts = attempts + 1, "
+	r = db_prepare(db,
+	    "UPDATE delivery SET state = ?1, attempts = attempts + 1, "
 	    "last_error = ?2, next_attempt = ?3, outcome_at = ?5, sent_at = CASE WHEN ?1 = "
-	    "'sent' THEN strftime('%Y-%m-%dT%H:%M:%SZ', 'now') END WHERE id = ?4", &st, err, errlen);
+	    "'sent' THEN strftime('%Y-%m-%dT%H:%M:%SZ', 'now') END WHERE id = ?4",
+	    &st, err, errlen);
 	if (r < 0)
 		return r;
 	bind_str(st, 1, names[res->state]);
@@ -121,8 +124,7 @@ write_outcome(sqlite3 *db, const struct ledger_result *res, char *err, size_t er
 
 int
 ledger_record(sqlite3 *db, const struct ledger_result *prev, const struct ledger_delivery *d,
-    const struct ledger_note *notes, size_t n, int *keep, int64_t *id, char *err,
-    size_t errlen)
+    const struct ledger_note *notes, size_t n, int *keep, int64_t *id, char *err, size_t errlen)
 {
 	size_t kept = 0;
 	int r;
@@ -166,7 +168,8 @@ record_one(sqlite3 *db, struct ledger_mail *m, char *err, size_t errlen)
 	if (r == 0)
 		r = insert_notes(db, m->id, m->notes, m->n, m->keep, &kept, err, errlen);
 	if (r == 0 && kept == 0) {
-		snprintf(sql, sizeof(sql), "DELETE FROM delivery WHERE id = %lld", (long long)m->id);
+		snprintf(
+		    sql, sizeof(sql), "DELETE FROM delivery WHERE id = %lld", (long long)m->id);
 		r = db_exec(db, sql, err, errlen);
 		m->id = 0;
 	}
@@ -204,8 +207,7 @@ ledger_record_batch(sqlite3 *db, const struct ledger_result *prev, size_t n_prev
 #define OUTCOME_TRIES 6
 
 static int
-outcomes_once(sqlite3 *db, const struct ledger_result *res, size_t n, char *err,
-    size_t errlen)
+outcomes_once(sqlite3 *db, const struct ledger_result *res, size_t n, char *err, size_t errlen)
 {
 	size_t i;
 	int r;
@@ -221,8 +223,7 @@ outcomes_once(sqlite3 *db, const struct ledger_result *res, size_t n, char *err,
 }
 
 int
-ledger_outcomes(sqlite3 *db, const struct ledger_result *res, size_t n, char *err,
-    size_t errlen)
+ledger_outcomes(sqlite3 *db, const struct ledger_result *res, size_t n, char *err, size_t errlen)
 {
 	int i, r = -EBUSY;
 
@@ -259,11 +260,11 @@ step_failed(sqlite3 *db, int rc, const char *what, char *err, size_t errlen)
 }
 
 static const char retry_sql[] =
-	"SELECT d.id, d.email, d.message_id, d.attempts, d.armed_at, d.local_date,"
-	" (SELECT name FROM person WHERE key = d.recipient_key),"
-	" (SELECT language FROM person WHERE key = d.recipient_key)"
-	" FROM delivery d WHERE d.state = 'sending' OR (d.state = 'deferred'"
-	" AND d.next_attempt <= ?1) ORDER BY d.id";
+    "SELECT d.id, d.email, d.message_id, d.attempts, d.armed_at, d.local_date,"
+    " (SELECT name FROM person WHERE key = d.recipient_key),"
+    " (SELECT language FROM person WHERE key = d.recipient_key)"
+    " FROM delivery d WHERE d.state = 'sending' OR (d.state = 'deferred'"
+    " AND d.next_attempt <= ?1) ORDER BY d.id";
 
 static int
 retry_row(sqlite3_stmt *st, struct ledger_retry **v, size_t *n, size_t *cap)
@@ -297,8 +298,8 @@ retry_row(sqlite3_stmt *st, struct ledger_retry **v, size_t *n, size_t *cap)
  * writer that holds a shared lock with SQLITE_BUSY at once, without the busy timeout
  * (deadlock avoidance), whenever another process waits to commit. */
 int
-ledger_due_retries(sqlite3 *db, time_t now, struct ledger_retry **out, size_t *n, char *err,
-    size_t errlen)
+ledger_due_retries(
+    sqlite3 *db, time_t now, struct ledger_retry **out, size_t *n, char *err, size_t errlen)
 {
 	struct ledger_retry *v = NULL;
 	sqlite3_stmt *st = NULL;
@@ -341,23 +342,23 @@ ledger_retries_free(struct ledger_retry *r, size_t n)
 }
 
 static const char notes_sql[] =
-	"SELECT n.rule, n.kind, n.item_key, n.plan_key, n.deadline, n.stage, n.title,"
-	" n.owner_name, (SELECT title FROM plan WHERE key = n.plan_key),"
-	" (SELECT name FROM person WHERE key = n.on_behalf_of), n.unowned, n.at_risk,"
-	" (SELECT pe.email FROM plan p JOIN team_member t ON t.plan_id = p.id AND t.role = 'kam'"
-	"  JOIN person pe ON pe.id = t.person_id WHERE p.key = n.plan_key),"
-	/* whether it went to the plan's sponsor (a KAM rule about the KAM's own item) */
-	" EXISTS (SELECT 1 FROM plan p JOIN team_member t ON t.plan_id = p.id"
-	"  AND t.role = 'sponsor' JOIN person pe ON pe.id = t.person_id WHERE p.key = n.plan_key"
-	"  AND pe.key = coalesce(n.on_behalf_of, n.recipient_key))"
-	" FROM notification n WHERE n.delivery_id = ?1 ORDER BY n.id";
+    "SELECT n.rule, n.kind, n.item_key, n.plan_key, n.deadline, n.stage, n.title,"
+    " n.owner_name, (SELECT title FROM plan WHERE key = n.plan_key),"
+    " (SELECT name FROM person WHERE key = n.on_behalf_of), n.unowned, n.at_risk,"
+    " (SELECT pe.email FROM plan p JOIN team_member t ON t.plan_id = p.id AND t.role = 'kam'"
+    "  JOIN person pe ON pe.id = t.person_id WHERE p.key = n.plan_key),"
+    /* whether it went to the plan's sponsor (a KAM rule about the KAM's own item) */
+    " EXISTS (SELECT 1 FROM plan p JOIN team_member t ON t.plan_id = p.id"
+    "  AND t.role = 'sponsor' JOIN person pe ON pe.id = t.person_id WHERE p.key = n.plan_key"
+    "  AND pe.key = coalesce(n.on_behalf_of, n.recipient_key))"
+    " FROM notification n WHERE n.delivery_id = ?1 ORDER BY n.id";
 
 /* The note's strings, in the order of notes_sql's first columns. */
 static void
 note_fields(struct ledger_stored_note *x, char **f[10])
 {
-	char **v[10] = { &x->rule, &x->kind, &x->item_key, &x->plan_key, &x->deadline,
-		&x->stage, &x->title, &x->owner_name, &x->plan_title, &x->on_behalf_name };
+	char **v[10] = { &x->rule, &x->kind, &x->item_key, &x->plan_key, &x->deadline, &x->stage,
+		&x->title, &x->owner_name, &x->plan_title, &x->on_behalf_name };
 
 	memcpy(f, v, sizeof(v));
 }
@@ -387,8 +388,7 @@ stored_row(struct ledger_stored *s, sqlite3_stmt *st)
 }
 
 int
-ledger_load_delivery(sqlite3 *db, int64_t id, struct ledger_stored *s, char *err,
-    size_t errlen)
+ledger_load_delivery(sqlite3 *db, int64_t id, struct ledger_stored *s, char *err, size_t errlen)
 {
 	sqlite3_stmt *st = NULL;
 	int rc = SQLITE_DONE, r;
@@ -428,25 +428,25 @@ ledger_stored_free(struct ledger_stored *s)
  * indexes on (due) WHERE state = 'open' and notification(kind, item_key, deadline)
  * serve it; milestones carry the at-risk flag (open linked activities overdue on ?2). */
 static const char items_sql[] =
-	"SELECT 0, a.key, a.plan_id, a.due, a.owner_id, a.title, 0, "
-	" (SELECT group_concat(n.rule || ' ' || n.stage || ' ' || n.recipient_key, char(10))"
-	"  FROM notification n WHERE n.kind = 'activity' AND n.item_key = a.key"
-	"  AND n.deadline = a.due)"
-	" FROM activity a WHERE a.state = 'open' AND a.due <= ?1 "
-	"UNION ALL "
-	"SELECT 1, m.key, m.plan_id, m.due, m.owner_id, m.title,"
-	" EXISTS (SELECT 1 FROM activity x WHERE x.milestone_id = m.id AND x.state = 'open'"
-	"  AND x.due < ?2),"
-	" (SELECT group_concat(n.rule || ' ' || n.stage || ' ' || n.recipient_key, char(10))"
-	"  FROM notification n WHERE n.kind = 'milestone' AND n.item_key = m.key"
-	"  AND n.deadline = m.due)"
-	" FROM milestone m WHERE m.state = 'open' AND m.due <= ?1";
+    "SELECT 0, a.key, a.plan_id, a.due, a.owner_id, a.title, 0, "
+    " (SELECT group_concat(n.rule || ' ' || n.stage || ' ' || n.recipient_key, char(10))"
+    "  FROM notification n WHERE n.kind = 'activity' AND n.item_key = a.key"
+    "  AND n.deadline = a.due)"
+    " FROM activity a WHERE a.state = 'open' AND a.due <= ?1 "
+    "UNION ALL "
+    "SELECT 1, m.key, m.plan_id, m.due, m.owner_id, m.title,"
+    " EXISTS (SELECT 1 FROM activity x WHERE x.milestone_id = m.id AND x.state = 'open'"
+    "  AND x.due < ?2),"
+    " (SELECT group_concat(n.rule || ' ' || n.stage || ' ' || n.recipient_key, char(10))"
+    "  FROM notification n WHERE n.kind = 'milestone' AND n.item_key = m.key"
+    "  AND n.deadline = m.due)"
+    " FROM milestone m WHERE m.state = 'open' AND m.due <= ?1";
 
 /* The callback only decides and collects (it never writes): the statement stays open for
  * the whole stream, inside the caller's read transaction. */
 int
-ledger_stream_items(sqlite3 *db, const char *until, const char *today, ledger_item_fn fn,
-    void *ctx, char *err, size_t errlen)
+ledger_stream_items(sqlite3 *db, const char *until, const char *today, ledger_item_fn fn, void *ctx,
+    char *err, size_t errlen)
 {
 	sqlite3_stmt *st = NULL;
 	struct ledger_item it;
@@ -491,9 +491,10 @@ ledger_lookup_new(sqlite3 *db, struct ledger_lookup **out, char *err, size_t err
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	r = db_prepare(db, "SELECT 1 FROM notification WHERE rule = ?1 AND kind = 'plan' AND "
-	    "item_key = ?2 AND deadline = ?3 AND stage = ?4 AND recipient_key = ?5", &lk->st,
-	    err, errlen);
+	r = db_prepare(db,
+	    "SELECT 1 FROM notification WHERE rule = ?1 AND kind = 'plan' AND "
+	    "item_key = ?2 AND deadline = ?3 AND stage = ?4 AND recipient_key = ?5",
+	    &lk->st, err, errlen);
 	if (r < 0) {
 		free(lk);
 		return r;

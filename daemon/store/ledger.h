@@ -21,9 +21,9 @@ struct ledger_delivery {
 	const char *recipient_key;
 	const char *email;
 	int immediate;
-	const char *token;        /* unique: the Message-ID's left part, the .eml name */
+	const char *token; /* unique: the Message-ID's left part, the .eml name */
 	time_t slot;
-	const char *local_date;   /* the recipient's day of the slot */
+	const char *local_date; /* the recipient's day of the slot */
 };
 
 enum ledger_state { LEDGER_SENT, LEDGER_DEFERRED, LEDGER_FAILED };
@@ -43,8 +43,7 @@ struct ledger_result {
  * sent just before, may be NULL): one commit per email instead of two, and the duplicate
  * window stays one transport call. */
 int ledger_record(sqlite3 *db, const struct ledger_result *prev, const struct ledger_delivery *d,
-    const struct ledger_note *notes, size_t n, int *keep, int64_t *id, char *err,
-    size_t errlen);
+    const struct ledger_note *notes, size_t n, int *keep, int64_t *id, char *err, size_t errlen);
 /* One email of a batch: its delivery and notifications; keep (n entries) and id are
  * filled as by ledger_record. */
 struct ledger_mail {
@@ -61,8 +60,8 @@ struct ledger_mail {
 int ledger_record_batch(sqlite3 *db, const struct ledger_result *prev, size_t n_prev,
     struct ledger_mail *m, size_t n, char *err, size_t errlen);
 /* Stores the outcomes res[0..n-1] in one transaction (waiting as ledger_outcome). */
-int ledger_outcomes(sqlite3 *db, const struct ledger_result *res, size_t n, char *err,
-    size_t errlen);
+int ledger_outcomes(
+    sqlite3 *db, const struct ledger_result *res, size_t n, char *err, size_t errlen);
 /* Stores an outcome on its own.  No statement of db may be open: the write then waits
  * for another writer (busy timeout), and a lock still held after that is waited for again
  * a few times before -EBUSY is returned. */
@@ -78,8 +77,8 @@ struct ledger_retry {
 /* All deliveries due for another attempt at now, read at once (no statement stays open
  * while the caller sends and writes).  *out (caller frees with ledger_retries_free) is set
  * only on success. */
-int ledger_due_retries(sqlite3 *db, time_t now, struct ledger_retry **out, size_t *n,
-    char *err, size_t errlen);
+int ledger_due_retries(
+    sqlite3 *db, time_t now, struct ledger_retry **out, size_t *n, char *err, size_t errlen);
 void ledger_retries_free(struct ledger_retry *r, size_t n);
 
 /* A recorded notification of a delivery, as the email showed it. */
@@ -87,17 +86,17 @@ struct ledger_stored_note {
 	char *rule, *kind, *item_key, *plan_key, *deadline, *stage, *title, *owner_name;
 	char *plan_title, *on_behalf_name;
 	int unowned, at_risk;
-	int to_sponsor;   /* it went to the plan's sponsor (or their substitute) */
+	int to_sponsor; /* it went to the plan's sponsor (or their substitute) */
 };
 struct ledger_stored {
 	struct ledger_stored_note *notes;
 	size_t n;
-	char *reply_to;   /* the KAM of the first note's plan, or NULL */
+	char *reply_to; /* the KAM of the first note's plan, or NULL */
 };
 /* The notifications of delivery id.  s is filled (free with ledger_stored_free) even on
  * failure, so it can always be freed. */
-int ledger_load_delivery(sqlite3 *db, int64_t id, struct ledger_stored *s, char *err,
-    size_t errlen);
+int ledger_load_delivery(
+    sqlite3 *db, int64_t id, struct ledger_stored *s, char *err, size_t errlen);
 void ledger_stored_free(struct ledger_stored *s);
 
 /* Open items due on or before until, streamed inside the caller's read transaction.  For
@@ -108,7 +107,7 @@ void ledger_stored_free(struct ledger_stored *s);
 struct ledger_item {
 	int milestone;
 	const char *key, *title, *due, *mailed;
-	int64_t plan_id, owner_id;   /* owner_id 0: none */
+	int64_t plan_id, owner_id; /* owner_id 0: none */
 	int at_risk;
 };
 typedef int (*ledger_item_fn)(void *ctx, const struct ledger_item *it);

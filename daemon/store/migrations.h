@@ -3,8 +3,8 @@
 #define KAPD_MIGRATIONS_H
 
 struct migration {
-	int version;       /* the file's number; versions are 1, 2, 3... without gaps */
-	const char *name;  /* file name without .sql */
+	int version;      /* the file's number; versions are 1, 2, 3... without gaps */
+	const char *name; /* file name without .sql */
 	const char *sql;
 };
 

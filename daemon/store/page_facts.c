@@ -20,7 +20,7 @@ struct doc {
 	struct page_facts f;
 	struct arena a;
 	sqlite3_int64 plan_id, account_id;
-	struct ms_id *ms;        /* milestone ids with their index, sorted by id */
+	struct ms_id *ms; /* milestone ids with their index, sorted by id */
 	size_t n_ms, cap_ms;
 };
 
@@ -222,8 +222,10 @@ fill_complaint(struct doc *d, sqlite3_stmt *st, void *el)
 static enum page_state
 state_of(const char *s)
 {
-	return s == NULL ? PAGE_OPEN : strcmp(s, "done") == 0 ? PAGE_DONE :
-	    strcmp(s, "cancelled") == 0 ? PAGE_CANCELLED : PAGE_OPEN;
+	return s == NULL                  ? PAGE_OPEN
+	    : strcmp(s, "done") == 0      ? PAGE_DONE
+	    : strcmp(s, "cancelled") == 0 ? PAGE_CANCELLED
+	                                  : PAGE_OPEN;
 }
 
 /* Milestones and activities: key, title, owner, due, done_on, state, milestone id.  The
@@ -301,53 +303,71 @@ fill_move(struct doc *d, sqlite3_stmt *st, void *el)
 
 /* ---------------------------------------------------------------------------------- */
 
-#define ITEM_SQL(table, extra) \
-	"SELECT x.key, x.title, o.name, x.due, x.done_on, x.state" extra " FROM " table " x" \
-	" LEFT JOIN person o ON o.id = x.owner_id WHERE x.plan_id = ?1" \
+#define ITEM_SQL(table, extra)                                                                     \
+	"SELECT x.key, x.title, o.name, x.due, x.done_on, x.state" extra " FROM " table " x"       \
+	" LEFT JOIN person o ON o.id = x.owner_id WHERE x.plan_id = ?1"                            \
 	" ORDER BY x.due, x.position, x.key"
 
-#define LIST(field, sql, fn) \
-	{ sql, offsetof(struct page_plan, field), \
-	  offsetof(struct page_plan, n_##field), sizeof(*((struct page_plan *)0)->field), fn }
+#define LIST(field, sql, fn)                                                                       \
+	{                                                                                          \
+		sql, offsetof(struct page_plan, field), offsetof(struct page_plan, n_##field),     \
+		    sizeof(*((struct page_plan *)0)->field), fn                                    \
+	}
 
 static const struct part {
 	const char *sql;
 	size_t arr, n, size;
 	void (*fill)(struct doc *, sqlite3_stmt *, void *);
 } parts[] = {
-	LIST(contacts, "SELECT name, function, email, phone, decision_role, attitude, notes"
-	    " FROM contact WHERE account_id = ?2 ORDER BY position, id", fill_contact),
-	LIST(needs, "SELECT text FROM need WHERE account_id = ?2 ORDER BY position, id",
-	    fill_need),
-	LIST(competitors, "SELECT name, market_position, strengths, weaknesses FROM competitor"
-	    " WHERE account_id = ?2 ORDER BY position, id", fill_competitor),
-	LIST(history, "SELECT period, currency, revenue, margin FROM history"
-	    " WHERE account_id = ?2 ORDER BY position, period", fill_history),
-	LIST(goals, "SELECT horizon, focus, focus_value, text, target, due FROM goal"
-	    " WHERE plan_id = ?1 ORDER BY position, id", fill_goal),
+	LIST(contacts,
+	    "SELECT name, function, email, phone, decision_role, attitude, notes"
+	    " FROM contact WHERE account_id = ?2 ORDER BY position, id",
+	    fill_contact),
+	LIST(needs, "SELECT text FROM need WHERE account_id = ?2 ORDER BY position, id", fill_need),
+	LIST(competitors,
+	    "SELECT name, market_position, strengths, weaknesses FROM competitor"
+	    " WHERE account_id = ?2 ORDER BY position, id",
+	    fill_competitor),
+	LIST(history,
+	    "SELECT period, currency, revenue, margin FROM history"
+	    " WHERE account_id = ?2 ORDER BY position, period",
+	    fill_history),
+	LIST(goals,
+	    "SELECT horizon, focus, focus_value, text, target, due FROM goal"
+	    " WHERE plan_id = ?1 ORDER BY position, id",
+	    fill_goal),
 	LIST(swot, "SELECT kind, text FROM swot WHERE account_id = ?2 ORDER BY position, id",
 	    fill_swot),
-	LIST(team, "SELECT o.name, t.role, coalesce(t.function, o.function) FROM team_member t"
+	LIST(team,
+	    "SELECT o.name, t.role, coalesce(t.function, o.function) FROM team_member t"
 	    " JOIN person o ON o.id = t.person_id WHERE t.plan_id = ?1 ORDER BY"
 	    " CASE t.role WHEN 'kam' THEN 0 WHEN 'sponsor' THEN 1 ELSE 2 END, t.position, t.id",
 	    fill_member),
-	LIST(projects, "SELECT key, title, state, start_date, end_date FROM project"
-	    " WHERE account_id = ?2 ORDER BY position, id", fill_project),
-	LIST(complaints, "SELECT date, subject, state FROM complaint WHERE account_id = ?2"
-	    " ORDER BY date DESC, position", fill_complaint),
+	LIST(projects,
+	    "SELECT key, title, state, start_date, end_date FROM project"
+	    " WHERE account_id = ?2 ORDER BY position, id",
+	    fill_project),
+	LIST(complaints,
+	    "SELECT date, subject, state FROM complaint WHERE account_id = ?2"
+	    " ORDER BY date DESC, position",
+	    fill_complaint),
 	LIST(milestones, ITEM_SQL("milestone", ", x.id"), fill_milestone),
 	LIST(activities, ITEM_SQL("activity", ", x.milestone_id"), fill_activity),
-	LIST(moves, "SELECT c.kind, coalesce(m.key, a.key, p.key), coalesce(m.title, a.title),"
+	LIST(moves,
+	    "SELECT c.kind, coalesce(m.key, a.key, p.key), coalesce(m.title, a.title),"
 	    " c.old_value, c.new_value, c.changed_at FROM item_change c"
 	    " LEFT JOIN milestone m ON c.kind = 'milestone' AND m.id = c.item_id"
 	    " LEFT JOIN activity a ON c.kind = 'activity' AND a.id = c.item_id"
 	    " LEFT JOIN plan p ON c.kind = 'plan' AND p.id = c.item_id"
 	    " WHERE c.plan_id = ?1 AND c.field IN ('due', 'next_review')"
-	    " ORDER BY c.changed_at DESC, c.id DESC", fill_move),
+	    " ORDER BY c.changed_at DESC, c.id DESC",
+	    fill_move),
 };
 
 /* When each section last changed (SPEC §9), by the newest updated_at of its rows. */
-static const struct { const char *name, *sql; } section_sql[] = {
+static const struct {
+	const char *name, *sql;
+} section_sql[] = {
 	{ N_("Customer"), "SELECT updated_at FROM account WHERE id = ?2" },
 	{ N_("Contacts"), "SELECT max(updated_at) FROM contact WHERE account_id = ?2" },
 	{ N_("Needs"), "SELECT max(updated_at) FROM need WHERE account_id = ?2" },
@@ -396,7 +416,8 @@ plan_row(struct doc *d, sqlite3 *db, const char *key, char *err, size_t errlen)
 	sqlite3_stmt *st = NULL;
 	int r, c = 9;
 
-	r = db_prepare(db, "SELECT p.id, p.account_id, p.key, p.title, p.language, p.timezone,"
+	r = db_prepare(db,
+	    "SELECT p.id, p.account_id, p.key, p.title, p.language, p.timezone,"
 	    " p.state, p.last_review, p.next_review, a.name, a.industry, a.address, a.phone,"
 	    " a.email, a.website, a.rating, a.potential, a.networks, a.positioning,"
 	    " a.strategic_direction, a.processes, a.market_volume, a.market_currency,"
@@ -404,7 +425,8 @@ plan_row(struct doc *d, sqlite3 *db, const char *key, char *err, size_t errlen)
 	    "  WHERE t.plan_id = p.id AND t.role = 'kam'),"
 	    " (SELECT o.name FROM team_member t JOIN person o ON o.id = t.person_id"
 	    "  WHERE t.plan_id = p.id AND t.role = 'sponsor')"
-	    " FROM plan p JOIN account a ON a.id = p.account_id WHERE p.key = ?1", &st, err, errlen);
+	    " FROM plan p JOIN account a ON a.id = p.account_id WHERE p.key = ?1",
+	    &st, err, errlen);
 	if (r < 0)
 		return r;
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
@@ -463,8 +485,8 @@ load(struct doc *d, sqlite3 *db, const char *key, char *err, size_t errlen)
 }
 
 int
-page_facts_load(sqlite3 *db, const char *plan_key, struct page_facts **out, char *err,
-    size_t errlen)
+page_facts_load(
+    sqlite3 *db, const char *plan_key, struct page_facts **out, char *err, size_t errlen)
 {
 	struct doc *d = calloc(1, sizeof(*d));
 	int r;

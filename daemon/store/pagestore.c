@@ -5,7 +5,8 @@
 #include <string.h>
 
 /* Active plans without a page row. */
-#define MISSING_SQL "SELECT p.id FROM plan p WHERE p.state = 'active' AND NOT EXISTS" \
+#define MISSING_SQL                                                                                \
+	"SELECT p.id FROM plan p WHERE p.state = 'active' AND NOT EXISTS"                          \
 	" (SELECT 1 FROM page g WHERE g.plan_id = p.id)"
 
 static int
@@ -56,16 +57,18 @@ pagestore_ensure_tokens(sqlite3 *db, char *err, size_t errlen)
 }
 
 int
-pagestore_list(sqlite3 *db, int (*cb)(void *ctx, const struct pagestore_entry *e),
-    void *ctx, char *err, size_t errlen)
+pagestore_list(sqlite3 *db, int (*cb)(void *ctx, const struct pagestore_entry *e), void *ctx,
+    char *err, size_t errlen)
 {
 	struct pagestore_entry e;
 	sqlite3_stmt *st = NULL;
 	int r, rc = SQLITE_DONE;
 
-	r = db_prepare(db, "SELECT p.key, p.title, g.token, g.content_hash, g.written_at"
+	r = db_prepare(db,
+	    "SELECT p.key, p.title, g.token, g.content_hash, g.written_at"
 	    " FROM plan p JOIN page g ON g.plan_id = p.id WHERE p.state = 'active'"
-	    " ORDER BY p.key", &st, err, errlen);
+	    " ORDER BY p.key",
+	    &st, err, errlen);
 	while (r == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		e.key = (const char *)sqlite3_column_text(st, 0);
 		e.title = (const char *)sqlite3_column_text(st, 1);
@@ -83,16 +86,17 @@ pagestore_list(sqlite3 *db, int (*cb)(void *ctx, const struct pagestore_entry *e
 }
 
 int
-pagestore_record(sqlite3 *db, const char *token, const char *content, int replaced,
-    char *err, size_t errlen)
+pagestore_record(
+    sqlite3 *db, const char *token, const char *content, int replaced, char *err, size_t errlen)
 {
 	sqlite3_stmt *st = NULL;
 	int r, rc;
 
-	r = db_prepare(db, "UPDATE page SET content_hash = ?2, written_at = CASE WHEN ?3 THEN"
+	r = db_prepare(db,
+	    "UPDATE page SET content_hash = ?2, written_at = CASE WHEN ?3 THEN"
 	    " strftime('%Y-%m-%dT%H:%M:%SZ', 'now') ELSE written_at END,"
-	    " updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE token = ?1", &st, err,
-	    errlen);
+	    " updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE token = ?1",
+	    &st, err, errlen);
 	if (r < 0)
 		return r;
 	sqlite3_bind_text(st, 1, token, -1, SQLITE_STATIC);
@@ -132,8 +136,8 @@ plan_id(sqlite3 *db, const char *key, sqlite3_int64 *id, char *err, size_t errle
 }
 
 int
-pagestore_rotate(sqlite3 *db, const char *key, char token[TOKEN_FEED_LEN + 1], char *err,
-    size_t errlen)
+pagestore_rotate(
+    sqlite3 *db, const char *key, char token[TOKEN_FEED_LEN + 1], char *err, size_t errlen)
 {
 	char fresh[TOKEN_FEED_LEN + 1];
 	sqlite3_int64 id = 0;
@@ -146,9 +150,11 @@ pagestore_rotate(sqlite3 *db, const char *key, char token[TOKEN_FEED_LEN + 1], c
 		return r;
 	r = plan_id(db, key, &id, err, errlen);
 	if (r == 0)
-		r = db_run_id_text(db, "UPDATE page SET token = ?2, content_hash = NULL,"
+		r = db_run_id_text(db,
+		    "UPDATE page SET token = ?2, content_hash = NULL,"
 		    " written_at = NULL, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
-		    " WHERE plan_id = ?1", id, fresh, "writing a page row", err, errlen);
+		    " WHERE plan_id = ?1",
+		    id, fresh, "writing a page row", err, errlen);
 	if (r == 0)
 		r = db_run_id_text(db, "INSERT INTO page (plan_id, token) VALUES (?1, ?2)", id,
 		    fresh, "writing a page row", err, errlen);

@@ -11,7 +11,7 @@
 #include "lib/errlist.h"
 
 struct planio_stats {
-	int objects;    /* keyed objects in the document */
+	int objects; /* keyed objects in the document */
 	int created;
 	int updated;
 	int unchanged;
@@ -26,8 +26,8 @@ struct planio_stats {
  * transaction; re-importing the same keys updates in place and leaves unchanged rows
  * untouched.  A key that already belongs to another parent is an error.  On any error
  * nothing is written, errs says why and a negative errno is returned. */
-int planio_import(sqlite3 *db, json_t *doc, int flags, struct planio_stats *stats,
-    struct errlist *errs);
+int planio_import(
+    sqlite3 *db, json_t *doc, int flags, struct planio_stats *stats, struct errlist *errs);
 
 /* Builds the document of the whole database, or of one plan (with its account and the
  * people it references) when plan_key is not NULL.  *out is a new reference.

@@ -20,9 +20,9 @@ struct ectx {
 };
 
 /* The people a single plan needs: its team, and the substitutes of those, recursively. */
-#define PLAN_PEOPLE \
-	"id IN (WITH RECURSIVE ppl(id) AS (SELECT person_id FROM team_member WHERE plan_id = " \
-	"(SELECT id FROM plan WHERE key = ?2) UNION SELECT a.substitute_id FROM absence a " \
+#define PLAN_PEOPLE                                                                                \
+	"id IN (WITH RECURSIVE ppl(id) AS (SELECT person_id FROM team_member WHERE plan_id = "     \
+	"(SELECT id FROM plan WHERE key = ?2) UNION SELECT a.substitute_id FROM absence a "        \
 	"JOIN ppl ON a.person_id = ppl.id WHERE a.substitute_id IS NOT NULL) SELECT id FROM ppl)"
 
 static const char *
@@ -51,8 +51,8 @@ select_sql(const struct ectx *e, const struct objspec *s, char *sql, size_t len)
 		if (f->type == F_CHILDREN)
 			continue;
 		if (f->type == F_REF)
-			str_appendf(sql, len, &off, ", (SELECT key FROM %s WHERE id = t.%s)", f->ref_table,
-			    f->column);
+			str_appendf(sql, len, &off, ", (SELECT key FROM %s WHERE id = t.%s)",
+			    f->ref_table, f->column);
 		else
 			str_appendf(sql, len, &off, ", t.%s", f->column);
 		if (f->type == F_MONEY)
@@ -85,15 +85,14 @@ column_value(sqlite3_stmt *st, int col, const struct field *f)
 	if (f->type == F_MONEY) {
 		m = json_object();
 		json_object_set_new(m, "amount", number(sqlite3_column_double(st, col)));
-		json_object_set_new(m, "currency",
-		    json_string((const char *)sqlite3_column_text(st, col + 1)));
+		json_object_set_new(
+		    m, "currency", json_string((const char *)sqlite3_column_text(st, col + 1)));
 		return m;
 	}
 	return json_string((const char *)sqlite3_column_text(st, col));
 }
 
-static int export_list(struct ectx *e, const struct objspec *s, sqlite3_int64 parent,
-    json_t **out);
+static int export_list(struct ectx *e, const struct objspec *s, sqlite3_int64 parent, json_t **out);
 
 static int
 row_object(struct ectx *e, const struct objspec *s, sqlite3_stmt *st, json_t **out)
@@ -168,7 +167,8 @@ plan_exists(sqlite3 *db, const char *key)
 	sqlite3_stmt *st = NULL;
 	int found = 0;
 
-	if (sqlite3_prepare_v2(db, "SELECT 1 FROM plan WHERE key = ?", -1, &st, NULL) == SQLITE_OK) {
+	if (sqlite3_prepare_v2(db, "SELECT 1 FROM plan WHERE key = ?", -1, &st, NULL) ==
+	    SQLITE_OK) {
 		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 		found = sqlite3_step(st) == SQLITE_ROW;
 	}

@@ -21,8 +21,8 @@
 struct stmts {
 	const struct objspec *spec;
 	sqlite3_stmt *upsert;
-	sqlite3_stmt *find;   /* id and parent of an existing row */
-	sqlite3_stmt *clear;  /* OBJ_REPLACE: delete the parent's rows */
+	sqlite3_stmt *find;  /* id and parent of an existing row */
+	sqlite3_stmt *clear; /* OBJ_REPLACE: delete the parent's rows */
 };
 
 struct ictx {
@@ -70,7 +70,8 @@ value_columns(const struct objspec *s, char *cols, char *vals, char *sets, char 
 	for (i = 0; i < n; i++) {
 		str_appendf(cols, len, &oc, "%s%s", i ? ", " : "", col[i]);
 		if (ref[i] != NULL)
-			str_appendf(vals, len, &ov, "%s(SELECT id FROM %s WHERE key = ?)", i ? ", " : "", ref[i]);
+			str_appendf(vals, len, &ov, "%s(SELECT id FROM %s WHERE key = ?)",
+			    i ? ", " : "", ref[i]);
 		else
 			str_appendf(vals, len, &ov, "%s?", i ? ", " : "");
 		if (strcmp(col[i], "key") == 0)
@@ -85,17 +86,20 @@ value_columns(const struct objspec *s, char *cols, char *vals, char *sets, char 
 static int
 prepare_upsert(struct ictx *x, const struct objspec *s, sqlite3_stmt **st)
 {
-	char cols[1024] = "", vals[1024] = "", sets[2048] = "", diff[2048] = "", sql[8192], err[256];
+	char cols[1024] = "", vals[1024] = "", sets[2048] = "", diff[2048] = "", sql[8192],
+	     err[256];
 	int n;
 
 	if (value_columns(s, cols, vals, sets, diff, 1024) < 0)
 		return -ENAMETOOLONG;
 	if (s->mode == OBJ_REPLACE)
-		n = snprintf(sql, sizeof(sql), "INSERT INTO %s (%s) VALUES (%s)", s->table, cols, vals);
+		n = snprintf(
+		    sql, sizeof(sql), "INSERT INTO %s (%s) VALUES (%s)", s->table, cols, vals);
 	else
-		n = snprintf(sql, sizeof(sql), "INSERT INTO %s (%s) VALUES (%s) ON CONFLICT (%s%s%s) "
-		    "DO UPDATE SET %supdated_at = %s WHERE %s0", s->table, cols, vals,
-		    s->mode == OBJ_NATURAL ? s->parent_column : "",
+		n = snprintf(sql, sizeof(sql),
+		    "INSERT INTO %s (%s) VALUES (%s) ON CONFLICT (%s%s%s) "
+		    "DO UPDATE SET %supdated_at = %s WHERE %s0",
+		    s->table, cols, vals, s->mode == OBJ_NATURAL ? s->parent_column : "",
 		    s->mode == OBJ_NATURAL ? ", " : "",
 		    s->mode == OBJ_NATURAL ? planspec_field(s, s->natural_key)->column : "key",
 		    sets, NOW_SQL, diff);
@@ -121,9 +125,10 @@ prepare_find(struct ictx *x, const struct objspec *s, struct stmts *c)
 		    s->parent_column, s->table, s->parent_column,
 		    planspec_field(s, s->natural_key)->column);
 	else
-		snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE %s = ?", s->table, s->parent_column);
-	if (db_prepare(x->db, sql, s->mode == OBJ_REPLACE ? &c->clear : &c->find, err,
-	    sizeof(err)) < 0) {
+		snprintf(
+		    sql, sizeof(sql), "DELETE FROM %s WHERE %s = ?", s->table, s->parent_column);
+	if (db_prepare(
+	        x->db, sql, s->mode == OBJ_REPLACE ? &c->clear : &c->find, err, sizeof(err)) < 0) {
 		errlist_add(x->errs, "internal error preparing the import of %s: %s", s->kind, err);
 		return -EIO;
 	}
@@ -177,8 +182,8 @@ bind_default(sqlite3_stmt *st, int i, const struct field *f, json_t *obj)
 }
 
 static int
-bind_fields(sqlite3_stmt *st, const struct objspec *s, json_t *obj, sqlite3_int64 parent,
-    size_t pos)
+bind_fields(
+    sqlite3_stmt *st, const struct objspec *s, json_t *obj, sqlite3_int64 parent, size_t pos)
 {
 	const struct field *f;
 	json_t *v;
@@ -197,8 +202,10 @@ bind_fields(sqlite3_stmt *st, const struct objspec *s, json_t *obj, sqlite3_int6
 		v = json_object_get(obj, f->name);
 		if (f->type == F_MONEY) {
 			if (json_is_object(v)) {
-				sqlite3_bind_double(st, n, json_number_value(json_object_get(v, "amount")));
-				bind_text(st, n + 1, json_string_value(json_object_get(v, "currency")));
+				sqlite3_bind_double(
+				    st, n, json_number_value(json_object_get(v, "amount")));
+				bind_text(
+				    st, n + 1, json_string_value(json_object_get(v, "currency")));
 			}
 			n += 2;
 		} else if (f->type == F_NUMBER) {
@@ -218,12 +225,12 @@ bind_fields(sqlite3_stmt *st, const struct objspec *s, json_t *obj, sqlite3_int6
  * rather than silently moved: two documents that both use "a1" must not clobber each
  * other. */
 static int
-find_existing(struct ictx *x, struct stmts *c, json_t *obj, sqlite3_int64 parent,
-    const char *path, sqlite3_int64 *id)
+find_existing(struct ictx *x, struct stmts *c, json_t *obj, sqlite3_int64 parent, const char *path,
+    sqlite3_int64 *id)
 {
 	const struct objspec *s = c->spec;
-	const char *ident = json_string_value(json_object_get(obj,
-	    s->mode == OBJ_KEYED ? "key" : s->natural_key));
+	const char *ident =
+	    json_string_value(json_object_get(obj, s->mode == OBJ_KEYED ? "key" : s->natural_key));
 	int rc;
 
 	*id = 0;
@@ -235,9 +242,10 @@ find_existing(struct ictx *x, struct stmts *c, json_t *obj, sqlite3_int64 parent
 	if (rc == SQLITE_ROW) {
 		*id = sqlite3_column_int64(c->find, 0);
 		if (s->parent_column != NULL && sqlite3_column_int64(c->find, 1) != parent) {
-			errlist_add(x->errs, "%s.key: %s key \"%s\" already belongs to another %s in "
-			    "the database (keys are unique per kind)", path, s->kind, ident,
-			    s->parent_table);
+			errlist_add(x->errs,
+			    "%s.key: %s key \"%s\" already belongs to another %s in "
+			    "the database (keys are unique per kind)",
+			    path, s->kind, ident, s->parent_table);
 			return -EEXIST;
 		}
 		return 0;
@@ -249,8 +257,8 @@ find_existing(struct ictx *x, struct stmts *c, json_t *obj, sqlite3_int64 parent
 	return 0;
 }
 
-static int import_children(struct ictx *x, const struct objspec *s, json_t *obj,
-    sqlite3_int64 id, const char *path);
+static int import_children(
+    struct ictx *x, const struct objspec *s, json_t *obj, sqlite3_int64 id, const char *path);
 
 enum { OUT_NONE, OUT_CREATED, OUT_UPDATED, OUT_UNCHANGED };
 
@@ -289,8 +297,9 @@ import_object(struct ictx *x, const struct objspec *s, json_t *obj, sqlite3_int6
 	*outcome = OUT_NONE;
 	if (s->mode != OBJ_REPLACE) {
 		x->st->objects++;
-		*outcome = id == 0 ? OUT_CREATED : sqlite3_changes(x->db) > 0 ? OUT_UPDATED :
-		    OUT_UNCHANGED;
+		*outcome = id == 0               ? OUT_CREATED
+		    : sqlite3_changes(x->db) > 0 ? OUT_UPDATED
+		                                 : OUT_UNCHANGED;
 		if (*outcome == OUT_CREATED)
 			x->st->created++;
 		else if (*outcome == OUT_UPDATED)
@@ -337,8 +346,8 @@ list_unchanged(struct ictx *x, const struct objspec *s, json_t *list, sqlite3_in
 		if (f->type == F_NUMBER || f->type == F_MONEY || f->type == F_CHILDREN)
 			return 0;
 		if (f->type == F_REF)
-			str_appendf(sql, sizeof(sql), &off, ", (SELECT key FROM %s WHERE id = t.%s)",
-			    f->ref_table, f->column);
+			str_appendf(sql, sizeof(sql), &off,
+			    ", (SELECT key FROM %s WHERE id = t.%s)", f->ref_table, f->column);
 		else
 			str_appendf(sql, sizeof(sql), &off, ", t.%s", f->column);
 	}
@@ -360,8 +369,8 @@ list_unchanged(struct ictx *x, const struct objspec *s, json_t *list, sqlite3_in
 }
 
 static int
-import_list(struct ictx *x, const struct field *f, json_t *list, sqlite3_int64 parent,
-    const char *path)
+import_list(
+    struct ictx *x, const struct field *f, json_t *list, sqlite3_int64 parent, const char *path)
 {
 	struct stmts *c = stmts_for(x, f->child);
 	sqlite3_int64 id;
@@ -384,7 +393,8 @@ import_list(struct ictx *x, const struct field *f, json_t *list, sqlite3_int64 p
 		}
 		sqlite3_reset(c->clear);
 	}
-	json_array_foreach(list, i, el) {
+	json_array_foreach(list, i, el)
+	{
 		planspec_path(p, "%s.%s[%zu]", path, f->name, i);
 		r = import_object(x, f->child, el, parent, i, p, &id, &oc);
 		if (r == 0 && (r = import_children(x, f->child, el, id, p)) > 0) {
@@ -403,8 +413,8 @@ import_list(struct ictx *x, const struct field *f, json_t *list, sqlite3_int64 p
  * empty) is the new content of a list without identity.  Returns 1 when such a list of
  * obj itself was rewritten, else 0, or a negative errno. */
 static int
-import_children(struct ictx *x, const struct objspec *s, json_t *obj, sqlite3_int64 id,
-    const char *path)
+import_children(
+    struct ictx *x, const struct objspec *s, json_t *obj, sqlite3_int64 id, const char *path)
 {
 	json_t *list;
 	size_t i;
@@ -439,13 +449,15 @@ import_people(struct ictx *x, json_t *people)
 
 	if (ids == NULL || oc == NULL)
 		goto out;
-	json_array_foreach(people, i, el) {
+	json_array_foreach(people, i, el)
+	{
 		planspec_path(p, "$.people[%zu]", i);
 		r = import_object(x, &spec_person, el, 0, i, p, &ids[i], &oc[i]);
 		if (r < 0 && r != -EEXIST)
 			goto out;
 	}
-	json_array_foreach(people, i, el) {
+	json_array_foreach(people, i, el)
+	{
 		planspec_path(p, "$.people[%zu]", i);
 		if (ids[i] != 0 && (r = import_children(x, &spec_person, el, ids[i], p)) < 0)
 			goto out;
@@ -466,7 +478,8 @@ person_in_db(void *ctx, const char *key)
 	sqlite3_stmt *st = NULL;
 	int found = 0;
 
-	if (sqlite3_prepare_v2(db, "SELECT 1 FROM person WHERE key = ?", -1, &st, NULL) == SQLITE_OK) {
+	if (sqlite3_prepare_v2(db, "SELECT 1 FROM person WHERE key = ?", -1, &st, NULL) ==
+	    SQLITE_OK) {
 		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 		found = sqlite3_step(st) == SQLITE_ROW;
 	}
@@ -483,7 +496,8 @@ import_accounts(struct ictx *x, json_t *accounts)
 	path_t p;
 	int r, oc;
 
-	json_array_foreach(accounts, i, el) {
+	json_array_foreach(accounts, i, el)
+	{
 		planspec_path(p, "$.accounts[%zu]", i);
 		r = import_object(x, &spec_account, el, 0, i, p, &id, &oc);
 		if (r == 0 && (r = import_children(x, &spec_account, el, id, p)) > 0) {
@@ -497,8 +511,7 @@ import_accounts(struct ictx *x, json_t *accounts)
 }
 
 int
-planio_import(sqlite3 *db, json_t *doc, int flags, struct planio_stats *stats,
-    struct errlist *errs)
+planio_import(sqlite3 *db, json_t *doc, int flags, struct planio_stats *stats, struct errlist *errs)
 {
 	struct planio_lookup lookup = { person_in_db, db };
 	struct planio_stats st = { 0, 0, 0, 0 };

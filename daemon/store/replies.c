@@ -30,8 +30,7 @@ step_done(sqlite3 *db, sqlite3_stmt *st, char *err, size_t errlen)
 }
 
 int
-replies_key(sqlite3 *db, int64_t delivery_id, time_t expires, char *key, char *err,
-    size_t errlen)
+replies_key(sqlite3 *db, int64_t delivery_id, time_t expires, char *key, char *err, size_t errlen)
 {
 	sqlite3_stmt *st = NULL;
 	char fresh[REPLY_KEY_LEN + 1];
@@ -42,9 +41,11 @@ replies_key(sqlite3 *db, int64_t delivery_id, time_t expires, char *key, char *e
 		return r;
 	}
 	/* A key made earlier (a retry) stays: the mail must look the same every time. */
-	r = db_prepare(db, "INSERT INTO reply_key (delivery_id, key, expires_at) VALUES (?1, ?2, ?3) "
+	r = db_prepare(db,
+	    "INSERT INTO reply_key (delivery_id, key, expires_at) VALUES (?1, ?2, ?3) "
 	    "ON CONFLICT (delivery_id) DO UPDATE SET delivery_id = delivery_id "
-	    "RETURNING key", &st, err, errlen);
+	    "RETURNING key",
+	    &st, err, errlen);
 	if (r < 0)
 		return r;
 	sqlite3_bind_int64(st, 1, delivery_id);
@@ -60,19 +61,18 @@ replies_key(sqlite3 *db, int64_t delivery_id, time_t expires, char *key, char *e
 	return r;
 }
 
-static const char mail_sql[] =
-	"SELECT d.id, d.recipient_key, d.email, coalesce(p.language, ''),"
-	" coalesce(p.timezone, ''), k.expires_at"
-	" FROM reply_key k JOIN delivery d ON d.id = k.delivery_id"
-	" LEFT JOIN person p ON p.key = d.recipient_key WHERE k.key = ?1";
+static const char mail_sql[] = "SELECT d.id, d.recipient_key, d.email, coalesce(p.language, ''),"
+                               " coalesce(p.timezone, ''), k.expires_at"
+                               " FROM reply_key k JOIN delivery d ON d.id = k.delivery_id"
+                               " LEFT JOIN person p ON p.key = d.recipient_key WHERE k.key = ?1";
 /* The items of the mail; kam: the recipient is the plan's KAM, or got it for the KAM. */
 static const char items_sql[] =
-	"SELECT n.kind, n.item_key, n.plan_key, max(EXISTS (SELECT 1 FROM plan pl"
-	"  JOIN team_member t ON t.plan_id = pl.id AND t.role = 'kam'"
-	"  JOIN person pe ON pe.id = t.person_id WHERE pl.key = n.plan_key"
-	"  AND (pe.key = n.recipient_key OR pe.key = n.on_behalf_of)))"
-	" FROM notification n WHERE n.delivery_id = ?1"
-	" GROUP BY n.kind, n.item_key, n.plan_key ORDER BY min(n.id)";
+    "SELECT n.kind, n.item_key, n.plan_key, max(EXISTS (SELECT 1 FROM plan pl"
+    "  JOIN team_member t ON t.plan_id = pl.id AND t.role = 'kam'"
+    "  JOIN person pe ON pe.id = t.person_id WHERE pl.key = n.plan_key"
+    "  AND (pe.key = n.recipient_key OR pe.key = n.on_behalf_of)))"
+    " FROM notification n WHERE n.delivery_id = ?1"
+    " GROUP BY n.kind, n.item_key, n.plan_key ORDER BY min(n.id)";
 
 static void
 copy_col(sqlite3_stmt *st, int i, char *dst, size_t len)
@@ -101,8 +101,9 @@ load_items(sqlite3 *db, struct reply_mail *m, char *err, size_t errlen)
 		}
 		m->items = it;
 		it += m->n_items++;
-		it->kind = strcmp(kind, "plan") == 0 ? KIND_PLAN :
-		    strcmp(kind, "milestone") == 0 ? KIND_MILESTONE : KIND_ACTIVITY;
+		it->kind = strcmp(kind, "plan") == 0 ? KIND_PLAN
+		    : strcmp(kind, "milestone") == 0 ? KIND_MILESTONE
+		                                     : KIND_ACTIVITY;
 		copy_col(st, 1, it->key, sizeof(it->key));
 		copy_col(st, 2, it->plan_key, sizeof(it->plan_key));
 		it->kam = sqlite3_column_int(st, 3);
@@ -157,8 +158,8 @@ replies_seen(sqlite3 *db, const char *message_id, const char *key, char *err, si
 	sqlite3_stmt *st = NULL;
 	int r;
 
-	if ((r = db_prepare(db, "SELECT 1 FROM reply WHERE message_id = ?1 AND reply_key = ?2",
-	    &st, err, errlen)) < 0)
+	if ((r = db_prepare(db, "SELECT 1 FROM reply WHERE message_id = ?1 AND reply_key = ?2", &st,
+	         err, errlen)) < 0)
 		return r;
 	sqlite3_bind_text(st, 1, message_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
@@ -170,15 +171,16 @@ replies_seen(sqlite3 *db, const char *message_id, const char *key, char *err, si
 /* ---- handling one message ---- */
 
 int
-replies_insert(sqlite3 *db, const struct reply_record *rec, int64_t *id, char *err,
-    size_t errlen)
+replies_insert(sqlite3 *db, const struct reply_record *rec, int64_t *id, char *err, size_t errlen)
 {
 	sqlite3_stmt *st = NULL;
 	int r, rc;
 
-	r = db_prepare(db, "INSERT INTO reply (message_id, reply_key, delivery_id, sender,"
+	r = db_prepare(db,
+	    "INSERT INTO reply (message_id, reply_key, delivery_id, sender,"
 	    " received_at, outcome, reason, commands) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
-	    " ON CONFLICT (message_id, reply_key) DO NOTHING", &st, err, errlen);
+	    " ON CONFLICT (message_id, reply_key) DO NOTHING",
+	    &st, err, errlen);
 	if (r < 0)
 		return r;
 	sqlite3_bind_text(st, 1, rec->message_id, -1, SQLITE_STATIC);
@@ -215,9 +217,10 @@ record_change(sqlite3 *db, int64_t id, const struct reply_item *it, const char *
 	sqlite3_stmt *st = NULL;
 	int r;
 
-	r = db_prepare(db, "INSERT INTO reply_change (reply_id, kind, item_key, plan_key, field,"
-	    " old_value, new_value, changed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", &st,
-	    err, errlen);
+	r = db_prepare(db,
+	    "INSERT INTO reply_change (reply_id, kind, item_key, plan_key, field,"
+	    " old_value, new_value, changed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	    &st, err, errlen);
 	if (r < 0)
 		return r;
 	sqlite3_bind_int64(st, 1, id);
@@ -236,8 +239,7 @@ record_change(sqlite3 *db, int64_t id, const struct reply_item *it, const char *
 /* The item's current state and date (due, or next_review for a plan); -ENOENT when it
  * is gone. */
 static int
-current(sqlite3 *db, const struct reply_item *it, struct reply_effect *e, char *err,
-    size_t errlen)
+current(sqlite3 *db, const struct reply_item *it, struct reply_effect *e, char *err, size_t errlen)
 {
 	char sql[160];
 	sqlite3_stmt *st = NULL;
@@ -260,8 +262,8 @@ current(sqlite3 *db, const struct reply_item *it, struct reply_effect *e, char *
 
 /* The UPDATE of one action; field is what changes. */
 static int
-update(sqlite3 *db, const struct reply_item *it, const struct reply_action *a,
-    const char **field, struct reply_effect *e, char *err, size_t errlen)
+update(sqlite3 *db, const struct reply_item *it, const struct reply_action *a, const char **field,
+    struct reply_effect *e, char *err, size_t errlen)
 {
 	char sql[200], day[KDATE_STRLEN];
 	sqlite3_stmt *st = NULL;
@@ -271,18 +273,23 @@ update(sqlite3 *db, const struct reply_item *it, const struct reply_action *a,
 	if (a->verb == REPLYCMD_REVIEWED) {
 		*field = "next_review";
 		kdate_format(kdate_add_years(a->date, 1), e->new_value);
-		snprintf(sql, sizeof(sql), "UPDATE plan SET last_review = ?1, next_review = ?2,"
+		snprintf(sql, sizeof(sql),
+		    "UPDATE plan SET last_review = ?1, next_review = ?2,"
 		    " updated_at = strftime('%%Y-%%m-%%dT%%H:%%M:%%SZ', 'now') WHERE key = ?3");
 	} else if (a->verb == REPLYCMD_DONE) {
 		*field = "state";
 		snprintf(e->new_value, sizeof(e->new_value), "done");
-		snprintf(sql, sizeof(sql), "UPDATE %s SET state = 'done', done_on = ?1, updated_at"
-		    " = strftime('%%Y-%%m-%%dT%%H:%%M:%%SZ', 'now') WHERE key = ?3", table_of(it->kind));
+		snprintf(sql, sizeof(sql),
+		    "UPDATE %s SET state = 'done', done_on = ?1, updated_at"
+		    " = strftime('%%Y-%%m-%%dT%%H:%%M:%%SZ', 'now') WHERE key = ?3",
+		    table_of(it->kind));
 	} else {
 		*field = "due";
 		snprintf(e->new_value, sizeof(e->new_value), "%s", day);
-		snprintf(sql, sizeof(sql), "UPDATE %s SET due = ?1, updated_at = strftime("
-		    "'%%Y-%%m-%%dT%%H:%%M:%%SZ', 'now') WHERE key = ?3", table_of(it->kind));
+		snprintf(sql, sizeof(sql),
+		    "UPDATE %s SET due = ?1, updated_at = strftime("
+		    "'%%Y-%%m-%%dT%%H:%%M:%%SZ', 'now') WHERE key = ?3",
+		    table_of(it->kind));
 	}
 	if ((r = db_prepare(db, sql, &st, err, errlen)) < 0)
 		return r;
@@ -295,8 +302,8 @@ update(sqlite3 *db, const struct reply_item *it, const struct reply_action *a,
 }
 
 static int
-apply_one(sqlite3 *db, int64_t id, const struct reply_item *it,
-    const struct reply_action *a, time_t now, struct reply_effect *e, char *err, size_t errlen)
+apply_one(sqlite3 *db, int64_t id, const struct reply_item *it, const struct reply_action *a,
+    time_t now, struct reply_effect *e, char *err, size_t errlen)
 {
 	const char *field = NULL;
 	int r;
@@ -311,8 +318,8 @@ apply_one(sqlite3 *db, int64_t id, const struct reply_item *it,
 	/* Done and cancelled items stay as they are; so does a deadline already there. */
 	if ((it->kind != KIND_PLAN && strcmp(e->state, "open") != 0) ||
 	    (it->kind == KIND_PLAN && strcmp(e->state, "active") != 0) ||
-	    (a->verb == REPLYCMD_DATE && strcmp(e->old_value, kdate_format(a->date,
-	    e->new_value)) == 0)) {
+	    (a->verb == REPLYCMD_DATE &&
+	        strcmp(e->old_value, kdate_format(a->date, e->new_value)) == 0)) {
 		e->kind = REPLY_UNCHANGED;
 		return 0;
 	}
@@ -325,9 +332,8 @@ apply_one(sqlite3 *db, int64_t id, const struct reply_item *it,
 }
 
 int
-replies_apply(sqlite3 *db, int64_t id, const struct reply_mail *m,
-    const struct reply_action *act, size_t n, time_t now, struct reply_effect *eff,
-    char *err, size_t errlen)
+replies_apply(sqlite3 *db, int64_t id, const struct reply_mail *m, const struct reply_action *act,
+    size_t n, time_t now, struct reply_effect *eff, char *err, size_t errlen)
 {
 	int r = 0;
 
@@ -345,14 +351,16 @@ replies_apply(sqlite3 *db, int64_t id, const struct reply_mail *m,
 }
 
 int
-replies_finish(sqlite3 *db, int64_t id, const char *outcome, const char *answer,
-    size_t len, const char *state, char *err, size_t errlen)
+replies_finish(sqlite3 *db, int64_t id, const char *outcome, const char *answer, size_t len,
+    const char *state, char *err, size_t errlen)
 {
 	sqlite3_stmt *st = NULL;
 	int r;
 
-	r = db_prepare(db, "UPDATE reply SET outcome = ?1, answer = ?2, answer_state = ?3"
-	    " WHERE id = ?4", &st, err, errlen);
+	r = db_prepare(db,
+	    "UPDATE reply SET outcome = ?1, answer = ?2, answer_state = ?3"
+	    " WHERE id = ?4",
+	    &st, err, errlen);
 	if (r < 0)
 		return r;
 	sqlite3_bind_text(st, 1, outcome, -1, SQLITE_STATIC);
@@ -366,14 +374,16 @@ replies_finish(sqlite3 *db, int64_t id, const char *outcome, const char *answer,
 }
 
 int
-replies_answers_since(sqlite3 *db, const char *sender, time_t since, int *count, char *err,
-    size_t errlen)
+replies_answers_since(
+    sqlite3 *db, const char *sender, time_t since, int *count, char *err, size_t errlen)
 {
 	sqlite3_stmt *st = NULL;
 	int r;
 
-	r = db_prepare(db, "SELECT count(*) FROM reply WHERE sender = ?1 AND received_at >= ?2"
-	    " AND answer_state IN ('pending', 'sent')", &st, err, errlen);
+	r = db_prepare(db,
+	    "SELECT count(*) FROM reply WHERE sender = ?1 AND received_at >= ?2"
+	    " AND answer_state IN ('pending', 'sent')",
+	    &st, err, errlen);
 	if (r < 0)
 		return r;
 	sqlite3_bind_text(st, 1, sender, -1, SQLITE_STATIC);
@@ -389,17 +399,17 @@ replies_answers_since(sqlite3 *db, const char *sender, time_t since, int *count,
 /* ---- answers ---- */
 
 static int
-claim_rows(sqlite3 *db, size_t max, struct reply_answer **out, size_t *n, char *err,
-    size_t errlen)
+claim_rows(sqlite3 *db, size_t max, struct reply_answer **out, size_t *n, char *err, size_t errlen)
 {
 	sqlite3_stmt *st = NULL;
 	struct reply_answer *v = NULL, *p;
 	size_t k = 0;
 	int r, rc;
 
-	r = db_prepare(db, "SELECT id, sender, answer FROM reply WHERE answer_state = 'pending'"
-	    " AND answer IS NOT NULL AND sender IS NOT NULL ORDER BY id LIMIT ?1", &st, err,
-	    errlen);
+	r = db_prepare(db,
+	    "SELECT id, sender, answer FROM reply WHERE answer_state = 'pending'"
+	    " AND answer IS NOT NULL AND sender IS NOT NULL ORDER BY id LIMIT ?1",
+	    &st, err, errlen);
 	if (r == 0)
 		sqlite3_bind_int64(st, 1, (sqlite3_int64)max);
 	while (r == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -435,8 +445,8 @@ claim_rows(sqlite3 *db, size_t max, struct reply_answer **out, size_t *n, char *
 }
 
 int
-replies_claim(sqlite3 *db, size_t max, struct reply_answer **out, size_t *n, char *err,
-    size_t errlen)
+replies_claim(
+    sqlite3 *db, size_t max, struct reply_answer **out, size_t *n, char *err, size_t errlen)
 {
 	char sql[256];
 	int r;
@@ -445,9 +455,11 @@ replies_claim(sqlite3 *db, size_t max, struct reply_answer **out, size_t *n, cha
 	*n = 0;
 	if ((r = db_begin(db, err, errlen)) < 0)
 		return r;
-	snprintf(sql, sizeof(sql), "UPDATE reply SET answer_state = 'sent' WHERE id IN (SELECT id"
+	snprintf(sql, sizeof(sql),
+	    "UPDATE reply SET answer_state = 'sent' WHERE id IN (SELECT id"
 	    " FROM reply WHERE answer_state = 'pending' AND answer IS NOT NULL AND sender IS NOT"
-	    " NULL ORDER BY id LIMIT %zu)", max);
+	    " NULL ORDER BY id LIMIT %zu)",
+	    max);
 	if ((r = claim_rows(db, max, out, n, err, errlen)) == 0 && *n > 0)
 		r = db_exec(db, sql, err, errlen);
 	if (r == 0)
@@ -472,16 +484,15 @@ replies_answers_free(struct reply_answer *a, size_t n)
 }
 
 static int
-set_state(sqlite3 *db, const int64_t *ids, size_t n, const char *state, char *err,
-    size_t errlen)
+set_state(sqlite3 *db, const int64_t *ids, size_t n, const char *state, char *err, size_t errlen)
 {
 	sqlite3_stmt *st = NULL;
 	int r = 0;
 
 	if (n == 0)
 		return 0;
-	if ((r = db_prepare(db, "UPDATE reply SET answer_state = ?1 WHERE id = ?2", &st, err,
-	    errlen)) < 0)
+	if ((r = db_prepare(
+	         db, "UPDATE reply SET answer_state = ?1 WHERE id = ?2", &st, err, errlen)) < 0)
 		return r;
 	for (size_t i = 0; r == 0 && i < n; i++) {
 		sqlite3_reset(st);
@@ -494,8 +505,8 @@ set_state(sqlite3 *db, const int64_t *ids, size_t n, const char *state, char *er
 }
 
 int
-replies_settle(sqlite3 *db, const int64_t *retry, size_t n_retry,
-    const int64_t *failed, size_t n_failed, char *err, size_t errlen)
+replies_settle(sqlite3 *db, const int64_t *retry, size_t n_retry, const int64_t *failed,
+    size_t n_failed, char *err, size_t errlen)
 {
 	int r;
 
@@ -503,8 +514,10 @@ replies_settle(sqlite3 *db, const int64_t *retry, size_t n_retry,
 		return r;
 	if ((r = set_state(db, retry, n_retry, "pending", err, errlen)) == 0 &&
 	    (r = set_state(db, failed, n_failed, "failed", err, errlen)) == 0)
-		r = db_exec(db, "UPDATE reply SET answer = NULL WHERE answer IS NOT NULL AND"
-		    " answer_state IN ('sent', 'failed')", err, errlen);
+		r = db_exec(db,
+		    "UPDATE reply SET answer = NULL WHERE answer IS NOT NULL AND"
+		    " answer_state IN ('sent', 'failed')",
+		    err, errlen);
 	if (r == 0)
 		r = db_commit(db, err, errlen);
 	if (r < 0)
@@ -521,8 +534,8 @@ replies_cursor(sqlite3 *db, char *buf, size_t len, char *err, size_t errlen)
 	int r;
 
 	buf[0] = '\0';
-	r = db_prepare(db, "SELECT value FROM daemon_state WHERE key = 'replies_imap_cursor'",
-	    &st, err, errlen);
+	r = db_prepare(db, "SELECT value FROM daemon_state WHERE key = 'replies_imap_cursor'", &st,
+	    err, errlen);
 	if (r < 0)
 		return r;
 	if (sqlite3_step(st) == SQLITE_ROW)
@@ -537,9 +550,11 @@ replies_set_cursor(sqlite3 *db, const char *cursor, char *err, size_t errlen)
 	sqlite3_stmt *st = NULL;
 	int r;
 
-	r = db_prepare(db, "INSERT INTO daemon_state (key, value) VALUES ('replies_imap_cursor',"
+	r = db_prepare(db,
+	    "INSERT INTO daemon_state (key, value) VALUES ('replies_imap_cursor',"
 	    " ?1) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at ="
-	    " strftime('%Y-%m-%dT%H:%M:%SZ', 'now')", &st, err, errlen);
+	    " strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
+	    &st, err, errlen);
 	if (r < 0)
 		return r;
 	sqlite3_bind_text(st, 1, cursor, -1, SQLITE_STATIC);
@@ -551,28 +566,33 @@ replies_set_cursor(sqlite3 *db, const char *cursor, char *err, size_t errlen)
 /* ---- kapctl replies ---- */
 
 int
-replies_list(sqlite3 *db, int limit, int (*fn)(void *ctx, const struct reply_row *r),
-    void *ctx, char *err, size_t errlen)
+replies_list(sqlite3 *db, int limit, int (*fn)(void *ctx, const struct reply_row *r), void *ctx,
+    char *err, size_t errlen)
 {
 	sqlite3_stmt *st = NULL;
 	int r, rc;
 
 	/* Only the first 8 digits of a key are shown: enough to tell mails apart, useless
 	 * to forge a reply with. */
-	r = db_prepare(db, "SELECT id, message_id, substr(reply_key, 1, 8), sender, outcome,"
+	r = db_prepare(db,
+	    "SELECT id, message_id, substr(reply_key, 1, 8), sender, outcome,"
 	    " reason, commands, answer_state, received_at,"
 	    " (SELECT count(*) FROM reply_change c WHERE c.reply_id = reply.id)"
-	    " FROM reply ORDER BY id DESC LIMIT ?1", &st, err, errlen);
+	    " FROM reply ORDER BY id DESC LIMIT ?1",
+	    &st, err, errlen);
 	if (r < 0)
 		return r;
 	sqlite3_bind_int(st, 1, limit);
 	while (r >= 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct reply_row row = { sqlite3_column_int64(st, 0),
-			(const char *)sqlite3_column_text(st, 1), (const char *)sqlite3_column_text(st, 2),
-			(const char *)sqlite3_column_text(st, 3), (const char *)sqlite3_column_text(st, 4),
-			(const char *)sqlite3_column_text(st, 5), (const char *)sqlite3_column_text(st, 6),
-			(const char *)sqlite3_column_text(st, 7), (time_t)sqlite3_column_int64(st, 8),
-			sqlite3_column_int(st, 9) };
+			(const char *)sqlite3_column_text(st, 1),
+			(const char *)sqlite3_column_text(st, 2),
+			(const char *)sqlite3_column_text(st, 3),
+			(const char *)sqlite3_column_text(st, 4),
+			(const char *)sqlite3_column_text(st, 5),
+			(const char *)sqlite3_column_text(st, 6),
+			(const char *)sqlite3_column_text(st, 7),
+			(time_t)sqlite3_column_int64(st, 8), sqlite3_column_int(st, 9) };
 
 		r = fn(ctx, &row);
 	}

@@ -27,10 +27,9 @@ item_of(json_t *plan, const char *kind, const char *key)
 	json_t *it;
 	size_t i;
 
-	json_array_foreach(json_object_get(plan, strcmp(kind ?: "", "milestone") == 0 ?
-	    "milestones" : "activities"), i, it)
-		if (strcmp(str(it, "key") ?: "", key ?: "") == 0)
-			return it;
+	json_array_foreach(json_object_get(plan,
+	                       strcmp(kind ?: "", "milestone") == 0 ? "milestones" : "activities"),
+	    i, it) if (strcmp(str(it, "key") ?: "", key ?: "") == 0) return it;
 	return NULL;
 }
 
@@ -45,8 +44,8 @@ person_name(json_t *doc, const char *key)
 /* One folded change (from plandiff_history or plandiff's "moved") as report data; the
  * strings stay in keep, which holds everything the report points to. */
 static void
-to_change(json_t *doc, json_t *plan, json_t *el, const char *field, json_t *keep,
-    struct report_change *c)
+to_change(
+    json_t *doc, json_t *plan, json_t *el, const char *field, json_t *keep, struct report_change *c)
 {
 	json_t *it = item_of(plan, str(el, "kind"), str(el, "key"));
 	kdate_t a, b;
@@ -82,7 +81,7 @@ week(json_t *doc, json_t *plan, struct report *rep, const struct hist_list *h, j
 		return -ENOMEM;
 	}
 	json_array_foreach(folded, i, el)
-		to_change(doc, plan, el, str(el, "field"), keep, &rep->changes[n++]);
+	    to_change(doc, plan, el, str(el, "field"), keep, &rep->changes[n++]);
 	rep->n_changes = n;
 	json_decref(folded);
 	return 0;
@@ -96,9 +95,8 @@ count(json_t *diff, const char *name)
 
 /* The summary since the latest version; a plan without one has none (has = 0). */
 static int
-since_update(sqlite3 *db, const char *plan_key, json_t *doc, json_t *plan,
-    struct report *rep, json_t *keep, const struct version_info *v, json_t *then, char *err,
-    size_t errlen)
+since_update(sqlite3 *db, const char *plan_key, json_t *doc, json_t *plan, struct report *rep,
+    json_t *keep, const struct version_info *v, json_t *then, char *err, size_t errlen)
 {
 	struct version_info vi = *v;
 	struct hist_list h = { 0 };
@@ -116,13 +114,12 @@ since_update(sqlite3 *db, const char *plan_key, json_t *doc, json_t *plan,
 		rep->update.moved = count(diff, "moved");
 		rep->update.owners = count(diff, "owners");
 		top = plandiff_most_moved(diff, MOST_MOVED);
-		rep->update.most_moved = calloc(json_array_size(top) + 1, sizeof(struct report_change));
+		rep->update.most_moved =
+		    calloc(json_array_size(top) + 1, sizeof(struct report_change));
 		if (rep->update.most_moved == NULL)
 			r = -ENOMEM;
-		json_array_foreach(top, i, el)
-			if (r == 0)
-				to_change(doc, plan, el, "due", keep, &rep->update.most_moved[
-				    rep->update.n_most_moved++]);
+		json_array_foreach(top, i, el) if (r == 0) to_change(doc, plan, el, "due", keep,
+		    &rep->update.most_moved[rep->update.n_most_moved++]);
 	}
 	hist_list_free(&h);
 	json_decref(top);
@@ -131,8 +128,7 @@ since_update(sqlite3 *db, const char *plan_key, json_t *doc, json_t *plan,
 }
 
 int
-report_changes_add(sqlite3 *db, const char *plan_key, struct report *rep, char *err,
-    size_t errlen)
+report_changes_add(sqlite3 *db, const char *plan_key, struct report *rep, char *err, size_t errlen)
 {
 	json_t *doc = NULL, *keep = json_array(), *plan, *then = NULL;
 	struct version_info vi;

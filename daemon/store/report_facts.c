@@ -9,49 +9,50 @@
 #include "store/db.h"
 
 #define ITEM_COLS "kind, key, title, owner, due, done_on"
-#define ITEMS_OF(where, order) \
-	"SELECT " ITEM_COLS " FROM (" \
-	" SELECT 'activity' AS kind, a.key, a.title, pe.name AS owner, a.due, a.done_on, a.state" \
-	"  FROM activity a LEFT JOIN person pe ON pe.id = a.owner_id WHERE a.plan_id = ?1" \
-	" UNION ALL" \
-	" SELECT 'milestone', m.key, m.title, pe.name, m.due, m.done_on, m.state" \
-	"  FROM milestone m LEFT JOIN person pe ON pe.id = m.owner_id WHERE m.plan_id = ?1" \
+#define ITEMS_OF(where, order)                                                                     \
+	"SELECT " ITEM_COLS " FROM ("                                                              \
+	" SELECT 'activity' AS kind, a.key, a.title, pe.name AS owner, a.due, a.done_on, a.state"  \
+	"  FROM activity a LEFT JOIN person pe ON pe.id = a.owner_id WHERE a.plan_id = ?1"         \
+	" UNION ALL"                                                                               \
+	" SELECT 'milestone', m.key, m.title, pe.name, m.due, m.done_on, m.state"                  \
+	"  FROM milestone m LEFT JOIN person pe ON pe.id = m.owner_id WHERE m.plan_id = ?1"        \
 	") WHERE " where " ORDER BY " order
 
-static const char done_sql[] = ITEMS_OF("state = 'done' AND done_on > ?3 AND done_on <= ?2",
-    "done_on, key");
-static const char overdue_sql[] = ITEMS_OF("state = 'open' AND due < ?2",
-    "coalesce(owner, ''), due, key");
-static const char upcoming_sql[] = ITEMS_OF("state = 'open' AND due >= ?2 AND due <= ?4",
-    "due, key");
+static const char done_sql[] =
+    ITEMS_OF("state = 'done' AND done_on > ?3 AND done_on <= ?2", "done_on, key");
+static const char overdue_sql[] =
+    ITEMS_OF("state = 'open' AND due < ?2", "coalesce(owner, ''), due, key");
+static const char upcoming_sql[] =
+    ITEMS_OF("state = 'open' AND due >= ?2 AND due <= ?4", "due, key");
 static const char milestones_sql[] =
-	"SELECT 'milestone', m.key, m.title, pe.name, m.due, m.done_on,"
-	" (SELECT count(*) FROM activity x WHERE x.milestone_id = m.id AND x.state = 'done'),"
-	" (SELECT count(*) FROM activity x WHERE x.milestone_id = m.id AND x.state != 'cancelled'),"
-	" EXISTS (SELECT 1 FROM activity x WHERE x.milestone_id = m.id AND x.state = 'open'"
-	"  AND x.due < ?2)"
-	" FROM milestone m LEFT JOIN person pe ON pe.id = m.owner_id"
-	" WHERE m.plan_id = ?1 AND m.state = 'open' ORDER BY m.due, m.key";
+    "SELECT 'milestone', m.key, m.title, pe.name, m.due, m.done_on,"
+    " (SELECT count(*) FROM activity x WHERE x.milestone_id = m.id AND x.state = 'done'),"
+    " (SELECT count(*) FROM activity x WHERE x.milestone_id = m.id AND x.state != 'cancelled'),"
+    " EXISTS (SELECT 1 FROM activity x WHERE x.milestone_id = m.id AND x.state = 'open'"
+    "  AND x.due < ?2)"
+    " FROM milestone m LEFT JOIN person pe ON pe.id = m.owner_id"
+    " WHERE m.plan_id = ?1 AND m.state = 'open' ORDER BY m.due, m.key";
 static const char failed_sql[] =
-	"SELECT d.email, n.rule, n.stage, n.item_key, d.last_error, d.local_date"
-	" FROM notification n JOIN delivery d ON d.id = n.delivery_id"
-	" WHERE n.plan_key = ?5 AND d.state = 'failed' AND (?7 IS NULL"
-	"  OR coalesce(d.outcome_at, d.slot_at) > ?7"
-	"  OR (coalesce(d.outcome_at, d.slot_at) = ?7 AND d.id > ?8))"
-	" ORDER BY d.slot_at, n.id";
+    "SELECT d.email, n.rule, n.stage, n.item_key, d.last_error, d.local_date"
+    " FROM notification n JOIN delivery d ON d.id = n.delivery_id"
+    " WHERE n.plan_key = ?5 AND d.state = 'failed' AND (?7 IS NULL"
+    "  OR coalesce(d.outcome_at, d.slot_at) > ?7"
+    "  OR (coalesce(d.outcome_at, d.slot_at) = ?7 AND d.id > ?8))"
+    " ORDER BY d.slot_at, n.id";
 
 static const char by_reply_sql[] =
-	"SELECT r.sender, c.kind, c.item_key, c.field, c.old_value, c.new_value,"
-	" date(c.changed_at, 'unixepoch') FROM reply_change c JOIN reply r ON r.id = c.reply_id"
-	" WHERE c.plan_key = ?5 AND date(c.changed_at, 'unixepoch') >= ?3 ORDER BY c.id";
+    "SELECT r.sender, c.kind, c.item_key, c.field, c.old_value, c.new_value,"
+    " date(c.changed_at, 'unixepoch') FROM reply_change c JOIN reply r ON r.id = c.reply_id"
+    " WHERE c.plan_key = ?5 AND date(c.changed_at, 'unixepoch') >= ?3 ORDER BY c.id";
 
 /* The sections of SPEC §3 whose absence or age the report names; ?1 plan, ?6 account. */
 static const struct {
 	const char *name;
 	const char *sql;
 } sections[] = {
-	{ "contacts", "SELECT count(*), max(updated_at) FROM contact WHERE account_id = ?6 AND "
-	  "decision_role IS NOT NULL AND decision_role != 'unknown'" },
+	{ "contacts",
+	    "SELECT count(*), max(updated_at) FROM contact WHERE account_id = ?6 AND "
+	    "decision_role IS NOT NULL AND decision_role != 'unknown'" },
 	{ "needs", "SELECT count(*), max(updated_at) FROM need WHERE account_id = ?6" },
 	{ "competitors", "SELECT count(*), max(updated_at) FROM competitor WHERE account_id = ?6" },
 	{ "history", "SELECT count(*), max(updated_at) FROM history WHERE account_id = ?6" },
@@ -98,8 +99,8 @@ struct query {
 	char today[KDATE_STRLEN], since[KDATE_STRLEN], until[KDATE_STRLEN];
 	const char *plan_key;
 	struct mem *mem;
-	int has_last;                    /* a report was sent before: */
-	sqlite3_int64 last_at, last_id;  /* its slot and delivery */
+	int has_last;                   /* a report was sent before: */
+	sqlite3_int64 last_at, last_id; /* its slot and delivery */
 };
 
 static int
@@ -145,8 +146,8 @@ date_col(sqlite3_stmt *st, int i)
 }
 
 static int
-items(struct query *q, const char *sql, struct report_item **out, size_t *n, char *err,
-    size_t errlen)
+items(
+    struct query *q, const char *sql, struct report_item **out, size_t *n, char *err, size_t errlen)
 {
 	sqlite3_stmt *st = NULL;
 	struct report_item *v = NULL, *it;
@@ -262,8 +263,8 @@ check_sections(struct query *q, struct report *rep, int stale_days, char *err, s
 			sqlite3_finalize(st);
 			break;
 		}
-		snprintf(day, sizeof(day), "%.10s", sqlite3_column_text(st, 1) ?
-		    (const char *)sqlite3_column_text(st, 1) : "");
+		snprintf(day, sizeof(day), "%.10s",
+		    sqlite3_column_text(st, 1) ? (const char *)sqlite3_column_text(st, 1) : "");
 		changed = kdate_parse(day, &changed) == 0 ? changed : rep->today;
 		if (sqlite3_column_int(st, 0) == 0 || rep->today - changed > stale_days) {
 			rep->sections[rep->n_sections].name = sections[i].name;
@@ -278,9 +279,9 @@ check_sections(struct query *q, struct report *rep, int stale_days, char *err, s
 
 /* The previous report is the last one that was sent: one that failed or waits for a
  * retry told nobody anything (issue 10, D3). */
-#define LAST_REPORT(col) \
-	"(SELECT " col " FROM notification n JOIN delivery d ON d.id = n.delivery_id" \
-	" WHERE n.rule = 'status-report' AND n.plan_key = p.key AND d.state = 'sent'" \
+#define LAST_REPORT(col)                                                                           \
+	"(SELECT " col " FROM notification n JOIN delivery d ON d.id = n.delivery_id"              \
+	" WHERE n.rule = 'status-report' AND n.plan_key = p.key AND d.state = 'sent'"              \
 	" AND d.local_date < ?2 ORDER BY d.slot_at DESC, d.id DESC LIMIT 1)"
 
 /* The plan's ids and review, and the day of the previous report (else a week ago). */
@@ -288,9 +289,10 @@ static int
 plan_facts(struct query *q, struct report *rep, char *err, size_t errlen)
 {
 	sqlite3_stmt *st = NULL;
-	int r = db_prepare(q->db, "SELECT id, account_id, next_review, "
-	    LAST_REPORT("d.local_date") ", " LAST_REPORT("d.slot_at") ", "
-	    LAST_REPORT("d.id") " FROM plan p WHERE p.key = ?1", &st, err, errlen);
+	int r = db_prepare(q->db,
+	    "SELECT id, account_id, next_review, " LAST_REPORT("d.local_date") ", " LAST_REPORT(
+	        "d.slot_at") ", " LAST_REPORT("d.id") " FROM plan p WHERE p.key = ?1",
+	    &st, err, errlen);
 
 	if (r < 0)
 		return r;
@@ -315,8 +317,8 @@ plan_facts(struct query *q, struct report *rep, char *err, size_t errlen)
 }
 
 int
-report_build(sqlite3 *db, const char *plan_key, kdate_t today, int stale_days,
-    struct report **out, char *err, size_t errlen)
+report_build(sqlite3 *db, const char *plan_key, kdate_t today, int stale_days, struct report **out,
+    char *err, size_t errlen)
 {
 	struct report *rep = calloc(1, sizeof(*rep));
 	struct mem *mem = calloc(1, sizeof(*mem));

@@ -11,9 +11,11 @@ state_remember(sqlite3 *db, const char *key, time_t t)
 	sqlite3_stmt *st = NULL;
 	char err[256];
 
-	if (db_prepare(db, "INSERT INTO daemon_state (key, value) VALUES (?1, ?2) "
-	    "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = "
-	    "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')", &st, err, sizeof(err)) < 0)
+	if (db_prepare(db,
+	        "INSERT INTO daemon_state (key, value) VALUES (?1, ?2) "
+	        "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = "
+	        "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
+	        &st, err, sizeof(err)) < 0)
 		return;
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)t);
@@ -27,8 +29,7 @@ state_forget(sqlite3 *db, const char *key)
 	sqlite3_stmt *st = NULL;
 	char err[256];
 
-	if (db_prepare(db, "DELETE FROM daemon_state WHERE key = ?1", &st, err,
-	    sizeof(err)) < 0)
+	if (db_prepare(db, "DELETE FROM daemon_state WHERE key = ?1", &st, err, sizeof(err)) < 0)
 		return;
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	sqlite3_step(st);
@@ -42,8 +43,10 @@ state_queue_depth(sqlite3 *db)
 	long long n = -1;
 	char err[256];
 
-	if (db_prepare(db, "SELECT count(*) FROM delivery WHERE state IN ('sending', "
-	    "'deferred')", &st, err, sizeof(err)) < 0)
+	if (db_prepare(db,
+	        "SELECT count(*) FROM delivery WHERE state IN ('sending', "
+	        "'deferred')",
+	        &st, err, sizeof(err)) < 0)
 		return -1;
 	if (sqlite3_step(st) == SQLITE_ROW)
 		n = sqlite3_column_int64(st, 0);
@@ -131,29 +134,37 @@ got_feeds(sqlite3_stmt *st, struct reader *x)
 }
 
 int
-state_read(sqlite3 *db, void (*fact)(void *ctx, const char *key, const char *value),
-    void *ctx, struct state_status *s, char *err, size_t errlen)
+state_read(sqlite3 *db, void (*fact)(void *ctx, const char *key, const char *value), void *ctx,
+    struct state_status *s, char *err, size_t errlen)
 {
 	struct reader x = { s, fact, ctx };
 	int r;
 
 	memset(s, 0, sizeof(*s));
 	s->next_attempt = -1;
-	if ((r = query_row(db, "SELECT key, value FROM daemon_state", got_fact, &x, err,
-	    errlen)) < 0 ||
-	    (r = query_row(db, "SELECT count(*) FILTER (WHERE state = 'sending'), count(*) "
-	    "FILTER (WHERE state = 'deferred'), count(*) FILTER (WHERE state = 'failed'), "
-	    "count(*) FILTER (WHERE state = 'sent'), min(next_attempt) FILTER (WHERE state = "
-	    "'deferred') FROM delivery", got_counts, &x, err, errlen)) < 0 ||
-	    (r = query_row(db, "SELECT email, last_error, created_at FROM delivery WHERE state = "
-	    "'failed' ORDER BY id DESC LIMIT 1", got_failure, &x, err, errlen)) < 0 ||
-	    (r = query_row(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
-	    "name = 'feed'", got_table, &x, err, errlen)) < 0)
+	if ((r = query_row(db, "SELECT key, value FROM daemon_state", got_fact, &x, err, errlen)) <
+	        0 ||
+	    (r = query_row(db,
+	         "SELECT count(*) FILTER (WHERE state = 'sending'), count(*) "
+	         "FILTER (WHERE state = 'deferred'), count(*) FILTER (WHERE state = 'failed'), "
+	         "count(*) FILTER (WHERE state = 'sent'), min(next_attempt) FILTER (WHERE state = "
+	         "'deferred') FROM delivery",
+	         got_counts, &x, err, errlen)) < 0 ||
+	    (r = query_row(db,
+	         "SELECT email, last_error, created_at FROM delivery WHERE state = "
+	         "'failed' ORDER BY id DESC LIMIT 1",
+	         got_failure, &x, err, errlen)) < 0 ||
+	    (r = query_row(db,
+	         "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
+	         "name = 'feed'",
+	         got_table, &x, err, errlen)) < 0)
 		return r;
 	if (!s->have_feeds)
 		return 0;
-	return query_row(db, "SELECT count(plan_id), count(person_id), count(*) FILTER (WHERE "
-	    "digest IS NULL), max(written_at) FROM feed", got_feeds, &x, err, errlen);
+	return query_row(db,
+	    "SELECT count(plan_id), count(person_id), count(*) FILTER (WHERE "
+	    "digest IS NULL), max(written_at) FROM feed",
+	    got_feeds, &x, err, errlen);
 }
 
 void
@@ -172,9 +183,11 @@ state_retry(sqlite3 *db, long long id, time_t now, char *err, size_t errlen)
 	sqlite3_stmt *st = NULL;
 	int r, rc;
 
-	r = db_prepare(db, "UPDATE delivery SET state = 'deferred', next_attempt = 0, "
+	r = db_prepare(db,
+	    "UPDATE delivery SET state = 'deferred', next_attempt = 0, "
 	    "attempts = 0, armed_at = ?2 WHERE state IN ('deferred', 'failed') AND "
-	    "(?1 = 0 OR id = ?1)", &st, err, errlen);
+	    "(?1 = 0 OR id = ?1)",
+	    &st, err, errlen);
 	if (r < 0)
 		return r;
 	sqlite3_bind_int64(st, 1, id);

@@ -11,12 +11,12 @@
 
 struct state_status {
 	long long sending, deferred, failed, sent;
-	long long next_attempt;              /* earliest retry of a deferred mail, -1: none */
-	char *fail_email, *fail_error, *fail_at;  /* the newest permanent failure (or NULL) */
-	int have_feeds;                      /* the feed table exists (schema 3 on) */
-	long long feed_plans, feed_people;   /* feeds of plans and of people */
-	long long feed_pending;              /* feeds still to be (re)written */
-	char *feed_written;                  /* when a feed file was last replaced (UTC) */
+	long long next_attempt;                  /* earliest retry of a deferred mail, -1: none */
+	char *fail_email, *fail_error, *fail_at; /* the newest permanent failure (or NULL) */
+	int have_feeds;                          /* the feed table exists (schema 3 on) */
+	long long feed_plans, feed_people;       /* feeds of plans and of people */
+	long long feed_pending;                  /* feeds still to be (re)written */
+	char *feed_written;                      /* when a feed file was last replaced (UTC) */
 };
 
 /* Records the fact key = t (best effort: losing one is harmless). */
@@ -27,8 +27,8 @@ void state_forget(sqlite3 *db, const char *key);
 long long state_queue_depth(sqlite3 *db);
 /* Calls fact for every daemon_state row, then fills *s (free it with state_status_free,
  * also after a failure).  0 or a negative errno with err filled. */
-int state_read(sqlite3 *db, void (*fact)(void *ctx, const char *key, const char *value),
-    void *ctx, struct state_status *s, char *err, size_t errlen);
+int state_read(sqlite3 *db, void (*fact)(void *ctx, const char *key, const char *value), void *ctx,
+    struct state_status *s, char *err, size_t errlen);
 void state_status_free(struct state_status *s);
 /* Re-arms deferred or failed deliveries (id, or all for id 0): due at the next check,
  * with a fresh attempt count and give_up_after counted from now.  The number re-armed, or

@@ -35,10 +35,12 @@ versions_record(sqlite3 *db, const char *plan_key, const char *reviewed_on, json
 
 	if (text == NULL)
 		return -ENOMEM;
-	r = db_prepare(db, "INSERT INTO plan_version (plan_id, number, reviewed_on, change_mark, "
+	r = db_prepare(db,
+	    "INSERT INTO plan_version (plan_id, number, reviewed_on, change_mark, "
 	    "document) SELECT p.id, coalesce((SELECT max(number) FROM plan_version v "
 	    "WHERE v.plan_id = p.id), 0) + 1, ?2, (SELECT coalesce(max(id), 0) FROM item_change), "
-	    "?3 FROM plan p WHERE p.key = ?1 RETURNING number", &st, err, errlen);
+	    "?3 FROM plan p WHERE p.key = ?1 RETURNING number",
+	    &st, err, errlen);
 	if (r < 0)
 		goto out;
 	sqlite3_bind_text(st, 1, plan_key, -1, SQLITE_STATIC);
@@ -69,8 +71,8 @@ read_info(sqlite3_stmt *st, struct version_info *vi)
 }
 
 int
-versions_list(sqlite3 *db, const char *plan_key, struct version_info **out, size_t *n,
-    char *err, size_t errlen)
+versions_list(sqlite3 *db, const char *plan_key, struct version_info **out, size_t *n, char *err,
+    size_t errlen)
 {
 	sqlite3_stmt *st = NULL;
 	struct version_info *v = NULL, *nv;
@@ -88,9 +90,11 @@ versions_list(sqlite3 *db, const char *plan_key, struct version_info **out, size
 		snprintf(err, errlen, "no plan with key \"%s\"", plan_key);
 		return -ENOENT;
 	}
-	r = db_prepare(db, "SELECT v.number, v.reviewed_on, v.created_at, v.change_mark "
+	r = db_prepare(db,
+	    "SELECT v.number, v.reviewed_on, v.created_at, v.change_mark "
 	    "FROM plan_version v JOIN plan p ON p.id = v.plan_id WHERE p.key = ?1 "
-	    "ORDER BY v.number", &st, err, errlen);
+	    "ORDER BY v.number",
+	    &st, err, errlen);
 	if (r < 0)
 		return r;
 	sqlite3_bind_text(st, 1, plan_key, -1, SQLITE_STATIC);
@@ -126,10 +130,12 @@ versions_get(sqlite3 *db, const char *plan_key, int number, const char *on_or_be
 	json_error_t jerr;
 	int r, rc;
 
-	r = db_prepare(db, "SELECT v.number, v.reviewed_on, v.created_at, v.change_mark, "
+	r = db_prepare(db,
+	    "SELECT v.number, v.reviewed_on, v.created_at, v.change_mark, "
 	    "v.document FROM plan_version v JOIN plan p ON p.id = v.plan_id WHERE p.key = ?1 "
 	    "AND (?2 = 0 OR v.number = ?2) AND (?3 IS NULL OR v.reviewed_on <= ?3) "
-	    "ORDER BY v.number DESC LIMIT 1", &st, err, errlen);
+	    "ORDER BY v.number DESC LIMIT 1",
+	    &st, err, errlen);
 	if (r < 0)
 		return r;
 	sqlite3_bind_text(st, 1, plan_key, -1, SQLITE_STATIC);
@@ -195,12 +201,14 @@ history(sqlite3 *db, const char *plan_key, sqlite3_int64 mark, const char *since
 	int r, rc;
 
 	memset(out, 0, sizeof(*out));
-	r = db_prepare(db, "SELECT c.kind, coalesce(m.key, a.key), c.field, c.old_value, "
+	r = db_prepare(db,
+	    "SELECT c.kind, coalesce(m.key, a.key), c.field, c.old_value, "
 	    "c.new_value FROM item_change c JOIN plan p ON p.id = c.plan_id "
 	    "LEFT JOIN milestone m ON c.kind = 'milestone' AND m.id = c.item_id "
 	    "LEFT JOIN activity a ON c.kind = 'activity' AND a.id = c.item_id "
 	    "WHERE p.key = ?1 AND c.id > ?2 AND (?3 IS NULL OR c.changed_at >= ?3) "
-	    "AND c.kind IN ('milestone', 'activity') ORDER BY c.id", &st, err, errlen);
+	    "AND c.kind IN ('milestone', 'activity') ORDER BY c.id",
+	    &st, err, errlen);
 	if (r < 0)
 		return r;
 	sqlite3_bind_text(st, 1, plan_key, -1, SQLITE_STATIC);
@@ -226,15 +234,15 @@ history(sqlite3 *db, const char *plan_key, sqlite3_int64 mark, const char *since
 }
 
 int
-versions_history(sqlite3 *db, const char *plan_key, sqlite3_int64 mark,
-    struct hist_list *out, char *err, size_t errlen)
+versions_history(sqlite3 *db, const char *plan_key, sqlite3_int64 mark, struct hist_list *out,
+    char *err, size_t errlen)
 {
 	return history(db, plan_key, mark, NULL, out, err, errlen);
 }
 
 int
-versions_history_since(sqlite3 *db, const char *plan_key, const char *since,
-    struct hist_list *out, char *err, size_t errlen)
+versions_history_since(sqlite3 *db, const char *plan_key, const char *since, struct hist_list *out,
+    char *err, size_t errlen)
 {
 	return history(db, plan_key, 0, since, out, err, errlen);
 }
@@ -258,9 +266,15 @@ static const struct {
 	const char *name, *table;
 	int account;
 } section_tables[] = {
-	{ "team", "team_member", 0 }, { "goals", "goal", 0 }, { "milestones", "milestone", 0 },
-	{ "activities", "activity", 0 }, { "contacts", "contact", 1 }, { "needs", "need", 1 },
-	{ "competitors", "competitor", 1 }, { "swot", "swot", 1 }, { "history", "history", 1 },
+	{ "team", "team_member", 0 },
+	{ "goals", "goal", 0 },
+	{ "milestones", "milestone", 0 },
+	{ "activities", "activity", 0 },
+	{ "contacts", "contact", 1 },
+	{ "needs", "need", 1 },
+	{ "competitors", "competitor", 1 },
+	{ "swot", "swot", 1 },
+	{ "history", "history", 1 },
 	{ "projects", "project", 1 },
 };
 
@@ -274,9 +288,10 @@ versions_sections(sqlite3 *db, const char *plan_key, struct review_section *out,
 	int r;
 
 	for (i = 0; i < sizeof(section_tables) / sizeof(section_tables[0]) && k < *n; i++) {
-		snprintf(sql, sizeof(sql), "SELECT count(*), coalesce(max(t.updated_at), '') FROM %s t "
-		    "JOIN plan p ON p.%s = t.%s WHERE p.key = ?1", section_tables[i].table,
-		    section_tables[i].account ? "account_id" : "id",
+		snprintf(sql, sizeof(sql),
+		    "SELECT count(*), coalesce(max(t.updated_at), '') FROM %s t "
+		    "JOIN plan p ON p.%s = t.%s WHERE p.key = ?1",
+		    section_tables[i].table, section_tables[i].account ? "account_id" : "id",
 		    section_tables[i].account ? "account_id" : "plan_id");
 		if ((r = db_prepare(db, sql, &st, err, errlen)) < 0)
 			return r;
@@ -294,8 +309,8 @@ versions_sections(sqlite3 *db, const char *plan_key, struct review_section *out,
 }
 
 static int
-exec_keys(sqlite3 *db, const char *sql, const char *a, const char *b, const char *c,
-    char *err, size_t errlen)
+exec_keys(sqlite3 *db, const char *sql, const char *a, const char *b, const char *c, char *err,
+    size_t errlen)
 {
 	sqlite3_stmt *st = NULL;
 	int r, rc;
@@ -318,12 +333,12 @@ exec_keys(sqlite3 *db, const char *sql, const char *a, const char *b, const char
 }
 
 int
-versions_link(sqlite3 *db, const char *plan_key, const char *next_key, char *err,
-    size_t errlen)
+versions_link(sqlite3 *db, const char *plan_key, const char *next_key, char *err, size_t errlen)
 {
-	return exec_keys(db, "INSERT INTO plan_link (plan_id, next_id) SELECT a.id, b.id "
-	    "FROM plan a, plan b WHERE a.key = ?1 AND b.key = ?2", plan_key, next_key, NULL, err,
-	    errlen);
+	return exec_keys(db,
+	    "INSERT INTO plan_link (plan_id, next_id) SELECT a.id, b.id "
+	    "FROM plan a, plan b WHERE a.key = ?1 AND b.key = ?2",
+	    plan_key, next_key, NULL, err, errlen);
 }
 
 int
@@ -332,10 +347,12 @@ versions_links(sqlite3 *db, const char *plan_key, char prev[65], char next[65])
 	sqlite3_stmt *st = NULL;
 
 	prev[0] = next[0] = '\0';
-	if (sqlite3_prepare_v2(db, "SELECT (SELECT a.key FROM plan_link l JOIN plan a "
-	    "ON a.id = l.plan_id WHERE l.next_id = p.id), (SELECT b.key FROM plan_link l JOIN plan b "
-	    "ON b.id = l.next_id WHERE l.plan_id = p.id) FROM plan p WHERE p.key = ?1", -1, &st,
-	    NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(db,
+	        "SELECT (SELECT a.key FROM plan_link l JOIN plan a "
+	        "ON a.id = l.plan_id WHERE l.next_id = p.id), (SELECT b.key FROM plan_link l JOIN "
+	        "plan b "
+	        "ON b.id = l.next_id WHERE l.plan_id = p.id) FROM plan p WHERE p.key = ?1",
+	        -1, &st, NULL) != SQLITE_OK)
 		return -EIO;
 	sqlite3_bind_text(st, 1, plan_key, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW) {
@@ -347,9 +364,11 @@ versions_links(sqlite3 *db, const char *plan_key, char prev[65], char next[65])
 }
 
 int
-versions_set_review(sqlite3 *db, const char *plan_key, const char *last, const char *next,
-    char *err, size_t errlen)
+versions_set_review(
+    sqlite3 *db, const char *plan_key, const char *last, const char *next, char *err, size_t errlen)
 {
-	return exec_keys(db, "UPDATE plan SET last_review = ?2, next_review = ?3, updated_at = "
-	    NOW_SQL " WHERE key = ?1", plan_key, last, next, err, errlen);
+	return exec_keys(db,
+	    "UPDATE plan SET last_review = ?2, next_review = ?3, updated_at = " NOW_SQL
+	    " WHERE key = ?1",
+	    plan_key, last, next, err, errlen);
 }

@@ -15,7 +15,7 @@ struct version_info {
 	int number;
 	char reviewed_on[11];
 	char created_at[21];
-	sqlite3_int64 mark;     /* last item_change id when it was taken */
+	sqlite3_int64 mark; /* last item_change id when it was taken */
 };
 
 /* Stores doc as the next version of plan_key, reviewed on reviewed_on; *number (may be
@@ -36,23 +36,23 @@ int versions_get(sqlite3 *db, const char *plan_key, int number, const char *on_o
 struct hist_list {
 	struct hist_change *h;
 	size_t n;
-	char **strings;         /* owned copies the entries point into */
+	char **strings; /* owned copies the entries point into */
 	size_t nstrings;
 };
-int versions_history(sqlite3 *db, const char *plan_key, sqlite3_int64 mark,
-    struct hist_list *out, char *err, size_t errlen);
+int versions_history(sqlite3 *db, const char *plan_key, sqlite3_int64 mark, struct hist_list *out,
+    char *err, size_t errlen);
 /* The same for the history written on or after day since ("YYYY-MM-DD", UTC). */
 int versions_history_since(sqlite3 *db, const char *plan_key, const char *since,
     struct hist_list *out, char *err, size_t errlen);
 void hist_list_free(struct hist_list *l);
 
 /* The plan's sections with their size and last change, for review_check; *n in/out. */
-int versions_sections(sqlite3 *db, const char *plan_key, struct review_section *out,
-    size_t *n, char *err, size_t errlen);
+int versions_sections(sqlite3 *db, const char *plan_key, struct review_section *out, size_t *n,
+    char *err, size_t errlen);
 
 /* Records that next_key continues plan_key. */
-int versions_link(sqlite3 *db, const char *plan_key, const char *next_key, char *err,
-    size_t errlen);
+int versions_link(
+    sqlite3 *db, const char *plan_key, const char *next_key, char *err, size_t errlen);
 /* The plan before and after plan_key ("" when none). */
 int versions_links(sqlite3 *db, const char *plan_key, char prev[65], char next[65]);
 

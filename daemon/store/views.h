@@ -29,13 +29,13 @@ enum view_listing { VIEW_ACCOUNTS = 0, VIEW_PLANS, VIEW_PEOPLE };
  * state, KAM, next review, open items, title) or people (key, name, email, language,
  * timezone, notify), in display order.  Listings return 0 or a negative errno with err
  * filled (SQLite's message). */
-int view_list(sqlite3 *db, enum view_listing what, view_row_fn *cb, void *ctx, char *err,
-    size_t errlen);
+int view_list(
+    sqlite3 *db, enum view_listing what, view_row_fn *cb, void *ctx, char *err, size_t errlen);
 /* kapctl due: open items and annual updates of active plans due on or before until
  * (YYYY-MM-DD), optionally of one plan or owner: kind ("milestone", "activity", "plan"),
  * key, title, due, owner key, owner name, plan key; by due date. */
-int view_due(sqlite3 *db, const char *until, const char *plan, const char *person,
-    view_row_fn *cb, void *ctx, char *err, size_t errlen);
+int view_due(sqlite3 *db, const char *until, const char *plan, const char *person, view_row_fn *cb,
+    void *ctx, char *err, size_t errlen);
 /* kapctl log: the newest limit notifications, optionally of one plan or recipient (or
  * on their behalf): slot (UTC), state, recipient, email, rule, stage, kind, item, plan,
  * deadline, on behalf of, Message-ID, last error. */

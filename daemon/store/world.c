@@ -185,9 +185,11 @@ load_people(sqlite3 *db, struct world *w, char *err, size_t errlen)
 	size_t i = 0;
 	int rc;
 
-	rc = db_prepare(db, "SELECT p.id, p.key, p.name, p.email, p.timezone, p.notify, "
+	rc = db_prepare(db,
+	    "SELECT p.id, p.key, p.name, p.email, p.timezone, p.notify, "
 	    "(SELECT max(d.slot_at) FROM delivery d WHERE d.recipient_key = p.key AND "
-	    "d.mode = 'digest'), p.language FROM person p ORDER BY p.id", &st, err, errlen);
+	    "d.mode = 'digest'), p.language FROM person p ORDER BY p.id",
+	    &st, err, errlen);
 	if (rc < 0)
 		return rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW && i < w->n_people) {
@@ -219,16 +221,19 @@ load_absences(sqlite3 *db, struct world *w, size_t n, char *err, size_t errlen)
 	size_t i = 0;
 	int rc, who, sub;
 
-	rc = db_prepare(db, "SELECT person_id, from_date, until_date, substitute_id FROM absence "
-	    "ORDER BY person_id, from_date", &st, err, errlen);
+	rc = db_prepare(db,
+	    "SELECT person_id, from_date, until_date, substitute_id FROM absence "
+	    "ORDER BY person_id, from_date",
+	    &st, err, errlen);
 	if (rc < 0)
 		return rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW && i < n) {
 		struct rules_absence *a = &w->absences[i];
 
 		who = world_person(w, sqlite3_column_int64(st, 0));
-		sub = sqlite3_column_type(st, 3) == SQLITE_NULL ? RULES_NONE :
-		    world_person(w, sqlite3_column_int64(st, 3));
+		sub = sqlite3_column_type(st, 3) == SQLITE_NULL
+		    ? RULES_NONE
+		    : world_person(w, sqlite3_column_int64(st, 3));
 		if (who == RULES_NONE ||
 		    kdate_parse((const char *)sqlite3_column_text(st, 1), &a->from) < 0 ||
 		    kdate_parse((const char *)sqlite3_column_text(st, 2), &a->until) < 0)
@@ -254,10 +259,12 @@ load_plans(sqlite3 *db, struct world *w, char *err, size_t errlen)
 	size_t i = 0;
 	int rc;
 
-	rc = db_prepare(db, "SELECT p.id, p.key, p.title, p.timezone, p.next_review, "
+	rc = db_prepare(db,
+	    "SELECT p.id, p.key, p.title, p.timezone, p.next_review, "
 	    "(SELECT person_id FROM team_member WHERE plan_id = p.id AND role = 'kam'), "
 	    "(SELECT person_id FROM team_member WHERE plan_id = p.id AND role = 'sponsor') "
-	    "FROM plan p WHERE p.state = 'active' ORDER BY p.id", &st, err, errlen);
+	    "FROM plan p WHERE p.state = 'active' ORDER BY p.id",
+	    &st, err, errlen);
 	if (rc < 0)
 		return rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW && i < w->n_plans) {
@@ -269,10 +276,12 @@ load_plans(sqlite3 *db, struct world *w, char *err, size_t errlen)
 		p->tz = zone_col(w, st, 3);
 		p->has_review = sqlite3_column_type(st, 4) != SQLITE_NULL &&
 		    kdate_parse((const char *)sqlite3_column_text(st, 4), &p->next_review) == 0;
-		p->kam = sqlite3_column_type(st, 5) == SQLITE_NULL ? RULES_NONE :
-		    world_person(w, sqlite3_column_int64(st, 5));
-		p->sponsor = sqlite3_column_type(st, 6) == SQLITE_NULL ? RULES_NONE :
-		    world_person(w, sqlite3_column_int64(st, 6));
+		p->kam = sqlite3_column_type(st, 5) == SQLITE_NULL
+		    ? RULES_NONE
+		    : world_person(w, sqlite3_column_int64(st, 5));
+		p->sponsor = sqlite3_column_type(st, 6) == SQLITE_NULL
+		    ? RULES_NONE
+		    : world_person(w, sqlite3_column_int64(st, 6));
 		i++;
 	}
 	w->n_plans = i;
@@ -295,8 +304,10 @@ allocate(struct world *w, size_t n_absences)
 	w->plans = calloc(w->n_plans + 1, sizeof(*w->plans));
 	w->plan_title = calloc(w->n_plans + 1, sizeof(*w->plan_title));
 	w->plan_id = calloc(w->n_plans + 1, sizeof(*w->plan_id));
-	return w->people && w->person_name && w->person_lang && w->person_id && w->absences && w->plans &&
-	    w->plan_title && w->plan_id ? 0 : -ENOMEM;
+	return w->people && w->person_name && w->person_lang && w->person_id && w->absences &&
+	        w->plans && w->plan_title && w->plan_id
+	    ? 0
+	    : -ENOMEM;
 }
 
 int
@@ -308,7 +319,8 @@ world_load(sqlite3 *db, struct world *w, char *err, size_t errlen)
 	memset(w, 0, sizeof(*w));
 	if (count(db, "SELECT count(*) FROM person", &w->n_people) != SQLITE_OK ||
 	    count(db, "SELECT count(*) FROM absence", &n_absences) != SQLITE_OK ||
-	    count(db, "SELECT count(*) FROM plan WHERE state = 'active'", &w->n_plans) != SQLITE_OK) {
+	    count(db, "SELECT count(*) FROM plan WHERE state = 'active'", &w->n_plans) !=
+	        SQLITE_OK) {
 		snprintf(err, errlen, "reading the database: %s", sqlite3_errmsg(db));
 		return -EIO;
 	}

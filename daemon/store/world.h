@@ -13,21 +13,21 @@ struct arena;
 struct world {
 	struct rules_person *people;
 	const char **person_name;
-	const char **person_lang;   /* BCP 47 tag or NULL */
-	sqlite3_int64 *person_id;   /* ascending, parallel to people */
+	const char **person_lang; /* BCP 47 tag or NULL */
+	sqlite3_int64 *person_id; /* ascending, parallel to people */
 	size_t n_people;
 	struct rules_absence *absences;
 	struct rules_plan *plans;
 	const char **plan_title;
-	sqlite3_int64 *plan_id;     /* ascending, parallel to plans */
+	sqlite3_int64 *plan_id; /* ascending, parallel to plans */
 	size_t n_plans;
 	/* Row id -> index, built after loading when the ids are dense enough (they are
 	 * INTEGER PRIMARY KEYs, normally 1..n): a check looks up two ids per item. */
-	int *person_at, *plan_at;   /* -1: no such row; NULL: binary search */
+	int *person_at, *plan_at; /* -1: no such row; NULL: binary search */
 	size_t person_span, plan_span;
-	const char *zones[64];      /* distinct zone names, shared by people and plans */
+	const char *zones[64]; /* distinct zone names, shared by people and plans */
 	size_t n_zones;
-	struct arena *arena;        /* owns every string */
+	struct arena *arena; /* owns every string */
 };
 
 /* Loads people (with absences and the time of their last digest) and active plans (with

@@ -11,12 +11,11 @@
 
 #include <sqlite3.h>
 
-static const char floor_sql[] =
-	"SELECT key, plan_id, due, owner_id, title FROM activity"
-	" WHERE state = 'open' AND due <= ?1 "
-	"UNION ALL "
-	"SELECT key, plan_id, due, owner_id, title FROM milestone"
-	" WHERE state = 'open' AND due <= ?1";
+static const char floor_sql[] = "SELECT key, plan_id, due, owner_id, title FROM activity"
+                                " WHERE state = 'open' AND due <= ?1 "
+                                "UNION ALL "
+                                "SELECT key, plan_id, due, owner_id, title FROM milestone"
+                                " WHERE state = 'open' AND due <= ?1";
 
 int
 main(int argc, char **argv)
@@ -33,11 +32,12 @@ main(int argc, char **argv)
 	}
 	rc = sqlite3_open_v2(argv[1], &db, SQLITE_OPEN_READONLY, NULL);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_busy_timeout(db, 10000);    /* as kapd: wait out a writer */
+		rc = sqlite3_busy_timeout(db, 10000); /* as kapd: wait out a writer */
 	if (rc == SQLITE_OK)
 		rc = sqlite3_prepare_v2(db, floor_sql, -1, &st, NULL);
 	if (rc != SQLITE_OK) {
-		fprintf(stderr, "floor: %s: %s\n", argv[1], db ? sqlite3_errmsg(db) : "out of memory");
+		fprintf(
+		    stderr, "floor: %s: %s\n", argv[1], db ? sqlite3_errmsg(db) : "out of memory");
 		sqlite3_close(db);
 		return 1;
 	}
@@ -49,7 +49,8 @@ main(int argc, char **argv)
 
 		/* Use what was read so that nothing is optimised away. */
 		sum += sqlite3_column_int64(st, 1) + sqlite3_column_int64(st, 3);
-		bytes += (key ? strlen((const char *)key) : 0) + (due ? strlen((const char *)due) : 0) +
+		bytes += (key ? strlen((const char *)key) : 0) +
+		    (due ? strlen((const char *)due) : 0) +
 		    (title ? strlen((const char *)title) : 0);
 		rows++;
 	}

@@ -16,8 +16,8 @@
 
 #define DOMAIN "bench.example"
 
-static const char *const months[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul",
-	"Aug", "Sep", "Oct", "Nov", "Dec" };
+static const char *const months[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep",
+	"Oct", "Nov", "Dec" };
 
 /* "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM:SSZ" (UTC), as the database stores them. */
 static struct icaltimetype
@@ -101,13 +101,12 @@ write_event(FILE *out, const struct row *r, const char *plan_title)
 }
 
 static const char items_sql[] =
-	"SELECT key, title, due, state, done_on, updated_at FROM %s WHERE plan_id = 1 AND "
-	"(state = 'open' OR coalesce(done_on, substr(updated_at, 1, 10)) >= '2026-11-02') "
-	"ORDER BY position, id";
+    "SELECT key, title, due, state, done_on, updated_at FROM %s WHERE plan_id = 1 AND "
+    "(state = 'open' OR coalesce(done_on, substr(updated_at, 1, 10)) >= '2026-11-02') "
+    "ORDER BY position, id";
 
 static long
-write_items(sqlite3 *db, FILE *out, const char *table, const char *category,
-    const char *plan_title)
+write_items(sqlite3 *db, FILE *out, const char *table, const char *category, const char *plan_title)
 {
 	char sql[512];
 	sqlite3_stmt *st = NULL;
@@ -145,9 +144,11 @@ main(int argc, char **argv)
 		return 64;
 	}
 	if (sqlite3_open_v2(argv[1], &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db, "SELECT p.key, p.title, p.next_review, p.updated_at, "
-	    "(SELECT name FROM person WHERE id = 1) FROM plan p WHERE p.id = 1", -1, &st,
-	    NULL) != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW) {
+	    sqlite3_prepare_v2(db,
+	        "SELECT p.key, p.title, p.next_review, p.updated_at, "
+	        "(SELECT name FROM person WHERE id = 1) FROM plan p WHERE p.id = 1",
+	        -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_ROW) {
 		fprintf(stderr, "icalwriter: %s: %s\n", argv[1], sqlite3_errmsg(db));
 		return 1;
 	}
@@ -156,12 +157,15 @@ main(int argc, char **argv)
 		return 1;
 	}
 	fputs("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//kapd//kapd calendar feed//EN\r\n"
-	    "CALSCALE:GREGORIAN\r\n", out);
+	      "CALSCALE:GREGORIAN\r\n",
+	    out);
 	{
 		const char *title = (const char *)sqlite3_column_text(st, 1);
-		struct row r = { "review", "Annual update", (const char *)sqlite3_column_text(st, 0),
-			title, (const char *)sqlite3_column_text(st, 2), "open", NULL,
-			(const char *)sqlite3_column_text(st, 3), (const char *)sqlite3_column_text(st, 4) };
+		struct row r = { "review", "Annual update",
+			(const char *)sqlite3_column_text(st, 0), title,
+			(const char *)sqlite3_column_text(st, 2), "open", NULL,
+			(const char *)sqlite3_column_text(st, 3),
+			(const char *)sqlite3_column_text(st, 4) };
 
 		if (write_event(out, &r, title) == 0)
 			n++;

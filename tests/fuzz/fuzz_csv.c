@@ -14,12 +14,12 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(cond, what) \
-	do { \
-		if (!(cond)) { \
-			fprintf(stderr, "fuzz_csv: %s\n", what); \
-			abort(); \
-		} \
+#define CHECK(cond, what)                                                                          \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			fprintf(stderr, "fuzz_csv: %s\n", what);                                   \
+			abort();                                                                   \
+		}                                                                                  \
 	} while (0)
 
 static const char plan_json[] =
@@ -101,7 +101,8 @@ check_rewrite(const struct csv_table *t)
 	for (i = 0; i < t->n; i++) {
 		CHECK(u.rec[i].nfields == t->rec[i].nfields, "the same number of fields");
 		for (j = 0; j < t->rec[i].nfields; j++)
-			CHECK(strcmp(u.rec[i].fields[j], t->rec[i].fields[j]) == 0, "the same fields");
+			CHECK(strcmp(u.rec[i].fields[j], t->rec[i].fields[j]) == 0,
+			    "the same fields");
 	}
 	csv_table_free(&u);
 	errlist_free(&e);

@@ -20,12 +20,12 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(cond, what) \
-	do { \
-		if (!(cond)) { \
-			fprintf(stderr, "fuzz_header: %s\n", what); \
-			abort(); \
-		} \
+#define CHECK(cond, what)                                                                          \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			fprintf(stderr, "fuzz_header: %s\n", what);                                \
+			abort();                                                                   \
+		}                                                                                  \
 	} while (0)
 
 static const char *const fields[] = { "Subject: ", "To: ", "From: ", "Reply-To: " };

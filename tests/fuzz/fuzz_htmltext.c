@@ -12,12 +12,12 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(cond, what) \
-	do { \
-		if (!(cond)) { \
-			fprintf(stderr, "fuzz_htmltext: %s\n", what); \
-			abort(); \
-		} \
+#define CHECK(cond, what)                                                                          \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			fprintf(stderr, "fuzz_htmltext: %s\n", what);                              \
+			abort();                                                                   \
+		}                                                                                  \
 	} while (0)
 
 int

@@ -25,12 +25,12 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(cond, what) \
-	do { \
-		if (!(cond)) { \
-			fprintf(stderr, "fuzz_ics: %s\n", what); \
-			abort(); \
-		} \
+#define CHECK(cond, what)                                                                          \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			fprintf(stderr, "fuzz_ics: %s\n", what);                                   \
+			abort();                                                                   \
+		}                                                                                  \
 	} while (0)
 
 static void
@@ -47,7 +47,8 @@ check_clean(const char *s, size_t n, int oneline)
 		CHECK(cp != '\r', "ics_clean left a CR");
 		CHECK(!(cp < 0x20 && cp != '\n' && cp != '\t'), "ics_clean left a C0 control");
 		CHECK(!(cp >= 0x7f && cp <= 0x9f), "ics_clean left DEL or a C1 control");
-		CHECK(!(oneline && (cp == '\n' || cp == '\t')), "ics_clean oneline left LF or HTAB");
+		CHECK(
+		    !(oneline && (cp == '\n' || cp == '\t')), "ics_clean oneline left LF or HTAB");
 		i += k;
 	}
 }

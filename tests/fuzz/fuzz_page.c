@@ -18,12 +18,12 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(cond, what) \
-	do { \
-		if (!(cond)) { \
-			fprintf(stderr, "fuzz_page: %s\n", what); \
-			abort(); \
-		} \
+#define CHECK(cond, what)                                                                          \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			fprintf(stderr, "fuzz_page: %s\n", what);                                  \
+			abort();                                                                   \
+		}                                                                                  \
 	} while (0)
 
 static void
@@ -74,8 +74,8 @@ compose(const char *t, int lang, int confidential)
 	struct page_item acts[2] = { { "a", t, NULL, 20420, PAGE_NO_DATE, PAGE_OPEN, 0 },
 		{ "b", t, t, 20500, 20490, PAGE_DONE, -1 } };
 	struct page_move move = { "activity", "a", t, 20400, 20420, 20430 };
-	struct page_change change = { CHANGE_OWNER, "Activity", t, PAGE_NO_DATE, PAGE_NO_DATE,
-		t, t, 2 };
+	struct page_change change = { CHANGE_OWNER, "Activity", t, PAGE_NO_DATE, PAGE_NO_DATE, t, t,
+		2 };
 	struct page_section sec = { "Goals", 20000 };
 	struct page_plan p = { 0 };
 	struct page_options o = { 20440, 7, 180, confidential };
@@ -87,21 +87,35 @@ compose(const char *t, int lang, int confidential)
 	p.state = "active";
 	p.last_review = 20100;
 	p.next_review = 20465;
-	p.contacts = &contact; p.n_contacts = 1;
-	p.needs = needs; p.n_needs = 1;
-	p.competitors = &comp; p.n_competitors = 1;
-	p.history = &hist; p.n_history = 1;
-	p.goals = &goal; p.n_goals = 1;
-	p.swot = &swot; p.n_swot = 1;
-	p.team = &member; p.n_team = 1;
-	p.projects = &project; p.n_projects = 1;
-	p.complaints = &complaint; p.n_complaints = 1;
-	p.milestones = &ms; p.n_milestones = 1;
-	p.activities = acts; p.n_activities = 2;
-	p.moves = &move; p.n_moves = 1;
+	p.contacts = &contact;
+	p.n_contacts = 1;
+	p.needs = needs;
+	p.n_needs = 1;
+	p.competitors = &comp;
+	p.n_competitors = 1;
+	p.history = &hist;
+	p.n_history = 1;
+	p.goals = &goal;
+	p.n_goals = 1;
+	p.swot = &swot;
+	p.n_swot = 1;
+	p.team = &member;
+	p.n_team = 1;
+	p.projects = &project;
+	p.n_projects = 1;
+	p.complaints = &complaint;
+	p.n_complaints = 1;
+	p.milestones = &ms;
+	p.n_milestones = 1;
+	p.activities = acts;
+	p.n_activities = 2;
+	p.moves = &move;
+	p.n_moves = 1;
 	p.since = lang ? 20300 : PAGE_NO_DATE;
-	p.changes = &change; p.n_changes = 1;
-	p.sections = &sec; p.n_sections = 1;
+	p.changes = &change;
+	p.n_changes = 1;
+	p.sections = &sec;
+	p.n_sections = 1;
 	page_compose(&p, &o, &b);
 	sbuf_add(&b, "", 0);
 	CHECK(!b.failed, "out of memory");

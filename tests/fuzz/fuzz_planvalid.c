@@ -18,12 +18,12 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(cond, what) \
-	do { \
-		if (!(cond)) { \
-			fprintf(stderr, "fuzz_planvalid: %s\n", what); \
-			abort(); \
-		} \
+#define CHECK(cond, what)                                                                          \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			fprintf(stderr, "fuzz_planvalid: %s\n", what);                             \
+			abort();                                                                   \
+		}                                                                                  \
 	} while (0)
 
 static int
@@ -65,7 +65,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(ra == rb && a.n == b.n, "a second validation answered differently");
 	for (i = 0; i < a.n; i++)
 		CHECK((a.msg[i] == NULL) == (b.msg[i] == NULL) &&
-		    (a.msg[i] == NULL || strcmp(a.msg[i], b.msg[i]) == 0),
+		        (a.msg[i] == NULL || strcmp(a.msg[i], b.msg[i]) == 0),
 		    "a second validation reported other errors");
 	errlist_free(&a);
 	errlist_free(&b);

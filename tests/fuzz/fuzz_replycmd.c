@@ -15,12 +15,12 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(cond, what) \
-	do { \
-		if (!(cond)) { \
-			fprintf(stderr, "fuzz_replycmd: %s\n", what); \
-			abort(); \
-		} \
+#define CHECK(cond, what)                                                                          \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			fprintf(stderr, "fuzz_replycmd: %s\n", what);                              \
+			abort();                                                                   \
+		}                                                                                  \
 	} while (0)
 
 static void
@@ -31,7 +31,7 @@ check_key(const char *k)
 	CHECK(n < REPLYCMD_KEY_MAX, "a key without its NUL");
 	for (size_t i = 0; i < n; i++)
 		CHECK((k[i] >= 'a' && k[i] <= 'z') || (k[i] >= 'A' && k[i] <= 'Z') ||
-		    (k[i] >= '0' && k[i] <= '9') || k[i] == '.' || k[i] == '_' || k[i] == '-',
+		        (k[i] >= '0' && k[i] <= '9') || k[i] == '.' || k[i] == '_' || k[i] == '-',
 		    "a key with a character outside [A-Za-z0-9._-]");
 }
 

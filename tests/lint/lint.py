@@ -28,12 +28,17 @@ Rules (each message starts with the rule's name):
               for a file within its first 20 lines.
   cycle       an include cycle between modules (foo.c and foo.h are one module, and a
               private foo_impl.h belongs to foo) or between folders.
+  format      a C file (daemon/ and tests/) that clang-format, with the repository's
+              .clang-format, would change.  A generated table may opt out with a
+              "clang-format off" comment, which clang-format itself honours.
 
 TEMP_SQL_ALLOWED lists files that may still hold SQL for now (printed as a warning).
 """
 
 import os
 import re
+import shutil
+import subprocess
 import sys
 
 LAYERS = ("lib", "conf", "core", "store", "io", "run", "kapd", "kapctl")
@@ -344,6 +349,42 @@ def check_cycles(sources, errs):
                      " <-> ".join(comp)))
 
 
+FORMAT_MSG = re.compile(r"^(.*?):(\d+):\d+: (?:error|warning): code should be clang-formatted")
+
+
+def check_format(root, errs):
+    """One clang-format run over every C file of daemon/ and tests/; each file that would
+    change is reported once, at its first differing line."""
+    style = os.path.join(root, ".clang-format")
+    if not os.path.exists(style):
+        errs.append(("/.clang-format", 1, "format", "missing at the repository's top"))
+        return
+    exe = shutil.which("clang-format")
+    if exe is None:
+        errs.append(("/.clang-format", 1, "format",
+                     "clang-format is not installed (make deps installs it)"))
+        return
+    files = []
+    for top in ("daemon", "tests"):
+        for dirpath, dirnames, names in os.walk(os.path.join(root, top)):
+            dirnames.sort()
+            files += [os.path.join(dirpath, n) for n in sorted(names)
+                      if n.endswith((".c", ".h"))]
+    p = subprocess.run([exe, "--style=file", "--dry-run", "--ferror-limit=1"] + files,
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       universal_newlines=True, timeout=300, cwd=root)
+    seen = set()
+    for line in p.stdout.splitlines():
+        m = FORMAT_MSG.match(line)
+        if not m or m.group(1) in seen:
+            continue
+        seen.add(m.group(1))
+        rel = os.path.relpath(m.group(1), root)
+        # A leading "/" marks a path relative to the repository, not to daemon/.
+        errs.append(("/" + rel, int(m.group(2)), "format",
+                     "differs from .clang-format (run: clang-format -i %s)" % rel))
+
+
 def main(argv):
     root = argv[1] if len(argv) > 1 else os.path.dirname(os.path.dirname(
         os.path.dirname(os.path.abspath(__file__))))
@@ -366,6 +407,7 @@ def main(argv):
         check_sql(src, errs, warns)
         check_length(src, errs)
     check_cycles(sources, errs)
+    check_format(root, errs)
     # One line per temporarily allowed file, not one per statement.
     seen = {}
     for f, no, rule, msg in warns:
@@ -374,7 +416,8 @@ def main(argv):
         print("daemon/%s:%d: warning: sql: %d SQL uses outside store/, temporarily allowed "
               "(TEMP_SQL_ALLOWED: the ledger SQL is being moved to store/ledger)" % (f, no, n))
     for f, no, rule, msg in errs:
-        print("daemon/%s:%d: %s: %s" % (f, no, rule, msg))
+        where = f[1:] if f.startswith("/") else "daemon/" + f
+        print("%s:%d: %s: %s" % (where, no, rule, msg))
     if errs:
         print("lint: %d problem(s) in %d files" % (len(errs), len(sources)))
         return 1

@@ -32,6 +32,7 @@ class LintTest(unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix="kapd-lint-")
         shutil.copytree(os.path.join(REPO, "daemon"), os.path.join(self.tmp, "daemon"))
+        shutil.copy(os.path.join(REPO, ".clang-format"), self.tmp)
 
     def tearDown(self):
         shutil.rmtree(self.tmp)
@@ -138,6 +139,26 @@ class LintTest(unittest.TestCase):
     def test_long_file_fails(self):
         self.append("lib/sbuf.c", "\n" * 900)
         self.assert_fails("long", "lib/sbuf.c", "file has")
+
+    def test_misformatted_file_fails(self):
+        # Written the way STYLE.md says not to: a brace on the function's line, spaces.
+        self.append("lib/sbuf.c", "\nint lint_fmt(int x);\nint lint_fmt(int x) {\n"
+                    "    return x+1;\n}\n")
+        self.assert_fails("format", "lib/sbuf.c", "clang-format -i daemon/lib/sbuf.c")
+
+    def test_misformatted_test_file_fails(self):
+        os.makedirs(os.path.join(self.tmp, "tests", "unit"))
+        with open(os.path.join(self.tmp, "tests", "unit", "test_x.c"), "w") as f:
+            f.write("int main(void) { return 0; }\n")
+        rc, out = run_lint(self.tmp)
+        self.assertEqual(rc, 1, out)
+        self.assertIn("tests/unit/test_x.c:1: format: ", out)
+
+    def test_missing_clang_format_file_fails(self):
+        os.unlink(os.path.join(self.tmp, ".clang-format"))
+        rc, out = run_lint(self.tmp)
+        self.assertEqual(rc, 1, out)
+        self.assertIn(".clang-format:1: format: missing", out)
 
     def test_module_cycle_fails(self):
         self.append("lib/sbuf.h", '\n#include "lib/errlist.h"\n')

@@ -20,10 +20,20 @@ static const struct backoff_policy dflt = { 5 * MIN, 2 * HOUR, 4 * DAY };
 static void
 test_delay_doubles_from_first_to_the_cap(void **state)
 {
-	static const struct { int failed; time_t wait; } table[] = {
-		{ 1, 5 * MIN }, { 2, 10 * MIN }, { 3, 20 * MIN }, { 4, 40 * MIN },
-		{ 5, 80 * MIN }, { 6, 2 * HOUR }, { 7, 2 * HOUR }, { 40, 2 * HOUR },
-		{ 100000, 2 * HOUR }, { 0, 5 * MIN },
+	static const struct {
+		int failed;
+		time_t wait;
+	} table[] = {
+		{ 1, 5 * MIN },
+		{ 2, 10 * MIN },
+		{ 3, 20 * MIN },
+		{ 4, 40 * MIN },
+		{ 5, 80 * MIN },
+		{ 6, 2 * HOUR },
+		{ 7, 2 * HOUR },
+		{ 40, 2 * HOUR },
+		{ 100000, 2 * HOUR },
+		{ 0, 5 * MIN },
 	};
 	time_t next;
 	size_t i;
@@ -31,8 +41,8 @@ test_delay_doubles_from_first_to_the_cap(void **state)
 	(void)state;
 	for (i = 0; i < N_ELEMS(table); i++) {
 		next = 0;
-		assert_int_equal(backoff_next(&dflt, 1000000, 1000000 + HOUR, table[i].failed,
-		    &next), 1);
+		assert_int_equal(
+		    backoff_next(&dflt, 1000000, 1000000 + HOUR, table[i].failed, &next), 1);
 		if (next != 1000000 + HOUR + table[i].wait)
 			fail_msg("after %d failures: expected a wait of %ld s, got %ld s",
 			    table[i].failed, (long)table[i].wait, (long)(next - 1000000 - HOUR));
@@ -82,7 +92,7 @@ simulate(const struct backoff_policy *p, time_t outage, int *gave_up, time_t *ga
 			*gap = t - last;
 		last = t;
 		if (t >= outage)
-			return failed + 1;   /* the server is back: delivered */
+			return failed + 1; /* the server is back: delivered */
 		failed++;
 		if (!backoff_next(p, armed, t, failed, &next)) {
 			*gave_up = 1;
@@ -104,12 +114,12 @@ test_an_88_hour_outage_under_a_4_day_limit_loses_nothing(void **state)
 	for (i = 0; i < N_ELEMS(outages); i++) {
 		n = simulate(&dflt, outages[i], &gave_up, &gap);
 		if (gave_up)
-			fail_msg("outage of %ld h: gave up after %d attempts", (long)(outages[i] / HOUR),
-			    n);
+			fail_msg("outage of %ld h: gave up after %d attempts",
+			    (long)(outages[i] / HOUR), n);
 		/* Delivered within one cap (plus one check interval) of the server's return. */
 		if (gap > 2 * HOUR + 15 * MIN)
-			fail_msg("outage of %ld h: %ld s without an attempt", (long)(outages[i] / HOUR),
-			    (long)gap);
+			fail_msg("outage of %ld h: %ld s without an attempt",
+			    (long)(outages[i] / HOUR), (long)gap);
 	}
 }
 
@@ -122,7 +132,7 @@ test_an_outage_past_the_limit_gives_up_just_after_it(void **state)
 	(void)state;
 	n = simulate(&dflt, 5 * DAY, &gave_up, &gap);
 	assert_true(gave_up);
-	assert_true(n > 40);   /* 48 attempts at most two hours apart over four days */
+	assert_true(n > 40); /* 48 attempts at most two hours apart over four days */
 	assert_true(gap <= 2 * HOUR + 15 * MIN);
 }
 

@@ -163,7 +163,8 @@ shipped_example_loads_cleanly_and_states_the_real_defaults(void **state)
 	(void)state;
 	if (r != 0) {
 		print_error("expected etc/kapd.conf to load (run from the repository root), "
-			    "got %d and:\n", r);
+		            "got %d and:\n",
+		    r);
 		print_errors(&errs);
 		fail();
 	}
@@ -186,46 +187,45 @@ free_accepts_null_and_a_freed_config(void **state)
 
 /* ---- a full file ---- */
 
-static const char full_text[] =
-	"database = \"/srv/kapd/plans.db\";\n"
-	"timezone = \"Europe/Berlin\";\n"
-	"check_interval = 300;\n"
-	"reminders = {\n"
-	"  lead_days = [14, 7, 2];\n"
-	"  overdue_every_days = 2;\n"
-	"  escalate_after_days = 5;\n"
-	"  sponsor_after_days = 30;\n"
-	"};\n"
-	"annual_update = { lead_days = [60]; overdue_every_days = 14;\n"
-	"  escalate_after_days = 45; };\n"
-	"status_report = { weekday = \"thu\"; stale_after_days = 90; };\n"
-	"delivery = {\n"
-	"  mode = \"escalations-only\";\n"
-	"  send_time = \"07:30\";\n"
-	"  window_end = \"19:15\";\n"
-	"  send_days = [\"Mon\", \"WEDNESDAY\", \"saturday\"];\n"
-	"  holidays = [\"2026-12-31\", \"2026-01-01\", \"2026-12-25\"];\n"
-	"  retry_first = \"90s\";\n"
-	"  give_up_after = \"2d\";\n"
-	"};\n"
-	"mail = {\n"
-	"  transport = \"smtp\";\n"
-	"  directory = \"/tmp/outbox\";\n"
-	"  url = \"smtps://mail.example.com:465\";\n"
-	"  user = \"kapd\";\n"
-	"  password_file = \"/etc/kapd/pw\";\n"
-	"  from = \"Key accounts <kap@example.com>\";\n"
-	"  ca_file = \"/etc/kapd/ca.pem\";\n"
-	"  tls_verify = false;\n"
-	"  timeout = \"2m\";\n"
-	"};\n"
-	"feeds = {\n"
-	"  directory = \"/srv/feeds\";\n"
-	"  base_url = \"https://cal.example.com/kap/\";\n"
-	"  domain = \"kap.example.com\";\n"
-	"  keep_done_days = 0;\n"
-	"  alarm = true;\n"
-	"};\n";
+static const char full_text[] = "database = \"/srv/kapd/plans.db\";\n"
+                                "timezone = \"Europe/Berlin\";\n"
+                                "check_interval = 300;\n"
+                                "reminders = {\n"
+                                "  lead_days = [14, 7, 2];\n"
+                                "  overdue_every_days = 2;\n"
+                                "  escalate_after_days = 5;\n"
+                                "  sponsor_after_days = 30;\n"
+                                "};\n"
+                                "annual_update = { lead_days = [60]; overdue_every_days = 14;\n"
+                                "  escalate_after_days = 45; };\n"
+                                "status_report = { weekday = \"thu\"; stale_after_days = 90; };\n"
+                                "delivery = {\n"
+                                "  mode = \"escalations-only\";\n"
+                                "  send_time = \"07:30\";\n"
+                                "  window_end = \"19:15\";\n"
+                                "  send_days = [\"Mon\", \"WEDNESDAY\", \"saturday\"];\n"
+                                "  holidays = [\"2026-12-31\", \"2026-01-01\", \"2026-12-25\"];\n"
+                                "  retry_first = \"90s\";\n"
+                                "  give_up_after = \"2d\";\n"
+                                "};\n"
+                                "mail = {\n"
+                                "  transport = \"smtp\";\n"
+                                "  directory = \"/tmp/outbox\";\n"
+                                "  url = \"smtps://mail.example.com:465\";\n"
+                                "  user = \"kapd\";\n"
+                                "  password_file = \"/etc/kapd/pw\";\n"
+                                "  from = \"Key accounts <kap@example.com>\";\n"
+                                "  ca_file = \"/etc/kapd/ca.pem\";\n"
+                                "  tls_verify = false;\n"
+                                "  timeout = \"2m\";\n"
+                                "};\n"
+                                "feeds = {\n"
+                                "  directory = \"/srv/feeds\";\n"
+                                "  base_url = \"https://cal.example.com/kap/\";\n"
+                                "  domain = \"kap.example.com\";\n"
+                                "  keep_done_days = 0;\n"
+                                "  alarm = true;\n"
+                                "};\n";
 
 static void
 full_file_sets_every_key(void **state)
@@ -282,13 +282,13 @@ holidays_are_stored_sorted(void **state)
 	assert_int_equal(kdate_parse("2026-01-01", &d[0]), 0);
 	assert_int_equal(kdate_parse("2026-12-25", &d[1]), 0);
 	assert_int_equal(kdate_parse("2026-12-31", &d[2]), 0);
-	assert_loads("delivery = { holidays = [\"2026-12-31\", \"2026-01-01\", \"2026-12-25\"]; };",
-		     &c);
+	assert_loads(
+	    "delivery = { holidays = [\"2026-12-31\", \"2026-01-01\", \"2026-12-25\"]; };", &c);
 	assert_int_equal(c.delivery.n_holidays, 3);
 	for (size_t i = 0; i < 3; i++)
 		if (c.delivery.holidays[i] != d[i])
 			fail_msg("expected holiday %zu to be day %d (sorted), got %d", i, d[i],
-				 c.delivery.holidays[i]);
+			    c.delivery.holidays[i]);
 	config_free(&c);
 }
 
@@ -301,9 +301,15 @@ durations_accept_seconds_and_units(void **state)
 		const char *value; /* as written in the file */
 		int seconds;
 	} cases[] = {
-		{ "60", 60 },         { "86400", 86400 },  { "\"90s\"", 90 },
-		{ "\"15m\"", 900 },   { "\"2h\"", 7200 },  { "\"1d\"", 86400 },
-		{ "\"600\"", 600 },   { "\"1440m\"", 86400 }, { "120L", 120 },
+		{ "60", 60 },
+		{ "86400", 86400 },
+		{ "\"90s\"", 90 },
+		{ "\"15m\"", 900 },
+		{ "\"2h\"", 7200 },
+		{ "\"1d\"", 86400 },
+		{ "\"600\"", 600 },
+		{ "\"1440m\"", 86400 },
+		{ "120L", 120 },
 	};
 
 	(void)state;
@@ -315,7 +321,7 @@ durations_accept_seconds_and_units(void **state)
 		assert_loads(text, &c);
 		if (c.check_interval != cases[i].seconds)
 			fail_msg("expected check_interval = %s to be %d seconds, got %d",
-				 cases[i].value, cases[i].seconds, c.check_interval);
+			    cases[i].value, cases[i].seconds, c.check_interval);
 		config_free(&c);
 	}
 }
@@ -330,162 +336,161 @@ struct bad_case {
 
 static const struct bad_case bad_cases[] = {
 	{ "unknown top-level key is reported with a suggestion",
-	  "database = \"/tmp/a.db\";\ndatabse = \"/tmp/b.db\";\n",
-	  { ":2: unknown key \"databse\" (did you mean \"database\"?)" } },
-	{ "unknown key far from every known key has no suggestion",
-	  "\n\ncolour = \"blue\";\n",
-	  { ":3: unknown key \"colour\"" } },
+	    "database = \"/tmp/a.db\";\ndatabse = \"/tmp/b.db\";\n",
+	    { ":2: unknown key \"databse\" (did you mean \"database\"?)" } },
+	{ "unknown key far from every known key has no suggestion", "\n\ncolour = \"blue\";\n",
+	    { ":3: unknown key \"colour\"" } },
 	{ "mistyped group reports its members by full dotted path",
-	  "\nreminder = {\n  lead_days = [7, 1];\n};\n",
-	  { ":3: unknown key \"reminder.lead_days\" (did you mean \"reminders\"?)" } },
+	    "\nreminder = {\n  lead_days = [7, 1];\n};\n",
+	    { ":3: unknown key \"reminder.lead_days\" (did you mean \"reminders\"?)" } },
 	{ "unknown key inside a group is reported with its group",
-	  "mail = {\n  transport = \"file\";\n  tls_verfy = false;\n};\n",
-	  { ":3: unknown key \"mail.tls_verfy\" (did you mean \"mail.tls_verify\"?)" } },
+	    "mail = {\n  transport = \"file\";\n  tls_verfy = false;\n};\n",
+	    { ":3: unknown key \"mail.tls_verfy\" (did you mean \"mail.tls_verify\"?)" } },
 	{ "key at the wrong level points to where it belongs",
-	  "send_time = \"09:00\";\ndelivery = { timezone = \"UTC\"; };\n",
-	  { ":1: unknown key \"send_time\" (did you mean \"delivery.send_time\"?)",
-	    ":2: unknown key \"delivery.timezone\" (did you mean \"timezone\"?)" } },
-	{ "wrong type names what was expected and what was found",
-	  "\n\ncheck_interval = (1, 2);\n",
-	  { ":3: check_interval: expected a duration (seconds or a string like \"15m\"), "
-	    "got a list" } },
+	    "send_time = \"09:00\";\ndelivery = { timezone = \"UTC\"; };\n",
+	    { ":1: unknown key \"send_time\" (did you mean \"delivery.send_time\"?)",
+	        ":2: unknown key \"delivery.timezone\" (did you mean \"timezone\"?)" } },
+	{ "wrong type names what was expected and what was found", "\n\ncheck_interval = (1, 2);\n",
+	    { ":3: check_interval: expected a duration (seconds or a string like \"15m\"), "
+	      "got a list" } },
 	{ "float where an integer is expected is a type error",
-	  "feeds = { keep_done_days = 1.5; };\n",
-	  { ":1: feeds.keep_done_days: expected an integer, got a floating-point number" } },
-	{ "scalar where a group is expected is a type error",
-	  "mail = \"smtp://x\";\n",
-	  { ":1: mail: expected a group { ... }, got a string" } },
+	    "feeds = { keep_done_days = 1.5; };\n",
+	    { ":1: feeds.keep_done_days: expected an integer, got a floating-point number" } },
+	{ "scalar where a group is expected is a type error", "mail = \"smtp://x\";\n",
+	    { ":1: mail: expected a group { ... }, got a string" } },
 	{ "integer out of range names the range",
-	  "reminders = {\n\n\n\n  overdue_every_days = 0;\n};\n",
-	  { ":5: reminders.overdue_every_days: 0 is out of range (1..365)" } },
+	    "reminders = {\n\n\n\n  overdue_every_days = 0;\n};\n",
+	    { ":5: reminders.overdue_every_days: 0 is out of range (1..365)" } },
 	{ "lead days that repeat are not strictly decreasing",
-	  "reminders = {\n  lead_days = [7, 7];\n};\n",
-	  { ":2: reminders.lead_days: must be strictly decreasing (largest first), "
-	    "but 7 follows 7" } },
+	    "reminders = {\n  lead_days = [7, 7];\n};\n",
+	    { ":2: reminders.lead_days: must be strictly decreasing (largest first), "
+	      "but 7 follows 7" } },
 	{ "lead days in increasing order are refused",
-	  "annual_update = { lead_days = [7, 30]; };\n",
-	  { ":1: annual_update.lead_days: must be strictly decreasing (largest first), "
-	    "but 30 follows 7" } },
+	    "annual_update = { lead_days = [7, 30]; };\n",
+	    { ":1: annual_update.lead_days: must be strictly decreasing (largest first), "
+	      "but 30 follows 7" } },
 	{ "empty and overlong lead day lists are refused",
-	  "reminders = { lead_days = []; };\n"
-	  "annual_update = { lead_days = [9, 8, 7, 6, 5, 4, 3, 2, 1]; };\n",
-	  { ":1: reminders.lead_days: must list 1 to 8 days, got 0",
-	    ":2: annual_update.lead_days: must list 1 to 8 days, got 9" } },
-	{ "lead day out of range is refused",
-	  "reminders = { lead_days = [400, 1]; };\n",
-	  { ":1: reminders.lead_days: 400 is out of range (1..365)" } },
+	    "reminders = { lead_days = []; };\n"
+	    "annual_update = { lead_days = [9, 8, 7, 6, 5, 4, 3, 2, 1]; };\n",
+	    { ":1: reminders.lead_days: must list 1 to 8 days, got 0",
+	        ":2: annual_update.lead_days: must list 1 to 8 days, got 9" } },
+	{ "lead day out of range is refused", "reminders = { lead_days = [400, 1]; };\n",
+	    { ":1: reminders.lead_days: 400 is out of range (1..365)" } },
 	{ "send_time that is not HH:MM is refused",
-	  "delivery = {\n  send_time = \"8am\";\n  window_end = \"24:00\";\n};\n",
-	  { ":2: delivery.send_time: \"8am\" is not a time of day \"HH:MM\" (00:00..23:59)",
-	    ":3: delivery.window_end: \"24:00\" is not a time of day \"HH:MM\" (00:00..23:59)" } },
+	    "delivery = {\n  send_time = \"8am\";\n  window_end = \"24:00\";\n};\n",
+	    { ":2: delivery.send_time: \"8am\" is not a time of day \"HH:MM\" (00:00..23:59)",
+	        ":3: delivery.window_end: \"24:00\" is not a time of day \"HH:MM\" "
+	        "(00:00..23:59)" } },
 	{ "window_end before send_time is refused",
-	  "delivery = {\n  send_time = \"09:00\";\n  window_end = \"08:30\";\n};\n",
-	  { ":3: delivery.window_end (08:30) must be after delivery.send_time (09:00)" } },
+	    "delivery = {\n  send_time = \"09:00\";\n  window_end = \"08:30\";\n};\n",
+	    { ":3: delivery.window_end (08:30) must be after delivery.send_time (09:00)" } },
 	{ "duplicate holiday is reported at its second occurrence",
-	  "delivery = {\n  holidays = [\"2026-12-25\",\n    \"2026-12-26\",\n    \"2026-12-25\"];\n};\n",
-	  { ":4: delivery.holidays: 2026-12-25 is listed twice" } },
+	    "delivery = {\n  holidays = [\"2026-12-25\",\n    \"2026-12-26\",\n    "
+	    "\"2026-12-25\"];\n};\n",
+	    { ":4: delivery.holidays: 2026-12-25 is listed twice" } },
 	{ "invalid date in holidays is refused",
-	  "delivery = {\n  holidays = (\"2026-02-30\", 20261225);\n};\n",
-	  { ":2: delivery.holidays: \"2026-02-30\" is not a valid date (YYYY-MM-DD)",
-	    ":2: delivery.holidays: element 2: expected a date, got an integer" } },
-	{ "unknown time zone is refused",
-	  "\ntimezone = \"Mars/Olympus_Mons\";\n",
-	  { ":2: timezone: unknown time zone \"Mars/Olympus_Mons\" (expected an IANA name like "
-	    "\"Europe/Berlin\")" } },
+	    "delivery = {\n  holidays = (\"2026-02-30\", 20261225);\n};\n",
+	    { ":2: delivery.holidays: \"2026-02-30\" is not a valid date (YYYY-MM-DD)",
+	        ":2: delivery.holidays: element 2: expected a date, got an integer" } },
+	{ "unknown time zone is refused", "\ntimezone = \"Mars/Olympus_Mons\";\n",
+	    { ":2: timezone: unknown time zone \"Mars/Olympus_Mons\" (expected an IANA name like "
+	      "\"Europe/Berlin\")" } },
 	{ "smtp transport without url is refused",
-	  "mail = {\n  transport = \"smtp\";\n  from = \"kap@example.com\";\n};\n",
-	  { ":2: mail.url: required when mail.transport is \"smtp\"" } },
+	    "mail = {\n  transport = \"smtp\";\n  from = \"kap@example.com\";\n};\n",
+	    { ":2: mail.url: required when mail.transport is \"smtp\"" } },
 	{ "smtp transport without from is refused",
-	  "mail = {\n  transport = \"smtp\";\n  url = \"smtp://localhost:2525\";\n};\n",
-	  { ":2: mail.from: required when mail.transport is \"smtp\"" } },
+	    "mail = {\n  transport = \"smtp\";\n  url = \"smtp://localhost:2525\";\n};\n",
+	    { ":2: mail.from: required when mail.transport is \"smtp\"" } },
 	{ "url with another scheme is refused",
-	  "mail = { url = \"http://mail.example.com\"; };\nfeeds = { base_url = \"ftp://x/\"; };\n",
-	  { ":1: mail.url: \"http://mail.example.com\" must start with smtp:// or smtps://",
-	    ":2: feeds.base_url: \"ftp://x/\" must start with http:// or https://" } },
+	    "mail = { url = \"http://mail.example.com\"; };\nfeeds = { base_url = \"ftp://x/\"; "
+	    "};\n",
+	    { ":1: mail.url: \"http://mail.example.com\" must start with smtp:// or smtps://",
+	        ":2: feeds.base_url: \"ftp://x/\" must start with http:// or https://" } },
 	{ "syntax error is reported with its line",
-	  "database = \"/tmp/a.db\";\n\ncheck_interval = 15 m;\n",
-	  { ":3: syntax error" } },
+	    "database = \"/tmp/a.db\";\n\ncheck_interval = 15 m;\n", { ":3: syntax error" } },
 	{ "duplicate key is a syntax error with libconfig's text",
-	  "database = \"/tmp/a.db\";\ndatabase = \"/tmp/b.db\";\n",
-	  { ":2: syntax error: duplicate setting name" } },
+	    "database = \"/tmp/a.db\";\ndatabase = \"/tmp/b.db\";\n",
+	    { ":2: syntax error: duplicate setting name" } },
 	{ "every error in a file is reported at once",
-	  "databse = \"/tmp/a.db\";\n"
-	  "\n"
-	  "check_interval = \"15x\";\n"
-	  "delivery = {\n"
-	  "  mode = \"digest\";\n"
-	  "  send_days = [\"Monday\", \"Funday\"];\n"
-	  "};\n",
-	  { ":1: unknown key \"databse\" (did you mean \"database\"?)",
-	    ":3: check_interval: \"15x\" is not a duration (seconds, or a number followed by s, "
-	    "m, h or d, like \"15m\")",
-	    ":6: delivery.send_days: \"Funday\" is not a weekday (Monday .. Sunday, or Mon .. Sun)" } },
+	    "databse = \"/tmp/a.db\";\n"
+	    "\n"
+	    "check_interval = \"15x\";\n"
+	    "delivery = {\n"
+	    "  mode = \"digest\";\n"
+	    "  send_days = [\"Monday\", \"Funday\"];\n"
+	    "};\n",
+	    { ":1: unknown key \"databse\" (did you mean \"database\"?)",
+	        ":3: check_interval: \"15x\" is not a duration (seconds, or a number followed by "
+	        "s, "
+	        "m, h or d, like \"15m\")",
+	        ":6: delivery.send_days: \"Funday\" is not a weekday (Monday .. Sunday, or Mon .. "
+	        "Sun)" } },
 	{ "control characters in strings are refused",
-	  "mail = { from = \"kap\\n<kap@example.com>\"; };\n",
-	  { ":1: mail.from: contains a control character" } },
-	{ "empty string is refused",
-	  "database = \"\";\n",
-	  { ":1: database: must not be empty (leave the key out instead)" } },
-	{ "unknown mode lists the accepted ones",
-	  "delivery = { mode = \"daily\"; };\n",
-	  { ":1: delivery.mode: \"daily\" is not one of \"digest\", \"immediate\", "
-	    "\"escalations-only\" or \"none\"" } },
-	{ "bad report weekday is refused",
-	  "status_report = { weekday = \"Mo\"; };\n",
-	  { ":1: status_report.weekday: \"Mo\" is not a weekday (Monday .. Sunday, or Mon .. Sun)" } },
+	    "mail = { from = \"kap\\n<kap@example.com>\"; };\n",
+	    { ":1: mail.from: contains a control character" } },
+	{ "empty string is refused", "database = \"\";\n",
+	    { ":1: database: must not be empty (leave the key out instead)" } },
+	{ "unknown mode lists the accepted ones", "delivery = { mode = \"daily\"; };\n",
+	    { ":1: delivery.mode: \"daily\" is not one of \"digest\", \"immediate\", "
+	      "\"escalations-only\" or \"none\"" } },
+	{ "bad report weekday is refused", "status_report = { weekday = \"Mo\"; };\n",
+	    { ":1: status_report.weekday: \"Mo\" is not a weekday (Monday .. Sunday, or Mon .. "
+	      "Sun)" } },
 	{ "send_days must not repeat a day or be empty",
-	  "delivery = { send_days = [\"Mon\", \"monday\"]; };\n",
-	  { ":1: delivery.send_days: Monday is listed twice" } },
-	{ "send_days must name a day",
-	  "delivery = { send_days = []; };\n",
-	  { ":1: delivery.send_days: must name at least one day" } },
+	    "delivery = { send_days = [\"Mon\", \"monday\"]; };\n",
+	    { ":1: delivery.send_days: Monday is listed twice" } },
+	{ "send_days must name a day", "delivery = { send_days = []; };\n",
+	    { ":1: delivery.send_days: must name at least one day" } },
 	{ "give_up_after shorter than retry_first is refused",
-	  "delivery = {\n  retry_first = \"1h\";\n  give_up_after = \"30m\";\n};\n",
-	  { ":3: delivery.give_up_after (30m) must not be shorter than delivery.retry_first (1h)" } },
+	    "delivery = {\n  retry_first = \"1h\";\n  give_up_after = \"30m\";\n};\n",
+	    { ":3: delivery.give_up_after (30m) must not be shorter than delivery.retry_first "
+	      "(1h)" } },
 	{ "duration below its range names the range in units",
-	  "check_interval = 30;\nmail = { timeout = \"2h\"; };\n",
-	  { ":1: check_interval: 30s is out of range (1m..1d)",
-	    ":2: mail.timeout: 2h is out of range (1s..1h)" } },
+	    "check_interval = 30;\nmail = { timeout = \"2h\"; };\n",
+	    { ":1: check_interval: 30s is out of range (1m..1d)",
+	        ":2: mail.timeout: 2h is out of range (1s..1h)" } },
 	{ "negative durations are refused",
-	  "check_interval = -60;\ndelivery = { retry_first = \"-5m\"; };\n",
-	  { ":1: check_interval: -1m is out of range (1m..1d)",
-	    ":2: delivery.retry_first: \"-5m\" is not a duration (seconds, or a number followed "
-	    "by s, m, h or d, like \"15m\")" } },
+	    "check_interval = -60;\ndelivery = { retry_first = \"-5m\"; };\n",
+	    { ":1: check_interval: -1m is out of range (1m..1d)",
+	        ":2: delivery.retry_first: \"-5m\" is not a duration (seconds, or a number "
+	        "followed "
+	        "by s, m, h or d, like \"15m\")" } },
 	{ "duration garbage is refused",
-	  "check_interval = \"15 m\";\nmail = { timeout = \"1.5h\"; };\n"
-	  "delivery = { retry_first = \"\"; give_up_after = \"4days\"; };\n",
-	  { ":1: check_interval: \"15 m\" is not a duration (seconds, or a number followed by s, "
-	    "m, h or d, like \"15m\")",
-	    ":2: mail.timeout: \"1.5h\" is not a duration (seconds, or a number followed by s, m, "
-	    "h or d, like \"15m\")",
-	    ":3: delivery.retry_first: \"\" is not a duration (seconds, or a number followed by "
-	    "s, m, h or d, like \"15m\")",
-	    ":3: delivery.give_up_after: \"4days\" is not a duration (seconds, or a number "
-	    "followed by s, m, h or d, like \"15m\")" } },
-	{ "duration string that overflows is refused",
-	  "check_interval = \"99999999999999d\";\n",
-	  { ":1: check_interval: \"99999999999999d\" is out of range (1m..1d)" } },
+	    "check_interval = \"15 m\";\nmail = { timeout = \"1.5h\"; };\n"
+	    "delivery = { retry_first = \"\"; give_up_after = \"4days\"; };\n",
+	    { ":1: check_interval: \"15 m\" is not a duration (seconds, or a number followed by s, "
+	      "m, h or d, like \"15m\")",
+	        ":2: mail.timeout: \"1.5h\" is not a duration (seconds, or a number followed by s, "
+	        "m, "
+	        "h or d, like \"15m\")",
+	        ":3: delivery.retry_first: \"\" is not a duration (seconds, or a number followed "
+	        "by "
+	        "s, m, h or d, like \"15m\")",
+	        ":3: delivery.give_up_after: \"4days\" is not a duration (seconds, or a number "
+	        "followed by s, m, h or d, like \"15m\")" } },
+	{ "duration string that overflows is refused", "check_interval = \"99999999999999d\";\n",
+	    { ":1: check_interval: \"99999999999999d\" is out of range (1m..1d)" } },
 	{ "replies on without an address is refused",
-	  "replies = {\n  source = \"maildir\";\n  maildir = \"/tmp/m\";\n};\n",
-	  { ":2: replies.address: required when replies are on" } },
+	    "replies = {\n  source = \"maildir\";\n  maildir = \"/tmp/m\";\n};\n",
+	    { ":2: replies.address: required when replies are on" } },
 	{ "reply address without {key}, or with it twice, is refused",
-	  "replies = {\n  source = \"maildir\"; maildir = \"/tmp/m\";\n"
-	  "  address = \"kap@example.com\";\n};\n",
-	  { ":3: replies.address: \"kap@example.com\" must be an address with {key} once, like "
-	    "\"kap+{key}@example.com\"" } },
+	    "replies = {\n  source = \"maildir\"; maildir = \"/tmp/m\";\n"
+	    "  address = \"kap@example.com\";\n};\n",
+	    { ":3: replies.address: \"kap@example.com\" must be an address with {key} once, like "
+	      "\"kap+{key}@example.com\"" } },
 	{ "imap replies need url and user; maildir needs its directory",
-	  "replies = {\n  source = \"imap\";\n  address = \"kap+{key}@example.com\";\n};\n"
-	  "feeds = { alarm = false; };\n",
-	  { ":2: replies.url: required when replies.source is \"imap\"",
-	    ":2: replies.user: required when replies.source is \"imap\"" } },
+	    "replies = {\n  source = \"imap\";\n  address = \"kap+{key}@example.com\";\n};\n"
+	    "feeds = { alarm = false; };\n",
+	    { ":2: replies.url: required when replies.source is \"imap\"",
+	        ":2: replies.user: required when replies.source is \"imap\"" } },
 	{ "reply source and url scheme are checked",
-	  "replies = {\n  source = \"pop3\";\n  url = \"pop3://x/INBOX\";\n  key_days = 0;\n};\n",
-	  { ":2: replies.source: \"pop3\" is not one of \"off\", \"imap\" or \"maildir\"",
-	    ":3: replies.url: \"pop3://x/INBOX\" must start with imaps:// or imap://",
-	    ":4: replies.key_days: 0 is out of range (1..3650)" } },
+	    "replies = {\n  source = \"pop3\";\n  url = \"pop3://x/INBOX\";\n  key_days = 0;\n};\n",
+	    { ":2: replies.source: \"pop3\" is not one of \"off\", \"imap\" or \"maildir\"",
+	        ":3: replies.url: \"pop3://x/INBOX\" must start with imaps:// or imap://",
+	        ":4: replies.key_days: 0 is out of range (1..3650)" } },
 	{ "integer literal libconfig would wrap is refused, not read as a small number",
-	  "mail = {\n  timeout = 4294967297; # libconfig 1.5 reads this as 1\n};\n",
-	  { ":2: 4294967297 does not fit in an integer" } },
+	    "mail = {\n  timeout = 4294967297; # libconfig 1.5 reads this as 1\n};\n",
+	    { ":2: 4294967297 does not fit in an integer" } },
 };
 
 static void
@@ -533,9 +538,11 @@ replies_group_is_read_and_the_address_filled(void **state)
 	char buf[128];
 
 	(void)state;
-	assert_loads("replies = {\n  source = \"imap\";\n  url = \"imaps://mail.example.com/INBOX\";\n"
+	assert_loads(
+	    "replies = {\n  source = \"imap\";\n  url = \"imaps://mail.example.com/INBOX\";\n"
 	    "  user = \"kap\";\n  address = \"kap+{key}@example.com\";\n  key_days = 30;\n"
-	    "  max_messages = 50;\n  processed = \"Done\";\n};\n", &c);
+	    "  max_messages = 50;\n  processed = \"Done\";\n};\n",
+	    &c);
 	assert_int_equal(c.replies.source, REPLY_IMAP);
 	assert_string_equal(c.replies.url, "imaps://mail.example.com/INBOX");
 	assert_int_equal(c.replies.key_days, 30);
@@ -556,8 +563,8 @@ missing_file_is_enoent_with_cannot_open(void **state)
 	(void)state;
 	assert_int_equal(config_load("/nonexistent/kapd.conf", &c, &errs), -ENOENT);
 	assert_int_equal(errs.n, 1);
-	assert_string_equal(errs.msg[0],
-			    "/nonexistent/kapd.conf: cannot open: No such file or directory");
+	assert_string_equal(
+	    errs.msg[0], "/nonexistent/kapd.conf: cannot open: No such file or directory");
 	errlist_free(&errs);
 }
 
@@ -584,8 +591,10 @@ password_file_readable_by_others_is_refused(void **state)
 	unsetenv("CREDENTIALS_DIRECTORY");
 	password_config(&c, path);
 	assert_int_equal(config_read_password(&c, &pw, err, sizeof(err)), -EPERM);
-	snprintf(want, sizeof(want), "password file %s is readable by group or others "
-				     "(mode 0644); chmod 600 it", path);
+	snprintf(want, sizeof(want),
+	    "password file %s is readable by group or others "
+	    "(mode 0644); chmod 600 it",
+	    path);
 	assert_string_equal(err, want);
 	assert_string_equal(pw, "untouched");
 	if (strstr(err, "hunter2") != NULL)
@@ -625,8 +634,8 @@ password_with_a_line_break_inside_is_refused(void **state)
 	assert_int_equal(config_read_password(&c, &pw, err, sizeof(err)), -EINVAL);
 	assert_string_equal(pw, "untouched");
 	if (strstr(err, "must hold one non-empty line") == NULL || strstr(err, "hunter2") != NULL)
-		fail_msg("expected an error about the file's form without the password, got: %s",
-			 err);
+		fail_msg(
+		    "expected an error about the file's form without the password, got: %s", err);
 	config_free(&c);
 	unlink(path);
 	free(path);
@@ -642,8 +651,9 @@ missing_password_file_is_an_error(void **state)
 	unsetenv("CREDENTIALS_DIRECTORY");
 	password_config(&c, "/nonexistent/pw");
 	assert_int_equal(config_read_password(&c, &pw, err, sizeof(err)), -ENOENT);
-	assert_string_equal(err, "password file /nonexistent/pw: cannot open: No such file or "
-				 "directory");
+	assert_string_equal(err,
+	    "password file /nonexistent/pw: cannot open: No such file or "
+	    "directory");
 	config_free(&c);
 }
 
@@ -773,7 +783,8 @@ main(void)
 		cmocka_unit_test(no_password_configured_gives_null),
 		cmocka_unit_test(empty_systemd_credential_counts_as_none),
 		cmocka_unit_test(systemd_credential_is_preferred_over_the_password_file),
-		cmocka_unit_test(credentials_directory_without_the_credential_falls_back_to_the_file),
+		cmocka_unit_test(
+		    credentials_directory_without_the_credential_falls_back_to_the_file),
 	};
 	/* Each bad configuration is its own test, named after the behaviour it protects. */
 	struct CMUnitTest tests[N_ELEMS(fixed) + N_ELEMS(bad_cases)];
@@ -783,7 +794,7 @@ main(void)
 		tests[n++] = fixed[i];
 	for (size_t i = 0; i < N_ELEMS(bad_cases); i++) {
 		struct CMUnitTest t = { bad_cases[i].name, run_bad_case, NULL, NULL,
-					(void *)&bad_cases[i] };
+			(void *)&bad_cases[i] };
 		tests[n++] = t;
 	}
 	return _cmocka_run_group_tests("config", tests, n, NULL, NULL);

@@ -65,7 +65,10 @@ rows_are_counted_as_a_spreadsheet_counts_them(void **state)
 static void
 delimiter_is_detected_from_the_header(void **state)
 {
-	static const struct { const char *text; char delim; } cases[] = {
+	static const struct {
+		const char *text;
+		char delim;
+	} cases[] = {
 		{ "a,b,c\n1;2,3\n", ',' },
 		{ "a;b;c\n1,5;2;3\n", ';' },
 		{ "a\tb\tc\n", '\t' },
@@ -106,11 +109,16 @@ encoding_bom_utf8_and_windows_1252_are_detected_and_converted(void **state)
 static void
 reader_errors_name_file_and_row(void **state)
 {
-	static const struct { const char *text; const char *msg; } cases[] = {
+	static const struct {
+		const char *text;
+		const char *msg;
+	} cases[] = {
 		{ "a,b\n\"open,1\n", "f.csv:2: a quoted field is not closed" },
 		{ "a,b\n\"x\"y,1\n", "f.csv:2: text after the closing quote of field 1" },
 		{ "a\n\x81\n", "f.csv:2: a byte that is not a character in Windows-1252" },
-		{ "\xFF\xFE" "a\0", "f.csv:1: UTF-16 text" },
+		{ "\xFF\xFE"
+		  "a\0",
+		    "f.csv:1: UTF-16 text" },
 	};
 	size_t i;
 
@@ -122,7 +130,8 @@ reader_errors_name_file_and_row(void **state)
 		assert_int_equal(csv_read(cases[i].text, len, "f.csv", &t, &e), -EINVAL);
 		assert_true(e.n >= 1);
 		if (strncmp(e.msg[0], cases[i].msg, strlen(cases[i].msg)) != 0)
-			fail_msg("case %zu: expected \"%s...\", got \"%s\"", i, cases[i].msg, e.msg[0]);
+			fail_msg(
+			    "case %zu: expected \"%s...\", got \"%s\"", i, cases[i].msg, e.msg[0]);
 		csv_table_free(&t);
 		errlist_free(&e);
 	}
@@ -152,13 +161,26 @@ writer_quotes_only_what_needs_it(void **state)
 static void
 dates_iso_and_german_are_real_dates(void **state)
 {
-	static const struct { const char *s; const char *iso; } ok[] = {
-		{ "2026-12-01", "2026-12-01" }, { "01.12.2026", "2026-12-01" },
-		{ "1.2.2027", "2027-02-01" }, { "29.02.2028", "2028-02-29" },
+	static const struct {
+		const char *s;
+		const char *iso;
+	} ok[] = {
+		{ "2026-12-01", "2026-12-01" },
+		{ "01.12.2026", "2026-12-01" },
+		{ "1.2.2027", "2027-02-01" },
+		{ "29.02.2028", "2028-02-29" },
 	};
 	static const char *const bad[] = {
-		"29.02.2027", "31.04.2026", "1.2.27", "01.12.2026 10:00", "2026-2-1", "1.-2.2027",
-		"", "12/01/2026", "001.1.2026", "1.1.+2026",
+		"29.02.2027",
+		"31.04.2026",
+		"1.2.27",
+		"01.12.2026 10:00",
+		"2026-2-1",
+		"1.-2.2027",
+		"",
+		"12/01/2026",
+		"001.1.2026",
+		"1.1.+2026",
 	};
 	char buf[KDATE_STRLEN];
 	kdate_t d;
@@ -178,17 +200,20 @@ static json_t *
 plan_doc(void)
 {
 	json_error_t e;
-	json_t *doc = json_loads("{\"format\": \"kapd-plan/1\", \"people\": ["
+	json_t *doc = json_loads(
+	    "{\"format\": \"kapd-plan/1\", \"people\": ["
 	    "{\"key\": \"p-a\", \"name\": \"Anna Weber\", \"email\": \"anna@x.example\"},"
 	    "{\"key\": \"p-b\", \"name\": \"Bernd Huber\", \"email\": \"bernd@x.example\"}],"
 	    "\"accounts\": [{\"key\": \"acc\", \"name\": \"Acc\","
 	    " \"projects\": [{\"key\": \"pr1\", \"title\": \"P\"}],"
 	    " \"plans\": [{\"key\": \"pl\", \"title\": \"Plan\","
-	    "  \"team\": [{\"person\": \"p-a\", \"role\": \"kam\"}, {\"person\": \"p-b\", \"role\": \"member\"}],"
+	    "  \"team\": [{\"person\": \"p-a\", \"role\": \"kam\"}, {\"person\": \"p-b\", "
+	    "\"role\": \"member\"}],"
 	    "  \"milestones\": [{\"key\": \"m1\", \"title\": \"M one\", \"owner\": \"p-a\","
 	    "   \"due\": \"2026-12-15\", \"state\": \"open\"}],"
 	    "  \"activities\": [{\"key\": \"a1\", \"title\": \"A one\", \"owner\": \"p-b\","
-	    "   \"due\": \"2026-12-03\", \"state\": \"open\", \"milestone\": \"m1\"}]}]}]}", 0, &e);
+	    "   \"due\": \"2026-12-03\", \"state\": \"open\", \"milestone\": \"m1\"}]}]}]}",
+	    0, &e);
 
 	if (doc == NULL)
 		fail_msg("test document: %s", e.text);
@@ -216,21 +241,30 @@ sheet_in_german_updates_and_creates_with_owners_by_name_and_email(void **state)
 	json_t *doc = plan_doc(), *acts;
 
 	(void)state;
-	assert_int_equal(apply(doc, "Titel;Schlüssel;Termin;Verantwortlich;Art;Meilenstein;Status\n"
-	    "A one;a1;5.12.2026;Anna Weber;Aktivität;m1;erledigt\n"
-	    "Neu;a2;2027-01-10;BERND@x.example;Aktivität;m1;\n"
-	    "M one;m1;15.12.2026;p-a;Meilenstein;;offen\n", &sum, &e), 0);
+	assert_int_equal(apply(doc,
+	                     "Titel;Schlüssel;Termin;Verantwortlich;Art;Meilenstein;Status\n"
+	                     "A one;a1;5.12.2026;Anna Weber;Aktivität;m1;erledigt\n"
+	                     "Neu;a2;2027-01-10;BERND@x.example;Aktivität;m1;\n"
+	                     "M one;m1;15.12.2026;p-a;Meilenstein;;offen\n",
+	                     &sum, &e),
+	    0);
 	assert_int_equal(sum.created, 1);
 	assert_int_equal(sum.updated, 1);
 	assert_int_equal(sum.unchanged, 1);
-	assert_string_equal(sum.lines, "updated activity a1: due, owner, state\ncreated activity a2\n");
-	acts = json_object_get(json_array_get(json_object_get(json_array_get(
-	    json_object_get(doc, "accounts"), 0), "plans"), 0), "activities");
-	assert_string_equal(json_string_value(json_object_get(json_array_get(acts, 0), "owner")), "p-a");
-	assert_string_equal(json_string_value(json_object_get(json_array_get(acts, 0), "done_on")),
-	    "2024-10-04");
-	assert_string_equal(json_string_value(json_object_get(json_array_get(acts, 1), "owner")), "p-b");
-	assert_string_equal(json_string_value(json_object_get(json_array_get(acts, 1), "state")), "open");
+	assert_string_equal(
+	    sum.lines, "updated activity a1: due, owner, state\ncreated activity a2\n");
+	acts = json_object_get(
+	    json_array_get(
+	        json_object_get(json_array_get(json_object_get(doc, "accounts"), 0), "plans"), 0),
+	    "activities");
+	assert_string_equal(
+	    json_string_value(json_object_get(json_array_get(acts, 0), "owner")), "p-a");
+	assert_string_equal(
+	    json_string_value(json_object_get(json_array_get(acts, 0), "done_on")), "2024-10-04");
+	assert_string_equal(
+	    json_string_value(json_object_get(json_array_get(acts, 1), "owner")), "p-b");
+	assert_string_equal(
+	    json_string_value(json_object_get(json_array_get(acts, 1), "state")), "open");
 	al_summary_free(&sum);
 	json_decref(doc);
 }
@@ -240,7 +274,8 @@ every_error_is_reported_with_file_row_and_column_and_nothing_changes(void **stat
 {
 	static const char *const want[] = {
 		"s.csv:2:due: \"31.11.2026\" is not a date (YYYY-MM-DD or TT.MM.JJJJ)",
-		"s.csv:3:owner: \"Nobody\" is not on the team of plan pl (give a person key, email or exact name)",
+		"s.csv:3:owner: \"Nobody\" is not on the team of plan pl (give a person key, email "
+		"or exact name)",
 		"s.csv:3:project: no project \"prX\" in the plan's account",
 		"s.csv:4:key: \"a1\" appears already in row 2",
 		"s.csv:5:type: \"x9\" is new: its type is needed (milestone or activity)",
@@ -251,11 +286,14 @@ every_error_is_reported_with_file_row_and_column_and_nothing_changes(void **stat
 	size_t i;
 
 	(void)state;
-	assert_int_equal(apply(doc, "key,type,title,due,owner,project\n"
-	    "a1,activity,A one,31.11.2026,,\n"
-	    "a3,activity,T,2027-01-01,Nobody,prX\n"
-	    "a1,activity,A one,2027-01-01,,\n"
-	    "x9,,T,2027-01-01,,\n", &sum, &e), -EINVAL);
+	assert_int_equal(apply(doc,
+	                     "key,type,title,due,owner,project\n"
+	                     "a1,activity,A one,31.11.2026,,\n"
+	                     "a3,activity,T,2027-01-01,Nobody,prX\n"
+	                     "a1,activity,A one,2027-01-01,,\n"
+	                     "x9,,T,2027-01-01,,\n",
+	                     &sum, &e),
+	    -EINVAL);
 	assert_int_equal(e.n, sizeof(want) / sizeof(want[0]));
 	for (i = 0; i < e.n; i++)
 		assert_string_equal(e.msg[i], want[i]);
@@ -278,7 +316,8 @@ unknown_column_is_an_error_unless_ignored(void **state)
 
 	(void)state;
 	assert_int_equal(apply(doc, "key;Notiz\na1;x\n", &sum, &e), -EINVAL);
-	assert_string_equal(e.msg[0], "s.csv:1:Notiz: unknown column (known: key, type, title, "
+	assert_string_equal(e.msg[0],
+	    "s.csv:1:Notiz: unknown column (known: key, type, title, "
 	    "owner, due, state, milestone, project, description or Schlüssel, Art, Titel, "
 	    "Verantwortlich, Termin, Status, Meilenstein, Projekt, Beschreibung; --ignore-column "
 	    "skips one)");
@@ -303,10 +342,12 @@ export_then_apply_is_no_change_in_both_languages(void **state)
 
 	(void)state;
 	for (i = 0; i < 2; i++) {
-		assert_int_equal(actionlist_export(doc, "pl", langs[i], i ? ',' : ';', &text, &len), 0);
+		assert_int_equal(
+		    actionlist_export(doc, "pl", langs[i], i ? ',' : ';', &text, &len), 0);
 		assert_memory_equal(text, "\xEF\xBB\xBF", 3);
 		if (i == 0)
-			assert_non_null(strstr(text, "m1;Meilenstein;M one;Anna Weber;15.12.2026;offen;;;\r\n"));
+			assert_non_null(strstr(
+			    text, "m1;Meilenstein;M one;Anna Weber;15.12.2026;offen;;;\r\n"));
 		assert_int_equal(apply(doc, text, &sum, &e), 0);
 		assert_int_equal(sum.unchanged, 2);
 		assert_int_equal(sum.created + sum.updated, 0);
@@ -330,7 +371,8 @@ main(void)
 		cmocka_unit_test(writer_quotes_only_what_needs_it),
 		cmocka_unit_test(dates_iso_and_german_are_real_dates),
 		cmocka_unit_test(sheet_in_german_updates_and_creates_with_owners_by_name_and_email),
-		cmocka_unit_test(every_error_is_reported_with_file_row_and_column_and_nothing_changes),
+		cmocka_unit_test(
+		    every_error_is_reported_with_file_row_and_column_and_nothing_changes),
 		cmocka_unit_test(unknown_column_is_an_error_unless_ignored),
 		cmocka_unit_test(export_then_apply_is_no_change_in_both_languages),
 	};

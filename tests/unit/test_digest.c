@@ -24,10 +24,16 @@ static struct mail_item
 item(enum rule rule, long days_overdue)
 {
 	const struct rule_def *d = rules_def(rule);
-	struct mail_item it = { .rule = rule, .kind = KIND_ACTIVITY, .item_key = "a1",
-		.title = "Angebot BZ 800 übergeben", .plan_key = "kessler-2026",
-		.plan_title = "Kessler 2026", .owner_name = "Oliver Hughes",
-		.due = (kdate_t)(TODAY - days_overdue), .stage = "overdue-0", .role = d->role };
+	struct mail_item it = { .rule = rule,
+		.kind = KIND_ACTIVITY,
+		.item_key = "a1",
+		.title = "Angebot BZ 800 übergeben",
+		.plan_key = "kessler-2026",
+		.plan_title = "Kessler 2026",
+		.owner_name = "Oliver Hughes",
+		.due = (kdate_t)(TODAY - days_overdue),
+		.stage = "overdue-0",
+		.role = d->role };
 
 	if (d->target != TARGET_ITEM) {
 		it.kind = KIND_PLAN;
@@ -43,8 +49,12 @@ item(enum rule rule, long days_overdue)
 static char *
 subject(const char *lang, const struct mail_item *items, size_t n)
 {
-	struct mail_message m = { .to_name = "Anna Weber", .to_addr = "anna@x.example",
-		.today = TODAY, .lang = lang, .items = items, .n_items = n };
+	struct mail_message m = { .to_name = "Anna Weber",
+		.to_addr = "anna@x.example",
+		.today = TODAY,
+		.lang = lang,
+		.items = items,
+		.n_items = n };
 	struct sbuf s = SBUF_INIT;
 	char *out = NULL;
 
@@ -64,8 +74,8 @@ assert_headline(const char *subj)
 	if (text_utf8_len(subj) > DIGEST_SUBJECT_MAX)
 		fail_msg("subject longer than %d characters (%zu): %s", DIGEST_SUBJECT_MAX,
 		    text_utf8_len(subj), subj);
-	if (strstr(subj, ". ") != NULL || strstr(subj, ".:") != NULL || (n > 0 &&
-	    subj[n - 1] == '.'))
+	if (strstr(subj, ". ") != NULL || strstr(subj, ".:") != NULL ||
+	    (n > 0 && subj[n - 1] == '.'))
 		fail_msg("subject contains a sentence: %s", subj);
 }
 
@@ -78,32 +88,34 @@ test_one_item_subjects_for_every_rule_in_both_languages(void **state)
 		const char *en, *de;
 	} rows[] = {
 		{ RULE_UPCOMING, -7, "[Kessler 2026] Due in 7 days: Angebot BZ 800 übergeben",
-		  "[Kessler 2026] In 7 Tagen fällig: Angebot BZ 800 übergeben" },
+		    "[Kessler 2026] In 7 Tagen fällig: Angebot BZ 800 übergeben" },
 		{ RULE_UPCOMING, -1, "[Kessler 2026] Due in 1 day: Angebot BZ 800 übergeben",
-		  "[Kessler 2026] In 1 Tag fällig: Angebot BZ 800 übergeben" },
+		    "[Kessler 2026] In 1 Tag fällig: Angebot BZ 800 übergeben" },
 		{ RULE_DUE, 0, "[Kessler 2026] Due today: Angebot BZ 800 übergeben",
-		  "[Kessler 2026] Heute fällig: Angebot BZ 800 übergeben" },
+		    "[Kessler 2026] Heute fällig: Angebot BZ 800 übergeben" },
 		{ RULE_OVERDUE, 3, "[Kessler 2026] Overdue for 3 days: Angebot BZ 800 übergeben",
-		  "[Kessler 2026] Überfällig seit 3 Tagen: Angebot BZ 800 übergeben" },
+		    "[Kessler 2026] Überfällig seit 3 Tagen: Angebot BZ 800 übergeben" },
 		{ RULE_OVERDUE, 1, "[Kessler 2026] Overdue for 1 day: Angebot BZ 800 übergeben",
-		  "[Kessler 2026] Überfällig seit 1 Tag: Angebot BZ 800 übergeben" },
+		    "[Kessler 2026] Überfällig seit 1 Tag: Angebot BZ 800 übergeben" },
 		{ RULE_ESCALATION, 9,
-		  "[Kessler 2026] Escalation, overdue for 9 days: Angebot BZ 800 übergeben",
-		  "[Kessler 2026] Eskalation, seit 9 Tagen überfällig: Angebot BZ 800 übergeben" },
+		    "[Kessler 2026] Escalation, overdue for 9 days: Angebot BZ 800 übergeben",
+		    "[Kessler 2026] Eskalation, seit 9 Tagen überfällig: Angebot BZ 800 "
+		    "übergeben" },
 		{ RULE_SPONSOR, 21,
-		  "[Kessler 2026] Escalation, overdue for 21 days: Angebot BZ 800 übergeben",
-		  "[Kessler 2026] Eskalation, seit 21 Tagen überfällig: Angebot BZ 800 übergeben" },
+		    "[Kessler 2026] Escalation, overdue for 21 days: Angebot BZ 800 übergeben",
+		    "[Kessler 2026] Eskalation, seit 21 Tagen überfällig: Angebot BZ 800 "
+		    "übergeben" },
 		{ RULE_REVIEW_UPCOMING, -30, "[Kessler 2026] Annual update due in 30 days",
-		  "[Kessler 2026] Jahresaktualisierung in 30 Tagen fällig" },
+		    "[Kessler 2026] Jahresaktualisierung in 30 Tagen fällig" },
 		{ RULE_REVIEW_DUE, 0, "[Kessler 2026] Annual update due today",
-		  "[Kessler 2026] Jahresaktualisierung heute fällig" },
+		    "[Kessler 2026] Jahresaktualisierung heute fällig" },
 		{ RULE_REVIEW_OVERDUE, 8, "[Kessler 2026] Annual update overdue for 8 days",
-		  "[Kessler 2026] Jahresaktualisierung seit 8 Tagen überfällig" },
+		    "[Kessler 2026] Jahresaktualisierung seit 8 Tagen überfällig" },
 		{ RULE_REVIEW_ESCALATION, 30,
-		  "[Kessler 2026] Escalation, annual update overdue for 30 days",
-		  "[Kessler 2026] Eskalation, Jahresaktualisierung seit 30 Tagen überfällig" },
+		    "[Kessler 2026] Escalation, annual update overdue for 30 days",
+		    "[Kessler 2026] Eskalation, Jahresaktualisierung seit 30 Tagen überfällig" },
 		{ RULE_STATUS_REPORT, 0, "[Kessler 2026] Status report, week 49, 2026",
-		  "[Kessler 2026] Statusbericht KW 49/2026" },
+		    "[Kessler 2026] Statusbericht KW 49/2026" },
 	};
 	int covered[RULE_COUNT] = { 0 };
 
@@ -114,7 +126,8 @@ test_one_item_subjects_for_every_rule_in_both_languages(void **state)
 
 		if (strcmp(en, rows[i].en) != 0 || strcmp(de, rows[i].de) != 0)
 			fail_msg("%s, %ld days: expected\n  %s\n  %s\ngot\n  %s\n  %s",
-			    rules_rule_name(rows[i].rule), rows[i].days, rows[i].en, rows[i].de, en, de);
+			    rules_rule_name(rows[i].rule), rows[i].days, rows[i].en, rows[i].de, en,
+			    de);
 		assert_headline(en);
 		assert_headline(de);
 		covered[rows[i].rule] = 1;
@@ -130,8 +143,8 @@ test_one_item_subjects_for_every_rule_in_both_languages(void **state)
 static void
 test_many_item_subjects_count_entries_by_urgency(void **state)
 {
-	struct mail_item it[5] = { item(RULE_OVERDUE, 3), item(RULE_OVERDUE, 5),
-		item(RULE_DUE, 0), item(RULE_UPCOMING, -7), item(RULE_STATUS_REPORT, 0) };
+	struct mail_item it[5] = { item(RULE_OVERDUE, 3), item(RULE_OVERDUE, 5), item(RULE_DUE, 0),
+		item(RULE_UPCOMING, -7), item(RULE_STATUS_REPORT, 0) };
 	char *s;
 
 	(void)state;
@@ -142,7 +155,8 @@ test_many_item_subjects_count_entries_by_urgency(void **state)
 	assert_string_equal(s, "Kessler 2026: 2 überfällig, 1 heute fällig");
 	free(s);
 	s = subject("en", it, 5);
-	assert_string_equal(s, "Kessler 2026: 2 overdue, 1 due today, 1 status report, "
+	assert_string_equal(s,
+	    "Kessler 2026: 2 overdue, 1 due today, 1 status report, "
 	    "1 coming up");
 	assert_headline(s);
 	free(s);
@@ -165,7 +179,8 @@ test_subject_counts_an_item_once_whatever_its_notifications(void **state)
 	it[0].unowned = 1;
 	it[0].role = ROLE_KAM;
 	s = subject("en", it, 2);
-	assert_string_equal(s, "[Kessler 2026] Escalation, overdue for 9 days: "
+	assert_string_equal(s,
+	    "[Kessler 2026] Escalation, overdue for 9 days: "
 	    "Angebot BZ 800 übergeben");
 	free(s);
 }
@@ -178,10 +193,11 @@ test_long_titles_are_cut_within_78_characters(void **state)
 	char *s;
 
 	(void)state;
-	it[0].plan_title = "Key-Account-Plan Kessler Antriebstechnik GmbH & Co. KG Schweinfurt 2026";
+	it[0].plan_title =
+	    "Key-Account-Plan Kessler Antriebstechnik GmbH & Co. KG Schweinfurt 2026";
 	it[1].plan_title = it[0].plan_title;
 	it[1].title = "Angebot für die Bearbeitungszentren BZ 800 mit Ersatzteilpaket, "
-	    "Schulung und Wartungsvertrag übergeben (陈立, 佐藤 健)";
+	              "Schulung und Wartungsvertrag übergeben (陈立, 佐藤 健)";
 	for (size_t l = 0; l < N_ELEMS(langs); l++) {
 		for (size_t i = 0; i < 2; i++) {
 			s = subject(langs[l], &it[i], 1);
@@ -189,9 +205,11 @@ test_long_titles_are_cut_within_78_characters(void **state)
 			if (strstr(s, "…") == NULL)
 				fail_msg("expected a cut title with \"…\": %s", s);
 			/* The headline survives the cut. */
-			if (strstr(s, i == 0 ? (l ? "Jahresaktualisierung seit 45 Tagen" :
-			    "annual update overdue for 45 days") : (l ? "Überfällig seit 12 Tagen" :
-			    "Overdue for 12 days")) == NULL)
+			if (strstr(s,
+			        i == 0 ? (l ? "Jahresaktualisierung seit 45 Tagen"
+			                    : "annual update overdue for 45 days")
+			               : (l ? "Überfällig seit 12 Tagen"
+			                    : "Overdue for 12 days")) == NULL)
 				fail_msg("headline lost in: %s", s);
 			free(s);
 		}
@@ -204,8 +222,12 @@ test_long_titles_are_cut_within_78_characters(void **state)
 static char *
 body(const char *lang, const struct mail_item *items, size_t n, char **html)
 {
-	struct mail_message m = { .to_name = "Anna Weber", .to_addr = "anna@x.example",
-		.today = TODAY, .lang = lang, .items = items, .n_items = n };
+	struct mail_message m = { .to_name = "Anna Weber",
+		.to_addr = "anna@x.example",
+		.today = TODAY,
+		.lang = lang,
+		.items = items,
+		.n_items = n };
 	struct sbuf t = SBUF_INIT, h = SBUF_INIT;
 	char *out = NULL;
 
@@ -249,8 +271,10 @@ test_one_entry_per_item_states_every_reason(void **state)
 	it[0].owner_name = it[1].owner_name = NULL;
 	t = body("en", it, 2, &html);
 	expect(t, "[a1]", 1);
-	expect(t, "Overdue for 9 days; escalated to you as key account manager; no owner can "
-	    "be reached by email, so it comes to you as key account manager.", 1);
+	expect(t,
+	    "Overdue for 9 days; escalated to you as key account manager; no owner can "
+	    "be reached by email, so it comes to you as key account manager.",
+	    1);
 	expect(t, "Please assign an owner or take care of it yourself.", 1);
 	expect(html, "[a1]", 1);
 	free(t);
@@ -317,8 +341,10 @@ test_the_kam_is_asked_to_follow_up_and_the_owner_to_act(void **state)
 	free(t);
 	free(html);
 	t = body("de", &owner, 1, &html);
-	expect(t, "Bitte erledigen Sie dies oder stimmen Sie im Key-Account-Team einen neuen "
-	    "Termin ab.", 1);
+	expect(t,
+	    "Bitte erledigen Sie dies oder stimmen Sie im Key-Account-Team einen neuen "
+	    "Termin ab.",
+	    1);
 	expect(t, "Ihrem Key Account Manager", 0);
 	free(t);
 	free(html);
@@ -334,8 +360,10 @@ test_greeting_and_first_sentence_follow_each_language(void **state)
 
 	(void)state;
 	t = body("en", &it, 1, &html);
-	expect(t, "Hello Anna Weber,\r\n\r\nHere is what needs your attention in your key "
-	    "account plan.\r\n", 1);
+	expect(t,
+	    "Hello Anna Weber,\r\n\r\nHere is what needs your attention in your key "
+	    "account plan.\r\n",
+	    1);
 	free(t);
 	free(html);
 	t = body("de", &it, 1, &html);
@@ -346,25 +374,55 @@ test_greeting_and_first_sentence_follow_each_language(void **state)
 }
 
 static struct report_item overdue_items[] = {
-	{ .kind = "activity", .key = "a1", .title = "Angebot", .owner = "Oliver Hughes",
-	  .due = TODAY - 9 },
+	{ .kind = "activity",
+	    .key = "a1",
+	    .title = "Angebot",
+	    .owner = "Oliver Hughes",
+	    .due = TODAY - 9 },
 	{ .kind = "milestone", .key = "m1", .title = "Muster", .owner = NULL, .due = TODAY - 2 },
 };
 static struct report_item ms[] = {
 	{ .kind = "milestone", .key = "m1", .title = "Muster", .due = TODAY - 2, .total = 0 },
-	{ .kind = "milestone", .key = "m2", .title = "Vertrag", .due = TODAY + 9, .done = 1,
-	  .total = 3, .at_risk = 1 },
+	{ .kind = "milestone",
+	    .key = "m2",
+	    .title = "Vertrag",
+	    .due = TODAY + 9,
+	    .done = 1,
+	    .total = 3,
+	    .at_risk = 1 },
 };
 
 static struct report_change changes[] = {
-	{ .kind = "activity", .key = "a1", .title = "Angebot", .field = "due",
-	  .from = "2026-12-01", .to = "2026-12-05", .times = 2, .days = 4 },
-	{ .kind = "milestone", .key = "m1", .title = "Muster", .field = "owner",
-	  .from = "Anna Weber", .to = "Oliver Hughes", .times = 1 },
-	{ .kind = "activity", .key = "a2", .title = "Besuch", .field = "owner",
-	  .from = NULL, .to = "Oliver Hughes", .times = 1 },
-	{ .kind = "activity", .key = "a3", .title = "Bericht", .field = "due",
-	  .from = "2026-12-02", .to = "2026-12-01", .times = 1, .days = -1 },
+	{ .kind = "activity",
+	    .key = "a1",
+	    .title = "Angebot",
+	    .field = "due",
+	    .from = "2026-12-01",
+	    .to = "2026-12-05",
+	    .times = 2,
+	    .days = 4 },
+	{ .kind = "milestone",
+	    .key = "m1",
+	    .title = "Muster",
+	    .field = "owner",
+	    .from = "Anna Weber",
+	    .to = "Oliver Hughes",
+	    .times = 1 },
+	{ .kind = "activity",
+	    .key = "a2",
+	    .title = "Besuch",
+	    .field = "owner",
+	    .from = NULL,
+	    .to = "Oliver Hughes",
+	    .times = 1 },
+	{ .kind = "activity",
+	    .key = "a3",
+	    .title = "Bericht",
+	    .field = "due",
+	    .from = "2026-12-02",
+	    .to = "2026-12-01",
+	    .times = 1,
+	    .days = -1 },
 };
 
 static void
@@ -377,16 +435,24 @@ check_report_layout(const char *t)
 		size_t ind = strspn(line, " ");
 
 		if (ind % 2 != 0)
-			fail_msg("odd indentation (%zu) in line: %.*s", ind, (int)(end - line), line);
+			fail_msg(
+			    "odd indentation (%zu) in line: %.*s", ind, (int)(end - line), line);
 	}
 }
 
 static void
 test_status_report_is_an_evenly_indented_document(void **state)
 {
-	struct report r = { .since = TODAY - 7, .today = TODAY, .overdue = overdue_items,
-		.n_overdue = 2, .milestones = ms, .n_milestones = 2, .has_review = 1,
-		.next_review = TODAY + 40, .changes = changes, .n_changes = 4 };
+	struct report r = { .since = TODAY - 7,
+		.today = TODAY,
+		.overdue = overdue_items,
+		.n_overdue = 2,
+		.milestones = ms,
+		.n_milestones = 2,
+		.has_review = 1,
+		.next_review = TODAY + 40,
+		.changes = changes,
+		.n_changes = 4 };
 	struct mail_item it = item(RULE_STATUS_REPORT, 0);
 	char *html, *t;
 
@@ -400,13 +466,17 @@ test_status_report_is_an_evenly_indented_document(void **state)
 	expect(t, "keine Aktivitäten zugeordnet", 1);
 	expect(t, "1 von 3 zugeordneten Aktivitäten erledigt", 1);
 	expect(t, "Es wurden keine Aktivitäten oder Meilensteine erledigt.", 1);
-	expect(t, "    Oliver Hughes:\r\n    * Aktivität: Angebot [a1]\r\n"
-	    "      Termin: 24.11.2026; Status: seit 9 Tagen überfällig\r\n", 1);
+	expect(t,
+	    "    Oliver Hughes:\r\n    * Aktivität: Angebot [a1]\r\n"
+	    "      Termin: 24.11.2026; Status: seit 9 Tagen überfällig\r\n",
+	    1);
 	expect(t, "    nicht zugewiesen:\r\n", 1);
 	/* Moved deadlines and owner changes since the last report. */
 	expect(t, "Geändert seit 26.11.2026", 1);
-	expect(t, "    * Aktivität: Angebot [a1]\r\n      Änderung: Termin 01.12.2026 → "
-	    "05.12.2026, +4 Tage, 2-mal verschoben\r\n", 1);
+	expect(t,
+	    "    * Aktivität: Angebot [a1]\r\n      Änderung: Termin 01.12.2026 → "
+	    "05.12.2026, +4 Tage, 2-mal verschoben\r\n",
+	    1);
 	expect(t, "Termin 02.12.2026 → 01.12.2026, -1 Tag, 1-mal verschoben", 1);
 	expect(t, "Änderung: Verantwortlich Anna Weber → Oliver Hughes", 1);
 	expect(t, "Änderung: Verantwortlich nicht zugewiesen → Oliver Hughes", 1);
@@ -446,9 +516,9 @@ test_rule_table_rows_are_complete(void **state)
 			fail_msg("rule name %s does not fit the ledger's column", d->name);
 		assert_int_equal(rules_by_name(d->name), r);
 		assert_non_null(d->headline);
-		if (d->headline_pl != NULL && (count(d->headline, "%") != 1 ||
-		    count(d->headline, "%ld") != 1 || count(d->headline_pl, "%") != 1 ||
-		    count(d->headline_pl, "%ld") != 1))
+		if (d->headline_pl != NULL &&
+		    (count(d->headline, "%") != 1 || count(d->headline, "%ld") != 1 ||
+		        count(d->headline_pl, "%") != 1 || count(d->headline_pl, "%ld") != 1))
 			fail_msg("rule %s: a plural headline takes exactly one %%ld", d->name);
 		if (d->headline_pl == NULL && strchr(d->headline, '%') != NULL)
 			fail_msg("rule %s: a headline without plural takes no argument", d->name);

@@ -57,7 +57,9 @@ escaped(const char *in)
 static void
 escape_quotes_backslash_semicolon_comma_and_newline(void **state)
 {
-	static const struct { const char *in, *out; } cases[] = {
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
 		{ "plain", "plain" },
 		{ "a,b;c\\d\ne", "a\\,b\\;c\\\\d\\ne" },
 		{ "ends with \\", "ends with \\\\" },
@@ -82,7 +84,11 @@ escape_quotes_backslash_semicolon_comma_and_newline(void **state)
 static void
 clean_replaces_invalid_utf8_and_drops_control_characters(void **state)
 {
-	static const struct { const char *in; int oneline; const char *out; } cases[] = {
+	static const struct {
+		const char *in;
+		int oneline;
+		const char *out;
+	} cases[] = {
 		{ "ok Ä 工 😀", 0, "ok Ä 工 😀" },
 		{ "bad \xff byte", 0, "bad \xef\xbf\xbd byte" },
 		{ "overlong \xc0\xaf", 0, "overlong \xef\xbf\xbd\xef\xbf\xbd" },
@@ -101,7 +107,8 @@ clean_replaces_invalid_utf8_and_drops_control_characters(void **state)
 		char *s = cleaned(cases[i].in, cases[i].oneline);
 
 		if (strcmp(s, cases[i].out) != 0)
-			fail_msg("ics_clean case %zu: expected \"%s\", got \"%s\"", i, cases[i].out, s);
+			fail_msg(
+			    "ics_clean case %zu: expected \"%s\", got \"%s\"", i, cases[i].out, s);
 		free(s);
 	}
 	{
@@ -160,7 +167,8 @@ check_folded(const char *line, const char *out, size_t outlen)
 			fail_msg("folded \"%s\": a bare CR or LF", line);
 		if (!first) {
 			if (*p != ' ')
-				fail_msg("folded \"%s\": continuation line without a leading space", line);
+				fail_msg("folded \"%s\": continuation line without a leading space",
+				    line);
 			if (p[-3] == '\\') {
 				/* the previous physical line ended in a backslash: it must be escaped */
 				const char *q = p - 3;
@@ -304,8 +312,7 @@ assert_has_line(const char *text, const char *line)
 static void
 event_has_uid_dates_dtstamp_and_sequence(void **state)
 {
-	struct ics_calendar cal = { "en", "Kessler 2026", "Europe/Berlin", "kap.example", 0,
-		0 };
+	struct ics_calendar cal = { "en", "Kessler 2026", "Europe/Berlin", "kap.example", 0, 0 };
 	struct ics_event ev = sample_event();
 	char *t;
 
@@ -323,7 +330,8 @@ event_has_uid_dates_dtstamp_and_sequence(void **state)
 	assert_has_line(t, "CATEGORIES:Activity");
 	assert_has_line(t, "TRANSP:TRANSPARENT");
 	assert_has_line(t, "SUMMARY:Angebot\\, Teil 2\\; \\\\Ersatzteile");
-	assert_has_line(t, "DESCRIPTION:Owner: Jürgen Huber\\nPlan: Kessler 2026\\nState: open\\n"
+	assert_has_line(t,
+	    "DESCRIPTION:Owner: Jürgen Huber\\nPlan: Kessler 2026\\nState: open\\n"
 	    "Deadline: 31 Dec 2026\\nKey: kessler-2026-a07");
 	assert_has_line(t, "END:VEVENT");
 	assert_null(strstr(t, "VALARM"));
@@ -387,7 +395,8 @@ done_and_cancelled_events_say_so_in_the_feed_language(void **state)
 	t = event_text(&de, &ev);
 	assert_has_line(t, "STATUS:CONFIRMED");
 	assert_non_null(strstr(t, "SUMMARY:Erledigt: Angebot"));
-	assert_non_null(strstr(t, "Verantwortlich: Jürgen Huber\\nPlan: Kessler 2026\\nStatus: "
+	assert_non_null(strstr(t,
+	    "Verantwortlich: Jürgen Huber\\nPlan: Kessler 2026\\nStatus: "
 	    "erledigt am 03.12.2026\\nTermin: 31.12.2026\\nSchlüssel: kessler-2026-a07"));
 	free(t);
 	t = event_text(&en, &ev);
@@ -485,8 +494,8 @@ alarm_is_opt_in_and_only_on_open_events(void **state)
 static void
 event_has_only_the_properties_a_calendar_needs(void **state)
 {
-	static const char *const allowed[] = { "BEGIN", "END", "UID", "DTSTAMP", "DTSTART",
-		"DTEND", "SUMMARY", "DESCRIPTION", "CATEGORIES", "STATUS", "SEQUENCE", "LAST-MODIFIED",
+	static const char *const allowed[] = { "BEGIN", "END", "UID", "DTSTAMP", "DTSTART", "DTEND",
+		"SUMMARY", "DESCRIPTION", "CATEGORIES", "STATUS", "SEQUENCE", "LAST-MODIFIED",
 		"TRANSP", "ACTION", "TRIGGER" };
 	struct ics_calendar cal = { "de", "x", NULL, "d.example", 1, 0 };
 	struct ics_event ev = sample_event();
@@ -518,7 +527,8 @@ calendar_header_escapes_its_name_and_asks_for_hourly_refresh(void **state)
 	assert_int_equal(ics_begin(&cal, &out), 0);
 	ics_end(&out);
 	check_folded_block(out.s);
-	assert_string_equal(out.s, "BEGIN:VCALENDAR\r\nVERSION:2.0\r\n"
+	assert_string_equal(out.s,
+	    "BEGIN:VCALENDAR\r\nVERSION:2.0\r\n"
 	    "PRODID:-//kapd//kapd calendar feed//EN\r\nCALSCALE:GREGORIAN\r\n"
 	    "NAME:Müller\\, Groß\\; A\\\\B\r\nX-WR-CALNAME:Müller\\, Groß\\; A\\\\B\r\n"
 	    "X-WR-TIMEZONE:Europe/Berlin\r\nREFRESH-INTERVAL;VALUE=DURATION:PT1H\r\n"
@@ -585,9 +595,14 @@ digest_changes_with_every_shown_field_only(void **state)
 	b = a, b.kind = ICS_MILESTONE;
 	assert_true(ics_event_digest(&b) != d);
 	b = a, b.state = ICS_DONE, b.has_done_on = 1, b.done_on = a.due;
-	assert_true(ics_event_digest(&b) != ics_event_digest(&(struct ics_event){ .kind = a.kind,
-	    .key = a.key, .title = a.title, .owner = a.owner, .plan = a.plan, .due = a.due,
-	    .state = ICS_DONE }));
+	assert_true(ics_event_digest(&b) !=
+	    ics_event_digest(&(struct ics_event){ .kind = a.kind,
+	        .key = a.key,
+	        .title = a.title,
+	        .owner = a.owner,
+	        .plan = a.plan,
+	        .due = a.due,
+	        .state = ICS_DONE }));
 	/* Fields do not run into each other. */
 	b = a, b.title = "ab", b.owner = "c";
 	a.title = "a", a.owner = "bc";
@@ -604,36 +619,36 @@ static const char *const markers[] = { "MARKER-ADDRESS", "MARKER-PHONE", "marker
 	"person@supplier.example" };
 
 static const char fixture_sql[] =
-	"INSERT INTO person (id, key, name, email, language, function) VALUES"
-	" (1, 'p-kam', 'Anna Weber', 'person@supplier.example', 'de', 'MARKER-FUNCTION'),"
-	" (2, 'p-tm', 'Oliver Hughes', 'person@supplier.example', 'en', NULL);"
-	"INSERT INTO account (id, key, name, address, phone, email, positioning, market_volume,"
-	" market_currency) VALUES (1, 'acc', 'Kessler Maschinenbau', 'MARKER-ADDRESS', 'MARKER-PHONE',"
-	" 'marker@customer.example', 'MARKER-POSITIONING', 987654321, 'EUR');"
-	"INSERT INTO contact (account_id, key, name, email, notes) VALUES"
-	" (1, 'c1', 'MARKER-CONTACT', 'marker@customer.example', 'MARKER-NOTES');"
-	"INSERT INTO need (account_id, key, text) VALUES (1, 'n1', 'MARKER-NEED');"
-	"INSERT INTO competitor (account_id, key, name, strengths) VALUES"
-	" (1, 'k1', 'MARKER-COMPETITOR', 'MARKER-STRENGTH');"
-	"INSERT INTO history (account_id, period, revenue, margin, currency) VALUES"
-	" (1, '2025', 123456789, 987654321, 'EUR');"
-	"INSERT INTO complaint (account_id, key, date, subject) VALUES"
-	" (1, 'cp1', '2026-10-01', 'MARKER-COMPLAINT');"
-	"INSERT INTO swot (account_id, kind, text) VALUES (1, 'threat', 'MARKER-SWOT');"
-	"INSERT INTO project (id, account_id, key, title) VALUES (1, 1, 'pr1', 'MARKER-PROJECT');"
-	"INSERT INTO plan (id, account_id, key, title, next_review) VALUES"
-	" (1, 1, 'plan1', 'Plan eins', '2027-01-15'),"
-	" (2, 1, 'plan0', 'Old plan', NULL);"
-	"UPDATE plan SET state = 'archived' WHERE id = 2;"
-	"INSERT INTO team_member (plan_id, person_id, role) VALUES (1, 1, 'kam'), (1, 2, 'member');"
-	"INSERT INTO goal (plan_id, key, horizon, text, target) VALUES"
-	" (1, 'g1', 'mid', 'MARKER-GOAL', 'MARKER-TARGET');"
-	"INSERT INTO milestone (id, plan_id, key, title, description, owner_id, due, project_id)"
-	" VALUES (1, 1, 'm1', 'Meilenstein eins', 'MARKER-DESCRIPTION', 1, '2026-12-10', 1);"
-	"INSERT INTO activity (plan_id, key, title, description, owner_id, due, milestone_id)"
-	" VALUES (1, 'a1', 'Aktivität eins', 'MARKER-DESCRIPTION', 2, '2026-12-05', 1),"
-	" (1, 'a2', 'Aktivität zwei', 'MARKER-DESCRIPTION', NULL, '2026-12-06', NULL),"
-	" (2, 'a3', 'Archived activity', NULL, 2, '2026-12-06', NULL);";
+    "INSERT INTO person (id, key, name, email, language, function) VALUES"
+    " (1, 'p-kam', 'Anna Weber', 'person@supplier.example', 'de', 'MARKER-FUNCTION'),"
+    " (2, 'p-tm', 'Oliver Hughes', 'person@supplier.example', 'en', NULL);"
+    "INSERT INTO account (id, key, name, address, phone, email, positioning, market_volume,"
+    " market_currency) VALUES (1, 'acc', 'Kessler Maschinenbau', 'MARKER-ADDRESS', 'MARKER-PHONE',"
+    " 'marker@customer.example', 'MARKER-POSITIONING', 987654321, 'EUR');"
+    "INSERT INTO contact (account_id, key, name, email, notes) VALUES"
+    " (1, 'c1', 'MARKER-CONTACT', 'marker@customer.example', 'MARKER-NOTES');"
+    "INSERT INTO need (account_id, key, text) VALUES (1, 'n1', 'MARKER-NEED');"
+    "INSERT INTO competitor (account_id, key, name, strengths) VALUES"
+    " (1, 'k1', 'MARKER-COMPETITOR', 'MARKER-STRENGTH');"
+    "INSERT INTO history (account_id, period, revenue, margin, currency) VALUES"
+    " (1, '2025', 123456789, 987654321, 'EUR');"
+    "INSERT INTO complaint (account_id, key, date, subject) VALUES"
+    " (1, 'cp1', '2026-10-01', 'MARKER-COMPLAINT');"
+    "INSERT INTO swot (account_id, kind, text) VALUES (1, 'threat', 'MARKER-SWOT');"
+    "INSERT INTO project (id, account_id, key, title) VALUES (1, 1, 'pr1', 'MARKER-PROJECT');"
+    "INSERT INTO plan (id, account_id, key, title, next_review) VALUES"
+    " (1, 1, 'plan1', 'Plan eins', '2027-01-15'),"
+    " (2, 1, 'plan0', 'Old plan', NULL);"
+    "UPDATE plan SET state = 'archived' WHERE id = 2;"
+    "INSERT INTO team_member (plan_id, person_id, role) VALUES (1, 1, 'kam'), (1, 2, 'member');"
+    "INSERT INTO goal (plan_id, key, horizon, text, target) VALUES"
+    " (1, 'g1', 'mid', 'MARKER-GOAL', 'MARKER-TARGET');"
+    "INSERT INTO milestone (id, plan_id, key, title, description, owner_id, due, project_id)"
+    " VALUES (1, 1, 'm1', 'Meilenstein eins', 'MARKER-DESCRIPTION', 1, '2026-12-10', 1);"
+    "INSERT INTO activity (plan_id, key, title, description, owner_id, due, milestone_id)"
+    " VALUES (1, 'a1', 'Aktivität eins', 'MARKER-DESCRIPTION', 2, '2026-12-05', 1),"
+    " (1, 'a2', 'Aktivität zwei', 'MARKER-DESCRIPTION', NULL, '2026-12-06', NULL),"
+    " (2, 'a3', 'Archived activity', NULL, 2, '2026-12-06', NULL);";
 
 static char *
 read_file(const char *path)
@@ -679,7 +694,7 @@ feeds_carry_no_revenue_margin_complaint_contact_or_notes(void **state)
 	if (db_exec(db, fixture_sql, err, sizeof(err)) < 0)
 		fail_msg("test setup: %s", err);
 	if (feeds_publish(db, &cfg, instant_of("2026-12-01T09:00:00+01:00"), &st, &problems, err,
-	    sizeof(err)) < 0)
+	        sizeof(err)) < 0)
 		fail_msg("feeds_publish: %s", err);
 	assert_int_equal(problems.n, 0);
 	/* One plan (the archived one has none), its KAM and its member. */
@@ -754,7 +769,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(escape_quotes_backslash_semicolon_comma_and_newline),
 		cmocka_unit_test(clean_replaces_invalid_utf8_and_drops_control_characters),
-		cmocka_unit_test(fold_keeps_lines_within_75_octets_without_splitting_utf8_or_escapes),
+		cmocka_unit_test(
+		    fold_keeps_lines_within_75_octets_without_splitting_utf8_or_escapes),
 		cmocka_unit_test(fold_refuses_control_characters_and_invalid_utf8),
 		cmocka_unit_test(event_has_uid_dates_dtstamp_and_sequence),
 		cmocka_unit_test(uid_is_stable_per_kind_and_key),

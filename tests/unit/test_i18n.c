@@ -19,8 +19,7 @@
 
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
 
-static const char polish[] =
-    "n==1 ? 0 : n%10>=2 && n%10<=4 && (n%100<10 || n%100>=20) ? 1 : 2";
+static const char polish[] = "n==1 ? 0 : n%10>=2 && n%10<=4 && (n%100<10 || n%100>=20) ? 1 : 2";
 
 static void
 test_plural_expressions_of_real_catalogs_pick_the_right_form(void **state)
@@ -29,22 +28,34 @@ test_plural_expressions_of_real_catalogs_pick_the_right_form(void **state)
 		const char *expr;
 		unsigned long n, want;
 	} rows[] = {
-		{ "(n != 1)", 0, 1 }, { "(n != 1)", 1, 0 }, { "(n != 1)", 2, 1 },
-		{ "n>1", 0, 0 }, { "n>1", 1, 0 }, { "n>1", 2, 1 },               /* French */
-		{ "0", 7, 0 },                                                     /* Japanese */
-		{ polish, 1, 0 }, { polish, 2, 1 }, { polish, 4, 1 }, { polish, 5, 2 },
-		{ polish, 12, 2 }, { polish, 22, 1 }, { polish, 25, 2 }, { polish, 112, 2 },
+		{ "(n != 1)", 0, 1 },
+		{ "(n != 1)", 1, 0 },
+		{ "(n != 1)", 2, 1 },
+		{ "n>1", 0, 0 },
+		{ "n>1", 1, 0 },
+		{ "n>1", 2, 1 }, /* French */
+		{ "0", 7, 0 },   /* Japanese */
+		{ polish, 1, 0 },
+		{ polish, 2, 1 },
+		{ polish, 4, 1 },
+		{ polish, 5, 2 },
+		{ polish, 12, 2 },
+		{ polish, 22, 1 },
+		{ polish, 25, 2 },
+		{ polish, 112, 2 },
 		{ polish, 0, 2 },
 		/* Arabic: six forms. */
 		{ "n==0 ? 0 : n==1 ? 1 : n==2 ? 2 : n%100>=3 && n%100<=10 ? 3 : n%100>=11 ? 4 : 5",
-		  0, 0 },
+		    0, 0 },
 		{ "n==0 ? 0 : n==1 ? 1 : n==2 ? 2 : n%100>=3 && n%100<=10 ? 3 : n%100>=11 ? 4 : 5",
-		  103, 3 },
+		    103, 3 },
 		{ "n==0 ? 0 : n==1 ? 1 : n==2 ? 2 : n%100>=3 && n%100<=10 ? 3 : n%100>=11 ? 4 : 5",
-		  111, 4 },
+		    111, 4 },
 		{ "n==0 ? 0 : n==1 ? 1 : n==2 ? 2 : n%100>=3 && n%100<=10 ? 3 : n%100>=11 ? 4 : 5",
-		  100, 5 },
-		{ "!(n == 1)", 1, 0 }, { "2 * 3 + 1 - n / 2", 4, 5 }, { "n <= 3 && n >= 3", 3, 1 },
+		    100, 5 },
+		{ "!(n == 1)", 1, 0 },
+		{ "2 * 3 + 1 - n / 2", 4, 5 },
+		{ "n <= 3 && n >= 3", 3, 1 },
 	};
 	unsigned long v;
 
@@ -60,8 +71,8 @@ test_plural_expressions_of_real_catalogs_pick_the_right_form(void **state)
 static void
 test_bad_plural_expressions_are_refused(void **state)
 {
-	static const char *const bad[] = { "", "n +", "(n", "n ? 1", "n / 0", "n % (n - n)",
-		"x", "n ==", "1 2" };
+	static const char *const bad[] = { "", "n +", "(n", "n ? 1", "n / 0", "n % (n - n)", "x",
+		"n ==", "1 2" };
 	unsigned long v = 42;
 
 	(void)state;
@@ -75,8 +86,8 @@ static void
 test_plural_form_reads_the_header_and_falls_back_to_n_not_1(void **state)
 {
 	const char *h = "Content-Type: text/plain; charset=UTF-8\n"
-	    "Plural-Forms: nplurals=3; plural=(n==1 ? 0 : n%10>=2 && n%10<=4 && "
-	    "(n%100<10 || n%100>=20) ? 1 : 2);\n";
+	                "Plural-Forms: nplurals=3; plural=(n==1 ? 0 : n%10>=2 && n%10<=4 && "
+	                "(n%100<10 || n%100>=20) ? 1 : 2);\n";
 
 	(void)state;
 	assert_int_equal(plural_form(h, 1), 0);
@@ -171,8 +182,8 @@ test_a_third_language_is_one_po_file(void **state)
 	assert_string_equal(i18n_ntr("pl", "%lu overdue", "%lu overdue", 22), "%lu zaległe");
 	assert_string_equal(i18n_ntr("pl", "%lu overdue", "%lu overdue", 112), "%lu zaległych");
 	/* Untranslated texts of the new language fall back to English, with English rules. */
-	assert_string_equal(i18n_ntr("pl", "Due in %ld day", "Due in %ld days", 1),
-	    "Due in %ld day");
+	assert_string_equal(
+	    i18n_ntr("pl", "Due in %ld day", "Due in %ld days", 1), "Due in %ld day");
 	/* Its date pattern and month names are its own. */
 	assert_string_equal(i18n_short_date("pl", 20788, buf, sizeof(buf)), "1 gru 2026");
 	assert_string_equal(i18n_short_date("en", 20788, buf, sizeof(buf)), "1 Dec 2026");

@@ -45,10 +45,14 @@ parse_accepts_real_dates_and_gives_days_since_1970(void **state)
 		const char *s;
 		kdate_t day;
 	} cases[] = {
-		{ "1970-01-01", 0 },        { "1969-12-31", -1 },
-		{ "2024-02-29", 19782 },    { "2000-02-29", 11016 },
-		{ "1600-02-29", -135081 },  { "1900-03-01", -25508 },
-		{ "2026-12-31", 20818 },    { "0001-01-01", -719162 },
+		{ "1970-01-01", 0 },
+		{ "1969-12-31", -1 },
+		{ "2024-02-29", 19782 },
+		{ "2000-02-29", 11016 },
+		{ "1600-02-29", -135081 },
+		{ "1900-03-01", -25508 },
+		{ "2026-12-31", 20818 },
+		{ "0001-01-01", -719162 },
 		{ "9999-12-31", 2932896 },
 	};
 
@@ -59,7 +63,7 @@ parse_accepts_real_dates_and_gives_days_since_1970(void **state)
 
 		if (r != 0 || d != cases[i].day)
 			fail_msg("kdate_parse(\"%s\"): expected 0 and day %d, got %d and day %d",
-				 cases[i].s, (int)cases[i].day, r, (int)d);
+			    cases[i].s, (int)cases[i].day, r, (int)d);
 	}
 }
 
@@ -67,11 +71,30 @@ static void
 parse_rejects_anything_but_a_real_yyyy_mm_dd_and_leaves_output_alone(void **state)
 {
 	static const char *const bad[] = {
-		"2026-02-29",  "1900-02-29",  "2026-13-01",  "2026-00-10",  "2026-01-00",
-		"2026-04-31",  "2026-01-32",  "0000-01-01",  "2026-1-01",   "2026-01-1",
-		"26-01-01",    "2026-01-01x", "2026-01-01 ", " 2026-01-01", "2026/01/01",
-		"2026-01-01T00:00:00Z",       "",            "2026",        "+026-01-01",
-		"-026-01-01",  "2026-+1-01",  "2026-01- 1",  "20260101",    "2026-01-0a",
+		"2026-02-29",
+		"1900-02-29",
+		"2026-13-01",
+		"2026-00-10",
+		"2026-01-00",
+		"2026-04-31",
+		"2026-01-32",
+		"0000-01-01",
+		"2026-1-01",
+		"2026-01-1",
+		"26-01-01",
+		"2026-01-01x",
+		"2026-01-01 ",
+		" 2026-01-01",
+		"2026/01/01",
+		"2026-01-01T00:00:00Z",
+		"",
+		"2026",
+		"+026-01-01",
+		"-026-01-01",
+		"2026-+1-01",
+		"2026-01- 1",
+		"20260101",
+		"2026-01-0a",
 		"\xef\xbc\x92\xef\xbc\x90\xef\xbc\x92\xef\xbc\x96-01-01", /* fullwidth digits */
 		"10000-01-01",
 	};
@@ -82,7 +105,8 @@ parse_rejects_anything_but_a_real_yyyy_mm_dd_and_leaves_output_alone(void **stat
 		int r = kdate_parse(bad[i], &d);
 
 		if (r != -EINVAL || d != UNTOUCHED)
-			fail_msg("kdate_parse(\"%s\"): expected -EINVAL and no output, got %d", bad[i], r);
+			fail_msg("kdate_parse(\"%s\"): expected -EINVAL and no output, got %d",
+			    bad[i], r);
 	}
 	assert_int_equal(kdate_parse(NULL, &(kdate_t){ 0 }), -EINVAL);
 }
@@ -125,10 +149,11 @@ format_and_parse_round_trip_every_day_of_1900_to_2100(void **state)
 				snprintf(want, sizeof(want), "%04d-%02d-%02d", y, m, d);
 				kdate_to_ymd(day, &by, &bm, &bd);
 				if (day != prev + 1 || strcmp(kdate_format(day, buf), want) != 0 ||
-				    kdate_parse(buf, &back) != 0 || back != day || by != y || bm != m ||
-				    bd != d)
-					fail_msg("%s: expected day %d formatted and parsed back, got \"%s\"",
-						 want, (int)prev + 1, buf);
+				    kdate_parse(buf, &back) != 0 || back != day || by != y ||
+				    bm != m || bd != d)
+					fail_msg("%s: expected day %d formatted and parsed back, "
+					         "got \"%s\"",
+					    want, (int)prev + 1, buf);
 				prev = day;
 			}
 		}
@@ -155,11 +180,16 @@ add_years_keeps_the_day_and_turns_29_february_into_28_february(void **state)
 		int n;
 		const char *want;
 	} cases[] = {
-		{ "2024-02-29", 1, "2025-02-28" },   { "2024-02-29", 4, "2028-02-29" },
-		{ "2024-02-29", -1, "2023-02-28" },  { "2024-02-29", -4, "2020-02-29" },
-		{ "2024-02-29", 76, "2100-02-28" },  { "2024-02-29", -24, "2000-02-29" },
-		{ "2024-02-29", 0, "2024-02-29" },   { "2026-03-15", 1, "2027-03-15" },
-		{ "2026-12-31", 1, "2027-12-31" },   { "2025-02-28", 3, "2028-02-28" },
+		{ "2024-02-29", 1, "2025-02-28" },
+		{ "2024-02-29", 4, "2028-02-29" },
+		{ "2024-02-29", -1, "2023-02-28" },
+		{ "2024-02-29", -4, "2020-02-29" },
+		{ "2024-02-29", 76, "2100-02-28" },
+		{ "2024-02-29", -24, "2000-02-29" },
+		{ "2024-02-29", 0, "2024-02-29" },
+		{ "2026-03-15", 1, "2027-03-15" },
+		{ "2026-12-31", 1, "2027-12-31" },
+		{ "2025-02-28", 3, "2028-02-28" },
 		{ "2026-01-01", -2025, "0001-01-01" },
 	};
 
@@ -170,7 +200,7 @@ add_years_keeps_the_day_and_turns_29_february_into_28_february(void **state)
 		kdate_format(kdate_add_years(day_of(cases[i].from), cases[i].n), buf);
 		if (strcmp(buf, cases[i].want) != 0)
 			fail_msg("kdate_add_years(%s, %d): expected %s, got %s", cases[i].from,
-				 cases[i].n, cases[i].want, buf);
+			    cases[i].n, cases[i].want, buf);
 	}
 }
 
@@ -193,9 +223,16 @@ weekday_is_iso_monday_1_to_sunday_7(void **state)
 		const char *s;
 		int wd;
 	} cases[] = {
-		{ "1970-01-01", 4 }, { "1969-12-31", 3 }, { "2026-12-28", 1 }, { "2027-01-03", 7 },
-		{ "2024-02-29", 4 }, { "2000-01-01", 6 }, { "0001-01-01", 1 }, { "9999-12-31", 5 },
-		{ "1900-01-01", 1 }, { "2026-10-25", 7 },
+		{ "1970-01-01", 4 },
+		{ "1969-12-31", 3 },
+		{ "2026-12-28", 1 },
+		{ "2027-01-03", 7 },
+		{ "2024-02-29", 4 },
+		{ "2000-01-01", 6 },
+		{ "0001-01-01", 1 },
+		{ "9999-12-31", 5 },
+		{ "1900-01-01", 1 },
+		{ "2026-10-25", 7 },
 	};
 
 	(void)state;
@@ -203,7 +240,8 @@ weekday_is_iso_monday_1_to_sunday_7(void **state)
 		int wd = kdate_weekday(day_of(cases[i].s));
 
 		if (wd != cases[i].wd)
-			fail_msg("kdate_weekday(%s): expected %d, got %d", cases[i].s, cases[i].wd, wd);
+			fail_msg(
+			    "kdate_weekday(%s): expected %d, got %d", cases[i].s, cases[i].wd, wd);
 	}
 }
 
@@ -214,12 +252,24 @@ iso_week_belongs_to_the_year_of_its_thursday(void **state)
 		const char *s;
 		int year, week;
 	} cases[] = {
-		{ "2026-12-28", 2026, 53 }, { "2026-12-29", 2026, 53 }, { "2026-12-30", 2026, 53 },
-		{ "2026-12-31", 2026, 53 }, { "2027-01-01", 2026, 53 }, { "2027-01-02", 2026, 53 },
-		{ "2027-01-03", 2026, 53 }, { "2027-01-04", 2027, 1 },  { "2020-12-31", 2020, 53 },
-		{ "2021-01-03", 2020, 53 }, { "2021-01-04", 2021, 1 },  { "2024-12-29", 2024, 52 },
-		{ "2024-12-30", 2025, 1 },  { "2008-12-29", 2009, 1 },  { "2010-01-03", 2009, 53 },
-		{ "1970-01-01", 1970, 1 },  { "0001-01-01", 1, 1 },     { "9999-12-31", 9999, 52 },
+		{ "2026-12-28", 2026, 53 },
+		{ "2026-12-29", 2026, 53 },
+		{ "2026-12-30", 2026, 53 },
+		{ "2026-12-31", 2026, 53 },
+		{ "2027-01-01", 2026, 53 },
+		{ "2027-01-02", 2026, 53 },
+		{ "2027-01-03", 2026, 53 },
+		{ "2027-01-04", 2027, 1 },
+		{ "2020-12-31", 2020, 53 },
+		{ "2021-01-03", 2020, 53 },
+		{ "2021-01-04", 2021, 1 },
+		{ "2024-12-29", 2024, 52 },
+		{ "2024-12-30", 2025, 1 },
+		{ "2008-12-29", 2009, 1 },
+		{ "2010-01-03", 2009, 53 },
+		{ "1970-01-01", 1970, 1 },
+		{ "0001-01-01", 1, 1 },
+		{ "9999-12-31", 9999, 52 },
 	};
 
 	(void)state;
@@ -229,7 +279,7 @@ iso_week_belongs_to_the_year_of_its_thursday(void **state)
 		kdate_iso_week(day_of(cases[i].s), &y, &w);
 		if (y != cases[i].year || w != cases[i].week)
 			fail_msg("kdate_iso_week(%s): expected %d-W%02d, got %d-W%02d", cases[i].s,
-				 cases[i].year, cases[i].week, y, w);
+			    cases[i].year, cases[i].week, y, w);
 	}
 }
 
@@ -263,8 +313,9 @@ parse_instant_applies_the_explicit_offset(void **state)
 		int r = kdate_parse_instant(cases[i].s, &t);
 
 		if (r != 0 || (int64_t)t != cases[i].t)
-			fail_msg("kdate_parse_instant(\"%s\"): expected 0 and %lld, got %d and %lld",
-				 cases[i].s, (long long)cases[i].t, r, (long long)t);
+			fail_msg(
+			    "kdate_parse_instant(\"%s\"): expected 0 and %lld, got %d and %lld",
+			    cases[i].s, (long long)cases[i].t, r, (long long)t);
 	}
 }
 
@@ -272,17 +323,39 @@ static void
 parse_instant_requires_an_offset_and_rejects_out_of_range_fields(void **state)
 {
 	static const char *const bad[] = {
-		"2026-12-01T08:00:00",        "2026-12-01T08:00",           "2026-12-01 08:00:00Z",
-		"2026-12-01t08:00:00Z",       "2026-12-01T08:00:00z",       "2026-12-01T24:00:00Z",
-		"2026-12-01T08:60:00Z",       "2026-12-01T08:00:60Z",       "2026-12-01T8:00:00Z",
-		"2026-12-01T08:0:00Z",        "2026-12-01T08:00:0Z",        "2026-12-01T08:00:00+24:00",
-		"2026-12-01T08:00:00+01:60",  "2026-12-01T08:00:00+1:00",   "2026-12-01T08:00:00+01",
-		"2026-12-01T08:00:00+01:0",   "2026-12-01T08:00:00+010",    "2026-12-01T08:00:00+01:00x",
-		"2026-12-01T08:00:00+01:00:00", "2026-12-01T08:00:00 +01:00", "2026-12-01T08:00:00ZZ",
-		"2026-12-01T08:00:00.Z",      "2026-12-01T08:00.5Z",        "2026-12-01T08:00:00,5Z",
-		"2026-02-29T08:00:00Z",       "2026-13-01T08:00:00Z",       "2026-12-1T08:00:00Z",
-		"2026-12-01T08:00:00UTC",     "2026-12-01T08:00:00+01:00\n", "2026-12-01",
-		"2026-12-01T",                "",                           "T08:00:00Z",
+		"2026-12-01T08:00:00",
+		"2026-12-01T08:00",
+		"2026-12-01 08:00:00Z",
+		"2026-12-01t08:00:00Z",
+		"2026-12-01T08:00:00z",
+		"2026-12-01T24:00:00Z",
+		"2026-12-01T08:60:00Z",
+		"2026-12-01T08:00:60Z",
+		"2026-12-01T8:00:00Z",
+		"2026-12-01T08:0:00Z",
+		"2026-12-01T08:00:0Z",
+		"2026-12-01T08:00:00+24:00",
+		"2026-12-01T08:00:00+01:60",
+		"2026-12-01T08:00:00+1:00",
+		"2026-12-01T08:00:00+01",
+		"2026-12-01T08:00:00+01:0",
+		"2026-12-01T08:00:00+010",
+		"2026-12-01T08:00:00+01:00x",
+		"2026-12-01T08:00:00+01:00:00",
+		"2026-12-01T08:00:00 +01:00",
+		"2026-12-01T08:00:00ZZ",
+		"2026-12-01T08:00:00.Z",
+		"2026-12-01T08:00.5Z",
+		"2026-12-01T08:00:00,5Z",
+		"2026-02-29T08:00:00Z",
+		"2026-13-01T08:00:00Z",
+		"2026-12-1T08:00:00Z",
+		"2026-12-01T08:00:00UTC",
+		"2026-12-01T08:00:00+01:00\n",
+		"2026-12-01",
+		"2026-12-01T",
+		"",
+		"T08:00:00Z",
 	};
 
 	(void)state;
@@ -291,8 +364,9 @@ parse_instant_requires_an_offset_and_rejects_out_of_range_fields(void **state)
 		int r = kdate_parse_instant(bad[i], &t);
 
 		if (r != -EINVAL || t != 42)
-			fail_msg("kdate_parse_instant(\"%s\"): expected -EINVAL and no output, got %d",
-				 bad[i], r);
+			fail_msg(
+			    "kdate_parse_instant(\"%s\"): expected -EINVAL and no output, got %d",
+			    bad[i], r);
 	}
 	assert_int_equal(kdate_parse_instant(NULL, &(time_t){ 0 }), -EINVAL);
 }
@@ -320,9 +394,9 @@ check_local_cases(const struct local_case *c, size_t n)
 		if (r != 0 || strcmp(got, c[i].date) != 0 || minute != c[i].minute ||
 		    off != c[i].offset)
 			fail_msg("kdate_local(%s, %s): expected %s %02d:%02d offset %ld, "
-				 "got r=%d %s %02d:%02d offset %ld",
-				 c[i].instant, c[i].tz, c[i].date, c[i].minute / 60, c[i].minute % 60,
-				 c[i].offset, r, got, minute / 60, minute % 60, off);
+			         "got r=%d %s %02d:%02d offset %ld",
+			    c[i].instant, c[i].tz, c[i].date, c[i].minute / 60, c[i].minute % 60,
+			    c[i].offset, r, got, minute / 60, minute % 60, off);
 	}
 }
 
@@ -385,9 +459,8 @@ static void
 local_gives_the_same_answer_when_zones_alternate(void **state)
 {
 	time_t t = instant_of("2026-07-01T12:00:00Z");
-	static const char *const zones[] = { "Europe/Berlin", "America/Chicago",
-					     "Europe/Berlin", "Europe/Berlin",
-					     "Australia/Sydney", "America/Chicago" };
+	static const char *const zones[] = { "Europe/Berlin", "America/Chicago", "Europe/Berlin",
+		"Europe/Berlin", "Australia/Sydney", "America/Chicago" };
 	static const long offsets[] = { 7200, -18000, 7200, 7200, 36000, -18000 };
 
 	(void)state;
@@ -399,7 +472,7 @@ local_gives_the_same_answer_when_zones_alternate(void **state)
 		assert_int_equal(kdate_local(t, zones[i], &day, &minute, &off), 0);
 		if (off != offsets[i])
 			fail_msg("call %zu in %s: expected offset %ld, got %ld", i, zones[i],
-				 offsets[i], off);
+			    offsets[i], off);
 	}
 	/* offset_s may be NULL. */
 	assert_int_equal(kdate_local(t, "Europe/Berlin", &(kdate_t){ 0 }, &(int){ 0 }, NULL), 0);
@@ -409,10 +482,20 @@ static void
 local_rejects_unknown_zones_with_einval_and_leaves_outputs_alone(void **state)
 {
 	static const char *const bad[] = {
-		"Mars/Olympus_Mons", "Europe/Berlinn", "", "Europe/", "Europe",
-		"../../../etc/passwd", "Europe/../Europe/Berlin", "/usr/share/zoneinfo/UTC",
-		"Europe/Berlin ", "Europe\\Berlin", "leapseconds", "right/Europe/Berlin",
-		"europe/berlin", "CET\n",
+		"Mars/Olympus_Mons",
+		"Europe/Berlinn",
+		"",
+		"Europe/",
+		"Europe",
+		"../../../etc/passwd",
+		"Europe/../Europe/Berlin",
+		"/usr/share/zoneinfo/UTC",
+		"Europe/Berlin ",
+		"Europe\\Berlin",
+		"leapseconds",
+		"right/Europe/Berlin",
+		"europe/berlin",
+		"CET\n",
 	};
 
 	(void)state;
@@ -424,7 +507,7 @@ local_rejects_unknown_zones_with_einval_and_leaves_outputs_alone(void **state)
 
 		if (r != -EINVAL || day != UNTOUCHED || minute != -1 || off != -1)
 			fail_msg("kdate_local in \"%s\": expected -EINVAL and no output, got %d",
-				 bad[i], r);
+			    bad[i], r);
 		if (kdate_zone_exists(bad[i]))
 			fail_msg("kdate_zone_exists(\"%s\"): expected 0", bad[i]);
 	}
@@ -435,8 +518,15 @@ static void
 zone_exists_accepts_real_zone_names(void **state)
 {
 	static const char *const good[] = {
-		"UTC", "Europe/Berlin", "America/Chicago", "Australia/Sydney", "Asia/Shanghai",
-		"America/Argentina/Buenos_Aires", "Etc/GMT+5", "Etc/GMT-14", "America/Port-au-Prince",
+		"UTC",
+		"Europe/Berlin",
+		"America/Chicago",
+		"Australia/Sydney",
+		"Asia/Shanghai",
+		"America/Argentina/Buenos_Aires",
+		"Etc/GMT+5",
+		"Etc/GMT-14",
+		"America/Port-au-Prince",
 	};
 	char longname[300];
 
@@ -483,7 +573,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(parse_accepts_real_dates_and_gives_days_since_1970),
-		cmocka_unit_test(parse_rejects_anything_but_a_real_yyyy_mm_dd_and_leaves_output_alone),
+		cmocka_unit_test(
+		    parse_rejects_anything_but_a_real_yyyy_mm_dd_and_leaves_output_alone),
 		cmocka_unit_test(valid_ymd_and_days_in_month_follow_the_gregorian_leap_rule),
 		cmocka_unit_test(format_and_parse_round_trip_every_day_of_1900_to_2100),
 		cmocka_unit_test(format_writes_four_digit_years_at_the_edges_of_the_range),
@@ -495,7 +586,8 @@ main(void)
 		cmocka_unit_test(parse_instant_requires_an_offset_and_rejects_out_of_range_fields),
 		cmocka_unit_test(local_berlin_follows_the_2026_daylight_saving_changes),
 		cmocka_unit_test(local_chicago_follows_us_daylight_saving_and_lags_utc_by_a_day),
-		cmocka_unit_test(local_sydney_follows_southern_daylight_saving_in_april_and_october),
+		cmocka_unit_test(
+		    local_sydney_follows_southern_daylight_saving_in_april_and_october),
 		cmocka_unit_test(local_gives_the_same_answer_when_zones_alternate),
 		cmocka_unit_test(local_rejects_unknown_zones_with_einval_and_leaves_outputs_alone),
 		cmocka_unit_test(zone_exists_accepts_real_zone_names),

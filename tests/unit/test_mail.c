@@ -100,8 +100,8 @@ test_short_ascii_header_text_stays_plain(void **state)
 static size_t
 random_text(uint32_t *seed, char *buf, size_t max_chars)
 {
-	static const char *const pieces[] = { "a", "Z", " ", "ä", "ß", "€", "陈", "立", "😀",
-		"=?", "?=", "_", "\"", "🚀", "é", "ü", "Ω" };
+	static const char *const pieces[] = { "a", "Z", " ", "ä", "ß", "€", "陈", "立", "😀", "=?",
+		"?=", "_", "\"", "🚀", "é", "ü", "Ω" };
 	size_t n = 0, i, chars;
 
 	*seed = *seed * 1103515245u + 12345u;
@@ -140,8 +140,8 @@ test_encoded_words_round_trip_and_never_split_characters(void **state)
 static void
 test_header_text_with_line_breaks_or_controls_is_refused(void **state)
 {
-	static const char *const bad[] = { "a\r\nBcc: x@evil.example", "a\nb", "a\rb",
-		"tab\there", "nul\x01", "del\x7f", "ls\xe2\x80\xa8", "\xc3", "\xff" };
+	static const char *const bad[] = { "a\r\nBcc: x@evil.example", "a\nb", "a\rb", "tab\there",
+		"nul\x01", "del\x7f", "ls\xe2\x80\xa8", "\xc3", "\xff" };
 	size_t i;
 
 	(void)state;
@@ -166,29 +166,55 @@ test_addresses_are_split_and_validated(void **state)
 	assert_int_equal(mail_parse_address("kapd@supplier.example", name, addr), 0);
 	assert_string_equal(name, "");
 	assert_int_equal(mail_parse_address("x <a@b.example> trailing", name, addr), -EINVAL);
-	assert_int_equal(mail_parse_address("x <a@b.example\r\nBcc: c@d.example>", name, addr),
-	    -EINVAL);
+	assert_int_equal(
+	    mail_parse_address("x <a@b.example\r\nBcc: c@d.example>", name, addr), -EINVAL);
 	assert_int_equal(mail_parse_address("x <not an address>", name, addr), -EINVAL);
 }
 
 static const struct mail_item items[] = {
-	{ .rule = RULE_OVERDUE, .kind = KIND_ACTIVITY, .item_key = "a1", .title = "Werksbesuch "
-	  "mit Jürgen „Kick-off“", .plan_key = "acme-2026", .plan_title = "ACME Plan 2026",
-	  .owner_name = "Jürgen Huber", .due = 20788, .stage = "overdue-0" },
-	{ .rule = RULE_UPCOMING, .kind = KIND_MILESTONE, .item_key = "m1", .title = "Contract",
-	  .plan_key = "acme-2026", .plan_title = "ACME Plan 2026", .owner_name = "Anna Weber",
-	  .due = 20800, .stage = "upcoming-7", .at_risk = 1 },
-	{ .rule = RULE_REVIEW_DUE, .kind = KIND_PLAN, .item_key = "beta-2026", .title = NULL,
-	  .plan_key = "beta-2026", .plan_title = "Beta plan", .due = 20790, .stage = "due" },
+	{ .rule = RULE_OVERDUE,
+	    .kind = KIND_ACTIVITY,
+	    .item_key = "a1",
+	    .title = "Werksbesuch "
+	             "mit Jürgen „Kick-off“",
+	    .plan_key = "acme-2026",
+	    .plan_title = "ACME Plan 2026",
+	    .owner_name = "Jürgen Huber",
+	    .due = 20788,
+	    .stage = "overdue-0" },
+	{ .rule = RULE_UPCOMING,
+	    .kind = KIND_MILESTONE,
+	    .item_key = "m1",
+	    .title = "Contract",
+	    .plan_key = "acme-2026",
+	    .plan_title = "ACME Plan 2026",
+	    .owner_name = "Anna Weber",
+	    .due = 20800,
+	    .stage = "upcoming-7",
+	    .at_risk = 1 },
+	{ .rule = RULE_REVIEW_DUE,
+	    .kind = KIND_PLAN,
+	    .item_key = "beta-2026",
+	    .title = NULL,
+	    .plan_key = "beta-2026",
+	    .plan_title = "Beta plan",
+	    .due = 20790,
+	    .stage = "due" },
 };
 
 static char *
 compose(const char *lang, const struct mail_item *it, size_t n, int expect)
 {
 	struct mail_message m = { .from = "kapd <kapd@supplier.example>",
-		.to_name = "Jürgen Huber", .to_addr = "j.huber@supplier.example",
-		.reply_to = "anna@supplier.example", .message_id = "<kapd-1@supplier.example>",
-		.date = 1796198400, .today = 20790, .lang = lang, .items = it, .n_items = n };
+		.to_name = "Jürgen Huber",
+		.to_addr = "j.huber@supplier.example",
+		.reply_to = "anna@supplier.example",
+		.message_id = "<kapd-1@supplier.example>",
+		.date = 1796198400,
+		.today = 20790,
+		.lang = lang,
+		.items = it,
+		.n_items = n };
 	char *out = NULL, err[256];
 	size_t len;
 	int r = mail_compose(&m, &out, &len, err, sizeof(err));
@@ -252,7 +278,8 @@ test_message_carries_the_headers_of_spec_4_and_6(void **state)
 	assert_int_equal(count(msg, "\r\nX-KAP-Plan: acme-2026"), 1);
 	assert_int_equal(count(msg, "\r\nX-KAP-Plan: beta-2026"), 1);
 	assert_int_equal(count(msg, "\r\nX-KAP-Item: "), 3);
-	assert_int_equal(count(msg, "X-KAP-Item: a1; rule=overdue; stage=overdue-0; due=2026-12-01"), 1);
+	assert_int_equal(
+	    count(msg, "X-KAP-Item: a1; rule=overdue; stage=overdue-0; due=2026-12-01"), 1);
 	assert_int_equal(count(msg, "multipart/alternative"), 1);
 	*body = '\r';
 	assert_int_equal(count(body, "Content-Type: text/plain; charset=UTF-8"), 1);
@@ -285,10 +312,10 @@ test_texts_follow_the_recipient_language(void **state)
 	assert_string_equal(i18n_tr("de", "Milestone"), "Meilenstein");
 	assert_string_equal(i18n_tr("fr", "Milestone"), "Milestone");
 	assert_string_equal(i18n_ntr("de", "%1$d of %2$d linked activity done",
-	    "%1$d of %2$d linked activities done", 2),
+	                        "%1$d of %2$d linked activities done", 2),
 	    "%1$d von %2$d zugeordneten Aktivitäten erledigt");
 	assert_string_equal(i18n_ntr("de", "%1$d of %2$d linked activity done",
-	    "%1$d of %2$d linked activities done", 1),
+	                        "%1$d of %2$d linked activities done", 1),
 	    "%1$d von %2$d zugeordneten Aktivität erledigt");
 	assert_string_equal(i18n_date("de", 20788, buf, sizeof(buf)), "Dienstag, 1. Dezember 2026");
 	assert_string_equal(i18n_date("en", 20788, buf, sizeof(buf)), "Tuesday, 1 December 2026");

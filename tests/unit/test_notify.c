@@ -21,7 +21,7 @@
 /* The service manager's end: a bound datagram socket. */
 struct manager {
 	int fd;
-	char name[108];  /* as given in NOTIFY_SOCKET */
+	char name[108]; /* as given in NOTIFY_SOCKET */
 	char dir[64];
 };
 

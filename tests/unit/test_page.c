@@ -23,11 +23,11 @@
 
 #define EVIL "<script>alert(\"x\")</script> & \"q\" 'a'"
 #define RTL "\xd7\xa9\xd7\x9c\xd7\x95\xd7\x9d \xd7\xa2\xd7\x95\xd7\x9c\xd7\x9d" /* שלום עולם */
-#define CJK "\xe9\x99\x88\xe7\xab\x8b"                                           /* 陈立 */
+#define CJK "\xe9\x99\x88\xe7\xab\x8b"                                          /* 陈立 */
 
 static const struct page_contact contacts[] = {
 	{ "Contact " EVIL, "CTO " RTL, "c@x.example", "+49 1", "decision-maker", "supportive",
-	  "NOTES-MARKER " EVIL },
+	    "NOTES-MARKER " EVIL },
 	{ "Li " CJK, NULL, NULL, NULL, "champion", NULL, NULL },
 };
 static const char *const needs[] = { "Need " EVIL, "Need " CJK };
@@ -43,10 +43,12 @@ static const struct page_goal goals[] = {
 	{ "long", NULL, NULL, "Long goal " RTL, NULL, PAGE_NO_DATE },
 };
 static const struct page_swot swot[] = {
-	{ "strength", "S " EVIL }, { "threat", "T " CJK },
+	{ "strength", "S " EVIL },
+	{ "threat", "T " CJK },
 };
 static const struct page_member team[] = {
-	{ "KAM " EVIL, "kam", "f " EVIL }, { "Member " CJK, "member", NULL },
+	{ "KAM " EVIL, "kam", "f " EVIL },
+	{ "Member " CJK, "member", NULL },
 };
 static const struct page_project projects[] = {
 	{ "p1", "Project " EVIL, "open", PAGE_NO_DATE, PAGE_NO_DATE },
@@ -61,7 +63,8 @@ static const struct page_move moves[] = {
 	{ "plan", "k", NULL, 0, 0, 0 },
 };
 static const struct page_section sections[] = {
-	{ "Goals", 0 }, { "SWOT", PAGE_NO_DATE },
+	{ "Goals", 0 },
+	{ "SWOT", PAGE_NO_DATE },
 };
 
 /* Today is 2026-12-01; soon means within 7 days. */
@@ -85,21 +88,30 @@ plan_of(const char *lang)
 	p.account.positioning = "line one\nline two " EVIL;
 	p.account.market_volume = 38000000;
 	p.account.market_currency = "EUR";
-	p.contacts = contacts; p.n_contacts = N_ELEMS(contacts);
-	p.needs = needs; p.n_needs = N_ELEMS(needs);
-	p.competitors = competitors; p.n_competitors = N_ELEMS(competitors);
-	p.history = history; p.n_history = N_ELEMS(history);
-	p.goals = goals; p.n_goals = N_ELEMS(goals);
-	p.swot = swot; p.n_swot = N_ELEMS(swot);
-	p.team = team; p.n_team = N_ELEMS(team);
-	p.projects = projects; p.n_projects = N_ELEMS(projects);
-	p.complaints = complaints; p.n_complaints = N_ELEMS(complaints);
-	milestones[0] = (struct page_item){ "m1", "Milestone " EVIL, "Owner " EVIL,
-		today + 20, PAGE_NO_DATE, PAGE_OPEN, -1 };
+	p.contacts = contacts;
+	p.n_contacts = N_ELEMS(contacts);
+	p.needs = needs;
+	p.n_needs = N_ELEMS(needs);
+	p.competitors = competitors;
+	p.n_competitors = N_ELEMS(competitors);
+	p.history = history;
+	p.n_history = N_ELEMS(history);
+	p.goals = goals;
+	p.n_goals = N_ELEMS(goals);
+	p.swot = swot;
+	p.n_swot = N_ELEMS(swot);
+	p.team = team;
+	p.n_team = N_ELEMS(team);
+	p.projects = projects;
+	p.n_projects = N_ELEMS(projects);
+	p.complaints = complaints;
+	p.n_complaints = N_ELEMS(complaints);
+	milestones[0] = (struct page_item){ "m1", "Milestone " EVIL, "Owner " EVIL, today + 20,
+		PAGE_NO_DATE, PAGE_OPEN, -1 };
 	milestones[1] = (struct page_item){ "m2", "Done milestone " CJK, NULL, today - 40,
 		today - 41, PAGE_DONE, -1 };
-	activities[0] = (struct page_item){ "a1", "Late activity " EVIL, "Owner " EVIL,
-		today - 3, PAGE_NO_DATE, PAGE_OPEN, 0 };
+	activities[0] = (struct page_item){ "a1", "Late activity " EVIL, "Owner " EVIL, today - 3,
+		PAGE_NO_DATE, PAGE_OPEN, 0 };
 	activities[1] = (struct page_item){ "a2", "Soon activity " RTL, NULL, today + 2,
 		PAGE_NO_DATE, PAGE_OPEN, 0 };
 	activities[2] = (struct page_item){ "a3", "Cancelled activity", NULL, today + 5,
@@ -108,10 +120,14 @@ plan_of(const char *lang)
 		PAGE_NO_DATE, PAGE_OPEN, -1 };
 	activities[4] = (struct page_item){ "a5", "Done loose activity", NULL, today - 10,
 		today - 9, PAGE_DONE, -1 };
-	p.milestones = milestones; p.n_milestones = N_ELEMS(milestones);
-	p.activities = activities; p.n_activities = N_ELEMS(activities);
-	p.moves = moves; p.n_moves = N_ELEMS(moves);
-	p.sections = sections; p.n_sections = N_ELEMS(sections);
+	p.milestones = milestones;
+	p.n_milestones = N_ELEMS(milestones);
+	p.activities = activities;
+	p.n_activities = N_ELEMS(activities);
+	p.moves = moves;
+	p.n_moves = N_ELEMS(moves);
+	p.sections = sections;
+	p.n_sections = N_ELEMS(sections);
 	p.since = PAGE_NO_DATE;
 	return p;
 }
@@ -155,8 +171,9 @@ planted_markup_is_escaped_everywhere(void **state)
 	if (strstr(s, " & ") != NULL)
 		fail_msg("a planted & reached the page unescaped");
 	/* Every planted copy shows, escaped: title, account, KAM, contact, need, goal... */
-	assert_true(count(s, "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; "
-	    "&quot;q&quot; &#39;a&#39;") >= 20);
+	assert_true(count(s,
+	                "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; "
+	                "&quot;q&quot; &#39;a&#39;") >= 20);
 	assert_non_null(strstr(s, "https://x.example/?a=1&amp;b=&quot;2&quot;"));
 	free(s);
 }
@@ -178,8 +195,8 @@ rtl_and_cjk_text_pass_unchanged(void **state)
 static void
 wider_audience_page_has_no_confidential_marker(void **state)
 {
-	static const char *const markers[] = { "NOTES-MARKER", "COMPLAINT-MARKER",
-		"987,654,321", "123,456,789", "1,234,567" };
+	static const char *const markers[] = { "NOTES-MARKER", "COMPLAINT-MARKER", "987,654,321",
+		"123,456,789", "1,234,567" };
 	struct page_plan p = plan_of("en");
 	char *open = compose(&p, 0), *full = compose(&p, 1);
 	size_t i;
@@ -212,14 +229,19 @@ item_look_follows_state_deadline_and_risk(void **state)
 {
 	static const struct {
 		enum page_state st;
-		int due, at_risk;   /* due: days from today */
+		int due, at_risk; /* due: days from today */
 		enum page_look want;
 	} cases[] = {
-		{ PAGE_OPEN, 30, 0, LOOK_OPEN }, { PAGE_OPEN, 8, 0, LOOK_OPEN },
-		{ PAGE_OPEN, 7, 0, LOOK_SOON }, { PAGE_OPEN, 0, 0, LOOK_SOON },
-		{ PAGE_OPEN, -1, 0, LOOK_OVERDUE }, { PAGE_OPEN, -1, 1, LOOK_OVERDUE },
-		{ PAGE_OPEN, 30, 1, LOOK_AT_RISK }, { PAGE_OPEN, 2, 1, LOOK_AT_RISK },
-		{ PAGE_DONE, -5, 1, LOOK_DONE }, { PAGE_CANCELLED, -5, 0, LOOK_CANCELLED },
+		{ PAGE_OPEN, 30, 0, LOOK_OPEN },
+		{ PAGE_OPEN, 8, 0, LOOK_OPEN },
+		{ PAGE_OPEN, 7, 0, LOOK_SOON },
+		{ PAGE_OPEN, 0, 0, LOOK_SOON },
+		{ PAGE_OPEN, -1, 0, LOOK_OVERDUE },
+		{ PAGE_OPEN, -1, 1, LOOK_OVERDUE },
+		{ PAGE_OPEN, 30, 1, LOOK_AT_RISK },
+		{ PAGE_OPEN, 2, 1, LOOK_AT_RISK },
+		{ PAGE_DONE, -5, 1, LOOK_DONE },
+		{ PAGE_CANCELLED, -5, 0, LOOK_CANCELLED },
 	};
 	struct page_options o = { day_of("2026-12-01"), 7, 180, 1 };
 	size_t i;
@@ -268,8 +290,8 @@ timeline_tells_states_by_shape_and_word(void **state)
 	assert_non_null(strstr(svg, ">due soon</text>"));
 	assert_non_null(strstr(svg, "<path class=\"k-x\""));
 	assert_non_null(strstr(svg, ">cancelled</text>"));
-	assert_non_null(strstr(svg, "<path class=\"k-done\""));    /* the done milestone */
-	assert_non_null(strstr(svg, "<circle class=\"k-done\""));  /* the done activity */
+	assert_non_null(strstr(svg, "<path class=\"k-done\""));   /* the done milestone */
+	assert_non_null(strstr(svg, "<circle class=\"k-done\"")); /* the done activity */
 	assert_non_null(strstr(svg, "<circle class=\"k-open\""));
 	assert_non_null(strstr(svg, "<line class=\"today\""));
 	assert_non_null(strstr(svg, ">Today</text>"));
@@ -289,7 +311,7 @@ timeline_without_loose_items_has_no_extra_lane(void **state)
 	char *s;
 
 	(void)state;
-	p.n_activities = 3;  /* only the ones with a milestone */
+	p.n_activities = 3; /* only the ones with a milestone */
 	s = compose(&p, 1);
 	assert_null(strstr(s, "Without milestone"));
 	free(s);
@@ -303,11 +325,19 @@ timeline_without_loose_items_has_no_extra_lane(void **state)
 static void
 figures_are_grouped_by_language(void **state)
 {
-	static const struct { const char *lang; double v; const char *want; } cases[] = {
-		{ "en", 0, "0" }, { "en", 999, "999" }, { "en", 1000, "1,000" },
-		{ "en", 38000000, "38,000,000" }, { "en", -1234.4, "-1,234.40" },
+	static const struct {
+		const char *lang;
+		double v;
+		const char *want;
+	} cases[] = {
+		{ "en", 0, "0" },
+		{ "en", 999, "999" },
+		{ "en", 1000, "1,000" },
+		{ "en", 38000000, "38,000,000" },
+		{ "en", -1234.4, "-1,234.40" },
 		{ "de", 1234.5, "1.234,50" },
-		{ "de", 1234567, "1.234.567" }, { "de", 100000, "100.000" },
+		{ "de", 1234567, "1.234.567" },
+		{ "de", 100000, "100.000" },
 	};
 	size_t i;
 
@@ -343,7 +373,10 @@ static void
 page_has_no_script_and_no_external_resource(void **state)
 {
 	static const char *const banned[] = { "<script", "<link", "<img", "<iframe", "<object",
-		"src=", "@import", "url(http", "javascript:", " on" "load=", "<base" };
+		"src=", "@import", "url(http", "javascript:",
+		" on"
+		"load=",
+		"<base" };
 	struct page_plan p = plan_of("en");
 	char *s = compose(&p, 1);
 	size_t i;
@@ -363,10 +396,10 @@ static void
 changes_since_the_annual_update_replace_the_moved_deadlines(void **state)
 {
 	struct page_change changes[] = {
-		{ CHANGE_MOVED, "Activity", "Moved " EVIL, day_of("2026-11-01"), day_of("2026-11-20"),
-		  NULL, NULL, 3 },
-		{ CHANGE_OWNER, "Milestone", "Handed over", PAGE_NO_DATE, PAGE_NO_DATE, "Anna " EVIL,
-		  NULL, 1 },
+		{ CHANGE_MOVED, "Activity", "Moved " EVIL, day_of("2026-11-01"),
+		    day_of("2026-11-20"), NULL, NULL, 3 },
+		{ CHANGE_OWNER, "Milestone", "Handed over", PAGE_NO_DATE, PAGE_NO_DATE,
+		    "Anna " EVIL, NULL, 1 },
 		{ CHANGE_ADDED, "Need", "Need " RTL, PAGE_NO_DATE, PAGE_NO_DATE, NULL, NULL, 0 },
 	};
 	struct page_plan p = plan_of("en");
@@ -386,7 +419,8 @@ changes_since_the_annual_update_replace_the_moved_deadlines(void **state)
 	assert_non_null(strstr(s, "Changes since the annual update of 21 Dec 2025."));
 	assert_non_null(strstr(s, "<td>moved</td><td>Activity</td><td>Moved &lt;script&gt;"));
 	assert_non_null(strstr(s, "1 Nov 2026 \xe2\x86\x92 20 Nov 2026 (+19) 3 times</td>"));
-	assert_non_null(strstr(s, "<td>Anna &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; "
+	assert_non_null(strstr(s,
+	    "<td>Anna &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; "
 	    "&amp; &quot;q&quot; &#39;a&#39; \xe2\x86\x92 nobody</td>"));
 	assert_non_null(strstr(s, "<td>added</td><td>Need</td><td>Need " RTL "</td>"));
 	free(s);

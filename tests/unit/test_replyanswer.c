@@ -26,9 +26,10 @@ html_becomes_lines_with_quotes_marked(void **state)
 		{ "<div>done A-1<br></div><div>Thanks</div>", "done A-1\nThanks\n" },
 		{ "<p>termin&nbsp;A-2&nbsp;15.12.2026</p>", "termin A-2 15.12.2026\n" },
 		{ "<html><head><style>p{color:red}</style><title>x</title></head>"
-		  "<body>erledigt</body></html>", "erledigt" },
+		  "<body>erledigt</body></html>",
+		    "erledigt" },
 		{ "ok<blockquote>done X<br>date X 2027-01-01</blockquote>",
-		  "ok\n> done X\n> date X 2027-01-01\n" },
+		    "ok\n> done X\n> date X 2027-01-01\n" },
 		{ "Gr&uuml;&szlig;e &amp; &#169; &#x263A; &lt;b&gt;", "Grüße & © ☺ <b>" },
 		{ "a<!-- done B -->b", "ab" },
 		{ "unclosed <b", "unclosed " },
@@ -45,7 +46,8 @@ html_becomes_lines_with_quotes_marked(void **state)
 		assert_int_equal(htmltext(cases[i].html, strlen(cases[i].html), &out, &len), 0);
 		assert_int_equal(strlen(out), len);
 		if (strcmp(out, cases[i].want) != 0)
-			fail_msg("%s: expected \"%s\", got \"%s\"", cases[i].html, cases[i].want, out);
+			fail_msg(
+			    "%s: expected \"%s\", got \"%s\"", cases[i].html, cases[i].want, out);
 		assert_int_equal(len, strlen(out));
 		free(out);
 	}
@@ -57,8 +59,8 @@ static struct reply_item items[] = {
 };
 
 static char *
-answer_of(const char *lang, const char *text, struct reply_effect *eff, size_t neff,
-    const char *subject)
+answer_of(
+    const char *lang, const char *text, struct reply_effect *eff, size_t neff, const char *subject)
 {
 	static struct replycmd_list l;
 	struct reply_mail m;
@@ -73,8 +75,8 @@ answer_of(const char *lang, const char *text, struct reply_effect *eff, size_t n
 	replyauth_decide(&m, &l, day_of("2026-12-01"), &d);
 	assert_int_equal(d.n_act, neff);
 	struct replyanswer a = { "kapd <kapd@s.example>", "jo@s.example", lang, subject,
-		"abc@client.example", "<kapd-answer-1@s.example>", instant_of(
-		"2026-12-01T09:30:00+01:00"), &m, &l, &d, eff };
+		"abc@client.example", "<kapd-answer-1@s.example>",
+		instant_of("2026-12-01T09:30:00+01:00"), &m, &l, &d, eff };
 	assert_int_equal(replyanswer_compose(&a, &out, &len, err, sizeof(err)), 0);
 	assert_int_equal(strlen(out), len);
 	return out;

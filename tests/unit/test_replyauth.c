@@ -84,8 +84,8 @@ commands_act_only_on_items_of_the_mail(void **state)
 		assert_int_equal(l.n, 1);
 		replyauth_decide(&m, &l, day_of("2026-12-01"), &d);
 		if (d.outcome[0] != cases[i].want)
-			fail_msg("\"%s\" with %zu items: expected outcome %d, got %d", cases[i].text,
-			    cases[i].n_items, cases[i].want, d.outcome[0]);
+			fail_msg("\"%s\" with %zu items: expected outcome %d, got %d",
+			    cases[i].text, cases[i].n_items, cases[i].want, d.outcome[0]);
 		assert_int_equal(d.n_act, cases[i].want == REPLY_CMD_OK);
 		if (d.n_act == 1)
 			assert_int_equal(d.act[0].item, cases[i].item);
@@ -114,20 +114,24 @@ keys_are_found_in_the_address_and_in_message_ids(void **state)
 	char key[REPLY_KEY_LEN + 1];
 
 	(void)state;
-	assert_int_equal(replyauth_key_from_address("kap+{key}@example.com",
-	    "kap+" KEY "@example.com", key), 0);
+	assert_int_equal(
+	    replyauth_key_from_address("kap+{key}@example.com", "kap+" KEY "@example.com", key), 0);
 	assert_string_equal(key, KEY);
 	assert_int_equal(replyauth_key_from_address("kap+{key}@example.com",
-	    "KAP+0123456789ABCDEF0123456789ABCDEF@EXAMPLE.COM", key), 0);
+	                     "KAP+0123456789ABCDEF0123456789ABCDEF@EXAMPLE.COM", key),
+	    0);
 	assert_string_equal(key, KEY);
-	assert_int_equal(replyauth_key_from_address("kap+{key}@example.com",
-	    "kap+" KEY "@example.org", key), -ENOENT);
-	assert_int_equal(replyauth_key_from_address("kap+{key}@example.com",
-	    "kap+0123@example.com", key), -ENOENT);
-	assert_int_equal(replyauth_key_from_address("kap+{key}@example.com",
-	    "kap+" KEY "x@example.com", key), -ENOENT);
-	assert_int_equal(replyauth_key_from_ids("<abc@x> <kapd-1f2e." KEY "@supplier.example>",
-	    key), 0);
+	assert_int_equal(
+	    replyauth_key_from_address("kap+{key}@example.com", "kap+" KEY "@example.org", key),
+	    -ENOENT);
+	assert_int_equal(
+	    replyauth_key_from_address("kap+{key}@example.com", "kap+0123@example.com", key),
+	    -ENOENT);
+	assert_int_equal(
+	    replyauth_key_from_address("kap+{key}@example.com", "kap+" KEY "x@example.com", key),
+	    -ENOENT);
+	assert_int_equal(
+	    replyauth_key_from_ids("<abc@x> <kapd-1f2e." KEY "@supplier.example>", key), 0);
 	assert_string_equal(key, KEY);
 	assert_int_equal(replyauth_key_from_ids("<kapd-reply." KEY "@s.example>", key), 0);
 	assert_int_equal(replyauth_key_from_ids("<kapd-x@y> <other." KEY "@z>", key), -ENOENT);

@@ -51,64 +51,67 @@ static const struct {
 	const char *name, *text, *want;
 } layouts[] = {
 	{ "Outlook (German) with underscores and a Von: block",
-	  "erledigt A-17\r\n\r\nMit freundlichen Grüßen\r\nJörg Maier\r\n\r\n"
-	  "________________________________\r\n"
-	  "Von: kapd <kapd@example.com>\r\nGesendet: Montag, 30. November 2026 08:00\r\n"
-	  "An: Maier, Jörg <joerg.maier@example.com>\r\nBetreff: Überfällig: Angebot\r\n\r\n"
-	  "done A-99\r\nerledigt A-99\r\n",
-	  "done A-17" },
+	    "erledigt A-17\r\n\r\nMit freundlichen Grüßen\r\nJörg Maier\r\n\r\n"
+	    "________________________________\r\n"
+	    "Von: kapd <kapd@example.com>\r\nGesendet: Montag, 30. November 2026 08:00\r\n"
+	    "An: Maier, Jörg <joerg.maier@example.com>\r\nBetreff: Überfällig: Angebot\r\n\r\n"
+	    "done A-99\r\nerledigt A-99\r\n",
+	    "done A-17" },
 	{ "Outlook (English), header block without underscores",
-	  "date A-3 2026-12-15\r\n\r\nThanks, Pat\r\n\r\n"
-	  "From: kapd <kapd@example.com>\r\nSent: Monday, November 30, 2026 8:00 AM\r\n"
-	  "To: Pat Lee <pat@example.com>\r\nSubject: Overdue: offer\r\n\r\ndone A-3\r\n",
-	  "date A-3 2026-12-15" },
+	    "date A-3 2026-12-15\r\n\r\nThanks, Pat\r\n\r\n"
+	    "From: kapd <kapd@example.com>\r\nSent: Monday, November 30, 2026 8:00 AM\r\n"
+	    "To: Pat Lee <pat@example.com>\r\nSubject: Overdue: offer\r\n\r\ndone A-3\r\n",
+	    "date A-3 2026-12-15" },
 	{ "older Outlook: -----Original Message-----",
-	  "Done A-5.\r\n\r\n-----Original Message-----\r\nFrom: kapd\r\ndate A-5 2027-01-01\r\n",
-	  "done A-5" },
+	    "Done A-5.\r\n\r\n-----Original Message-----\r\nFrom: kapd\r\ndate A-5 2027-01-01\r\n",
+	    "done A-5" },
 	{ "older Outlook German: -----Ursprüngliche Nachricht-----",
-	  "Termin A-5 15.12.2026\r\n-----Ursprüngliche Nachricht-----\r\nVon: kapd\r\n"
-	  "erledigt A-5\r\n",
-	  "date A-5 2026-12-15" },
+	    "Termin A-5 15.12.2026\r\n-----Ursprüngliche Nachricht-----\r\nVon: kapd\r\n"
+	    "erledigt A-5\r\n",
+	    "date A-5 2026-12-15" },
 	{ "Thunderbird English: attribution and > quotes",
-	  "done\n\nOn 11/30/26 08:00, kapd wrote:\n> Overdue: A-1 offer\n> done A-9\n",
-	  "done" },
+	    "done\n\nOn 11/30/26 08:00, kapd wrote:\n> Overdue: A-1 offer\n> done A-9\n", "done" },
 	{ "Thunderbird German: Am ... schrieb ...:",
-	  "erledigt\n\nAm 30.11.26 um 08:00 schrieb kapd:\n> erledigt A-9\n",
-	  "done" },
+	    "erledigt\n\nAm 30.11.26 um 08:00 schrieb kapd:\n> erledigt A-9\n", "done" },
 	{ "Apple Mail English",
-	  "date 20.1.2027\n\nSent from my iPhone\n\n"
-	  "On 30. Nov 2026, at 08:00, kapd <kapd@example.com> wrote:\n\n> done A-9\n",
-	  "date 2027-01-20" },
+	    "date 20.1.2027\n\nSent from my iPhone\n\n"
+	    "On 30. Nov 2026, at 08:00, kapd <kapd@example.com> wrote:\n\n> done A-9\n",
+	    "date 2027-01-20" },
 	{ "Apple Mail German",
-	  "Aktualisiert\n\nVon meinem iPhone gesendet\n\n"
-	  "Am 30.11.2026 um 08:00 schrieb kapd <kapd@example.com>:\n\n> termin A-1 01.01.2027\n",
-	  "reviewed" },
+	    "Aktualisiert\n\nVon meinem iPhone gesendet\n\n"
+	    "Am 30.11.2026 um 08:00 schrieb kapd <kapd@example.com>:\n\n> termin A-1 01.01.2027\n",
+	    "reviewed" },
 	{ "Gmail English, attribution wrapped over two lines",
-	  "done A-2\r\ndone A-3\r\n\r\nOn Mon, 30 Nov 2026 at 08:00, kapd <\r\n"
-	  "kapd@example.com> wrote:\r\n\r\n> Overdue\r\n",
-	  "done A-2; done A-3" },
+	    "done A-2\r\ndone A-3\r\n\r\nOn Mon, 30 Nov 2026 at 08:00, kapd <\r\n"
+	    "kapd@example.com> wrote:\r\n\r\n> Overdue\r\n",
+	    "done A-2; done A-3" },
 	{ "Gmail German, attribution wrapped",
-	  "ERLEDIGT a-2\r\n\r\nAm Mo., 30. Nov. 2026 um 08:00 Uhr schrieb kapd <\r\n"
-	  "kapd@example.com>:\r\n\r\n> Überfällig\r\n",
-	  "done a-2" },
-	{ "signature separator",
-	  "termin A-1 2026-12-24\n-- \nJörg Maier\ndone A-1\n", "date A-1 2026-12-24" },
-	{ "signature separator without its space",
-	  "done A-1\n--\nJörg\nerledigt A-8\n", "done A-1" },
+	    "ERLEDIGT a-2\r\n\r\nAm Mo., 30. Nov. 2026 um 08:00 Uhr schrieb kapd <\r\n"
+	    "kapd@example.com>:\r\n\r\n> Überfällig\r\n",
+	    "done a-2" },
+	{ "signature separator", "termin A-1 2026-12-24\n-- \nJörg Maier\ndone A-1\n",
+	    "date A-1 2026-12-24" },
+	{ "signature separator without its space", "done A-1\n--\nJörg\nerledigt A-8\n",
+	    "done A-1" },
 	{ "bold Outlook header block from HTML",
-	  "erledigt A-4\n\n*Von:* kapd <kapd@example.com>\n*Gesendet:* Montag\n\nerledigt A-5\n",
-	  "done A-4" },
+	    "erledigt A-4\n\n*Von:* kapd <kapd@example.com>\n*Gesendet:* Montag\n\nerledigt A-5\n",
+	    "done A-4" },
 	{ "no-break spaces from HTML",
-	  "\xc2\xa0" "done\xc2\xa0" "A-1\xc2\xa0" "\n", "done A-1" },
+	    "\xc2\xa0"
+	    "done\xc2\xa0"
+	    "A-1\xc2\xa0"
+	    "\n",
+	    "done A-1" },
 	{ "greeting and thanks around commands are ignored",
-	  "Hallo,\n\nerledigt A-1\ntermin A-2 31.12.2026\n\nDanke!\n", "done A-1; date A-2 2026-12-31" },
+	    "Hallo,\n\nerledigt A-1\ntermin A-2 31.12.2026\n\nDanke!\n",
+	    "done A-1; date A-2 2026-12-31" },
 	{ "a sentence starting with On is not an attribution",
-	  "On Monday I finished it.\ndone A-1\nOn it.\n", "done A-1" },
-	{ "From: in the text without a header block is kept",
-	  "From: now on it is done\ndone A-1\n", "done A-1" },
+	    "On Monday I finished it.\ndone A-1\nOn it.\n", "done A-1" },
+	{ "From: in the text without a header block is kept", "From: now on it is done\ndone A-1\n",
+	    "done A-1" },
 	{ "not understood: bad date, too many words",
-	  "date A-1 31.02.2027\ndone A-1 A-2\nreviewed now\n",
-	  "bad[date A-1 31.02.2027]; bad[done A-1 A-2]; bad[reviewed now]" },
+	    "date A-1 31.02.2027\ndone A-1 A-2\nreviewed now\n",
+	    "bad[date A-1 31.02.2027]; bad[done A-1 A-2]; bad[reviewed now]" },
 	{ "empty reply", "", "" },
 	{ "only a quote", "> done A-1\n", "" },
 };
@@ -122,8 +125,8 @@ reply_layouts_yield_the_commands_above_the_original(void **state)
 	for (size_t i = 0; i < N_ELEMS(layouts); i++) {
 		read_reply(layouts[i].text, got, sizeof(got));
 		if (strcmp(got, layouts[i].want) != 0)
-			fail_msg("%s: expected \"%s\", got \"%s\"", layouts[i].name, layouts[i].want,
-			    got);
+			fail_msg("%s: expected \"%s\", got \"%s\"", layouts[i].name,
+			    layouts[i].want, got);
 	}
 }
 
@@ -134,13 +137,20 @@ dates_iso_and_german_only_real_days(void **state)
 		const char *s;
 		const char *want; /* NULL: rejected */
 	} cases[] = {
-		{ "2026-12-15", "2026-12-15" }, { "15.12.2026", "2026-12-15" },
-		{ "1.2.2027", "2027-02-01" },   { "29.02.2028", "2028-02-29" },
-		{ "29.02.2027", NULL },         { "2026-2-15", NULL },
-		{ "15.12.26", NULL },           { "2026/12/15", NULL },
-		{ "", NULL },                   { "15..2026", NULL },
-		{ "32.01.2027", NULL },         { "2026-12-15x", NULL },
-		{ "12345.1.2026", NULL },       { "0620-12-15", NULL },
+		{ "2026-12-15", "2026-12-15" },
+		{ "15.12.2026", "2026-12-15" },
+		{ "1.2.2027", "2027-02-01" },
+		{ "29.02.2028", "2028-02-29" },
+		{ "29.02.2027", NULL },
+		{ "2026-2-15", NULL },
+		{ "15.12.26", NULL },
+		{ "2026/12/15", NULL },
+		{ "", NULL },
+		{ "15..2026", NULL },
+		{ "32.01.2027", NULL },
+		{ "2026-12-15x", NULL },
+		{ "12345.1.2026", NULL },
+		{ "0620-12-15", NULL },
 		{ "1.1.1899", NULL },
 	};
 
@@ -152,8 +162,8 @@ dates_iso_and_german_only_real_days(void **state)
 
 		if (cases[i].want == NULL && r == 0)
 			fail_msg("\"%s\" should be rejected", cases[i].s);
-		if (cases[i].want != NULL && (r != 0 || strcmp(kdate_format(d, buf),
-		    cases[i].want) != 0))
+		if (cases[i].want != NULL &&
+		    (r != 0 || strcmp(kdate_format(d, buf), cases[i].want) != 0))
 			fail_msg("\"%s\" should read as %s", cases[i].s, cases[i].want);
 	}
 }
@@ -193,7 +203,8 @@ static void
 bad_lines_are_made_safe_to_quote(void **state)
 {
 	static struct replycmd_list l;
-	const char text[] = "done A\x01" "B \xff\xfe x\n";
+	const char text[] = "done A\x01"
+	                    "B \xff\xfe x\n";
 
 	(void)state;
 	replycmd_parse(text, sizeof(text) - 1, &l);

@@ -22,24 +22,25 @@ static void
 width_counts_columns_not_bytes_or_characters(void **state)
 {
 	static const struct case_w cases[] = {
-		{ "", 0 },
-		{ "Kessler", 7 },
-		{ "Müller Büromöbel", 16 },              /* precomposed umlauts: one each */
-		{ "Mu\xcc\x88ller", 6 },                 /* u + U+0308 COMBINING DIAERESIS */
-		{ "İstanbul ışık ğüş", 17 },             /* Turkish dotted/dotless i, ğ, ş */
-		{ "I\xcc\x87stanbul", 8 },               /* I + U+0307 COMBINING DOT ABOVE */
-		{ "陈立", 4 },
-		{ "佐藤 健", 7 },
-		{ "株式会社サトウ", 14 },
-		{ "ＡＢＣ", 6 },                          /* fullwidth Latin */
-		{ "ｶﾀｶﾅ", 4 },                           /* halfwidth katakana */
-		{ "😀", 2 },                             /* emoji presentation */
+		{ "", 0 }, { "Kessler", 7 },
+		{ "Müller Büromöbel", 16 },  /* precomposed umlauts: one each */
+		{ "Mu\xcc\x88ller", 6 },     /* u + U+0308 COMBINING DIAERESIS */
+		{ "İstanbul ışık ğüş", 17 }, /* Turkish dotted/dotless i, ğ, ş */
+		{ "I\xcc\x87stanbul", 8 },   /* I + U+0307 COMBINING DOT ABOVE */
+		{ "陈立", 4 }, { "佐藤 健", 7 }, { "株式会社サトウ", 14 },
+		{ "ＡＢＣ", 6 }, /* fullwidth Latin */
+		{ "ｶﾀｶﾅ", 4 },   /* halfwidth katakana */
+		{ "😀", 2 },      /* emoji presentation */
 		{ "Team 🚀 Nord", 12 },
-		{ "a\xe2\x80\x8b" "b", 2 },              /* U+200B ZERO WIDTH SPACE */
-		{ "\xe2\x80\xa6", 1 },                   /* the ellipsis itself */
-		{ "한국", 4 },                            /* Hangul syllables */
-		{ "\xff" "ab", 3 },                      /* an invalid byte shows as one column */
-		{ "\xed\xa0\x80", 3 },                   /* an encoded surrogate: three bad bytes */
+		{ "a\xe2\x80\x8b"
+		  "b",
+		    2 },               /* U+200B ZERO WIDTH SPACE */
+		{ "\xe2\x80\xa6", 1 }, /* the ellipsis itself */
+		{ "한국", 4 },         /* Hangul syllables */
+		{ "\xff"
+		  "ab",
+		    3 },               /* an invalid byte shows as one column */
+		{ "\xed\xa0\x80", 3 }, /* an encoded surrogate: three bad bytes */
 	};
 	size_t i;
 
@@ -56,18 +57,18 @@ width_char_follows_wcwidth_for_marks_wide_and_controls(void **state)
 {
 	(void)state;
 	assert_int_equal(width_char('A'), 1);
-	assert_int_equal(width_char(0x00e9), 1);   /* é */
-	assert_int_equal(width_char(0x0301), 0);   /* combining acute */
-	assert_int_equal(width_char(0x20dd), 0);   /* enclosing circle (Me) */
-	assert_int_equal(width_char(0x00ad), 1);   /* soft hyphen shows */
-	assert_int_equal(width_char(0x1160), 0);   /* Hangul medial vowel filler */
+	assert_int_equal(width_char(0x00e9), 1); /* é */
+	assert_int_equal(width_char(0x0301), 0); /* combining acute */
+	assert_int_equal(width_char(0x20dd), 0); /* enclosing circle (Me) */
+	assert_int_equal(width_char(0x00ad), 1); /* soft hyphen shows */
+	assert_int_equal(width_char(0x1160), 0); /* Hangul medial vowel filler */
 	assert_int_equal(width_char(0x4e00), 2);
-	assert_int_equal(width_char(0x3000), 2);   /* ideographic space */
-	assert_int_equal(width_char(0xff01), 2);   /* fullwidth ! */
+	assert_int_equal(width_char(0x3000), 2); /* ideographic space */
+	assert_int_equal(width_char(0xff01), 2); /* fullwidth ! */
 	assert_int_equal(width_char(0x1f600), 2);
-	assert_int_equal(width_char(0x2a6d6), 2);  /* CJK extension B */
-	assert_int_equal(width_char(0x2fffd), 2);  /* plane 2, unassigned: still wide */
-	assert_int_equal(width_char(0xfe0f), 0);   /* variation selector 16 */
+	assert_int_equal(width_char(0x2a6d6), 2); /* CJK extension B */
+	assert_int_equal(width_char(0x2fffd), 2); /* plane 2, unassigned: still wide */
+	assert_int_equal(width_char(0xfe0f), 0);  /* variation selector 16 */
 	assert_int_equal(width_char(0x0007), 0);
 	assert_int_equal(width_char(0x0085), 0);
 }
@@ -113,8 +114,8 @@ fit_pads_by_display_width_and_cuts_with_an_ellipsis(void **state)
 			fail_msg("width_fit(\"%s\", %zu) = \"%s\", expected \"%s\"",
 			    cases[i].s ? cases[i].s : "(null)", cases[i].cols, b.s, cases[i].out);
 		if (width_str(b.s) != cases[i].cols)
-			fail_msg("width_fit(\"%s\", %zu) takes %zu columns", cases[i].s ?
-			    cases[i].s : "(null)", cases[i].cols, width_str(b.s));
+			fail_msg("width_fit(\"%s\", %zu) takes %zu columns",
+			    cases[i].s ? cases[i].s : "(null)", cases[i].cols, width_str(b.s));
 		sbuf_free(&b);
 	}
 }
@@ -138,7 +139,10 @@ table_columns_line_up_by_display_width(void **state)
 		{ "chen-2026", "陈立", "überfällig" },
 		{ "sato-2026", "佐藤 健", "heute" },
 		{ "yilmaz-2026", "İlkay Yılmaz 🚀", "in 3 Tagen" },
-		{ "combining", "Jose\xcc\x81 Garci\xcc\x81" "a", "-" },
+		{ "combining",
+		    "Jose\xcc\x81 Garci\xcc\x81"
+		    "a",
+		    "-" },
 	};
 	struct table *t = table_new(3);
 	struct sbuf out = SBUF_INIT;
@@ -233,12 +237,17 @@ money_is_grouped_by_language_and_a_missing_value_is_a_dash(void **state)
 		{ "de-AT", 0, 980000, "EUR", "980.000 EUR" },
 		{ "en-GB", 0, 1234.5, "GBP", "1,234.50 GBP" },
 		{ "de", 0, 1234.5, "EUR", "1.234,50 EUR" },
-		{ "de-CH", 0, 1234567, "CHF", "1\xe2\x80\x99" "234\xe2\x80\x99" "567 CHF" },
-		{ "fr", 0, 25000, "EUR", "25\xe2\x80\xaf" "000 EUR" },
+		{ "de-CH", 0, 1234567, "CHF",
+		    "1\xe2\x80\x99"
+		    "234\xe2\x80\x99"
+		    "567 CHF" },
+		{ "fr", 0, 25000, "EUR",
+		    "25\xe2\x80\xaf"
+		    "000 EUR" },
 		{ "ja", 0, 1000000, "JPY", "1,000,000 JPY" },
-		{ "xx", 0, 1000, "EUR", "1,000 EUR" },      /* unknown: as English */
+		{ "xx", 0, 1000, "EUR", "1,000 EUR" }, /* unknown: as English */
 		{ NULL, 0, 999, "USD", "999 USD" },
-		{ "de", 0, 0, "EUR", "0 EUR" },             /* zero is a value, not missing */
+		{ "de", 0, 0, "EUR", "0 EUR" }, /* zero is a value, not missing */
 		{ "de", 0, -4200.75, "EUR", "-4.200,75 EUR" },
 		{ "de", 0, 0.004, "EUR", "0 EUR" },
 		{ "en", 0, 123, NULL, "123" },
@@ -268,8 +277,8 @@ integers_are_grouped_by_language(void **state)
 	assert_string_equal(numfmt_int("en", 1000, buf, sizeof(buf)), "1,000");
 	assert_string_equal(numfmt_int("en", 999, buf, sizeof(buf)), "999");
 	assert_string_equal(numfmt_int("de", -1234567, buf, sizeof(buf)), "-1.234.567");
-	assert_string_equal(numfmt_int("en", INT64_MIN, buf, sizeof(buf)),
-	    "-9,223,372,036,854,775,808");
+	assert_string_equal(
+	    numfmt_int("en", INT64_MIN, buf, sizeof(buf)), "-9,223,372,036,854,775,808");
 	assert_string_equal(numfmt_int("en", 1234567, buf, 6), "1,234"); /* cut, terminated */
 }
 
