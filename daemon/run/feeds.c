@@ -150,9 +150,15 @@ account(void *ctx, const struct feedstore_event *e)
 
 	d = ics_event_digest(&ev);
 	if (!e->known || e->digest != d) {
+		/* A change is stamped with the time of the check that saw it (never earlier
+		 * than the event's previous stamp), a new event with its row's updated_at but
+		 * never later than the check: rows carry the wall clock of whoever wrote them,
+		 * which need not be the check's clock (kapd --now). */
 		if (e->known) {
 			ev.sequence++;
-			ev.changed = e->row_changed > x->now ? e->row_changed : x->now;
+			ev.changed = ev.changed > x->now ? ev.changed : x->now;
+		} else if (ev.changed > x->now) {
+			ev.changed = x->now;
 		}
 		r = add_change(x, e, ev.sequence, d, ev.changed);
 	}

@@ -124,6 +124,7 @@ class SystemdTestCase(kaptest.KapTestCase):
         e.update(env or {})
         argv = [kaptest.KAPD, "-c", self.conf, "--now", now]
         self.started = time.monotonic()
+        self.started_clock = now
         p = subprocess.Popen(argv, stdout=subprocess.DEVNULL,
                              stderr=stderr if stderr is not None else subprocess.PIPE, env=e)
         self.addCleanup(lambda: p.poll() is None and p.kill())
@@ -161,7 +162,11 @@ class SystemdTestCase(kaptest.KapTestCase):
         return self.expect(listener, p, "READY", "1", timeout=timeout)
 
     def status(self):
-        out = self.ok("status", "--json")
+        """`kapctl status` on the daemon's clock (--now plus the seconds since its start):
+        the daemon under test runs on a fixed date, so the wall clock would call it late."""
+        start = datetime.datetime.fromisoformat(self.started_clock)
+        clock = start + datetime.timedelta(seconds=time.monotonic() - self.started)
+        out = self.ok("status", "--json", now=clock.isoformat(timespec="seconds"))
         return json.loads(out)
 
 
