@@ -116,7 +116,7 @@ $(B)/obj/catalogs.o: $(B)/gen/catalogs.c | $(B)/obj
 # Maintainers: refresh the template after changing texts (xgettext), then merge it into
 # each catalog with msgmerge.
 po/kapd.pot: $(wildcard daemon/*/*.c)
-	xgettext --from-code=UTF-8 -k -ki18n_tr:2 -ki18n_ntr:2,3 -ktr:2 -kN_ -kNC_:1c,2 -kNP_:1,2 -ki18n_count:3,4 -kCOUNT:3,4 \
+	xgettext --from-code=UTF-8 -k -ki18n_tr:2 -ki18n_ntr:2,3 -ktr:2 -kN_ -kNC_:1c,2 -kNP_:1,2 -ki18n_count:3,4 -kCOUNT:4,5 \
 		-ki18n_ptr:2c,3 -c"TRANSLATORS:" \
 		--package-name=kapd -o $@ $^
 

@@ -207,6 +207,7 @@ static const struct key top_keys[] = {
 	STR("database", database, "\"/var/lib/kapd/kapd.db\""),
 	KEY("timezone", K_ZONE, timezone, 0, 0, "\"UTC\""),
 	DUR("check_interval", check_interval, 60, 86400, "\"15m\""),
+	STR("log_language", log_language, "\"en\""),
 	GROUP("reminders", reminders_keys),
 	GROUP("annual_update", annual_update_keys),
 	GROUP("status_report", status_report_keys),

@@ -34,6 +34,7 @@ struct kapd_config {
 	char *database;     /* SQLite file */
 	char *timezone;     /* IANA zone used when neither person nor plan has one */
 	int check_interval; /* seconds between checks */
+	char *log_language; /* language tag of the log and STATUS= lines ("en") */
 	struct {
 		int lead_days[CONFIG_MAX_LEAD]; /* strictly decreasing, > 0 */
 		int n_lead;

@@ -490,6 +490,7 @@ main(int argc, char **argv)
 
 	memset(&c, 0, sizeof(c));
 	c.now = time(NULL);
+	c.lang = I18N_SOURCE_LANG;
 	r = parse_global(&c, argc, argv, &config);
 	if (r != 0)
 		return r < 0 ? EX_OK : r;

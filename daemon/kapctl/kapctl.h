@@ -12,10 +12,13 @@
 
 #include "lib/i18n.h"
 
-/* A count with its noun ("1 open activity", "2 open activities") by the plural rule of
- * the catalogs; kapctl speaks the catalogs' source language. */
-#define COUNT(buf, n, singular, plural)                                                            \
-	i18n_count(I18N_SOURCE_LANG, (unsigned long)(n), singular, plural, buf, sizeof(buf))
+/* kapctl's human output speaks the user's language (from the locale environment): tr() translates a
+ * message, COUNT() writes a count with its noun ("1 open activity", "2 open activities")
+ * by the plural rule of that language's catalog.  JSON, CSV, iCalendar and exported plans
+ * stay as they are: programs read them. */
+#define tr(c, msgid) i18n_tr((c)->lang, msgid)
+#define COUNT(c, buf, n, singular, plural)                                                         \
+	i18n_count((c)->lang, (unsigned long)(n), singular, plural, buf, sizeof(buf))
 
 struct ctl {
 	struct kapd_config cfg;
@@ -23,6 +26,7 @@ struct ctl {
 	sqlite3 *db;         /* opened on demand by ctl_db() */
 	time_t now;          /* --now, else the clock */
 	int json;            /* --json */
+	const char *lang; /* catalog language of the human output (from the locale environment) */
 };
 
 struct ctl_command {

@@ -291,9 +291,9 @@ cmd_rollover(struct ctl *c, int argc, char **argv)
 		return r;
 	}
 	printf("plan %s starts from plan %s (now archived): %s, %s, %s, %s\n", argv[optind + 1],
-	    argv[optind], COUNT(w[0], n.team, "%lu team member", "%lu team members"),
-	    COUNT(w[1], n.goals, "%lu goal", "%lu goals"),
-	    COUNT(w[2], n.milestones, "%lu open milestone", "%lu open milestones"),
-	    COUNT(w[3], n.activities, "%lu open activity", "%lu open activities"));
+	    argv[optind], COUNT(c, w[0], n.team, "%lu team member", "%lu team members"),
+	    COUNT(c, w[1], n.goals, "%lu goal", "%lu goals"),
+	    COUNT(c, w[2], n.milestones, "%lu open milestone", "%lu open milestones"),
+	    COUNT(c, w[3], n.activities, "%lu open activity", "%lu open activities"));
 	return EX_OK;
 }

@@ -147,7 +147,8 @@ cmd_due(struct ctl *c, int argc, char **argv)
 	} else if (json_array_size(x.rows) == 0) {
 		char n[64];
 
-		printf("nothing overdue or due within %s\n", COUNT(n, days, "%lu day", "%lu days"));
+		printf(
+		    "nothing overdue or due within %s\n", COUNT(c, n, days, "%lu day", "%lu days"));
 		r = EX_OK;
 	} else {
 		r = ctl_table_print(x.t, "");

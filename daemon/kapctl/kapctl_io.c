@@ -137,11 +137,11 @@ cmd_import(struct ctl *c, int argc, char **argv)
 	else if (dry)
 		printf("%s: valid; an import would write %s (%d created, %d updated, "
 		       "%d unchanged)\n",
-		    argv[optind], COUNT(n, st.objects, "%lu object", "%lu objects"), st.created,
+		    argv[optind], COUNT(c, n, st.objects, "%lu object", "%lu objects"), st.created,
 		    st.updated, st.unchanged);
 	else
 		printf("imported %s: %s (%d created, %d updated, %d unchanged)\n", argv[optind],
-		    COUNT(n, st.objects, "%lu object", "%lu objects"), st.created, st.updated,
+		    COUNT(c, n, st.objects, "%lu object", "%lu objects"), st.created, st.updated,
 		    st.unchanged);
 	errlist_free(&errs);
 	return r;

@@ -225,7 +225,7 @@ print_text(const struct ctl *c, const struct status *s)
 	print_instant(c, "last check:", s->last_check);
 	print_instant(c, "next check:", s->next_check);
 	printf("%-13s%s (%lld sending, %lld deferred",
-	    "queue:", COUNT(a, s->sending + s->deferred, "%lu mail", "%lu mails"), s->sending,
+	    "queue:", COUNT(c, a, s->sending + s->deferred, "%lu mail", "%lu mails"), s->sending,
 	    s->deferred);
 	if (s->next_attempt >= 0)
 		printf("; next attempt %s", fmt_instant(c, s->next_attempt, a, sizeof(a)));
@@ -238,9 +238,10 @@ print_text(const struct ctl *c, const struct status *s)
 		printf("%-13s%s\n", "feeds:", "not in this database's schema");
 		return;
 	}
-	printf("%-13s%s, ", "feeds:", COUNT(a, s->feed_plans, "%lu plan feed", "%lu plan feeds"));
+	printf(
+	    "%-13s%s, ", "feeds:", COUNT(c, a, s->feed_plans, "%lu plan feed", "%lu plan feeds"));
 	printf("%s, %lld to be written; last written %s\n",
-	    COUNT(a, s->feed_people, "%lu person feed", "%lu person feeds"), s->feed_pending,
+	    COUNT(c, a, s->feed_people, "%lu person feed", "%lu person feeds"), s->feed_pending,
 	    s->feed_written != NULL ? s->feed_written : "never");
 	json_object_foreach(s->feed_state, key, v) printf("  %s: %s\n", key, json_string_value(v));
 }

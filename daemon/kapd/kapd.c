@@ -34,10 +34,10 @@
 #include "io/notify.h"
 #include "io/transport.h"
 
-/* A count with its noun in the operator's log ("1 active plan"), in the catalogs' source
- * language: the journal is read by operators, searched and quoted in English. */
-#define COUNT(buf, n, singular, plural)                                                            \
-	i18n_count(I18N_SOURCE_LANG, (unsigned long)(n), singular, plural, buf, sizeof(buf))
+/* A count with its noun in the operator's log ("1 active plan"), by the plural rule of
+ * lang's catalog. */
+#define COUNT(lang, buf, n, singular, plural)                                                      \
+	i18n_count(lang, (unsigned long)(n), singular, plural, buf, sizeof(buf))
 
 #define DEFAULT_CONFIG KAPD_SYSCONFDIR "/kapd/kapd.conf"
 
@@ -166,6 +166,21 @@ struct kapd {
 	char last_result[160];        /* the last check in a few words, for STATUS= */
 };
 
+/* The language of the log and of STATUS=: log_language (kapd.conf(5)), English unless the
+ * operator chose another, since the journal is searched and quoted.  Lines written before
+ * the configuration is read, and texts quoted from the modules (SQLite's, libcurl's, the
+ * configuration check's), stay English. */
+static const char *
+log_lang(const struct kapd *k)
+{
+	return i18n_lang(k->cfg.log_language);
+}
+
+static const char *__attribute__((format_arg(2))) tr(const struct kapd *k, const char *msgid)
+{
+	return i18n_tr(log_lang(k), msgid);
+}
+
 /* One check (--once, --dry-run) happens at exactly --now; a running daemon's clock goes
  * on from it. */
 static time_t
@@ -177,12 +192,13 @@ kapd_now(const struct kapd *k)
 }
 
 static void
-log_problems(struct errlist *problems)
+log_problems(const struct kapd *k, struct errlist *problems)
 {
 	size_t i;
 
 	for (i = 0; i < problems->n; i++)
-		log_msg(LOG_WARNING, "%s", problems->msg[i] ? problems->msg[i] : "(out of memory)");
+		log_msg(LOG_WARNING, "%s",
+		    problems->msg[i] ? problems->msg[i] : tr(k, "(out of memory)"));
 }
 
 /* The plan pages (SPEC §9), like the feeds: a failure is logged, the previous files
@@ -192,20 +208,22 @@ publish_pages(struct kapd *k, time_t now)
 {
 	struct errlist problems = ERRLIST_INIT;
 	struct pages_stats st;
+	const char *lang = log_lang(k);
 	char err[512], a[64], b[64];
 
 	if (pages_publish(k->db, &k->cfg, now, &st, &problems, err, sizeof(err)) < 0)
 		log_msg(LOG_ERR,
-		    "pages: %s; the previous pages stay, trying again at the next "
-		    "check",
+		    tr(k,
+		        "pages: %s; the previous pages stay, trying again at the next "
+		        "check"),
 		    err);
 	else
 		log_msg(st.written || st.removed || st.failed ? LOG_INFO : LOG_DEBUG,
-		    "pages: %s; "
-		    "%s written, %zu unchanged, %zu removed, %zu failed",
-		    COUNT(a, st.pages, "%lu page", "%lu pages"),
-		    COUNT(b, st.written, "%lu file", "%lu files"), st.same, st.removed, st.failed);
-	log_problems(&problems);
+		    tr(k, "pages: %s; %s written, %zu unchanged, %zu removed, %zu failed"),
+		    COUNT(lang, a, st.pages, "%lu page", "%lu pages"),
+		    COUNT(lang, b, st.written, "%lu file", "%lu files"), st.same, st.removed,
+		    st.failed);
+	log_problems(k, &problems);
 	errlist_free(&problems);
 }
 
@@ -217,21 +235,22 @@ publish_feeds(struct kapd *k, time_t now)
 {
 	struct errlist problems = ERRLIST_INIT;
 	struct feeds_stats st;
+	const char *lang = log_lang(k);
 	char err[512], a[64], b[64], c[64];
 
 	if (feeds_publish(k->db, &k->cfg, now, &st, &problems, err, sizeof(err)) < 0)
 		log_msg(LOG_ERR,
-		    "feeds: %s; the previous feed files stay, trying again at the "
-		    "next check",
+		    tr(k,
+		        "feeds: %s; the previous feed files stay, trying again at the "
+		        "next check"),
 		    err);
 	else
 		log_msg(st.written || st.removed || st.failed ? LOG_INFO : LOG_DEBUG,
-		    "feeds: %s, "
-		    "%s (%zu changed); %s written, %zu removed, %zu failed",
-		    COUNT(a, st.feeds, "%lu feed", "%lu feeds"),
-		    COUNT(b, st.events, "%lu event", "%lu events"), st.changed,
-		    COUNT(c, st.written, "%lu file", "%lu files"), st.removed, st.failed);
-	log_problems(&problems);
+		    tr(k, "feeds: %s, %s (%zu changed); %s written, %zu removed, %zu failed"),
+		    COUNT(lang, a, st.feeds, "%lu feed", "%lu feeds"),
+		    COUNT(lang, b, st.events, "%lu event", "%lu events"), st.changed,
+		    COUNT(lang, c, st.written, "%lu file", "%lu files"), st.removed, st.failed);
+	log_problems(k, &problems);
 	errlist_free(&problems);
 	publish_pages(k, now);
 }
@@ -249,14 +268,15 @@ read_replies(struct kapd *k, time_t now)
 	if (k->cfg.replies.source == REPLY_OFF)
 		return;
 	if (replyrun(k->db, &k->cfg, k->tp, &k->hooks, now, &st, &notes, err, sizeof(err)) < 0)
-		log_msg(LOG_ERR, "replies: %s; trying again at the next check", err);
+		log_msg(LOG_ERR, tr(k, "replies: %s; trying again at the next check"), err);
 	for (i = 0; i < notes.n; i++)
-		log_msg(LOG_NOTICE, "%s", notes.msg[i] ? notes.msg[i] : "(out of memory)");
+		log_msg(LOG_NOTICE, "%s", notes.msg[i] ? notes.msg[i] : tr(k, "(out of memory)"));
 	errlist_free(&notes);
 	log_msg(st.fetched || st.unreadable ? LOG_INFO : LOG_DEBUG,
-	    "replies: %zu read, %zu "
-	    "applied, %zu unchanged, %zu refused, %zu automatic, %zu unreadable, %zu handled "
-	    "before, %zu answers sent, %zu left for the next check",
+	    tr(k,
+	        "replies: %zu read, %zu applied, %zu unchanged, %zu refused, %zu automatic, "
+	        "%zu unreadable, %zu handled before, %zu answers sent, %zu left for the "
+	        "next check"),
 	    st.fetched, st.applied, st.unchanged, st.refused, st.automatic, st.unreadable,
 	    st.replayed, st.answered, st.waiting);
 }
@@ -265,20 +285,21 @@ read_replies(struct kapd *k, time_t now)
 static void
 clean_feeds(struct kapd *k)
 {
+	const char *lang = log_lang(k);
 	size_t n = 0;
 	char err[512], a[64];
 
 	if (feedfile_clean_stale(&feedfile_ics, k->cfg.feeds.directory, &n, err, sizeof(err)) < 0)
-		log_msg(LOG_WARNING, "feeds: %s", err);
+		log_msg(LOG_WARNING, tr(k, "feeds: %s"), err);
 	if (n > 0)
-		log_msg(LOG_NOTICE, "feeds: removed %s left by an earlier run",
-		    COUNT(a, n, "%lu temporary file", "%lu temporary files"));
+		log_msg(LOG_NOTICE, tr(k, "feeds: removed %s left by an earlier run"),
+		    COUNT(lang, a, n, "%lu temporary file", "%lu temporary files"));
 	n = 0;
 	if (pages_clean_stale(k->cfg.pages.directory, &n, err, sizeof(err)) < 0)
-		log_msg(LOG_WARNING, "pages: %s", err);
+		log_msg(LOG_WARNING, tr(k, "pages: %s"), err);
 	if (n > 0)
-		log_msg(LOG_NOTICE, "pages: removed %s left by an earlier run",
-		    COUNT(a, n, "%lu temporary file", "%lu temporary files"));
+		log_msg(LOG_NOTICE, tr(k, "pages: removed %s left by an earlier run"),
+		    COUNT(lang, a, n, "%lu temporary file", "%lu temporary files"));
 }
 
 /* One check; 0, or a sysexits code when the check itself could not run. */
@@ -288,56 +309,59 @@ run_check(struct kapd *k)
 	struct errlist problems = ERRLIST_INIT;
 	struct check_options o = { kapd_now(k), k->opt.dry_run, k->opt.json, stdout };
 	struct check_stats st;
+	const char *lang = log_lang(k);
 	char err[512], a[64], b[64], c[64], d[64], e[64];
 	int r;
 
 	if (!k->opt.dry_run && k->tp == NULL) {
 		if ((r = transport_open(&k->cfg, &k->hooks, &k->tp, err, sizeof(err))) < 0) {
 			log_msg(LOG_ERR,
-			    "mail transport: %s; nothing is sent, trying again at the "
-			    "next check",
+			    tr(k,
+			        "mail transport: %s; nothing is sent, trying again at the "
+			        "next check"),
 			    err);
-			snprintf(k->last_result, sizeof(k->last_result),
-			    "last check failed: mail "
-			    "transport unavailable");
+			snprintf(k->last_result, sizeof(k->last_result), "%s",
+			    tr(k, "last check failed: mail transport unavailable"));
 			/* The calendars do not depend on mail: they stay current. */
 			publish_feeds(k, o.now);
 			return EX_UNAVAILABLE;
 		}
 		if (k->cfg.mail.transport == MAIL_SMTP && !k->cfg.mail.tls_verify)
-			log_msg(LOG_WARNING,
-			    "mail.tls_verify is false: the SMTP server's certificate "
-			    "and host name are not verified");
+			log_msg(LOG_WARNING, "%s",
+			    tr(k,
+			        "mail.tls_verify is false: the SMTP server's certificate "
+			        "and host name are not verified"));
 	}
 	r = check_run(k->db, &k->cfg, k->tp, &o, &st, &problems, err, sizeof(err));
 	if (!k->opt.dry_run)
 		publish_feeds(k, o.now);
 	if (!k->opt.dry_run)
 		read_replies(k, o.now);
-	log_problems(&problems);
+	log_problems(k, &problems);
 	errlist_free(&problems);
 	fflush(stdout);
 	if (r < 0) {
-		log_msg(LOG_ERR, "check failed: %s; trying again at the next check", err);
-		snprintf(k->last_result, sizeof(k->last_result), "last check failed: %s",
-		    r == -EBUSY ? "database busy" : "database error");
+		log_msg(LOG_ERR, tr(k, "check failed: %s; trying again at the next check"), err);
+		snprintf(k->last_result, sizeof(k->last_result), "%s",
+		    r == -EBUSY ? tr(k, "last check failed: database busy")
+		                : tr(k, "last check failed: database error"));
 		return r == -EBUSY ? EX_TEMPFAIL : EX_SOFTWARE;
 	}
 	snprintf(k->last_result, sizeof(k->last_result),
-	    "last check: %s sent, %zu deferred, "
-	    "%zu failed",
-	    COUNT(a, st.mails, "%lu mail", "%lu mails"), st.deferred, st.failed);
+	    tr(k, "last check: %s sent, %zu deferred, %zu failed"),
+	    COUNT(lang, a, st.mails, "%lu mail", "%lu mails"), st.deferred, st.failed);
 	if (!k->opt.dry_run)
 		state_remember(k->db, "last_check", o.now);
 	log_msg(LOG_INFO,
-	    "check: %s, %s in the window, %s pending, %zu due now; %s sent (%s), "
-	    "%zu deferred, %zu failed, %zu resent",
-	    COUNT(b, st.plans, "%lu active plan", "%lu active plans"),
-	    COUNT(c, st.items, "%lu open item", "%lu open items"),
-	    COUNT(d, st.pending, "%lu notification", "%lu notifications"), st.due_now,
-	    COUNT(a, st.mails, "%lu mail", "%lu mails"),
-	    COUNT(e, st.notified, "%lu notification", "%lu notifications"), st.deferred, st.failed,
-	    st.retried);
+	    tr(k,
+	        "check: %s, %s in the window, %s pending, %zu due now; %s sent (%s), "
+	        "%zu deferred, %zu failed, %zu resent"),
+	    COUNT(lang, b, st.plans, "%lu active plan", "%lu active plans"),
+	    COUNT(lang, c, st.items, "%lu open item", "%lu open items"),
+	    COUNT(lang, d, st.pending, "%lu notification", "%lu notifications"), st.due_now,
+	    COUNT(lang, a, st.mails, "%lu mail", "%lu mails"),
+	    COUNT(lang, e, st.notified, "%lu notification", "%lu notifications"), st.deferred,
+	    st.failed, st.retried);
 	return 0;
 }
 
@@ -351,20 +375,24 @@ reload(struct kapd *k)
 	size_t i;
 
 	if (k->opt.config == NULL) {
-		log_msg(LOG_NOTICE, "SIGHUP: no configuration file to reload (embedded default)");
+		log_msg(LOG_NOTICE, "%s",
+		    tr(k, "SIGHUP: no configuration file to reload (embedded default)"));
 		return 0;
 	}
 	memset(&fresh, 0, sizeof(fresh));
 	if (config_load(k->opt.config, &fresh, &errs) < 0) {
 		for (i = 0; i < errs.n; i++)
-			log_msg(LOG_ERR, "%s", errs.msg[i] ? errs.msg[i] : "(out of memory)");
-		log_msg(LOG_ERR, "SIGHUP: %s is invalid; the previous configuration stays in force",
+			log_msg(
+			    LOG_ERR, "%s", errs.msg[i] ? errs.msg[i] : tr(k, "(out of memory)"));
+		log_msg(LOG_ERR,
+		    tr(k, "SIGHUP: %s is invalid; the previous configuration stays in force"),
 		    k->opt.config);
 		errlist_free(&errs);
 		return -1;
 	}
 	if (strcmp(fresh.database, k->cfg.database) != 0)
-		log_msg(LOG_WARNING, "SIGHUP: a new database path takes effect at restart only");
+		log_msg(LOG_WARNING, "%s",
+		    tr(k, "SIGHUP: a new database path takes effect at restart only"));
 	free(fresh.database);
 	fresh.database = k->cfg.database;
 	k->cfg.database = NULL;
@@ -372,7 +400,7 @@ reload(struct kapd *k)
 	k->cfg = fresh;
 	transport_close(k->tp);
 	k->tp = NULL;
-	log_msg(LOG_NOTICE, "configuration %s reloaded", k->opt.config);
+	log_msg(LOG_NOTICE, tr(k, "configuration %s reloaded"), k->opt.config);
 	return 0;
 }
 
@@ -380,18 +408,19 @@ reload(struct kapd *k)
 static void
 send_status(struct kapd *k, const char *extra)
 {
-	char when[64] = "?", a[64];
+	char when[64] = "?", a[64], line[320];
 	long long queued = state_queue_depth(k->db);
 	struct tm tm;
 
 	if (localtime_r(&k->next_check_at, &tm) != NULL)
 		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S %z", &tm);
 	if (queued < 0) /* the database could not say */
-		snprintf(a, sizeof(a), "? mails");
+		snprintf(a, sizeof(a), "%s", tr(k, "? mails"));
 	else
-		COUNT(a, queued, "%lu mail", "%lu mails");
-	notify_send(
-	    &k->notify, "%sSTATUS=next check %s; %s queued; %s", extra, when, a, k->last_result);
+		COUNT(log_lang(k), a, queued, "%lu mail", "%lu mails");
+	snprintf(
+	    line, sizeof(line), tr(k, "next check %s; %s queued; %s"), when, a, k->last_result);
+	notify_send(&k->notify, "%sSTATUS=%s", extra, line);
 }
 
 /* After a check: when the next one is due, for the loop, kapctl status and STATUS=. */
@@ -440,15 +469,12 @@ reload_and_check(struct kapd *k)
 {
 	int bad;
 
-	notify_send(&k->notify,
-	    "RELOADING=1\nMONOTONIC_USEC=%llu\nSTATUS=reloading the "
-	    "configuration",
-	    (unsigned long long)notify_now());
+	notify_send(&k->notify, "RELOADING=1\nMONOTONIC_USEC=%llu\nSTATUS=%s",
+	    (unsigned long long)notify_now(), tr(k, "reloading the configuration"));
 	bad = reload(k) < 0;
 	notify_send(&k->notify, "READY=1\nSTATUS=%s",
-	    bad ? "the new configuration is invalid; "
-	          "the previous one stays in force"
-	        : "configuration reloaded; checking");
+	    bad ? tr(k, "the new configuration is invalid; the previous one stays in force")
+	        : tr(k, "configuration reloaded; checking"));
 	run_check(k);
 	schedule(k);
 	send_status(k, "");
@@ -461,11 +487,11 @@ start_notify(struct kapd *k)
 	char err[256];
 
 	if (notify_open(&k->notify, err, sizeof(err)) < 0)
-		log_msg(LOG_WARNING, "systemd notification: %s; ignored", err);
+		log_msg(LOG_WARNING, tr(k, "systemd notification: %s; ignored"), err);
 	k->hooks.tick = kapd_tick;
 	k->hooks.ctx = k;
 	if (notify_watchdog_interval(&k->notify) > 0)
-		log_msg(LOG_INFO, "systemd watchdog: a ping every %llu ms",
+		log_msg(LOG_INFO, tr(k, "systemd watchdog: a ping every %llu ms"),
 		    (unsigned long long)notify_watchdog_interval(&k->notify) / 1000);
 }
 
@@ -496,8 +522,9 @@ loop(struct kapd *k)
 		if (sig < 0 && notify_now() < k->next_check)
 			continue; /* woken up for the watchdog only */
 		if (sig == SIGTERM || sig == SIGINT) {
-			log_msg(LOG_NOTICE, "%s: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
-			notify_send(&k->notify, "STOPPING=1\nSTATUS=stopping");
+			log_msg(LOG_NOTICE, tr(k, "%s: stopping"),
+			    sig == SIGTERM ? "SIGTERM" : "SIGINT");
+			notify_send(&k->notify, "STOPPING=1\nSTATUS=%s", tr(k, "stopping"));
 			state_forget(k->db, "next_check");
 			return 0;
 		}
@@ -506,7 +533,7 @@ loop(struct kapd *k)
 			continue;
 		}
 		if (sig == SIGUSR1)
-			log_msg(LOG_INFO, "SIGUSR1: checking now");
+			log_msg(LOG_INFO, "%s", tr(k, "SIGUSR1: checking now"));
 		run_check(k);
 		if (sig < 0)
 			schedule(k);
@@ -528,7 +555,7 @@ take_lock(struct kapd *k)
 		k->lock_fd = fd;
 		return 0;
 	}
-	log_msg(LOG_ERR, "%s; kapd exits without checking", err);
+	log_msg(LOG_ERR, tr(k, "%s; kapd exits without checking"), err);
 	if (fd == -EREMOTE)
 		return EX_CONFIG;
 	return fd == -EBUSY ? EX_TEMPFAIL : EX_CANTCREAT;
@@ -559,7 +586,8 @@ main(int argc, char **argv)
 		goto out;
 	}
 	if (r != 0) {
-		log_msg(LOG_ERR, "the configuration is invalid; kapd exits without checking");
+		log_msg(LOG_ERR, "%s",
+		    tr(&k, "the configuration is invalid; kapd exits without checking"));
 		goto out;
 	}
 	if (k.opt.have_now)
@@ -569,7 +597,7 @@ main(int argc, char **argv)
 	r = db_open(k.cfg.database, DB_OPEN_MIGRATE | (k.opt.dry_run ? 0 : DB_OPEN_CREATE), &k.db,
 	    err, sizeof(err));
 	if (r < 0) {
-		log_msg(LOG_ERR, "%s; kapd exits without checking", err);
+		log_msg(LOG_ERR, tr(&k, "%s; kapd exits without checking"), err);
 		r = r == -EPROTO ? EX_DATAERR : EX_UNAVAILABLE;
 		goto out;
 	}

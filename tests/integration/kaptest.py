@@ -53,18 +53,26 @@ def session_dir():
     return _session_dir
 
 
-def child_env():
+def child_env(**extra):
+    """The environment of the programs under test: the caller's, with LC_ALL=C.UTF-8 so
+    that kapctl's messages are English whatever locale the caller has (tests of other
+    languages pass their own variables in extra; a value None removes the variable)."""
     env = dict(os.environ)
-    env.setdefault("LC_ALL", "C.UTF-8")
+    env["LC_ALL"] = "C.UTF-8"
+    for k, v in extra.items():
+        if v is None:
+            env.pop(k, None)
+        else:
+            env[k] = v
     return env
 
 
-def run(argv, input=None, timeout=120, cwd=None):
-    """Runs argv; returns (rc, stdout, stderr) as text (UTF-8)."""
+def run(argv, input=None, timeout=120, cwd=None, env=None):
+    """Runs argv (in env, default child_env()); returns (rc, stdout, stderr) as text."""
     if isinstance(input, str):
         input = input.encode("utf-8")
     p = subprocess.run(argv, input=input, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                       timeout=timeout, cwd=cwd, env=child_env())
+                       timeout=timeout, cwd=cwd, env=env if env is not None else child_env())
     return (p.returncode, p.stdout.decode("utf-8", "replace"),
             p.stderr.decode("utf-8", "replace"))
 

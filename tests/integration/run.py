@@ -25,6 +25,9 @@ def main(argv):
             sys.stderr.write("run.py: %s is missing or not executable (build it first)\n" % p)
             return 2
     os.environ["KAPD_BUILD"] = build
+    # kapctl speaks the caller's language (LC_ALL, LC_MESSAGES, LANG): the tests expect
+    # English unless they ask for another, also where they start a program themselves.
+    os.environ["LC_ALL"] = "C.UTF-8"
     patterns = []
     args = list(argv)
     while args:
