@@ -431,15 +431,10 @@ check_run(sqlite3 *db, const struct kapd_config *cfg, struct transport *tp,
     const struct check_options *o, struct check_stats *st, struct errlist *problems, char *err,
     size_t errlen)
 {
-	struct run x;
+	struct run x = { .db = db, .cfg = cfg, .o = o, .st = st };
 	int r = 0;
 
-	memset(&x, 0, sizeof(x));
 	memset(st, 0, sizeof(*st));
-	x.db = db;
-	x.cfg = cfg;
-	x.o = o;
-	x.st = st;
 	if (!o->dry_run) {
 		x.outbox = outbox_new(db, cfg, tp, o->now, st, problems);
 		if (x.outbox == NULL) {

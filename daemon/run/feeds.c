@@ -504,18 +504,13 @@ int
 feeds_publish(sqlite3 *db, const struct kapd_config *cfg, time_t now, struct feeds_stats *st,
     struct errlist *problems, char *err, size_t errlen)
 {
-	struct feeds_run x;
+	struct feeds_run x = {
+		.db = db, .cfg = cfg, .now = now, .st = st, .problems = problems, .dirfd = -1
+	};
 	size_t i;
 	int r;
 
-	memset(&x, 0, sizeof(x));
 	memset(st, 0, sizeof(*st));
-	x.db = db;
-	x.cfg = cfg;
-	x.now = now;
-	x.st = st;
-	x.problems = problems;
-	x.dirfd = -1;
 	r = feedfile_open_dir(&feedfile_ics, cfg->feeds.directory, &x.dirfd, err, errlen);
 	if (r == 0)
 		r = decide(&x, err, errlen);

@@ -389,10 +389,8 @@ batch(struct rr *x, struct replysource *src, struct replysource_msg *msgs, size_
 		*bytes += msgs[*i].size;
 		r = handle(x, src, &msgs[*i], err, errlen);
 	}
-	if (r == 0)
-		r = db_commit(x->db, err, errlen);
+	r = db_commit_or_rollback(x->db, r, err, errlen);
 	if (r < 0) {
-		db_rollback(x->db);
 		*i = first;
 		return r;
 	}

@@ -147,6 +147,16 @@ db_rollback(sqlite3 *db)
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 }
 
+int
+db_commit_or_rollback(sqlite3 *db, int r, char *err, size_t errlen)
+{
+	if (r >= 0)
+		r = db_commit(db, err, errlen);
+	if (r < 0)
+		db_rollback(db);
+	return r;
+}
+
 /* A file is ours when it carries our application_id, or when it is still empty (a new
  * file, or one created with touch). */
 static int

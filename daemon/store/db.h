@@ -33,6 +33,10 @@ int db_latest_version(void);
 int db_begin(sqlite3 *db, char *err, size_t errlen);
 int db_commit(sqlite3 *db, char *err, size_t errlen);
 void db_rollback(sqlite3 *db);
+/* Ends the write transaction db_begin started, given r, the outcome of the work done in
+ * it: commits when r >= 0 and returns 0 (or the commit's error), rolls back when r or the
+ * commit is negative and returns that error. */
+int db_commit_or_rollback(sqlite3 *db, int r, char *err, size_t errlen);
 /* A read transaction (BEGIN DEFERRED): one consistent view for several queries; ending
  * it (COMMIT) changes nothing that was read.  Nothing may be written inside it (a writer
  * holding a read lock gets SQLITE_BUSY at once, without waiting). */

@@ -393,11 +393,7 @@ feedstore_record_changes(
 	}
 	sqlite3_finalize(ins);
 	sqlite3_finalize(upd);
-	if (r == 0)
-		r = db_commit(db, err, errlen);
-	if (r < 0)
-		db_rollback(db);
-	return r;
+	return db_commit_or_rollback(db, r, err, errlen);
 }
 
 int
@@ -436,11 +432,7 @@ feedstore_record_written(
 		sqlite3_reset(st);
 	}
 	sqlite3_finalize(st);
-	if (r == 0)
-		r = db_commit(db, err, errlen);
-	if (r < 0)
-		db_rollback(db);
-	return r;
+	return db_commit_or_rollback(db, r, err, errlen);
 }
 
 /* ---------------------------------------------------------------------------------- */
@@ -513,11 +505,7 @@ feedstore_ensure_tokens(sqlite3 *db, char *err, size_t errlen)
 	if (r < 0)
 		return r;
 	r = missing_tokens(db, insert_token, &n, err, errlen);
-	if (r == 0)
-		r = db_commit(db, err, errlen);
-	if (r < 0)
-		db_rollback(db);
-	return r;
+	return db_commit_or_rollback(db, r, err, errlen);
 }
 
 static int
@@ -642,12 +630,9 @@ feedstore_rotate(sqlite3 *db, const char *kind, const char *key, char token[TOKE
 	}
 	if (r == 0)
 		r = set_token(db, plan != 0, plan != 0 ? plan : person, fresh, err, errlen);
-	if (r == 0)
-		r = db_commit(db, err, errlen);
-	if (r < 0) {
-		db_rollback(db);
+	r = db_commit_or_rollback(db, r, err, errlen);
+	if (r < 0)
 		return r;
-	}
 	memcpy(token, fresh, sizeof(fresh));
 	*kind_out = plan != 0 ? "plan" : "person";
 	return 0;

@@ -147,12 +147,9 @@ ledger_record(sqlite3 *db, const struct ledger_result *prev, const struct ledger
 		r = db_exec(db, sql, err, errlen);
 		*id = 0;
 	}
-	if (r == 0)
-		r = db_commit(db, err, errlen);
-	if (r < 0) {
-		db_rollback(db);
+	r = db_commit_or_rollback(db, r, err, errlen);
+	if (r < 0)
 		*id = 0;
-	}
 	return r;
 }
 
@@ -192,10 +189,8 @@ ledger_record_batch(sqlite3 *db, const struct ledger_result *prev, size_t n_prev
 		r = write_outcome(db, &prev[i], err, errlen);
 	for (i = 0; r == 0 && i < n; i++)
 		r = record_one(db, &m[i], err, errlen);
-	if (r == 0)
-		r = db_commit(db, err, errlen);
+	r = db_commit_or_rollback(db, r, err, errlen);
 	if (r < 0) {
-		db_rollback(db);
 		for (i = 0; i < n; i++)
 			m[i].id = 0;
 	}
@@ -215,11 +210,7 @@ outcomes_once(sqlite3 *db, const struct ledger_result *res, size_t n, char *err,
 	r = db_begin(db, err, errlen);
 	for (i = 0; r == 0 && i < n; i++)
 		r = write_outcome(db, &res[i], err, errlen);
-	if (r == 0)
-		r = db_commit(db, err, errlen);
-	if (r < 0)
-		db_rollback(db);
-	return r;
+	return db_commit_or_rollback(db, r, err, errlen);
 }
 
 int

@@ -49,11 +49,7 @@ pagestore_ensure_tokens(sqlite3 *db, char *err, size_t errlen)
 	r = db_begin(db, err, errlen);
 	if (r == 0)
 		r = insert_missing(db, err, errlen);
-	if (r == 0)
-		r = db_commit(db, err, errlen);
-	if (r < 0)
-		db_rollback(db);
-	return r;
+	return db_commit_or_rollback(db, r, err, errlen);
 }
 
 int
@@ -158,12 +154,9 @@ pagestore_rotate(
 	if (r == 0)
 		r = db_run_id_text(db, "INSERT INTO page (plan_id, token) VALUES (?1, ?2)", id,
 		    fresh, "writing a page row", err, errlen);
-	if (r >= 0)
-		r = db_commit(db, err, errlen);
-	if (r < 0) {
-		db_rollback(db);
+	r = db_commit_or_rollback(db, r, err, errlen);
+	if (r < 0)
 		return r;
-	}
 	memcpy(token, fresh, sizeof(fresh));
 	return 0;
 }

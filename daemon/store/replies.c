@@ -462,10 +462,8 @@ replies_claim(
 	    max);
 	if ((r = claim_rows(db, max, out, n, err, errlen)) == 0 && *n > 0)
 		r = db_exec(db, sql, err, errlen);
-	if (r == 0)
-		r = db_commit(db, err, errlen);
+	r = db_commit_or_rollback(db, r, err, errlen);
 	if (r < 0) {
-		db_rollback(db);
 		replies_answers_free(*out, *n);
 		*out = NULL;
 		*n = 0;
@@ -518,11 +516,7 @@ replies_settle(sqlite3 *db, const int64_t *retry, size_t n_retry, const int64_t 
 		    "UPDATE reply SET answer = NULL WHERE answer IS NOT NULL AND"
 		    " answer_state IN ('sent', 'failed')",
 		    err, errlen);
-	if (r == 0)
-		r = db_commit(db, err, errlen);
-	if (r < 0)
-		db_rollback(db);
-	return r;
+	return db_commit_or_rollback(db, r, err, errlen);
 }
 
 /* ---- the IMAP cursor ---- */
