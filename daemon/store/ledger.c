@@ -416,8 +416,10 @@ ledger_stored_free(struct ledger_stored *s)
 
 /* Open items of active plans due on or before ?1, each with the ledger lines already
  * recorded for its current deadline ("rule stage recipient", one a line).  The partial
- * indexes on (due) WHERE state = 'open' and notification(kind, item_key, deadline)
- * serve it; milestones carry the at-risk flag (open linked activities overdue on ?2). */
+ * indexes on (due) WHERE state = 'open' and notification(kind, deadline, item_key, ...)
+ * serve it: the items come in due order, so their ledger lines are read from
+ * neighbouring index pages (sql/010); milestones carry the at-risk flag (open linked
+ * activities overdue on ?2). */
 static const char items_sql[] =
     "SELECT 0, a.key, a.plan_id, a.due, a.owner_id, a.title, 0, "
     " (SELECT group_concat(n.rule || ' ' || n.stage || ' ' || n.recipient_key, char(10))"
