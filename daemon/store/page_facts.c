@@ -76,148 +76,30 @@ day(sqlite3_stmt *st, int i)
 	return kdate_parse(buf, &k) == 0 ? k : PAGE_NO_DATE;
 }
 
-/* Runs sql (?1 the plan's id, ?2 the account's id) and calls fill for every row with a
- * new zeroed element of size bytes appended to *arr. */
-static int
-rows(struct doc *d, sqlite3 *db, const char *sql, void **arr, size_t *n, size_t size,
-    void (*fill)(struct doc *, sqlite3_stmt *, void *), char *err, size_t errlen)
-{
-	sqlite3_stmt *st = NULL;
-	size_t cap = 0;
-	char *a = NULL, *na;
-	int r, rc;
+/* How a column of a row lands in a field of the struct it fills. */
+enum col_as {
+	AS_TEXT,       /* const char *, a copy kept in the arena; NULL stays NULL */
+	AS_DAY,        /* kdate_t of a date or timestamp, PAGE_NO_DATE when NULL */
+	AS_NUMBER,     /* double */
+	AS_OPT_NUMBER, /* double, and the int at has set when the column is not NULL */
+	AS_STATE,      /* enum page_state of "open", "done", "cancelled" */
+};
 
-	*n = 0;
-	r = db_prepare(db, sql, &st, err, errlen);
-	if (r < 0)
-		return r;
-	if (sqlite3_bind_parameter_count(st) >= 1)
-		sqlite3_bind_int64(st, 1, d->plan_id);
-	if (sqlite3_bind_parameter_count(st) >= 2)
-		sqlite3_bind_int64(st, 2, d->account_id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (*n == cap) {
-			cap = cap ? 2 * cap : 16;
-			na = realloc(a, cap * size);
-			if (na == NULL) {
-				r = -ENOMEM;
-				break;
-			}
-			a = na;
-		}
-		memset(a + *n * size, 0, size);
-		fill(d, st, a + (*n)++ * size);
+struct col {
+	enum col_as as;
+	size_t off, has;
+};
+
+#define COL(as, type, field, has)                                                                  \
+	{                                                                                          \
+		as, offsetof(struct type, field), has                                              \
 	}
-	if (r == 0 && rc != SQLITE_DONE) {
-		snprintf(err, errlen, "reading the plan: %s", sqlite3_errmsg(db));
-		r = db_errno(rc);
-	}
-	sqlite3_finalize(st);
-	if (a != NULL && keep_ptr(&d->a, a) == NULL)
-		r = -ENOMEM;
-	*arr = r == 0 ? a : NULL;
-	return r;
-}
-
-/* ---------------------------------------------------------------------------------- */
-
-static void
-fill_contact(struct doc *d, sqlite3_stmt *st, void *el)
-{
-	struct page_contact *c = el;
-
-	c->name = text(d, st, 0);
-	c->function = text(d, st, 1);
-	c->email = text(d, st, 2);
-	c->phone = text(d, st, 3);
-	c->role = text(d, st, 4);
-	c->attitude = text(d, st, 5);
-	c->notes = text(d, st, 6);
-}
-
-static void
-fill_need(struct doc *d, sqlite3_stmt *st, void *el)
-{
-	*(const char **)el = text(d, st, 0);
-}
-
-static void
-fill_competitor(struct doc *d, sqlite3_stmt *st, void *el)
-{
-	struct page_competitor *c = el;
-
-	c->name = text(d, st, 0);
-	c->position = text(d, st, 1);
-	c->strengths = text(d, st, 2);
-	c->weaknesses = text(d, st, 3);
-}
-
-static void
-fill_history(struct doc *d, sqlite3_stmt *st, void *el)
-{
-	struct page_history *h = el;
-
-	h->period = text(d, st, 0);
-	h->currency = text(d, st, 1);
-	h->has_revenue = sqlite3_column_type(st, 2) != SQLITE_NULL;
-	h->revenue = sqlite3_column_double(st, 2);
-	h->has_margin = sqlite3_column_type(st, 3) != SQLITE_NULL;
-	h->margin = sqlite3_column_double(st, 3);
-}
-
-static void
-fill_goal(struct doc *d, sqlite3_stmt *st, void *el)
-{
-	struct page_goal *g = el;
-
-	g->horizon = text(d, st, 0);
-	g->focus = text(d, st, 1);
-	g->focus_value = text(d, st, 2);
-	g->text = text(d, st, 3);
-	g->target = text(d, st, 4);
-	g->due = day(st, 5);
-}
-
-static void
-fill_swot(struct doc *d, sqlite3_stmt *st, void *el)
-{
-	struct page_swot *s = el;
-
-	s->kind = text(d, st, 0);
-	s->text = text(d, st, 1);
-}
-
-static void
-fill_member(struct doc *d, sqlite3_stmt *st, void *el)
-{
-	struct page_member *m = el;
-
-	m->name = text(d, st, 0);
-	m->role = text(d, st, 1);
-	m->function = text(d, st, 2);
-}
-
-static void
-fill_project(struct doc *d, sqlite3_stmt *st, void *el)
-{
-	struct page_project *p = el;
-
-	p->key = text(d, st, 0);
-	p->title = text(d, st, 1);
-	p->state = text(d, st, 2);
-	p->start = day(st, 3);
-	p->end = day(st, 4);
-}
-
-static void
-fill_complaint(struct doc *d, sqlite3_stmt *st, void *el)
-{
-	struct page_complaint *c = el;
-
-	c->date = day(st, 0);
-	c->subject = text(d, st, 1);
-	c->state = text(d, st, 2);
-}
+#define TEXT(type, field) COL(AS_TEXT, type, field, 0)
+#define DAY(type, field) COL(AS_DAY, type, field, 0)
+#define NUMBER(type, field) COL(AS_NUMBER, type, field, 0)
+#define OPT_NUMBER(type, field, has) COL(AS_OPT_NUMBER, type, field, offsetof(struct type, has))
+#define STATE(type, field) COL(AS_STATE, type, field, 0)
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 static enum page_state
 state_of(const char *s)
@@ -228,29 +110,165 @@ state_of(const char *s)
 	                                  : PAGE_OPEN;
 }
 
-/* Milestones and activities: key, title, owner, due, done_on, state, milestone id.  The
- * milestone id is kept (as the index's stand-in) until the milestones are known. */
+/* Fills the fields of el named by cols[] from the row's columns first, first + 1... */
 static void
-fill_item(struct doc *d, sqlite3_stmt *st, void *el)
+fill_cols(struct doc *d, sqlite3_stmt *st, int first, const struct col *cols, size_t n, void *el)
 {
-	struct page_item *it = el;
+	char *base = el;
+	size_t i;
+	int k;
 
-	it->key = text(d, st, 0);
-	it->title = text(d, st, 1);
-	it->owner = text(d, st, 2);
-	it->due = day(st, 3);
-	it->done_on = day(st, 4);
-	it->state = state_of((const char *)sqlite3_column_text(st, 5));
-	it->milestone = -1;
+	for (i = 0; i < n; i++) {
+		k = first + (int)i;
+		switch (cols[i].as) {
+		case AS_TEXT: *(const char **)(base + cols[i].off) = text(d, st, k); break;
+		case AS_DAY: *(kdate_t *)(base + cols[i].off) = day(st, k); break;
+		case AS_OPT_NUMBER:
+			*(int *)(base + cols[i].has) = sqlite3_column_type(st, k) != SQLITE_NULL;
+			/* fall through */
+		case AS_NUMBER:
+			*(double *)(base + cols[i].off) = sqlite3_column_double(st, k);
+			break;
+		case AS_STATE:
+			*(enum page_state *)(base + cols[i].off) =
+			    state_of((const char *)sqlite3_column_text(st, k));
+			break;
+		}
+	}
 }
+
+/* One list of the plan: its query (?1 the plan's id, ?2 the account's id), where the
+ * array and its length sit in struct page_plan, the element's size and columns, and what
+ * is done with a row after its columns (NULL: nothing). */
+struct part {
+	const char *sql;
+	size_t arr, n, size;
+	const struct col *cols;
+	size_t n_cols;
+	void (*then)(struct doc *, sqlite3_stmt *, void *);
+};
+
+/* Runs the part's query and appends a zeroed element filled from every row to its
+ * array. */
+static int
+rows(struct doc *d, sqlite3 *db, const struct part *p, char *err, size_t errlen)
+{
+	char *base = (char *)&d->f.plan, *a = NULL, *na;
+	size_t cap = 0, *n = (size_t *)(base + p->n);
+	sqlite3_stmt *st = NULL;
+	int r, rc;
+
+	*n = 0;
+	r = db_prepare(db, p->sql, &st, err, errlen);
+	if (r < 0)
+		return r;
+	if (sqlite3_bind_parameter_count(st) >= 1)
+		sqlite3_bind_int64(st, 1, d->plan_id);
+	if (sqlite3_bind_parameter_count(st) >= 2)
+		sqlite3_bind_int64(st, 2, d->account_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 16;
+			na = realloc(a, cap * p->size);
+			if (na == NULL) {
+				r = -ENOMEM;
+				break;
+			}
+			a = na;
+		}
+		memset(a + *n * p->size, 0, p->size);
+		fill_cols(d, st, 0, p->cols, p->n_cols, a + *n * p->size);
+		if (p->then != NULL)
+			p->then(d, st, a + *n * p->size);
+		(*n)++;
+	}
+	if (r == 0 && rc != SQLITE_DONE) {
+		snprintf(err, errlen, "reading the plan: %s", sqlite3_errmsg(db));
+		r = db_errno(rc);
+	}
+	sqlite3_finalize(st);
+	if (a != NULL && keep_ptr(&d->a, a) == NULL)
+		r = -ENOMEM;
+	*(void **)(base + p->arr) = r == 0 ? a : NULL;
+	return r;
+}
+
+/* ---------------------------------------------------------------------------------- */
+
+static const struct col contact_cols[] = {
+	TEXT(page_contact, name),
+	TEXT(page_contact, function),
+	TEXT(page_contact, email),
+	TEXT(page_contact, phone),
+	TEXT(page_contact, role),
+	TEXT(page_contact, attitude),
+	TEXT(page_contact, notes),
+};
+static const struct col need_cols[] = { { AS_TEXT, 0, 0 } }; /* the element is the text */
+static const struct col competitor_cols[] = {
+	TEXT(page_competitor, name),
+	TEXT(page_competitor, position),
+	TEXT(page_competitor, strengths),
+	TEXT(page_competitor, weaknesses),
+};
+static const struct col history_cols[] = {
+	TEXT(page_history, period),
+	TEXT(page_history, currency),
+	OPT_NUMBER(page_history, revenue, has_revenue),
+	OPT_NUMBER(page_history, margin, has_margin),
+};
+static const struct col goal_cols[] = {
+	TEXT(page_goal, horizon),
+	TEXT(page_goal, focus),
+	TEXT(page_goal, focus_value),
+	TEXT(page_goal, text),
+	TEXT(page_goal, target),
+	DAY(page_goal, due),
+};
+static const struct col swot_cols[] = { TEXT(page_swot, kind), TEXT(page_swot, text) };
+static const struct col member_cols[] = {
+	TEXT(page_member, name),
+	TEXT(page_member, role),
+	TEXT(page_member, function),
+};
+static const struct col project_cols[] = {
+	TEXT(page_project, key),
+	TEXT(page_project, title),
+	TEXT(page_project, state),
+	DAY(page_project, start),
+	DAY(page_project, end),
+};
+static const struct col complaint_cols[] = {
+	DAY(page_complaint, date),
+	TEXT(page_complaint, subject),
+	TEXT(page_complaint, state),
+};
+/* Milestones and activities: key, title, owner, due, done_on, state, then the milestone
+ * id (column 6) that places them. */
+static const struct col item_cols[] = {
+	TEXT(page_item, key),
+	TEXT(page_item, title),
+	TEXT(page_item, owner),
+	DAY(page_item, due),
+	DAY(page_item, done_on),
+	STATE(page_item, state),
+};
+static const struct col move_cols[] = {
+	TEXT(page_move, kind),
+	TEXT(page_move, key),
+	TEXT(page_move, title),
+	DAY(page_move, from),
+	DAY(page_move, to),
+	DAY(page_move, on),
+};
 
 /* A milestone: its id (column 6) is remembered to place the activities. */
 static void
-fill_milestone(struct doc *d, sqlite3_stmt *st, void *el)
+then_milestone(struct doc *d, sqlite3_stmt *st, void *el)
 {
 	struct ms_id *n;
 
-	fill_item(d, st, el);
+	((struct page_item *)el)->milestone = -1;
 	if (d->n_ms == d->cap_ms) {
 		d->cap_ms = d->cap_ms ? 2 * d->cap_ms : 16;
 		n = realloc(d->ms, d->cap_ms * sizeof(*n));
@@ -273,32 +291,20 @@ cmp_ms(const void *a, const void *b)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
+/* An activity: its milestone's index, looked up by the milestone's id (column 6). */
 static void
-fill_activity(struct doc *d, sqlite3_stmt *st, void *el)
+then_activity(struct doc *d, sqlite3_stmt *st, void *el)
 {
 	struct page_item *it = el;
 	struct ms_id key, *hit;
 
-	fill_item(d, st, el);
+	it->milestone = -1;
 	if (sqlite3_column_type(st, 6) == SQLITE_NULL)
 		return;
 	key.id = sqlite3_column_int64(st, 6);
 	hit = bsearch(&key, d->ms, d->n_ms, sizeof(*d->ms), cmp_ms);
 	if (hit != NULL)
 		it->milestone = hit->index;
-}
-
-static void
-fill_move(struct doc *d, sqlite3_stmt *st, void *el)
-{
-	struct page_move *m = el;
-
-	m->kind = text(d, st, 0);
-	m->key = text(d, st, 1);
-	m->title = text(d, st, 2);
-	m->from = day(st, 3);
-	m->to = day(st, 4);
-	m->on = day(st, 5);
 }
 
 /* ---------------------------------------------------------------------------------- */
@@ -308,51 +314,48 @@ fill_move(struct doc *d, sqlite3_stmt *st, void *el)
 	" LEFT JOIN person o ON o.id = x.owner_id WHERE x.plan_id = ?1"                            \
 	" ORDER BY x.due, x.position, x.key"
 
-#define LIST(field, sql, fn)                                                                       \
+#define LIST(field, sql, cols, then)                                                               \
 	{                                                                                          \
 		sql, offsetof(struct page_plan, field), offsetof(struct page_plan, n_##field),     \
-		    sizeof(*((struct page_plan *)0)->field), fn                                    \
+		    sizeof(*((struct page_plan *)0)->field), cols, NELEM(cols), then               \
 	}
 
-static const struct part {
-	const char *sql;
-	size_t arr, n, size;
-	void (*fill)(struct doc *, sqlite3_stmt *, void *);
-} parts[] = {
+static const struct part parts[] = {
 	LIST(contacts,
 	    "SELECT name, function, email, phone, decision_role, attitude, notes"
 	    " FROM contact WHERE account_id = ?2 ORDER BY position, id",
-	    fill_contact),
-	LIST(needs, "SELECT text FROM need WHERE account_id = ?2 ORDER BY position, id", fill_need),
+	    contact_cols, NULL),
+	LIST(needs, "SELECT text FROM need WHERE account_id = ?2 ORDER BY position, id", need_cols,
+	    NULL),
 	LIST(competitors,
 	    "SELECT name, market_position, strengths, weaknesses FROM competitor"
 	    " WHERE account_id = ?2 ORDER BY position, id",
-	    fill_competitor),
+	    competitor_cols, NULL),
 	LIST(history,
 	    "SELECT period, currency, revenue, margin FROM history"
 	    " WHERE account_id = ?2 ORDER BY position, period",
-	    fill_history),
+	    history_cols, NULL),
 	LIST(goals,
 	    "SELECT horizon, focus, focus_value, text, target, due FROM goal"
 	    " WHERE plan_id = ?1 ORDER BY position, id",
-	    fill_goal),
+	    goal_cols, NULL),
 	LIST(swot, "SELECT kind, text FROM swot WHERE account_id = ?2 ORDER BY position, id",
-	    fill_swot),
+	    swot_cols, NULL),
 	LIST(team,
 	    "SELECT o.name, t.role, coalesce(t.function, o.function) FROM team_member t"
 	    " JOIN person o ON o.id = t.person_id WHERE t.plan_id = ?1 ORDER BY"
 	    " CASE t.role WHEN 'kam' THEN 0 WHEN 'sponsor' THEN 1 ELSE 2 END, t.position, t.id",
-	    fill_member),
+	    member_cols, NULL),
 	LIST(projects,
 	    "SELECT key, title, state, start_date, end_date FROM project"
 	    " WHERE account_id = ?2 ORDER BY position, id",
-	    fill_project),
+	    project_cols, NULL),
 	LIST(complaints,
 	    "SELECT date, subject, state FROM complaint WHERE account_id = ?2"
 	    " ORDER BY date DESC, position",
-	    fill_complaint),
-	LIST(milestones, ITEM_SQL("milestone", ", x.id"), fill_milestone),
-	LIST(activities, ITEM_SQL("activity", ", x.milestone_id"), fill_activity),
+	    complaint_cols, NULL),
+	LIST(milestones, ITEM_SQL("milestone", ", x.id"), item_cols, then_milestone),
+	LIST(activities, ITEM_SQL("activity", ", x.milestone_id"), item_cols, then_activity),
 	LIST(moves,
 	    "SELECT c.kind, coalesce(m.key, a.key, p.key), coalesce(m.title, a.title),"
 	    " c.old_value, c.new_value, c.changed_at FROM item_change c"
@@ -361,7 +364,7 @@ static const struct part {
 	    " LEFT JOIN plan p ON c.kind = 'plan' AND p.id = c.item_id"
 	    " WHERE c.plan_id = ?1 AND c.field IN ('due', 'next_review')"
 	    " ORDER BY c.changed_at DESC, c.id DESC",
-	    fill_move),
+	    move_cols, NULL),
 };
 
 /* When each section last changed (SPEC §9), by the newest updated_at of its rows. */
@@ -408,16 +411,41 @@ sections(struct doc *d, sqlite3 *db, char *err, size_t errlen)
 	return r;
 }
 
+/* The plan's columns after its id, its account's id and its time zone. */
+static const struct col plan_cols[] = {
+	TEXT(page_plan, key),
+	TEXT(page_plan, title),
+	TEXT(page_plan, lang),
+	TEXT(page_plan, state),
+	DAY(page_plan, last_review),
+	DAY(page_plan, next_review),
+	TEXT(page_plan, account.name),
+	TEXT(page_plan, account.industry),
+	TEXT(page_plan, account.address),
+	TEXT(page_plan, account.phone),
+	TEXT(page_plan, account.email),
+	TEXT(page_plan, account.website),
+	TEXT(page_plan, account.rating),
+	TEXT(page_plan, account.potential),
+	TEXT(page_plan, account.networks),
+	TEXT(page_plan, account.positioning),
+	TEXT(page_plan, account.strategic_direction),
+	TEXT(page_plan, account.processes),
+	NUMBER(page_plan, account.market_volume),
+	TEXT(page_plan, account.market_currency),
+	TEXT(page_plan, kam),
+	TEXT(page_plan, sponsor),
+};
+
 /* The plan, its account, its KAM and sponsor. */
 static int
 plan_row(struct doc *d, sqlite3 *db, const char *key, char *err, size_t errlen)
 {
-	struct page_plan *p = &d->f.plan;
 	sqlite3_stmt *st = NULL;
-	int r, c = 9;
+	int r;
 
 	r = db_prepare(db,
-	    "SELECT p.id, p.account_id, p.key, p.title, p.language, p.timezone,"
+	    "SELECT p.id, p.account_id, p.timezone, p.key, p.title, p.language,"
 	    " p.state, p.last_review, p.next_review, a.name, a.industry, a.address, a.phone,"
 	    " a.email, a.website, a.rating, a.potential, a.networks, a.positioning,"
 	    " a.strategic_direction, a.processes, a.market_volume, a.market_currency,"
@@ -437,29 +465,8 @@ plan_row(struct doc *d, sqlite3 *db, const char *key, char *err, size_t errlen)
 	}
 	d->plan_id = sqlite3_column_int64(st, 0);
 	d->account_id = sqlite3_column_int64(st, 1);
-	p->key = text(d, st, 2);
-	p->title = text(d, st, 3);
-	p->lang = text(d, st, 4);
-	d->f.timezone = text(d, st, 5);
-	p->state = text(d, st, 6);
-	p->last_review = day(st, 7);
-	p->next_review = day(st, 8);
-	p->account.name = text(d, st, c++);
-	p->account.industry = text(d, st, c++);
-	p->account.address = text(d, st, c++);
-	p->account.phone = text(d, st, c++);
-	p->account.email = text(d, st, c++);
-	p->account.website = text(d, st, c++);
-	p->account.rating = text(d, st, c++);
-	p->account.potential = text(d, st, c++);
-	p->account.networks = text(d, st, c++);
-	p->account.positioning = text(d, st, c++);
-	p->account.strategic_direction = text(d, st, c++);
-	p->account.processes = text(d, st, c++);
-	p->account.market_volume = sqlite3_column_double(st, c++);
-	p->account.market_currency = text(d, st, c++);
-	p->kam = text(d, st, c++);
-	p->sponsor = text(d, st, c);
+	d->f.timezone = text(d, st, 2);
+	fill_cols(d, st, 3, plan_cols, NELEM(plan_cols), &d->f.plan);
 	sqlite3_finalize(st);
 	return 0;
 }
@@ -467,16 +474,14 @@ plan_row(struct doc *d, sqlite3 *db, const char *key, char *err, size_t errlen)
 static int
 load(struct doc *d, sqlite3 *db, const char *key, char *err, size_t errlen)
 {
-	char *base = (char *)&d->f.plan;
 	size_t i;
 	int r;
 
 	r = plan_row(d, db, key, err, errlen);
-	for (i = 0; r == 0 && i < sizeof(parts) / sizeof(parts[0]); i++) {
-		r = rows(d, db, parts[i].sql, (void **)(base + parts[i].arr),
-		    (size_t *)(base + parts[i].n), parts[i].size, parts[i].fill, err, errlen);
+	for (i = 0; r == 0 && i < NELEM(parts); i++) {
+		r = rows(d, db, &parts[i], err, errlen);
 		/* The activities look their milestone up by id. */
-		if (r == 0 && parts[i].fill == fill_milestone && d->n_ms > 0)
+		if (r == 0 && parts[i].then == then_milestone && d->n_ms > 0)
 			qsort(d->ms, d->n_ms, sizeof(*d->ms), cmp_ms);
 	}
 	if (r == 0)
