@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lib/token.h"
 #include "store/migrations.h"
 
 int
@@ -140,11 +141,123 @@ db_run_id_text(sqlite3 *db, const char *sql, sqlite3_int64 id, const char *text,
 	return sqlite3_changes(db);
 }
 
+int
+db_each_row(sqlite3 *db, const char *sql, sqlite3_int64 id, const char *what,
+    int (*row)(void *ctx, sqlite3_stmt *st), void *ctx, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = NULL;
+	int r, rc = SQLITE_DONE;
+
+	r = db_prepare(db, sql, &st, err, errlen);
+	if (r < 0)
+		return r;
+	if (sqlite3_bind_parameter_count(st) >= 1)
+		sqlite3_bind_int64(st, 1, id);
+	while (r == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		r = row(ctx, st);
+	if (r == 0 && rc != SQLITE_DONE) {
+		snprintf(err, errlen, "%s: %s", what, sqlite3_errmsg(db));
+		r = db_errno(rc);
+	}
+	sqlite3_finalize(st);
+	return r;
+}
+
+/* Stops at the first row: there is one. */
+static int
+any_row(void *ctx, sqlite3_stmt *st)
+{
+	(void)ctx;
+	(void)st;
+	return 1;
+}
+
+struct tokens {
+	sqlite3 *db;
+	const char *const *insert, *what;
+	char *err;
+	size_t errlen;
+};
+
+static int
+insert_token(void *ctx, sqlite3_stmt *st)
+{
+	const struct tokens *t = ctx;
+	char token[TOKEN_FEED_LEN + 1];
+	int r;
+
+	r = token_random_hex(token, TOKEN_FEED_LEN, t->err, t->errlen);
+	if (r == 0)
+		r = db_run_id_text(t->db, t->insert[sqlite3_column_int(st, 0)],
+		    sqlite3_column_int64(st, 1), token, t->what, t->err, t->errlen);
+	return r < 0 ? r : 0;
+}
+
+int
+db_ensure_tokens(sqlite3 *db, const char *missing, const char *const *insert, const char *what,
+    char *err, size_t errlen)
+{
+	struct tokens t = { db, insert, what, err, errlen };
+	int r;
+
+	/* Most checks find nothing missing: a read, and no write lock taken. */
+	r = db_each_row(db, missing, 0, what, any_row, NULL, err, errlen);
+	if (r <= 0)
+		return r;
+	r = db_begin(db, err, errlen);
+	if (r == 0)
+		r = db_each_row(db, missing, 0, what, insert_token, &t, err, errlen);
+	return db_commit_or_rollback(db, r, err, errlen);
+}
+
+int
+db_id_by_key(
+    sqlite3 *db, const char *table, const char *key, sqlite3_int64 *id, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = NULL;
+	char sql[64];
+	int r, rc;
+
+	snprintf(sql, sizeof(sql), "SELECT id FROM %s WHERE key = ?1", table);
+	*id = 0;
+	r = db_prepare(db, sql, &st, err, errlen);
+	if (r < 0)
+		return r;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*id = sqlite3_column_int64(st, 0);
+	else if (rc != SQLITE_DONE) {
+		snprintf(err, errlen, "reading %s: %s", table, sqlite3_errmsg(db));
+		r = db_errno(rc);
+	}
+	sqlite3_finalize(st);
+	return r;
+}
+
 void
 db_rollback(sqlite3 *db)
 {
 	if (db != NULL && !sqlite3_get_autocommit(db))
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+int
+db_rotate_token(sqlite3 *db, int r, const char *update, const char *insert, sqlite3_int64 id,
+    char *token, const char *what, char *err, size_t errlen)
+{
+	char fresh[TOKEN_FEED_LEN + 1];
+
+	if (r == 0)
+		r = token_random_hex(fresh, TOKEN_FEED_LEN, err, errlen);
+	if (r == 0)
+		r = db_run_id_text(db, update, id, fresh, what, err, errlen);
+	if (r == 0)
+		r = db_run_id_text(db, insert, id, fresh, what, err, errlen);
+	r = db_commit_or_rollback(db, r, err, errlen);
+	if (r == 0)
+		memcpy(token, fresh, sizeof(fresh));
+	return r;
 }
 
 int

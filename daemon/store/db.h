@@ -50,6 +50,26 @@ int db_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st, char *err, size_
  * changed, or a negative errno with err saying what failed ("what: SQLite's message"). */
 int db_run_id_text(sqlite3 *db, const char *sql, sqlite3_int64 id, const char *text,
     const char *what, char *err, size_t errlen);
+/* Runs the query sql, binding ?1 = id when it has a parameter, and calls row for every
+ * row until row returns non-zero, which is returned (0 after the last row).  A failed
+ * step gives a negative errno with err "what: SQLite's message". */
+int db_each_row(sqlite3 *db, const char *sql, sqlite3_int64 id, const char *what,
+    int (*row)(void *ctx, sqlite3_stmt *st), void *ctx, char *err, size_t errlen);
+/* Gives every row of the query missing (columns: an index into insert[], an id) a new
+ * random token of TOKEN_FEED_LEN hex digits by running insert[index] with ?1 = id and
+ * ?2 = the token, in one write transaction; what names the rows in err.  Reads first and
+ * writes nothing when no row is missing. */
+int db_ensure_tokens(sqlite3 *db, const char *missing, const char *const *insert, const char *what,
+    char *err, size_t errlen);
+/* *id: the row id of key in table ("plan", "person"), 0 when there is none. */
+int db_id_by_key(
+    sqlite3 *db, const char *table, const char *key, sqlite3_int64 *id, char *err, size_t errlen);
+/* Ends the rotation of the token of row id inside a write transaction, given r, the
+ * outcome of the work before (finding id): runs update with ?1 = id and ?2 = a new random
+ * token of TOKEN_FEED_LEN hex digits, or insert when update changed no row, then commits
+ * and copies the token to token.  On failure rolls back and returns the error. */
+int db_rotate_token(sqlite3 *db, int r, const char *update, const char *insert, sqlite3_int64 id,
+    char *token, const char *what, char *err, size_t errlen);
 /* Maps an SQLite result code to a negative errno-style code. */
 int db_errno(int rc);
 

@@ -438,185 +438,86 @@ feedstore_record_written(
 /* ---------------------------------------------------------------------------------- */
 /* Tokens */
 
-static int
-missing_tokens(sqlite3 *db, int (*each)(sqlite3 *, int, sqlite3_int64, char *, size_t), size_t *n,
-    char *err, size_t errlen)
+int
+feedstore_ensure_tokens(sqlite3 *db, char *err, size_t errlen)
 {
-	sqlite3_stmt *st = NULL;
-	int rc, r;
+	static const char *const insert[] = {
+		"INSERT INTO feed (person_id, token) VALUES (?1, ?2)",
+		"INSERT INTO feed (plan_id, token) VALUES (?1, ?2)",
+	};
 
-	*n = 0;
-	r = db_prepare(db,
+	/* The active plans (1) and the people who need a feed (0) without a feed row. */
+	return db_ensure_tokens(db,
 	    "SELECT 1, p.id FROM plan p WHERE p.state = 'active' AND NOT EXISTS"
 	    " (SELECT 1 FROM feed f WHERE f.plan_id = p.id) UNION ALL "
 	    "SELECT 0, o.id FROM person o WHERE " NEEDED_PERSON " AND NOT EXISTS"
 	    " (SELECT 1 FROM feed f WHERE f.person_id = o.id)",
-	    &st, err, errlen);
-	while (r == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		(*n)++;
-		if (each != NULL)
-			r = each(db, sqlite3_column_int(st, 0), sqlite3_column_int64(st, 1), err,
-			    errlen);
-	}
-	if (r == 0 && rc != SQLITE_DONE) {
-		snprintf(err, errlen, "reading feeds: %s", sqlite3_errmsg(db));
-		r = db_errno(rc);
-	}
-	sqlite3_finalize(st);
-	return r;
+	    insert, "creating feed tokens", err, errlen);
 }
+
+/* A listing of one kind of feed: the caller's callback and the kind it is told. */
+struct listing {
+	const char *kind;
+	int (*cb)(void *ctx, const struct feedstore_entry *e);
+	void *ctx;
+};
 
 static int
-insert_token(sqlite3 *db, int is_plan, sqlite3_int64 id, char *err, size_t errlen)
+list_row(void *ctx, sqlite3_stmt *st)
 {
-	char token[TOKEN_FEED_LEN + 1];
-	sqlite3_stmt *st = NULL;
-	int r, rc;
+	const struct listing *l = ctx;
+	struct feedstore_entry e = { l->kind, text(st, 0), text(st, 1), text(st, 2), text(st, 3) };
 
-	r = token_random_hex(token, TOKEN_FEED_LEN, err, errlen);
-	if (r == 0)
-		r = db_prepare(db,
-		    is_plan ? "INSERT INTO feed (plan_id, token) VALUES (?1, ?2)"
-		            : "INSERT INTO feed (person_id, token) VALUES (?1, ?2)",
-		    &st, err, errlen);
-	if (r < 0)
-		return r;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_text(st, 2, token, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_DONE) {
-		snprintf(err, errlen, "creating a feed token: %s", sqlite3_errmsg(db));
-		r = db_errno(rc);
-	}
-	sqlite3_finalize(st);
-	return r;
-}
-
-int
-feedstore_ensure_tokens(sqlite3 *db, char *err, size_t errlen)
-{
-	size_t n;
-	int r;
-
-	r = missing_tokens(db, NULL, &n, err, errlen);
-	if (r < 0 || n == 0)
-		return r;
-	r = db_begin(db, err, errlen);
-	if (r < 0)
-		return r;
-	r = missing_tokens(db, insert_token, &n, err, errlen);
-	return db_commit_or_rollback(db, r, err, errlen);
-}
-
-static int
-list_set(sqlite3 *db, const char *sql, const char *kind,
-    int (*cb)(void *ctx, const struct feedstore_entry *e), void *ctx, char *err, size_t errlen)
-{
-	struct feedstore_entry e;
-	sqlite3_stmt *st = NULL;
-	int r, rc = SQLITE_DONE;
-
-	r = db_prepare(db, sql, &st, err, errlen);
-	while (r == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		e.kind = kind;
-		e.key = text(st, 0);
-		e.name = text(st, 1);
-		e.token = text(st, 2);
-		e.written_at = text(st, 3);
-		r = cb(ctx, &e);
-	}
-	if (r == 0 && rc != SQLITE_DONE) {
-		snprintf(err, errlen, "reading feeds: %s", sqlite3_errmsg(db));
-		r = db_errno(rc);
-	}
-	sqlite3_finalize(st);
-	return r;
+	return l->cb(l->ctx, &e);
 }
 
 int
 feedstore_list(sqlite3 *db, int (*cb)(void *ctx, const struct feedstore_entry *e), void *ctx,
     char *err, size_t errlen)
 {
+	struct listing plans = { "plan", cb, ctx }, people = { "person", cb, ctx };
 	int r;
 
 	r = feedstore_ensure_tokens(db, err, errlen);
 	if (r == 0)
-		r = list_set(db,
+		r = db_each_row(db,
 		    "SELECT p.key, p.title, f.token, f.written_at FROM plan p JOIN feed f"
 		    " ON f.plan_id = p.id WHERE p.state = 'active' ORDER BY p.key",
-		    "plan", cb, ctx, err, errlen);
+		    0, "reading feeds", list_row, &plans, err, errlen);
 	if (r == 0)
-		r = list_set(db,
+		r = db_each_row(db,
 		    "SELECT o.key, o.name, f.token, f.written_at FROM person o JOIN feed f"
 		    " ON f.person_id = o.id WHERE " NEEDED_PERSON " ORDER BY o.key",
-		    "person", cb, ctx, err, errlen);
+		    0, "reading feeds", list_row, &people, err, errlen);
 	return r;
-}
-
-/* The row id of key in table ("plan" or "person"), 0 when there is none. */
-static int
-lookup(sqlite3 *db, const char *table, const char *key, sqlite3_int64 *id, char *err, size_t errlen)
-{
-	sqlite3_stmt *st = NULL;
-	char sql[64];
-	int r, rc;
-
-	snprintf(sql, sizeof(sql), "SELECT id FROM %s WHERE key = ?1", table);
-	*id = 0;
-	r = db_prepare(db, sql, &st, err, errlen);
-	if (r < 0)
-		return r;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*id = sqlite3_column_int64(st, 0);
-	else if (rc != SQLITE_DONE) {
-		snprintf(err, errlen, "reading %s: %s", table, sqlite3_errmsg(db));
-		r = db_errno(rc);
-	}
-	sqlite3_finalize(st);
-	return r;
-}
-
-/* A new token for the feed of a plan or person: the row is updated (and its written
- * state forgotten, so the next check writes the file under the new name) or created. */
-static int
-set_token(sqlite3 *db, int is_plan, sqlite3_int64 id, const char *token, char *err, size_t errlen)
-{
-	char sql[256];
-	const char *owner = is_plan ? "plan_id" : "person_id";
-	int r;
-
-	snprintf(sql, sizeof(sql),
-	    "UPDATE feed SET token = ?2, digest = NULL, content_hash = "
-	    "NULL, written_at = NULL, updated_at = strftime('%%Y-%%m-%%dT%%H:%%M:%%SZ', 'now') "
-	    "WHERE %s = ?1",
-	    owner);
-	r = db_run_id_text(db, sql, id, token, "rotating the token", err, errlen);
-	if (r != 0)
-		return r < 0 ? r : 0;
-	snprintf(sql, sizeof(sql), "INSERT INTO feed (%s, token) VALUES (?1, ?2)", owner);
-	r = db_run_id_text(db, sql, id, token, "rotating the token", err, errlen);
-	return r < 0 ? r : 0;
 }
 
 int
 feedstore_rotate(sqlite3 *db, const char *kind, const char *key, char token[TOKEN_FEED_LEN + 1],
     const char **kind_out, char *err, size_t errlen)
 {
+	/* The row is updated (and its written state forgotten, so the next check writes the
+	 * file under the new name) or created.  [0]: a person's, [1]: a plan's. */
+	static const char *const update[] = {
+		"UPDATE feed SET token = ?2, digest = NULL, content_hash = NULL, written_at = NULL,"
+		" updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE person_id = ?1",
+		"UPDATE feed SET token = ?2, digest = NULL, content_hash = NULL, written_at = NULL,"
+		" updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE plan_id = ?1",
+	};
+	static const char *const insert[] = {
+		"INSERT INTO feed (person_id, token) VALUES (?1, ?2)",
+		"INSERT INTO feed (plan_id, token) VALUES (?1, ?2)",
+	};
 	sqlite3_int64 plan = 0, person = 0;
-	char fresh[TOKEN_FEED_LEN + 1];
 	int r;
 
-	r = token_random_hex(fresh, TOKEN_FEED_LEN, err, errlen);
-	if (r == 0)
-		r = db_begin(db, err, errlen);
+	r = db_begin(db, err, errlen);
 	if (r < 0)
 		return r;
 	if (kind == NULL || strcmp(kind, "plan") == 0)
-		r = lookup(db, "plan", key, &plan, err, errlen);
+		r = db_id_by_key(db, "plan", key, &plan, err, errlen);
 	if (r == 0 && (kind == NULL || strcmp(kind, "person") == 0))
-		r = lookup(db, "person", key, &person, err, errlen);
+		r = db_id_by_key(db, "person", key, &person, err, errlen);
 	if (r == 0 && plan == 0 && person == 0) {
 		snprintf(
 		    err, errlen, "no %s with the key \"%s\"", kind ? kind : "plan or person", key);
@@ -628,12 +529,9 @@ feedstore_rotate(sqlite3 *db, const char *kind, const char *key, char token[TOKE
 		    key, key, key);
 		r = -EEXIST;
 	}
+	r = db_rotate_token(db, r, update[plan != 0], insert[plan != 0], plan != 0 ? plan : person,
+	    token, "rotating the token", err, errlen);
 	if (r == 0)
-		r = set_token(db, plan != 0, plan != 0 ? plan : person, fresh, err, errlen);
-	r = db_commit_or_rollback(db, r, err, errlen);
-	if (r < 0)
-		return r;
-	memcpy(token, fresh, sizeof(fresh));
-	*kind_out = plan != 0 ? "plan" : "person";
-	return 0;
+		*kind_out = plan != 0 ? "plan" : "person";
+	return r;
 }

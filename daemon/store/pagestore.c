@@ -4,81 +4,47 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Active plans without a page row. */
-#define MISSING_SQL                                                                                \
-	"SELECT p.id FROM plan p WHERE p.state = 'active' AND NOT EXISTS"                          \
-	" (SELECT 1 FROM page g WHERE g.plan_id = p.id)"
-
-static int
-insert_missing(sqlite3 *db, char *err, size_t errlen)
-{
-	char token[TOKEN_FEED_LEN + 1];
-	sqlite3_stmt *st = NULL;
-	int r, rc = SQLITE_DONE;
-
-	r = db_prepare(db, MISSING_SQL, &st, err, errlen);
-	while (r == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		r = token_random_hex(token, TOKEN_FEED_LEN, err, errlen);
-		if (r == 0)
-			r = db_run_id_text(db, "INSERT INTO page (plan_id, token) VALUES (?1, ?2)",
-			    sqlite3_column_int64(st, 0), token, "writing a page row", err, errlen);
-		r = r < 0 ? r : 0;
-	}
-	if (r == 0 && rc != SQLITE_DONE) {
-		snprintf(err, errlen, "reading plans: %s", sqlite3_errmsg(db));
-		r = db_errno(rc);
-	}
-	sqlite3_finalize(st);
-	return r;
-}
-
 int
 pagestore_ensure_tokens(sqlite3 *db, char *err, size_t errlen)
 {
-	sqlite3_stmt *st = NULL;
-	int r, rc;
+	static const char *const insert[] = { "INSERT INTO page (plan_id, token) VALUES (?1, ?2)" };
 
-	/* Read first: most checks find nothing missing and write nothing. */
-	r = db_prepare(db, MISSING_SQL " LIMIT 1", &st, err, errlen);
-	if (r < 0)
-		return r;
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc == SQLITE_DONE)
-		return 0;
-	r = db_begin(db, err, errlen);
-	if (r == 0)
-		r = insert_missing(db, err, errlen);
-	return db_commit_or_rollback(db, r, err, errlen);
+	/* The active plans without a page row. */
+	return db_ensure_tokens(db,
+	    "SELECT 0, p.id FROM plan p WHERE p.state = 'active' AND NOT EXISTS"
+	    " (SELECT 1 FROM page g WHERE g.plan_id = p.id)",
+	    insert, "writing page rows", err, errlen);
+}
+
+/* The caller's callback of pagestore_list. */
+struct listing {
+	int (*cb)(void *ctx, const struct pagestore_entry *e);
+	void *ctx;
+};
+
+static int
+list_row(void *ctx, sqlite3_stmt *st)
+{
+	const struct listing *l = ctx;
+	struct pagestore_entry e = { (const char *)sqlite3_column_text(st, 0),
+		(const char *)sqlite3_column_text(st, 1), (const char *)sqlite3_column_text(st, 2),
+		(const char *)sqlite3_column_text(st, 3),
+		(const char *)sqlite3_column_text(st, 4) };
+
+	return l->cb(l->ctx, &e);
 }
 
 int
 pagestore_list(sqlite3 *db, int (*cb)(void *ctx, const struct pagestore_entry *e), void *ctx,
     char *err, size_t errlen)
 {
-	struct pagestore_entry e;
-	sqlite3_stmt *st = NULL;
-	int r, rc = SQLITE_DONE;
+	struct listing l = { cb, ctx };
 
-	r = db_prepare(db,
+	return db_each_row(db,
 	    "SELECT p.key, p.title, g.token, g.content_hash, g.written_at"
 	    " FROM plan p JOIN page g ON g.plan_id = p.id WHERE p.state = 'active'"
 	    " ORDER BY p.key",
-	    &st, err, errlen);
-	while (r == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		e.key = (const char *)sqlite3_column_text(st, 0);
-		e.title = (const char *)sqlite3_column_text(st, 1);
-		e.token = (const char *)sqlite3_column_text(st, 2);
-		e.content = (const char *)sqlite3_column_text(st, 3);
-		e.written_at = (const char *)sqlite3_column_text(st, 4);
-		r = cb(ctx, &e);
-	}
-	if (r == 0 && rc != SQLITE_DONE) {
-		snprintf(err, errlen, "reading pages: %s", sqlite3_errmsg(db));
-		r = db_errno(rc);
-	}
-	sqlite3_finalize(st);
-	return r;
+	    0, "reading pages", list_row, &l, err, errlen);
 }
 
 int
@@ -107,27 +73,16 @@ pagestore_record(
 	return 0;
 }
 
+/* The row id of the plan with key; -ENOENT when there is none. */
 static int
 plan_id(sqlite3 *db, const char *key, sqlite3_int64 *id, char *err, size_t errlen)
 {
-	sqlite3_stmt *st = NULL;
-	int r, rc;
+	int r = db_id_by_key(db, "plan", key, id, err, errlen);
 
-	r = db_prepare(db, "SELECT id FROM plan WHERE key = ?1", &st, err, errlen);
-	if (r < 0)
-		return r;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*id = sqlite3_column_int64(st, 0);
-	} else if (rc == SQLITE_DONE) {
+	if (r == 0 && *id == 0) {
 		snprintf(err, errlen, "no plan with the key \"%s\"", key);
 		r = -ENOENT;
-	} else {
-		snprintf(err, errlen, "reading plans: %s", sqlite3_errmsg(db));
-		r = db_errno(rc);
 	}
-	sqlite3_finalize(st);
 	return r;
 }
 
@@ -135,28 +90,17 @@ int
 pagestore_rotate(
     sqlite3 *db, const char *key, char token[TOKEN_FEED_LEN + 1], char *err, size_t errlen)
 {
-	char fresh[TOKEN_FEED_LEN + 1];
 	sqlite3_int64 id = 0;
 	int r;
 
-	r = token_random_hex(fresh, TOKEN_FEED_LEN, err, errlen);
-	if (r == 0)
-		r = db_begin(db, err, errlen);
+	r = db_begin(db, err, errlen);
 	if (r < 0)
 		return r;
 	r = plan_id(db, key, &id, err, errlen);
-	if (r == 0)
-		r = db_run_id_text(db,
-		    "UPDATE page SET token = ?2, content_hash = NULL,"
-		    " written_at = NULL, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
-		    " WHERE plan_id = ?1",
-		    id, fresh, "writing a page row", err, errlen);
-	if (r == 0)
-		r = db_run_id_text(db, "INSERT INTO page (plan_id, token) VALUES (?1, ?2)", id,
-		    fresh, "writing a page row", err, errlen);
-	r = db_commit_or_rollback(db, r, err, errlen);
-	if (r < 0)
-		return r;
-	memcpy(token, fresh, sizeof(fresh));
-	return 0;
+	return db_rotate_token(db, r,
+	    "UPDATE page SET token = ?2, content_hash = NULL,"
+	    " written_at = NULL, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
+	    " WHERE plan_id = ?1",
+	    "INSERT INTO page (plan_id, token) VALUES (?1, ?2)", id, token, "writing a page row",
+	    err, errlen);
 }

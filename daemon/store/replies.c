@@ -559,37 +559,39 @@ replies_set_cursor(sqlite3 *db, const char *cursor, char *err, size_t errlen)
 
 /* ---- kapctl replies ---- */
 
+/* The caller's callback of replies_list. */
+struct listing {
+	int (*fn)(void *ctx, const struct reply_row *r);
+	void *ctx;
+};
+
+static int
+list_row(void *ctx, sqlite3_stmt *st)
+{
+	const struct listing *l = ctx;
+	struct reply_row row = { sqlite3_column_int64(st, 0),
+		(const char *)sqlite3_column_text(st, 1), (const char *)sqlite3_column_text(st, 2),
+		(const char *)sqlite3_column_text(st, 3), (const char *)sqlite3_column_text(st, 4),
+		(const char *)sqlite3_column_text(st, 5), (const char *)sqlite3_column_text(st, 6),
+		(const char *)sqlite3_column_text(st, 7), (time_t)sqlite3_column_int64(st, 8),
+		sqlite3_column_int(st, 9) };
+	int r = l->fn(l->ctx, &row);
+
+	return r < 0 ? r : 0; /* a positive answer goes on */
+}
+
 int
 replies_list(sqlite3 *db, int limit, int (*fn)(void *ctx, const struct reply_row *r), void *ctx,
     char *err, size_t errlen)
 {
-	sqlite3_stmt *st = NULL;
-	int r, rc;
+	struct listing l = { fn, ctx };
 
 	/* Only the first 8 digits of a key are shown: enough to tell mails apart, useless
 	 * to forge a reply with. */
-	r = db_prepare(db,
+	return db_each_row(db,
 	    "SELECT id, message_id, substr(reply_key, 1, 8), sender, outcome,"
 	    " reason, commands, answer_state, received_at,"
 	    " (SELECT count(*) FROM reply_change c WHERE c.reply_id = reply.id)"
 	    " FROM reply ORDER BY id DESC LIMIT ?1",
-	    &st, err, errlen);
-	if (r < 0)
-		return r;
-	sqlite3_bind_int(st, 1, limit);
-	while (r >= 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct reply_row row = { sqlite3_column_int64(st, 0),
-			(const char *)sqlite3_column_text(st, 1),
-			(const char *)sqlite3_column_text(st, 2),
-			(const char *)sqlite3_column_text(st, 3),
-			(const char *)sqlite3_column_text(st, 4),
-			(const char *)sqlite3_column_text(st, 5),
-			(const char *)sqlite3_column_text(st, 6),
-			(const char *)sqlite3_column_text(st, 7),
-			(time_t)sqlite3_column_int64(st, 8), sqlite3_column_int(st, 9) };
-
-		r = fn(ctx, &row);
-	}
-	sqlite3_finalize(st);
-	return r < 0 ? r : 0;
+	    limit, "reading replies", list_row, &l, err, errlen);
 }
