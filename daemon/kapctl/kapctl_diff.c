@@ -134,7 +134,7 @@ compute(struct ctl *c, const struct diff_args *a, struct version_info *vi, json_
 	char err[512];
 	int r;
 
-	r = versions_get(c->db, a->plan, a->version, a->since, vi, &then, err, sizeof(err));
+	r = versions_get(c->db, NULL, a->plan, a->version, a->since, vi, &then, err, sizeof(err));
 	if (r == 0)
 		r = planio_export(c->db, a->plan, &now, err, sizeof(err));
 	if (r == 0)

@@ -43,6 +43,7 @@ struct outbox {
 	time_t now;
 	struct check_stats *st;
 	struct errlist *problems;
+	struct db_stmts *reports; /* the status reports' statements, prepared once */
 	struct entry *e;
 	size_t n, cap;
 	struct chunk *arena;
@@ -71,6 +72,10 @@ outbox_new(sqlite3 *db, const struct kapd_config *cfg, struct transport *tp, tim
 	ob->now = now;
 	ob->st = st;
 	ob->problems = problems;
+	if ((ob->reports = db_stmts_new(db)) == NULL) {
+		free(ob);
+		return NULL;
+	}
 	if (strlen(cfg->mail.from) >= sizeof(name) ||
 	    mail_parse_address(cfg->mail.from, name, ob->from_addr) < 0)
 		snprintf(ob->from_addr, sizeof(ob->from_addr), "kapd@localhost.localdomain");
@@ -90,6 +95,7 @@ outbox_free(struct outbox *ob)
 		free(c);
 	}
 	free(ob->e);
+	db_stmts_free(ob->reports);
 	free(ob);
 }
 
@@ -261,27 +267,33 @@ send_and_record(struct outbox *ob, int64_t id, const struct mail_message *m, con
 }
 
 /* The facts of each status report in a mail, gathered at the slot (SPEC §3: what a slot
- * sends is decided at the slot).  A report that cannot be gathered is sent without its
- * facts rather than not at all. */
+ * sends is decided at the slot), in one read transaction: one view of the database, and
+ * one lock instead of one per query.  A report that cannot be gathered is sent without
+ * its facts rather than not at all. */
 static void
 attach_reports(struct outbox *ob, struct mail_item *items, size_t n, kdate_t today)
 {
 	struct report *rep;
 	char err[256];
 	size_t i;
+	int txn = 0;
 
 	for (i = 0; i < n; i++) {
 		items[i].report = NULL;
 		/* The annual-update reminders carry the "since the last update" summary. */
 		if (items[i].rule != RULE_STATUS_REPORT && items[i].kind != KIND_PLAN)
 			continue;
-		if (report_build(ob->db, items[i].plan_key, today,
+		if (!txn)
+			txn = db_read_begin(ob->db, err, sizeof(err)) == 0;
+		if (report_build(ob->db, ob->reports, items[i].plan_key, today,
 		        ob->cfg->status_report.stale_after_days, &rep, err, sizeof(err)) == 0)
 			items[i].report = rep;
 		else
 			errlist_add(
 			    ob->problems, "status report of plan %s: %s", items[i].plan_key, err);
 	}
+	if (txn)
+		db_read_end(ob->db);
 }
 
 static void

@@ -191,7 +191,7 @@ since_load(
 	struct version_info vi;
 	int r;
 
-	r = versions_get(db, key, 0, NULL, &vi, &s->then, err, errlen);
+	r = versions_get(db, NULL, key, 0, NULL, &vi, &s->then, err, errlen);
 	if (r == -ENOENT)
 		return 0;
 	if (r == 0)

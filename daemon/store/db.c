@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lib/token.h"
@@ -59,6 +60,86 @@ db_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st, char *err, size_t er
 	if (rc != SQLITE_OK)
 		return fail(db, rc, err, errlen, "cannot prepare statement");
 	return 0;
+}
+
+struct db_stmts {
+	sqlite3 *db;
+	struct db_stmt_entry {
+		const char *sql;
+		sqlite3_stmt *st;
+	} * e;
+	size_t n, cap;
+};
+
+struct db_stmts *
+db_stmts_new(sqlite3 *db)
+{
+	struct db_stmts *c = calloc(1, sizeof(*c));
+
+	if (c != NULL)
+		c->db = db;
+	return c;
+}
+
+int
+db_stmts_get(struct db_stmts *c, const char *sql, sqlite3_stmt **st, char *err, size_t errlen)
+{
+	struct db_stmt_entry *e;
+	size_t i;
+	int r;
+
+	for (i = 0; i < c->n; i++)
+		if (c->e[i].sql == sql) {
+			sqlite3_reset(c->e[i].st);
+			sqlite3_clear_bindings(c->e[i].st);
+			*st = c->e[i].st;
+			return 0;
+		}
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? 2 * c->cap : 16;
+
+		if ((e = realloc(c->e, cap * sizeof(*e))) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			return -ENOMEM;
+		}
+		c->e = e;
+		c->cap = cap;
+	}
+	if ((r = db_prepare(c->db, sql, &c->e[c->n].st, err, errlen)) < 0)
+		return r;
+	c->e[c->n].sql = sql;
+	*st = c->e[c->n++].st;
+	return 0;
+}
+
+int
+db_stmts_or_prepare(
+    struct db_stmts *c, sqlite3 *db, const char *sql, sqlite3_stmt **st, char *err, size_t errlen)
+{
+	return c != NULL ? db_stmts_get(c, sql, st, err, errlen)
+	                 : db_prepare(db, sql, st, err, errlen);
+}
+
+void
+db_stmts_done(struct db_stmts *c, sqlite3_stmt *st)
+{
+	if (c != NULL)
+		sqlite3_reset(st);
+	else
+		sqlite3_finalize(st);
+}
+
+void
+db_stmts_free(struct db_stmts *c)
+{
+	size_t i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < c->n; i++)
+		sqlite3_finalize(c->e[i].st);
+	free(c->e);
+	free(c);
 }
 
 static int

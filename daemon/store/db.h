@@ -46,6 +46,23 @@ void db_read_end(sqlite3 *db);
 int db_exec(sqlite3 *db, const char *sql, char *err, size_t errlen);
 /* Prepares one statement; on failure err holds SQLite's message. */
 int db_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st, char *err, size_t errlen);
+/* Statements prepared once and reused, for work repeated over many plans or rows in
+ * one check (a statement costs more to prepare than to run on one plan).  db_stmts_get
+ * returns the statement of sql, reset and with its bindings cleared, preparing it at the
+ * first call; sql is the key by address (a string constant of the caller).  The caller
+ * resets it (sqlite3_reset) when done, so it holds no lock, and never finalizes it;
+ * db_stmts_free finalizes them all (NULL is allowed).  NULL from db_stmts_new: out of
+ * memory. */
+struct db_stmts;
+struct db_stmts *db_stmts_new(sqlite3 *db);
+int db_stmts_get(struct db_stmts *c, const char *sql, sqlite3_stmt **st, char *err, size_t errlen);
+void db_stmts_free(struct db_stmts *c);
+/* For a function that serves both such a loop and a single call: db_stmts_get when c is
+ * not NULL, else db_prepare; db_stmts_done resets a statement of c and finalizes one
+ * prepared on its own. */
+int db_stmts_or_prepare(
+    struct db_stmts *c, sqlite3 *db, const char *sql, sqlite3_stmt **st, char *err, size_t errlen);
+void db_stmts_done(struct db_stmts *c, sqlite3_stmt *st);
 /* Runs one statement binding ?1 = id (when id > 0) and ?2 = text; the number of rows it
  * changed, or a negative errno with err saying what failed ("what: SQLite's message"). */
 int db_run_id_text(sqlite3 *db, const char *sql, sqlite3_int64 id, const char *text,

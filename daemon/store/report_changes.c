@@ -128,7 +128,8 @@ since_update(sqlite3 *db, const char *plan_key, json_t *doc, json_t *plan, struc
 }
 
 int
-report_changes_add(sqlite3 *db, const char *plan_key, struct report *rep, char *err, size_t errlen)
+report_changes_add(sqlite3 *db, struct db_stmts *stmts, const char *plan_key, struct report *rep,
+    char *err, size_t errlen)
 {
 	json_t *doc = NULL, *keep = json_array(), *plan, *then = NULL;
 	struct version_info vi;
@@ -140,8 +141,10 @@ report_changes_add(sqlite3 *db, const char *plan_key, struct report *rep, char *
 	rep->changes_mem = keep;
 	/* The previous report's day itself is in: a change made that day after the report
 	 * was composed would otherwise never be shown. */
-	r = versions_history_since(db, plan_key, kdate_format(rep->since, since), &h, err, errlen);
-	if (r == 0 && (r = versions_get(db, plan_key, 0, NULL, &vi, &then, err, errlen)) == -ENOENT)
+	r = versions_history_since(
+	    db, stmts, plan_key, kdate_format(rep->since, since), &h, err, errlen);
+	if (r == 0 &&
+	    (r = versions_get(db, stmts, plan_key, 0, NULL, &vi, &then, err, errlen)) == -ENOENT)
 		r = 0;
 	/* Most plans most weeks have neither: no export for them. */
 	if (r < 0 || (h.n == 0 && then == NULL))

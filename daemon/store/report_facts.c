@@ -95,6 +95,7 @@ keep(struct mem *m, const unsigned char *s)
 
 struct query {
 	sqlite3 *db;
+	struct db_stmts *stmts;
 	sqlite3_int64 plan_id, account_id;
 	char today[KDATE_STRLEN], since[KDATE_STRLEN], until[KDATE_STRLEN];
 	const char *plan_key;
@@ -106,7 +107,7 @@ struct query {
 static int
 prepare(struct query *q, const char *sql, sqlite3_stmt **st, char *err, size_t errlen)
 {
-	int r = db_prepare(q->db, sql, st, err, errlen);
+	int r = db_stmts_get(q->stmts, sql, st, err, errlen);
 	int i, n;
 
 	if (r < 0)
@@ -178,7 +179,7 @@ items(
 			it->at_risk = sqlite3_column_int(st, 8);
 		}
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	*out = v;
 	return r;
 }
@@ -209,7 +210,7 @@ failures(struct query *q, struct report *rep, char *err, size_t errlen)
 		f->error = keep(q->mem, sqlite3_column_text(st, 4));
 		f->day = date_col(st, 5);
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return r;
 }
 
@@ -240,7 +241,7 @@ by_reply(struct query *q, struct report *rep, char *err, size_t errlen)
 		c->new_value = keep(q->mem, sqlite3_column_text(st, 5));
 		c->day = date_col(st, 6);
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return r;
 }
 
@@ -260,7 +261,7 @@ check_sections(struct query *q, struct report *rep, int stale_days, char *err, s
 	for (i = 0; r == 0 && i < n; i++) {
 		r = prepare(q, sections[i].sql, &st, err, errlen);
 		if (r < 0 || sqlite3_step(st) != SQLITE_ROW) {
-			sqlite3_finalize(st);
+			sqlite3_reset(st);
 			break;
 		}
 		snprintf(day, sizeof(day), "%.10s",
@@ -271,7 +272,7 @@ check_sections(struct query *q, struct report *rep, int stale_days, char *err, s
 			rep->sections[rep->n_sections].empty = sqlite3_column_int(st, 0) == 0;
 			rep->sections[rep->n_sections++].changed = changed;
 		}
-		sqlite3_finalize(st);
+		sqlite3_reset(st);
 		st = NULL;
 	}
 	return r;
@@ -284,15 +285,16 @@ check_sections(struct query *q, struct report *rep, int stale_days, char *err, s
 	" WHERE n.rule = 'status-report' AND n.plan_key = p.key AND d.state = 'sent'"              \
 	" AND d.local_date < ?2 ORDER BY d.slot_at DESC, d.id DESC LIMIT 1)"
 
+static const char plan_sql[] =
+    "SELECT id, account_id, next_review, " LAST_REPORT("d.local_date") ", " LAST_REPORT(
+        "d.slot_at") ", " LAST_REPORT("d.id") " FROM plan p WHERE p.key = ?1";
+
 /* The plan's ids and review, and the day of the previous report (else a week ago). */
 static int
 plan_facts(struct query *q, struct report *rep, char *err, size_t errlen)
 {
 	sqlite3_stmt *st = NULL;
-	int r = db_prepare(q->db,
-	    "SELECT id, account_id, next_review, " LAST_REPORT("d.local_date") ", " LAST_REPORT(
-	        "d.slot_at") ", " LAST_REPORT("d.id") " FROM plan p WHERE p.key = ?1",
-	    &st, err, errlen);
+	int r = db_stmts_get(q->stmts, plan_sql, &st, err, errlen);
 
 	if (r < 0)
 		return r;
@@ -300,7 +302,7 @@ plan_facts(struct query *q, struct report *rep, char *err, size_t errlen)
 	sqlite3_bind_text(st, 2, q->today, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_ROW) {
 		snprintf(err, errlen, "no plan \"%s\"", q->plan_key);
-		sqlite3_finalize(st);
+		sqlite3_reset(st);
 		return -ENOENT;
 	}
 	q->plan_id = sqlite3_column_int64(st, 0);
@@ -311,18 +313,18 @@ plan_facts(struct query *q, struct report *rep, char *err, size_t errlen)
 	q->has_last = sqlite3_column_type(st, 4) != SQLITE_NULL;
 	q->last_at = sqlite3_column_int64(st, 4);
 	q->last_id = sqlite3_column_int64(st, 5);
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	kdate_format(rep->since, q->since);
 	return 0;
 }
 
 int
-report_build(sqlite3 *db, const char *plan_key, kdate_t today, int stale_days, struct report **out,
-    char *err, size_t errlen)
+report_build(sqlite3 *db, struct db_stmts *stmts, const char *plan_key, kdate_t today,
+    int stale_days, struct report **out, char *err, size_t errlen)
 {
 	struct report *rep = calloc(1, sizeof(*rep));
 	struct mem *mem = calloc(1, sizeof(*mem));
-	struct query q = { db, 0, 0, "", "", "", plan_key, mem, 0, 0, 0 };
+	struct query q = { db, stmts, 0, 0, "", "", "", plan_key, mem, 0, 0, 0 };
 	int r = -ENOMEM;
 
 	if (rep == NULL || mem == NULL) {
@@ -349,7 +351,7 @@ report_build(sqlite3 *db, const char *plan_key, kdate_t today, int stale_days, s
 	if (r == 0)
 		r = failures(&q, rep, err, errlen);
 	if (r == 0)
-		r = report_changes_add(db, plan_key, rep, err, errlen);
+		r = report_changes_add(db, stmts, plan_key, rep, err, errlen);
 	if (r == 0)
 		r = by_reply(&q, rep, err, errlen);
 	if (r == 0 && mem->failed)

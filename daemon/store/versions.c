@@ -122,20 +122,21 @@ out:
 	return 0;
 }
 
+static const char get_sql[] =
+    "SELECT v.number, v.reviewed_on, v.created_at, v.change_mark, "
+    "v.document FROM plan_version v JOIN plan p ON p.id = v.plan_id WHERE p.key = ?1 "
+    "AND (?2 = 0 OR v.number = ?2) AND (?3 IS NULL OR v.reviewed_on <= ?3) "
+    "ORDER BY v.number DESC LIMIT 1";
+
 int
-versions_get(sqlite3 *db, const char *plan_key, int number, const char *on_or_before,
-    struct version_info *vi, json_t **doc, char *err, size_t errlen)
+versions_get(sqlite3 *db, struct db_stmts *stmts, const char *plan_key, int number,
+    const char *on_or_before, struct version_info *vi, json_t **doc, char *err, size_t errlen)
 {
 	sqlite3_stmt *st = NULL;
 	json_error_t jerr;
 	int r, rc;
 
-	r = db_prepare(db,
-	    "SELECT v.number, v.reviewed_on, v.created_at, v.change_mark, "
-	    "v.document FROM plan_version v JOIN plan p ON p.id = v.plan_id WHERE p.key = ?1 "
-	    "AND (?2 = 0 OR v.number = ?2) AND (?3 IS NULL OR v.reviewed_on <= ?3) "
-	    "ORDER BY v.number DESC LIMIT 1",
-	    &st, err, errlen);
+	r = db_stmts_or_prepare(stmts, db, get_sql, &st, err, errlen);
 	if (r < 0)
 		return r;
 	sqlite3_bind_text(st, 1, plan_key, -1, SQLITE_STATIC);
@@ -158,7 +159,7 @@ versions_get(sqlite3 *db, const char *plan_key, int number, const char *on_or_be
 	} else {
 		r = fail(db, err, errlen, rc);
 	}
-	sqlite3_finalize(st);
+	db_stmts_done(stmts, st);
 	return r;
 }
 
@@ -192,23 +193,24 @@ grow(struct hist_list *l, size_t *cap)
 	return 0;
 }
 
+static const char history_sql[] =
+    "SELECT c.kind, coalesce(m.key, a.key), c.field, c.old_value, "
+    "c.new_value FROM item_change c JOIN plan p ON p.id = c.plan_id "
+    "LEFT JOIN milestone m ON c.kind = 'milestone' AND m.id = c.item_id "
+    "LEFT JOIN activity a ON c.kind = 'activity' AND a.id = c.item_id "
+    "WHERE p.key = ?1 AND c.id > ?2 AND (?3 IS NULL OR c.changed_at >= ?3) "
+    "AND c.kind IN ('milestone', 'activity') ORDER BY c.id";
+
 static int
-history(sqlite3 *db, const char *plan_key, sqlite3_int64 mark, const char *since,
-    struct hist_list *out, char *err, size_t errlen)
+history(sqlite3 *db, struct db_stmts *stmts, const char *plan_key, sqlite3_int64 mark,
+    const char *since, struct hist_list *out, char *err, size_t errlen)
 {
 	sqlite3_stmt *st = NULL;
 	size_t cap = 0;
 	int r, rc;
 
 	memset(out, 0, sizeof(*out));
-	r = db_prepare(db,
-	    "SELECT c.kind, coalesce(m.key, a.key), c.field, c.old_value, "
-	    "c.new_value FROM item_change c JOIN plan p ON p.id = c.plan_id "
-	    "LEFT JOIN milestone m ON c.kind = 'milestone' AND m.id = c.item_id "
-	    "LEFT JOIN activity a ON c.kind = 'activity' AND a.id = c.item_id "
-	    "WHERE p.key = ?1 AND c.id > ?2 AND (?3 IS NULL OR c.changed_at >= ?3) "
-	    "AND c.kind IN ('milestone', 'activity') ORDER BY c.id",
-	    &st, err, errlen);
+	r = db_stmts_or_prepare(stmts, db, history_sql, &st, err, errlen);
 	if (r < 0)
 		return r;
 	sqlite3_bind_text(st, 1, plan_key, -1, SQLITE_STATIC);
@@ -227,7 +229,7 @@ history(sqlite3 *db, const char *plan_key, sqlite3_int64 mark, const char *since
 	}
 	if (r == 0 && rc != SQLITE_DONE)
 		r = fail(db, err, errlen, rc);
-	sqlite3_finalize(st);
+	db_stmts_done(stmts, st);
 	if (r < 0)
 		hist_list_free(out);
 	return r;
@@ -237,14 +239,14 @@ int
 versions_history(sqlite3 *db, const char *plan_key, sqlite3_int64 mark, struct hist_list *out,
     char *err, size_t errlen)
 {
-	return history(db, plan_key, mark, NULL, out, err, errlen);
+	return history(db, NULL, plan_key, mark, NULL, out, err, errlen);
 }
 
 int
-versions_history_since(sqlite3 *db, const char *plan_key, const char *since, struct hist_list *out,
-    char *err, size_t errlen)
+versions_history_since(sqlite3 *db, struct db_stmts *stmts, const char *plan_key, const char *since,
+    struct hist_list *out, char *err, size_t errlen)
 {
-	return history(db, plan_key, 0, since, out, err, errlen);
+	return history(db, stmts, plan_key, 0, since, out, err, errlen);
 }
 
 void

@@ -10,6 +10,7 @@
 
 #include "core/plandiff.h"
 #include "core/review.h"
+#include "store/db.h"
 
 struct version_info {
 	int number;
@@ -28,9 +29,10 @@ int versions_list(sqlite3 *db, const char *plan_key, struct version_info **out, 
     char *err, size_t errlen);
 
 /* One version and its document (new reference): number > 0 that one; else the latest
- * reviewed on or before on_or_before (NULL: the latest of all).  -ENOENT when none. */
-int versions_get(sqlite3 *db, const char *plan_key, int number, const char *on_or_before,
-    struct version_info *vi, json_t **doc, char *err, size_t errlen);
+ * reviewed on or before on_or_before (NULL: the latest of all).  -ENOENT when none.
+ * stmts (may be NULL) keeps the statement prepared for the next call (store/db.h). */
+int versions_get(sqlite3 *db, struct db_stmts *stmts, const char *plan_key, int number,
+    const char *on_or_before, struct version_info *vi, json_t **doc, char *err, size_t errlen);
 
 /* The plan's deadline, owner and state history written after mark, oldest first. */
 struct hist_list {
@@ -41,9 +43,10 @@ struct hist_list {
 };
 int versions_history(sqlite3 *db, const char *plan_key, sqlite3_int64 mark, struct hist_list *out,
     char *err, size_t errlen);
-/* The same for the history written on or after day since ("YYYY-MM-DD", UTC). */
-int versions_history_since(sqlite3 *db, const char *plan_key, const char *since,
-    struct hist_list *out, char *err, size_t errlen);
+/* The same for the history written on or after day since ("YYYY-MM-DD", UTC); stmts as
+ * for versions_get. */
+int versions_history_since(sqlite3 *db, struct db_stmts *stmts, const char *plan_key,
+    const char *since, struct hist_list *out, char *err, size_t errlen);
 void hist_list_free(struct hist_list *l);
 
 /* The plan's sections with their size and last change, for review_check; *n in/out. */
