@@ -18,6 +18,15 @@ replyauth_check(const struct reply_mail *m, const char *from, time_t now)
 	return REPLY_ACCEPTED;
 }
 
+/* The index of the first item (not plan) of the mail at or after i; n_items when none. */
+static size_t
+next_item(const struct reply_mail *m, size_t i)
+{
+	while (i < m->n_items && m->items[i].kind == KIND_PLAN)
+		i++;
+	return i;
+}
+
 /* The mail item a key names: an exact match, else one that differs in case only (people
  * type keys in lower case).  -1 when none. */
 static long
@@ -25,9 +34,7 @@ find_item(const struct reply_mail *m, const char *key)
 {
 	long loose = -1;
 
-	for (size_t i = 0; i < m->n_items; i++) {
-		if (m->items[i].kind == KIND_PLAN)
-			continue;
+	for (size_t i = next_item(m, 0); i < m->n_items; i = next_item(m, i + 1)) {
 		if (strcmp(m->items[i].key, key) == 0)
 			return (long)i;
 		if (loose < 0 && strcasecmp(m->items[i].key, key) == 0)
@@ -40,19 +47,15 @@ find_item(const struct reply_mail *m, const char *key)
 static long
 only_item(const struct reply_mail *m)
 {
-	long found = -1;
+	size_t first = next_item(m, 0);
 
-	for (size_t i = 0; i < m->n_items; i++) {
-		if (m->items[i].kind == KIND_PLAN)
-			continue;
-		if (found >= 0 &&
-		    (m->items[found].kind != m->items[i].kind ||
-		        strcmp(m->items[found].key, m->items[i].key) != 0))
+	if (first == m->n_items)
+		return -1;
+	for (size_t i = next_item(m, first + 1); i < m->n_items; i = next_item(m, i + 1))
+		if (m->items[first].kind != m->items[i].kind ||
+		    strcmp(m->items[first].key, m->items[i].key) != 0)
 			return -1;
-		if (found < 0)
-			found = (long)i;
-	}
-	return found;
+	return (long)first;
 }
 
 /* The plan a "reviewed" is for: the one plan of the mail; -1 when several, -2 when the

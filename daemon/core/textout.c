@@ -77,39 +77,45 @@ to_fmt(const char *fmt, ...)
 	return s;
 }
 
-void
-to_line(struct out *o, int indent, const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
+static void vline(struct out *o, int indent, const char *open, const char *close, const char *fmt,
+    va_list ap) __attribute__((format(printf, 5, 0)));
 
-	va_start(ap, fmt);
-	s = vfmt(fmt, ap);
-	va_end(ap);
+/* The text line; with open non-NULL, the same words escaped between open and close in the
+ * HTML too. */
+static void
+vline(struct out *o, int indent, const char *open, const char *close, const char *fmt, va_list ap)
+{
+	char *s = vfmt(fmt, ap);
+
 	if (s == NULL) {
 		o->t->failed = 1;
 		return;
 	}
 	text(o, indent, s);
+	if (open != NULL) {
+		sbuf_puts(o->h, open);
+		to_esc(o, s);
+		sbuf_puts(o->h, close);
+	}
 	free(s);
+}
+
+void
+to_line(struct out *o, int indent, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vline(o, indent, NULL, NULL, fmt, ap);
+	va_end(ap);
 }
 
 void
 to_both(struct out *o, int indent, const char *open, const char *close, const char *fmt, ...)
 {
 	va_list ap;
-	char *s;
 
 	va_start(ap, fmt);
-	s = vfmt(fmt, ap);
+	vline(o, indent, open, close, fmt, ap);
 	va_end(ap);
-	if (s == NULL) {
-		o->t->failed = 1;
-		return;
-	}
-	text(o, indent, s);
-	sbuf_puts(o->h, open);
-	to_esc(o, s);
-	sbuf_puts(o->h, close);
-	free(s);
 }

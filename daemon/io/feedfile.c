@@ -168,48 +168,18 @@ same_size(int dirfd, const char *name, size_t size)
 	    (size_t)sb.st_size == size;
 }
 
-int
-feedfile_commit(
-    struct feedfile *o, const char *old_content, int *replaced, char *err, size_t errlen)
+/* Writes out and closes the temporary file (fsyncs it first with sync); *same: its bytes
+ * are those of old_content (hash, hex) and of the file's size, and it is removed.  On
+ * failure the temporary file is removed too. */
+static int
+finish(struct feedfile *o, int sync, const char *old_content, int *same, char *err, size_t errlen)
 {
 	char content[17];
 	int r;
 
 	feedfile_flush(o);
-	if (o->err == 0 && fsync(o->fd) < 0)
+	if (sync && o->err == 0 && fsync(o->fd) < 0)
 		o->err = errno;
-	if (close(o->fd) < 0 && o->err == 0)
-		o->err = errno;
-	o->fd = -1;
-	if (o->err != 0) {
-		snprintf(err, errlen, "writing %s: %s", o->tmp, strerror(o->err));
-		r = -o->err;
-		feedfile_abort(o);
-		return r;
-	}
-	snprintf(content, sizeof(content), "%016" PRIx64, o->hash);
-	if (strcmp(content, old_content) == 0 && same_size(o->dirfd, o->name, o->size)) {
-		unlinkat(o->dirfd, o->tmp, 0);
-		*replaced = 0;
-	} else if (renameat(o->dirfd, o->tmp, o->dirfd, o->name) < 0) {
-		r = -errno;
-		snprintf(err, errlen, "renaming %s to %s: %s", o->tmp, o->name, strerror(errno));
-		feedfile_abort(o);
-		return r;
-	} else {
-		*replaced = 1;
-	}
-	sbuf_free(&o->buf);
-	return 0;
-}
-
-int
-feedfile_close(struct feedfile *o, const char *old_content, int *same, char *err, size_t errlen)
-{
-	char content[17];
-	int r;
-
-	feedfile_flush(o);
 	if (close(o->fd) < 0 && o->err == 0)
 		o->err = errno;
 	o->fd = -1;
@@ -223,8 +193,37 @@ feedfile_close(struct feedfile *o, const char *old_content, int *same, char *err
 	*same = strcmp(content, old_content) == 0 && same_size(o->dirfd, o->name, o->size);
 	if (*same)
 		unlinkat(o->dirfd, o->tmp, 0);
+	return 0;
+}
+
+int
+feedfile_commit(
+    struct feedfile *o, const char *old_content, int *replaced, char *err, size_t errlen)
+{
+	int r, same;
+
+	r = finish(o, 1, old_content, &same, err, errlen);
+	if (r < 0)
+		return r;
+	if (!same && renameat(o->dirfd, o->tmp, o->dirfd, o->name) < 0) {
+		r = -errno;
+		snprintf(err, errlen, "renaming %s to %s: %s", o->tmp, o->name, strerror(errno));
+		feedfile_abort(o);
+		return r;
+	}
+	*replaced = !same;
 	sbuf_free(&o->buf);
 	return 0;
+}
+
+int
+feedfile_close(struct feedfile *o, const char *old_content, int *same, char *err, size_t errlen)
+{
+	int r = finish(o, 0, old_content, same, err, errlen);
+
+	if (r == 0)
+		sbuf_free(&o->buf);
+	return r;
 }
 
 /* Syncs one temporary file by name. */

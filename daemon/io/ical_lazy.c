@@ -19,6 +19,7 @@ static struct lazylib lib = { "libical.so.3", NULL, 0 };
 #define NEW_PROP(name, type) FORWARD(icalproperty *, icalproperty_new_##name, (type v), (v), NULL)
 #define SET_PROP(name, type)                                                                       \
 	FORWARD_VOID(icalproperty_set_##name, (icalproperty * p, type v), (p, v))
+#define NEW_AND_SET(name, type) NEW_PROP(name, type) SET_PROP(name, type)
 
 static const struct icaltimetype no_time;
 static const struct icaldurationtype no_duration;
@@ -36,27 +37,18 @@ FORWARD(struct icaltimetype, icaltime_from_timet_with_zone,
 FORWARD(icaltimezone *, icaltimezone_get_utc_timezone, (void), (), NULL)
 FORWARD(struct icaldurationtype, icaldurationtype_from_int, (int t), (t), no_duration)
 
+/* The properties the feed writer only creates, then those it creates and updates. */
 NEW_PROP(action, enum icalproperty_action)
-NEW_PROP(categories, const char *)
-NEW_PROP(description, const char *)
-NEW_PROP(dtend, struct icaltimetype)
-NEW_PROP(dtstamp, struct icaltimetype)
-NEW_PROP(dtstart, struct icaltimetype)
-NEW_PROP(lastmodified, struct icaltimetype)
-NEW_PROP(sequence, int)
-NEW_PROP(status, enum icalproperty_status)
-NEW_PROP(summary, const char *)
 NEW_PROP(transp, enum icalproperty_transp)
 NEW_PROP(trigger, struct icaltriggertype)
-NEW_PROP(uid, const char *)
 
-SET_PROP(categories, const char *)
-SET_PROP(description, const char *)
-SET_PROP(dtend, struct icaltimetype)
-SET_PROP(dtstamp, struct icaltimetype)
-SET_PROP(dtstart, struct icaltimetype)
-SET_PROP(lastmodified, struct icaltimetype)
-SET_PROP(sequence, int)
-SET_PROP(status, enum icalproperty_status)
-SET_PROP(summary, const char *)
-SET_PROP(uid, const char *)
+NEW_AND_SET(categories, const char *)
+NEW_AND_SET(description, const char *)
+NEW_AND_SET(dtend, struct icaltimetype)
+NEW_AND_SET(dtstamp, struct icaltimetype)
+NEW_AND_SET(dtstart, struct icaltimetype)
+NEW_AND_SET(lastmodified, struct icaltimetype)
+NEW_AND_SET(sequence, int)
+NEW_AND_SET(status, enum icalproperty_status)
+NEW_AND_SET(summary, const char *)
+NEW_AND_SET(uid, const char *)

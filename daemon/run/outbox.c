@@ -176,9 +176,11 @@ new_token(char *buf, size_t len)
 	return token_random_hex(buf + 5, 24, NULL, 0);
 }
 
+#define MSGID_LEN 320 /* "<token@domain>" */
+
 /* The headers that carry a mail's reply key (SPEC §8), when replies are on. */
 struct reply_headers {
-	char msgid[320];
+	char msgid[MSGID_LEN];
 	char refs[128];
 	char reply_to[320];
 };
@@ -355,69 +357,6 @@ fill_note(struct ledger_note *note, struct mail_item *item, const struct entry *
 	item->due = e->due;
 }
 
-/* One email with the entries e[0..n-1], all for the same person. */
-static int
-deliver(struct outbox *ob, const struct world *w, struct rules *rules, const struct entry *e,
-    size_t n, char *err, size_t errlen)
-{
-	struct ledger_note *notes = calloc(n, sizeof(*notes));
-	struct mail_item *items = calloc(n, sizeof(*items));
-	struct note_text *dues = calloc(n, sizeof(*dues));
-	int *keep = calloc(n, sizeof(*keep)), to = e[0].recipient, kam;
-	char token[64], msgid[320], day_s[KDATE_STRLEN];
-	struct reply_headers rh;
-	struct ledger_delivery d;
-	struct mail_message m;
-	int64_t id = 0;
-	size_t i, k = 0;
-	kdate_t day;
-	int r = -ENOMEM;
-
-	if (notes == NULL || items == NULL || dues == NULL || keep == NULL)
-		goto out;
-	if ((r = new_token(token, sizeof(token))) < 0 ||
-	    (r = rules_today(rules, to, e[0].plan, &day)) < 0)
-		goto out;
-	for (i = 0; i < n; i++)
-		fill_note(&notes[i], &items[i], &e[i], w, &dues[i]);
-	d = (struct ledger_delivery){ w->people[to].key, w->people[to].email, e[0].immediate, token,
-		ob->now, kdate_format(day, day_s) };
-	r = ledger_record(
-	    ob->db, ob->has_pending ? &ob->pending : NULL, &d, notes, n, keep, &id, err, errlen);
-	if (r < 0) {
-		settle(ob);
-		goto out;
-	}
-	ob->has_pending = 0;
-	if (id == 0)
-		goto out;
-	for (i = 0; i < n; i++)
-		if (keep[i])
-			items[k++] = items[i];
-	kam = w->plans[e[0].plan].kam;
-	snprintf(msgid, sizeof(msgid), "<%s@%s>", token, ob->domain);
-	m = (struct mail_message){ .from = ob->cfg->mail.from,
-		.to_name = w->person_name[to],
-		.to_addr = w->people[to].email,
-		.reply_to = kam != RULES_NONE ? w->people[kam].email : NULL,
-		.message_id = msgid,
-		.date = ob->now,
-		.today = day,
-		.lang = w->person_lang[to],
-		.items = items,
-		.n_items = k };
-	reply_headers(ob, id, token, &m, &rh);
-	attach_reports(ob, items, k, day);
-	r = send_and_record(ob, id, &m, token, 0, ob->now, k);
-	free_reports(items, k);
-out:
-	free(notes);
-	free(items);
-	free(dues);
-	free(keep);
-	return r;
-}
-
 /* The end of the email starting at entry i: a digest takes all of a person's
  * notifications; immediate ones go alone. */
 static size_t
@@ -429,6 +368,22 @@ group_end(const struct outbox *ob, size_t i)
 		while (j < ob->n && ob->e[j].recipient == ob->e[i].recipient && !ob->e[j].immediate)
 			j++;
 	return j;
+}
+
+/* Completes m (recipient, Reply-To, language, today and items set by the caller) as the
+ * email of delivery id under token: From, Date, its Message-ID (in h), with replies on the
+ * reply key's headers, and the status reports' facts attached to items (free_reports
+ * after sending). */
+static void
+finish_message(struct outbox *ob, int64_t id, const char *token, struct mail_item *items,
+    struct mail_message *m, struct reply_headers *h)
+{
+	m->from = ob->cfg->mail.from;
+	m->date = ob->now;
+	snprintf(h->msgid, sizeof(h->msgid), "<%s@%s>", token, ob->domain);
+	m->message_id = h->msgid;
+	reply_headers(ob, id, token, m, h);
+	attach_reports(ob, items, m->n_items, m->today);
 }
 
 /* ---------------------------------------------------------------------------------- */
@@ -492,39 +447,77 @@ job_prepare(struct outbox *ob, const struct world *w, struct rules *rules, struc
 	return 0;
 }
 
-/* Composes the recorded email of j and stages it. */
+/* The message of the recorded email id of j: its kept items only (j->n becomes their
+ * number); see finish_message. */
 static void
-job_stage(struct outbox *ob, const struct world *w, struct job *j, int64_t id)
+job_message(struct outbox *ob, const struct world *w, struct job *j, int64_t id,
+    struct reply_headers *rh, struct mail_message *m)
 {
 	int to = j->e[0].recipient, kam = w->plans[j->e[0].plan].kam;
-	char msgid[320], *msg = NULL;
-	struct reply_headers rh;
-	struct mail_message m;
-	size_t i, k = 0, len = 0;
+	size_t i, k = 0;
 
 	for (i = 0; i < j->n; i++)
 		if (j->keep[i])
 			j->items[k++] = j->items[i];
-	snprintf(msgid, sizeof(msgid), "<%s@%s>", j->token, ob->domain);
-	m = (struct mail_message){ .from = ob->cfg->mail.from,
-		.to_name = w->person_name[to],
+	j->n = k;
+	*m = (struct mail_message){ .to_name = w->person_name[to],
 		.to_addr = w->people[to].email,
 		.reply_to = kam != RULES_NONE ? w->people[kam].email : NULL,
-		.message_id = msgid,
-		.date = ob->now,
 		.today = j->day,
 		.lang = w->person_lang[to],
 		.items = j->items,
 		.n_items = k };
-	reply_headers(ob, id, j->token, &m, &rh);
-	attach_reports(ob, j->items, k, j->day);
+	finish_message(ob, id, j->token, j->items, m, rh);
+}
+
+/* One email with the entries e[0..n-1], all for the same person, recorded and sent on its
+ * own. */
+static int
+deliver(struct outbox *ob, const struct world *w, struct rules *rules, const struct entry *e,
+    size_t n, char *err, size_t errlen)
+{
+	struct reply_headers rh;
+	struct mail_message m;
+	struct ledger_mail lm;
+	struct job j;
+	int r;
+
+	r = job_prepare(ob, w, rules, &j, e, n, &lm);
+	if (r == 0 && j.skip)
+		r = -EINVAL; /* no today for the recipient */
+	if (r == 0) {
+		r = ledger_record(ob->db, ob->has_pending ? &ob->pending : NULL, &lm.d, j.notes, n,
+		    j.keep, &lm.id, err, errlen);
+		if (r < 0)
+			settle(ob);
+		else
+			ob->has_pending = 0;
+	}
+	if (r == 0 && lm.id != 0) {
+		job_message(ob, w, &j, lm.id, &rh, &m);
+		r = send_and_record(ob, lm.id, &m, j.token, 0, ob->now, j.n);
+		free_reports(j.items, j.n);
+	}
+	job_free(&j);
+	return r;
+}
+
+/* Composes the recorded email of j and stages it. */
+static void
+job_stage(struct outbox *ob, const struct world *w, struct job *j, int64_t id)
+{
+	struct reply_headers rh;
+	struct mail_message m;
+	char *msg = NULL;
+	size_t len = 0;
+
+	job_message(ob, w, j, id, &rh, &m);
 	j->r = mail_compose(&m, &msg, &len, j->err, sizeof(j->err));
 	if (j->r == 0)
 		j->r = transport_stage(
 		    ob->tp, ob->from_addr, m.to_addr, j->token, msg, len, j->err, sizeof(j->err));
 	free(msg);
-	free_reports(j->items, k);
-	j->n = k;
+	free_reports(j->items, j->n);
 	j->staged = 1;
 }
 
@@ -711,8 +704,8 @@ stored_free(struct stored *s)
 static void
 retry_one(struct outbox *ob, const struct ledger_retry *d)
 {
-	char msgid[320], err[256];
 	struct reply_headers rh;
+	char err[256];
 	struct mail_message m;
 	struct stored s;
 	kdate_t day = 0;
@@ -734,20 +727,15 @@ retry_one(struct outbox *ob, const struct ledger_retry *d)
 	}
 	if (d->local_date != NULL)
 		kdate_parse(d->local_date, &day);
-	snprintf(msgid, sizeof(msgid), "<%s@%s>", d->token, ob->domain);
-	m = (struct mail_message){ .from = ob->cfg->mail.from,
-		.to_name = d->to_name,
+	m = (struct mail_message){ .to_name = d->to_name,
 		.to_addr = d->email,
 		.reply_to = s.rows.reply_to,
-		.message_id = msgid,
-		.date = ob->now,
 		.today = day,
 		.lang = d->lang,
 		.items = s.items,
 		.n_items = s.rows.n };
-	reply_headers(ob, d->id, d->token, &m, &rh);
+	finish_message(ob, d->id, d->token, s.items, &m, &rh);
 	ob->st->retried++;
-	attach_reports(ob, s.items, s.rows.n, day);
 	send_and_record(ob, d->id, &m, d->token, d->attempts, d->armed_at, s.rows.n);
 	settle(ob);
 	free_reports(s.items, s.rows.n);

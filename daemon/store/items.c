@@ -1,6 +1,7 @@
 #include "store/items.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -140,15 +141,52 @@ bind_opt(sqlite3_stmt *st, int i, const char *s)
 		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
 }
 
+static int prepare_fmt(sqlite3 *db, sqlite3_stmt **st, char *err, size_t errlen, const char *fmt,
+    ...) __attribute__((format(printf, 5, 6)));
+
+/* Prepares the statement whose SQL is fmt filled in (the item's table, optional columns). */
+static int
+prepare_fmt(sqlite3 *db, sqlite3_stmt **st, char *err, size_t errlen, const char *fmt, ...)
+{
+	char sql[1024];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(sql, sizeof(sql), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(sql)) {
+		snprintf(err, errlen, "an item statement does not fit");
+		return -EOVERFLOW;
+	}
+	return db_prepare(db, sql, st, err, errlen);
+}
+
+/* Binds f's title, due, owner, project, description and, for an activity, milestone to
+ * ?first, ?first + 1...; with clear_to_null the optional ones (from owner on) are NULL
+ * when unset or cleared ("-"). */
+static void
+bind_fields(sqlite3_stmt *st, int first, const struct items_fields *f, int clear_to_null)
+{
+	const char *v[] = { f->title, f->due, f->owner, f->project, f->description, f->milestone };
+	int i, n = is_activity(f->kind) ? 6 : 5;
+
+	for (i = 0; i < n; i++) {
+		if (i >= 2 && clear_to_null)
+			bind_opt(st, first + i, v[i]);
+		else
+			sqlite3_bind_text(st, first + i, v[i], -1, SQLITE_STATIC);
+	}
+}
+
 int
 items_insert(sqlite3 *db, const struct items_fields *f, int64_t plan_id, const char *key, char *err,
     size_t errlen)
 {
-	char sql[640];
 	sqlite3_stmt *st = NULL;
 	int r;
 
-	snprintf(sql, sizeof(sql),
+	r = prepare_fmt(db, &st, err, errlen,
 	    "INSERT INTO %s (plan_id, position, key, title, due, owner_id, "
 	    "project_id, description%s) VALUES (?1, (SELECT coalesce(max(position), -1) + 1 FROM "
 	    "%s "
@@ -156,28 +194,21 @@ items_insert(sqlite3 *db, const struct items_fields *f, int64_t plan_id, const c
 	    "(SELECT id FROM project WHERE key = ?6), ?7%s)",
 	    f->kind, is_activity(f->kind) ? ", milestone_id" : "", f->kind,
 	    is_activity(f->kind) ? ", (SELECT id FROM milestone WHERE key = ?8)" : "");
-	if ((r = db_prepare(db, sql, &st, err, errlen)) < 0)
+	if (r < 0)
 		return r;
 	sqlite3_bind_int64(st, 1, plan_id);
 	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, f->title, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, f->due, -1, SQLITE_STATIC);
-	bind_opt(st, 5, f->owner);
-	bind_opt(st, 6, f->project);
-	bind_opt(st, 7, f->description);
-	if (is_activity(f->kind))
-		bind_opt(st, 8, f->milestone);
+	bind_fields(st, 3, f, 1);
 	return step_done(db, st, err, errlen);
 }
 
 int
 items_update(sqlite3 *db, const struct items_fields *f, int64_t id, char *err, size_t errlen)
 {
-	char sql[1024];
 	sqlite3_stmt *st = NULL;
 	int r;
 
-	snprintf(sql, sizeof(sql),
+	r = prepare_fmt(db, &st, err, errlen,
 	    "UPDATE %s SET "
 	    "title = coalesce(?1, title), due = coalesce(?2, due), "
 	    "owner_id = CASE WHEN ?3 IS NULL THEN owner_id WHEN ?3 = '-' THEN NULL "
@@ -193,15 +224,9 @@ items_update(sqlite3 *db, const struct items_fields *f, int64_t id, char *err, s
 	                           "milestone WHERE key = ?6) "
 	                           "END,"
 	                         : "");
-	if ((r = db_prepare(db, sql, &st, err, errlen)) < 0)
+	if (r < 0)
 		return r;
-	sqlite3_bind_text(st, 1, f->title, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, f->due, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, f->owner, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, f->project, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, f->description, -1, SQLITE_STATIC);
-	if (is_activity(f->kind))
-		sqlite3_bind_text(st, 6, f->milestone, -1, SQLITE_STATIC);
+	bind_fields(st, 1, f, 0);
 	sqlite3_bind_int64(st, 7, id);
 	return step_done(db, st, err, errlen);
 }
@@ -210,15 +235,14 @@ int
 items_set_state(sqlite3 *db, const char *kind, int64_t id, const char *state, const char *done_on,
     char *err, size_t errlen)
 {
-	char sql[256];
 	sqlite3_stmt *st = NULL;
 	int r;
 
-	snprintf(sql, sizeof(sql),
+	r = prepare_fmt(db, &st, err, errlen,
 	    "UPDATE %s SET state = ?1, done_on = ?2, updated_at = " NOW_SQL_FMT
 	    " WHERE id = ?3 AND (state IS NOT ?1 OR done_on IS NOT ?2)",
 	    kind);
-	if ((r = db_prepare(db, sql, &st, err, errlen)) < 0)
+	if (r < 0)
 		return r;
 	sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
 	bind_opt(st, 2, done_on);
