@@ -77,7 +77,7 @@ def c_string(arg):
     return arg[1:-1].replace('\\"', '"')
 
 
-# Where each key-table macro of daemon/conf/config.c keeps its default and range.
+# Where each key-table macro of daemon/conf/config_keys.c keeps its default and range.
 DEFAULT_ARG = {"INT": 4, "DUR": 4, "BOOL": 2, "STR": 2, "URL": 2, "ENUM": 2, "LEAD": 2,
                "KEY": 5}
 RANGE_ARGS = {"INT": (2, 3)}
@@ -85,8 +85,8 @@ RANGE_ARGS = {"INT": (2, 3)}
 
 def config_keys():
     """(name as documented, default as written in kapd.conf or None, (min, max) or None)
-    for every row of the key table in daemon/conf/config.c."""
-    with open(os.path.join(REPO, "daemon", "conf", "config.c"), encoding="utf-8") as f:
+    for every row of the key table in daemon/conf/config_keys.c."""
+    with open(os.path.join(REPO, "daemon", "conf", "config_keys.c"), encoding="utf-8") as f:
         src = re.sub(r"/\*.*?\*/", "", f.read(), flags=re.S)
     tables = {m.group(1): m.group(2) for m in re.finditer(
         r"static const struct key (\w+)\[\] = \{(.*?)\n\};", src, re.S)}
@@ -341,7 +341,7 @@ class ManPageTest(unittest.TestCase):
 
     def test_kapd_conf_5_and_the_example_document_every_key_with_its_default(self):
         keys = config_keys()
-        self.assertGreater(len(keys), 30, "the key table of daemon/conf/config.c was not parsed")
+        self.assertGreater(len(keys), 30, "the key table of daemon/conf/config_keys.c was not parsed")
         text = roff_text("kapd.conf.5")
         with open(os.path.join(REPO, "etc", "kapd.conf"), encoding="utf-8") as f:
             example = f.read()
