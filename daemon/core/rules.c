@@ -40,6 +40,9 @@ struct rules {
 	/* One bit per person: has an address.  Asked for the owner, KAM and sponsor of every
 	 * item; a bit stays in cache where the address text would be a miss (profiled). */
 	unsigned char *addressable;
+	/* Per person: 1 + the slot in zones of the zone their own time zone resolved to, 0
+	 * when not known yet.  Asked several times for every item (profiled). */
+	unsigned char *person_zone;
 };
 
 #define AFTER(field) offsetof(struct kapd_config, field)
@@ -364,10 +367,15 @@ zone_for(struct rules *r, int person, int plan)
 {
 	const char *names[3] = { NULL, NULL, r->cfg->timezone };
 	const struct zone *z;
-	int i, bad = -1;
+	int i, bad = -1, k;
 
-	if (person != RULES_NONE)
+	if (person != RULES_NONE) {
 		names[0] = r->in->people[person].tz;
+		/* The slot still holds that zone unless it was reused (more zones than slots). */
+		k = r->person_zone[person] - 1;
+		if (k >= 0 && names[0] != NULL && r->zones[k].name == names[0])
+			return &r->zones[k];
+	}
 	if (plan >= 0)
 		names[1] = r->in->plans[plan].tz;
 	for (i = 0; i < 3; i++) {
@@ -381,6 +389,8 @@ zone_for(struct rules *r, int person, int plan)
 		}
 		break;
 	}
+	if (i == 0)
+		r->person_zone[person] = (unsigned char)(z - r->zones + 1);
 	if (bad >= 0)
 		note_fallback(
 		    r, bad == 0 ? person : RULES_NONE, plan, names[bad], i < 3 ? z->name : NULL);
@@ -406,8 +416,9 @@ rules_new(const struct rules_input *in)
 	r->in = in;
 	r->cfg = in->cfg;
 	r->addressable = calloc(in->n_people / 8 + 1, 1);
-	if (r->addressable == NULL) {
-		free(r);
+	r->person_zone = calloc(in->n_people + 1, 1);
+	if (r->addressable == NULL || r->person_zone == NULL) {
+		rules_free(r);
 		return NULL;
 	}
 	for (i = 0; i < in->n_people; i++) {
@@ -421,8 +432,10 @@ rules_new(const struct rules_input *in)
 void
 rules_free(struct rules *r)
 {
-	if (r != NULL)
+	if (r != NULL) {
 		free(r->addressable);
+		free(r->person_zone);
+	}
 	free(r);
 }
 
