@@ -80,14 +80,21 @@ al_find_plan(json_t *doc, const char *key, json_t **account)
 }
 
 json_t *
-al_find_person(json_t *doc, const char *key)
+al_find(json_t *arr, const char *member, const char *key)
 {
 	size_t i;
-	json_t *p;
+	json_t *el;
 
-	json_array_foreach(json_object_get(doc, "people"), i,
-	    p) if (strcmp(json_string_value(json_object_get(p, "key")) ?: "", key) == 0) return p;
+	json_array_foreach(
+	    arr, i, el) if (strcmp(json_string_value(json_object_get(el, member)) ?: "", key) ==
+	    0) return el;
 	return NULL;
+}
+
+json_t *
+al_find_person(json_t *doc, const char *key)
+{
+	return al_find(json_object_get(doc, "people"), "key", key);
 }
 
 static const char *

@@ -36,6 +36,8 @@ extern const struct al_word al_states[]; /* "open", "done", "cancelled" */
 
 /* The plan object with key in doc and (optionally) its account; NULL when absent. */
 json_t *al_find_plan(json_t *doc, const char *key, json_t **account);
+/* The object of array arr whose string member equals key; NULL when absent. */
+json_t *al_find(json_t *arr, const char *member, const char *key);
 /* The person object with key in doc's people; NULL when absent. */
 json_t *al_find_person(json_t *doc, const char *key);
 

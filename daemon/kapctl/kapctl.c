@@ -234,27 +234,27 @@ summary(const struct ctl_command *cmd, char *buf, size_t len)
 }
 
 static void
-usage(FILE *f)
+usage(const struct ctl *c, FILE *f)
 {
 	const struct ctl_command *cmd;
 	char line[256];
 
 	fprintf(f,
-	    "usage: kapctl [-c FILE] [--db FILE] [--now TIME] [--json] COMMAND [ARGS]\n\n"
-	    "Commands:\n");
+	    tr(c,
+	        "usage: kapctl [-c FILE] [--db FILE] [--now TIME] [--json] COMMAND "
+	        "[ARGS]\n\nCommands:\n"));
 	for (cmd = ctl_commands; cmd->name != NULL; cmd++) {
 		summary(cmd, line, sizeof(line));
 		fprintf(f, "  %-11s %s\n", cmd->name, line);
 	}
 	fprintf(f,
-	    "\nOptions:\n"
-	    "  -c, --config FILE  configuration (default %s if it exists)\n"
-	    "      --db FILE      database file (overrides the configuration)\n"
-	    "      --now TIME     act as if it were TIME (ISO 8601 with offset)\n"
-	    "      --json         JSON output where a command offers it\n"
-	    "  -h, --help         this help; \"kapctl COMMAND --help\" for a command\n"
-	    "  -V, --version      print the version\n\n"
-	    "The plan format: kapd-plan(5); the configuration: kapd.conf(5).\n",
+	    tr(c,
+	        "\nOptions:\n  -c, --config FILE  configuration (default %s if it exists)\n      "
+	        "--db FILE      database file (overrides the configuration)\n      --now TIME     "
+	        "act as if it were TIME (ISO 8601 with offset)\n      --json         JSON output "
+	        "where a command offers it\n  -h, --help         this help; \"kapctl COMMAND "
+	        "--help\" for a command\n  -V, --version      print the version\n\nThe plan "
+	        "format: kapd-plan(5); the configuration: kapd.conf(5).\n"),
 	    DEFAULT_CONFIG);
 }
 
@@ -269,7 +269,7 @@ ctl_usage(FILE *f, const char *name)
 }
 
 struct table *
-ctl_table(const char *const *headings)
+ctl_table(const struct ctl *c, const char *const *headings)
 {
 	struct table *t;
 	size_t n;
@@ -278,21 +278,38 @@ ctl_table(const char *const *headings)
 		;
 	t = table_new(n);
 	for (n = 0; t != NULL && headings[n] != NULL; n++)
-		table_column(t, n, headings[n], 0, WIDTH_LEFT);
+		table_column(t, n, tr(c, headings[n]), 0, WIDTH_LEFT);
 	return t;
 }
 
+void
+ctl_column(const struct ctl *c, struct table *t, size_t col, const char *heading, size_t max,
+    enum width_align align)
+{
+	if (t != NULL)
+		table_column(t, col, tr(c, heading), max, align);
+}
+
+void
+ctl_label(const struct ctl *c, const char *label, size_t cols)
+{
+	const char *l = tr(c, label);
+	size_t w = width_str(l);
+
+	printf("%s%*s", l, (int)(w < cols ? cols - w : 1), "");
+}
+
 int
-ctl_table_print(struct table *t, const char *indent)
+ctl_table_print(const struct ctl *c, struct table *t, const char *indent)
 {
 	struct sbuf out = SBUF_INIT;
 	int r = EX_OK;
 
 	if (t == NULL)
-		return ctl_fail(EX_OSERR, NULL, "out of memory");
+		return ctl_fail(EX_OSERR, NULL, tr(c, "out of memory"));
 	table_render(t, indent, &out);
 	if (out.failed)
-		r = ctl_fail(EX_OSERR, NULL, "out of memory");
+		r = ctl_fail(EX_OSERR, NULL, tr(c, "out of memory"));
 	else if (out.len > 0)
 		fwrite(out.s, 1, out.len, stdout);
 	sbuf_free(&out);
@@ -311,6 +328,16 @@ ctl_fail(int code, const char *cmd, const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	return code;
+}
+
+int
+ctl_errors_end(const struct ctl *c, const char *cmd, const char *file, size_t n, const char *what)
+{
+	char count[64];
+
+	fprintf(stderr, "kapctl %s: %s: %s, %s\n", cmd, file,
+	    COUNT(c, count, n, "%lu error", "%lu errors"), tr(c, what));
+	return EX_DATAERR;
 }
 
 int
@@ -346,7 +373,7 @@ ctl_common_opt(struct ctl *c, const char *cmd, int opt, int *done)
 		return 1;
 	case '?':
 	case ':':
-		fprintf(stderr, "Try 'kapctl %s --help'.\n", cmd);
+		fprintf(stderr, tr(c, "Try 'kapctl %s --help'.\n"), cmd);
 		*done = EX_USAGE;
 		return 1;
 	default: return 0;
@@ -386,7 +413,7 @@ ctl_listing_end(struct ctl *c, const char *cmd, int r, const char *err, void *ro
 		json_decref(rows);
 		table_free(t);
 		if (r == -ENOMEM)
-			return ctl_fail(EX_OSERR, cmd, "out of memory");
+			return ctl_fail(EX_OSERR, cmd, tr(c, "out of memory"));
 		return ctl_fail(ctl_exit_code(r), cmd, "%s", err[0] ? err : strerror(-r));
 	}
 	if (c->json) {
@@ -394,7 +421,54 @@ ctl_listing_end(struct ctl *c, const char *cmd, int r, const char *err, void *ro
 		return ctl_print_json(rows) < 0 ? EX_IOERR : EX_OK;
 	}
 	json_decref(rows);
-	return ctl_table_print(t, "");
+	return ctl_table_print(c, t, "");
+}
+
+int
+ctl_listing_begin(
+    const struct ctl *c, const char *cmd, const char *const *headings, struct ctl_listing *l)
+{
+	l->c = c;
+	l->rows = NULL;
+	l->t = NULL;
+	if (c->json ? (l->rows = json_array()) == NULL : (l->t = ctl_table(c, headings)) == NULL)
+		return ctl_fail(EX_OSERR, cmd, tr(c, "out of memory"));
+	return 0;
+}
+
+int
+ctl_listing_url_entry(const struct ctl_listing *l, const char **cells, size_t n, struct sbuf *url,
+    const char *written_at, json_t *row)
+{
+	if (l->rows != NULL)
+		return row == NULL || json_array_append_new(l->rows, row) < 0 ? -ENOMEM : 0;
+	if (written_at == NULL)
+		sbuf_puts(url, tr(l->c, "  (written at the daemon's next check)"));
+	cells[n] = url->s;
+	return url->failed || table_row(l->t, cells) < 0 ? -ENOMEM : 0;
+}
+
+int
+ctl_list_or_rotate(struct ctl *c, int argc, char **argv, int (*list)(struct ctl *c),
+    int (*rotate)(struct ctl *c, int argc, char **argv))
+{
+	const char *cmd = argv[0];
+	int r;
+
+	r = ctl_plain_opts(c, argc, argv);
+	if (r >= 0)
+		return r;
+	argc -= optind;
+	argv += optind;
+	if ((r = ctl_db(c, 0)) != 0)
+		return r;
+	if (argc == 0 || (argc == 1 && strcmp(argv[0], "list") == 0))
+		return list(c);
+	if (strcmp(argv[0], "rotate") == 0)
+		return rotate(c, argc - 1, argv + 1);
+	ctl_fail(EX_USAGE, cmd, tr(c, "unknown subcommand \"%s\""), argv[0]);
+	ctl_usage(stderr, cmd);
+	return EX_USAGE;
 }
 
 int
@@ -441,7 +515,7 @@ load_config(struct ctl *c, const char *path)
 		return config_defaults(&c->cfg) < 0 ? EX_SOFTWARE : 0;
 	r = config_load(path, &c->cfg, &errs);
 	for (i = 0; i < errs.n; i++)
-		fprintf(stderr, "%s\n", errs.msg[i] ? errs.msg[i] : "(out of memory)");
+		fprintf(stderr, "%s\n", errs.msg[i] ? errs.msg[i] : tr(c, "(out of memory)"));
 	errlist_free(&errs);
 	return r < 0 ? EX_CONFIG : 0;
 }
@@ -467,17 +541,38 @@ parse_global(struct ctl *c, int argc, char **argv, const char **config)
 		case 'N':
 			if (kdate_parse_instant(optarg, &c->now) < 0)
 				return ctl_fail(EX_USAGE, NULL,
-				    "--now: \"%s\" is not an ISO 8601 time "
-				    "with offset (e.g. 2026-12-01T08:00:00+01:00)",
+				    tr(c,
+				        "--now: \"%s\" is not an ISO 8601 time with offset (e.g. "
+				        "2026-12-01T08:00:00+01:00)"),
 				    optarg);
 			break;
 		case 'j': c->json = 1; break;
-		case 'h': usage(stdout); return -EX_OK - 1;
+		case 'h': usage(c, stdout); return -EX_OK - 1;
 		case 'V': printf("kapctl %s\n", KAPD_VERSION); return -EX_OK - 1;
-		default: usage(stderr); return EX_USAGE;
+		default: usage(c, stderr); return EX_USAGE;
 		}
 	}
 	return 0;
+}
+
+/* The language of the messages by POSIX precedence: LC_ALL, then LC_MESSAGES, then LANG,
+ * the first one set and not empty.  "de_DE.UTF-8" is German when a catalog for "de"
+ * exists; "C", "POSIX", an unset environment and languages without a catalog are the
+ * catalogs' source language, English. */
+static const char *
+locale_lang(void)
+{
+	static const char *const vars[] = { "LC_ALL", "LC_MESSAGES", "LANG" };
+	const char *v = NULL;
+	char tag[16];
+	size_t i;
+
+	for (i = 0; i < sizeof(vars) / sizeof(vars[0]) && (v == NULL || *v == '\0'); i++)
+		v = getenv(vars[i]);
+	if (v == NULL || *v == '\0')
+		return I18N_SOURCE_LANG;
+	snprintf(tag, sizeof(tag), "%.*s", (int)strcspn(v, ".@"), v);
+	return i18n_lang(tag);
 }
 
 int
@@ -490,18 +585,18 @@ main(int argc, char **argv)
 
 	memset(&c, 0, sizeof(c));
 	c.now = time(NULL);
-	c.lang = I18N_SOURCE_LANG;
+	c.lang = locale_lang();
 	r = parse_global(&c, argc, argv, &config);
 	if (r != 0)
 		return r < 0 ? EX_OK : r;
 	if (optind >= argc) {
-		usage(stderr);
+		usage(&c, stderr);
 		return EX_USAGE;
 	}
 	cmd = find_command(argv[optind]);
 	if (cmd == NULL) {
-		ctl_fail(EX_USAGE, NULL, "unknown command \"%s\"", argv[optind]);
-		usage(stderr);
+		ctl_fail(EX_USAGE, NULL, tr(&c, "unknown command \"%s\""), argv[optind]);
+		usage(&c, stderr);
 		return EX_USAGE;
 	}
 	r = load_config(&c, config);
@@ -514,7 +609,7 @@ main(int argc, char **argv)
 	optind = 0; /* let getopt_long start afresh for the command's options */
 	r = cmd->run(&c, argc, argv);
 	if (fflush(stdout) != 0 && r == 0)
-		r = ctl_fail(EX_IOERR, NULL, "writing the output: %s", strerror(errno));
+		r = ctl_fail(EX_IOERR, NULL, tr(&c, "writing the output: %s"), strerror(errno));
 out:
 	db_close(c.db);
 	config_free(&c.cfg);

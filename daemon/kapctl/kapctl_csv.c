@@ -74,25 +74,27 @@ key_elsewhere(void *ctx, const char *kind, const char *key)
 }
 
 static int
-print_errors(const char *file, struct errlist *errs, int dry)
+print_errors(const struct ctl *c, const char *file, struct errlist *errs, int dry)
 {
 	size_t i;
 
 	for (i = 0; i < errs->n; i++)
-		fprintf(stderr, "%s\n", errs->msg[i] ? errs->msg[i] : "(out of memory)");
-	fprintf(stderr, "kapctl import-csv: %s: %zu error%s, %s\n", file, errs->n,
-	    errs->n == 1 ? "" : "s", dry ? "the sheet is not valid" : "nothing was changed");
-	return EX_DATAERR;
+		fprintf(stderr, "%s\n", errs->msg[i] ? errs->msg[i] : tr(c, "(out of memory)"));
+	return ctl_errors_end(c, "import-csv", file, errs->n,
+	    dry ? N_("the sheet is not valid") : N_("nothing was changed"));
 }
 
 static void
-print_summary(const char *file, const struct csv_table *t, const struct al_summary *s, int dry)
+print_summary(const struct ctl *c, const char *file, const struct csv_table *t,
+    const struct al_summary *s, int dry)
 {
-	printf("%s: %s, %s-separated, %zu row%s\n", file, csv_encoding_name(t->encoding),
-	    csv_delim_name(t->delim), t->n ? t->n - 1 : 0, t->n == 2 ? "" : "s");
+	char n[64];
+
+	printf(tr(c, "%s: %s, %s-separated, %s\n"), file, csv_encoding_name(t->encoding),
+	    csv_delim_name(t->delim), COUNT(c, n, t->n ? t->n - 1 : 0, "%lu row", "%lu rows"));
 	fputs(s->lines, stdout);
-	printf("%s%zu created, %zu updated, %zu unchanged\n",
-	    dry ? "dry run, nothing changed: " : "", s->created, s->updated, s->unchanged);
+	printf(tr(c, "%s%zu created, %zu updated, %zu unchanged\n"),
+	    dry ? tr(c, "dry run, nothing changed: ") : "", s->created, s->updated, s->unchanged);
 }
 
 /* Applies the sheet inside one write transaction: the plan is read, changed and written
@@ -121,7 +123,7 @@ import_sheet(struct ctl *c, const char *plan, const char *file, const struct csv
 	if (r == 0)
 		r = planio_import(c->db, doc, PLANIO_IN_TRANSACTION, NULL, &errs);
 	if (r < 0) {
-		r = errs.n ? print_errors(file, &errs, dry)
+		r = errs.n ? print_errors(c, file, &errs, dry)
 		           : ctl_fail(ctl_exit_code(r), "import-csv", "%s", strerror(-r));
 		goto out;
 	}
@@ -129,7 +131,7 @@ import_sheet(struct ctl *c, const char *plan, const char *file, const struct csv
 		r = ctl_fail(EX_IOERR, "import-csv", "%s", err);
 		goto out;
 	}
-	print_summary(file, t, &sum, dry);
+	print_summary(c, file, t, &sum, dry);
 out:
 	if (dry || r != 0)
 		db_rollback(c->db);
@@ -161,26 +163,25 @@ cmd_import_csv(struct ctl *c, int argc, char **argv)
 			return done;
 		dry |= o == 'n';
 		if (o == 'I' && ni == IGNORE_MAX)
-			return ctl_fail(
-			    EX_USAGE, "import-csv", "at most %d --ignore-column", IGNORE_MAX);
+			return ctl_fail(EX_USAGE, "import-csv", tr(c, "at most %d --ignore-column"),
+			    IGNORE_MAX);
 		if (o == 'I')
 			ignore[ni++] = optarg;
 	}
 	if (optind + 2 != argc)
 		return ctl_fail(EX_USAGE, "import-csv",
-		    "usage: kapctl import-csv PLAN FILE|- "
-		    "[--dry-run] [--ignore-column NAME]");
+		    tr(c,
+		        "usage: kapctl import-csv PLAN FILE|- [--dry-run] [--ignore-column NAME]"));
 	if ((r = ctl_db(c, 0)) != 0)
 		return r;
 	if ((r = read_all(argv[optind + 1], &buf, &len)) < 0)
 		return ctl_fail(r == -EFBIG ? EX_DATAERR : EX_NOINPUT, "import-csv",
-		    "cannot read "
-		    "%s: %s",
-		    argv[optind + 1], r == -EFBIG ? "larger than 64 MiB" : strerror(-r));
+		    tr(c, "cannot read %s: %s"), argv[optind + 1],
+		    r == -EFBIG ? tr(c, "larger than 64 MiB") : strerror(-r));
 	r = csv_read(buf, len, argv[optind + 1], &t, &errs);
 	free(buf);
 	if (r < 0) {
-		r = errs.n ? print_errors(argv[optind + 1], &errs, dry)
+		r = errs.n ? print_errors(c, argv[optind + 1], &errs, dry)
 		           : ctl_fail(EX_OSERR, "import-csv", "%s", strerror(-r));
 		goto out;
 	}
@@ -277,12 +278,13 @@ cmd_export_csv(struct ctl *c, int argc, char **argv)
 	}
 	if (optind + 1 != argc)
 		return ctl_fail(EX_USAGE, "export-csv",
-		    "usage: kapctl export-csv PLAN [-o FILE] "
-		    "[--lang de|en] [--delimiter ';'|','|tab]");
+		    tr(c,
+		        "usage: kapctl export-csv PLAN [-o FILE] [--lang de|en] [--delimiter "
+		        "';'|','|tab]"));
 	if (lang != NULL && strcmp(lang, "de") != 0 && strcmp(lang, "en") != 0)
-		return ctl_fail(EX_USAGE, "export-csv", "--lang: de or en");
+		return ctl_fail(EX_USAGE, "export-csv", tr(c, "--lang: de or en"));
 	if (dopt != NULL && parse_delim(dopt, &delim) < 0)
-		return ctl_fail(EX_USAGE, "export-csv", "--delimiter: ';', ',' or tab");
+		return ctl_fail(EX_USAGE, "export-csv", tr(c, "--delimiter: ';', ',' or tab"));
 	if ((r = ctl_db(c, 0)) != 0)
 		return r;
 	r = planio_export(c->db, argv[optind], &doc, err, sizeof(err));
@@ -304,7 +306,7 @@ cmd_export_csv(struct ctl *c, int argc, char **argv)
 		r = write_file(outpath, text, len);
 	free(text);
 	if (r < 0)
-		return ctl_fail(EX_CANTCREAT, "export-csv", "cannot write %s: %s",
-		    outpath ? outpath : "the output", strerror(-r));
+		return ctl_fail(EX_CANTCREAT, "export-csv", tr(c, "cannot write %s: %s"),
+		    outpath ? outpath : tr(c, "the output"), strerror(-r));
 	return EX_OK;
 }

@@ -24,25 +24,26 @@ str(json_t *o, const char *m)
 
 /* What follows an item's title: the move, the owners, the completion date. */
 static void
-item_detail(json_t *it, const char *name, char *buf, size_t len)
+item_detail(const struct ctl *c, json_t *it, const char *name, char *buf, size_t len)
 {
 	long long times = json_integer_value(json_object_get(it, "times"));
+	char n[64];
 
 	buf[0] = '\0';
 	if (strcmp(name, "moved") == 0)
-		snprintf(buf, len, "%s -> %s, %lld time%s, %+lld days", str(it, "from"),
-		    str(it, "to"), times, times == 1 ? "" : "s",
+		snprintf(buf, len, tr(c, "%s -> %s, %s, %+lld days"), str(it, "from"),
+		    str(it, "to"), COUNT(c, n, times, "%lu time", "%lu times"),
 		    json_integer_value(json_object_get(it, "days")));
 	else if (strcmp(name, "owners") == 0)
-		snprintf(
-		    buf, len, "%s -> %s", str(it, "from") ?: "(none)", str(it, "to") ?: "(none)");
+		snprintf(buf, len, "%s -> %s", str(it, "from") ?: tr(c, "(none)"),
+		    str(it, "to") ?: tr(c, "(none)"));
 	else if (strcmp(name, "done") == 0 && str(it, "done_on"))
 		snprintf(buf, len, "(%s)", str(it, "done_on"));
 }
 
 /* One table per kind of change, columns sized by display width. */
 static void
-print_items(json_t *items, const char *name, const char *heading)
+print_items(const struct ctl *c, json_t *items, const char *name, const char *heading)
 {
 	json_t *arr = json_object_get(items, name), *it;
 	char detail[200];
@@ -55,15 +56,15 @@ print_items(json_t *items, const char *name, const char *heading)
 	table_column(t, 2, NULL, 50, WIDTH_LEFT);
 	json_array_foreach(arr, i, it)
 	{
-		item_detail(it, name, detail, sizeof(detail));
+		item_detail(c, it, name, detail, sizeof(detail));
 		cells[0] = str(it, "kind");
 		cells[1] = str(it, "key");
 		cells[2] = str(it, "title");
 		if (table_row(t, cells) < 0)
 			break;
 	}
-	printf("%s (%zu):\n", heading, json_array_size(arr));
-	ctl_table_print(t, "  ");
+	printf("%s (%zu):\n", tr(c, heading), json_array_size(arr));
+	ctl_table_print(c, t, "  ");
 }
 
 static const char *
@@ -77,11 +78,11 @@ section_label(json_t *el, const char *section)
 }
 
 static void
-print_sections(json_t *diff)
+print_sections(const struct ctl *c, json_t *diff)
 {
-	static const char *const names[] = { "goals", "team", "contacts", "needs", "competitors",
-		"swot" };
-	static const char *const how[] = { "added", "removed", "changed" };
+	static const char *const names[] = { N_("goals"), N_("team"), N_("contacts"), N_("needs"),
+		N_("competitors"), N_("swot") };
+	static const char *const how[] = { N_("added"), N_("removed"), N_("changed") };
 	json_t *sec, *arr, *el;
 	size_t i, j, k;
 
@@ -91,7 +92,8 @@ print_sections(json_t *diff)
 			arr = json_object_get(sec, how[j]);
 			if (json_array_size(arr) == 0)
 				continue;
-			printf("%s %s (%zu):", names[i], how[j], json_array_size(arr));
+			printf(tr(c, "%s %s (%zu):"), tr(c, names[i]), tr(c, how[j]),
+			    json_array_size(arr));
 			json_array_foreach(arr, k, el) if (strcmp(names[i], "swot") == 0)
 			    printf("\n  %s: %s", section_label(el, names[i]), str(el, "text"));
 			else printf(" %s", section_label(el, names[i]) ?: "?");
@@ -101,24 +103,25 @@ print_sections(json_t *diff)
 }
 
 static void
-print_diff(json_t *d, const char *plan, const struct version_info *vi)
+print_diff(const struct ctl *c, json_t *d, const char *plan, const struct version_info *vi)
 {
 	static const char *const names[][2] = {
-		{ "added", "items added" },
-		{ "removed", "items removed" },
-		{ "done", "done" },
-		{ "cancelled", "cancelled" },
-		{ "reopened", "reopened" },
-		{ "moved", "deadlines moved" },
-		{ "owners", "owners changed" },
+		{ "added", N_("items added") },
+		{ "removed", N_("items removed") },
+		{ "done", N_("done") },
+		{ "cancelled", N_("cancelled") },
+		{ "reopened", N_("reopened") },
+		{ "moved", N_("deadlines moved") },
+		{ "owners", N_("owners changed") },
 	};
 	json_t *items = json_object_get(d, "items");
 	size_t i;
 
-	printf("plan %s since version %d (reviewed %s):\n", plan, vi->number, vi->reviewed_on);
+	printf(
+	    tr(c, "plan %s since version %d (reviewed %s):\n"), plan, vi->number, vi->reviewed_on);
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		print_items(items, names[i][0], names[i][1]);
-	print_sections(d);
+		print_items(c, items, names[i][0], names[i][1]);
+	print_sections(c, d);
 }
 
 struct diff_args {
@@ -179,17 +182,16 @@ cmd_diff(struct ctl *c, int argc, char **argv)
 			v = strtol(optarg, &end, 10);
 			if (*optarg == '\0' || *end != '\0' || v < 1 || v > 1000000)
 				return ctl_fail(
-				    EX_USAGE, "diff", "--version takes a version number");
+				    EX_USAGE, "diff", tr(c, "--version takes a version number"));
 			a.version = (int)v;
 		}
 	}
 	if (argc - optind != 1 || (a.since != NULL && a.version > 0))
 		return ctl_fail(EX_USAGE, "diff",
-		    "usage: kapctl diff PLAN [--since DATE | --version N] "
-		    "[--json]");
+		    tr(c, "usage: kapctl diff PLAN [--since DATE | --version N] [--json]"));
 	if (a.since != NULL && kdate_parse(a.since, &day) < 0)
 		return ctl_fail(
-		    EX_USAGE, "diff", "--since: \"%s\" is not a date (YYYY-MM-DD)", a.since);
+		    EX_USAGE, "diff", tr(c, "--since: \"%s\" is not a date (YYYY-MM-DD)"), a.since);
 	a.plan = argv[optind];
 	if ((r = ctl_db(c, 0)) != 0)
 		return r;
@@ -206,7 +208,7 @@ cmd_diff(struct ctl *c, int argc, char **argv)
 		json_object_set_new(d, "reviewed_on", json_string(vi.reviewed_on));
 		return ctl_print_json(d) < 0 ? EX_IOERR : EX_OK;
 	}
-	print_diff(d, a.plan, &vi);
+	print_diff(c, d, a.plan, &vi);
 	json_decref(d);
 	return EX_OK;
 }
@@ -224,7 +226,7 @@ do_rollover(
 	if (planio_export(c->db, new, &probe, err, sizeof(err)) == 0) {
 		json_decref(probe);
 		return ctl_fail(
-		    EX_DATAERR, "rollover", "a plan with key \"%s\" exists already", new);
+		    EX_DATAERR, "rollover", tr(c, "a plan with key \"%s\" exists already"), new);
 	}
 	r = planio_export(c->db, old, &doc, err, sizeof(err));
 	if (r < 0)
@@ -242,8 +244,8 @@ do_rollover(
 		r = versions_record(
 		    c->db, new, kdate_format(ctl_today(c, NULL), day), doc, NULL, err, sizeof(err));
 	for (i = 0; i < errs.n; i++)
-		fprintf(
-		    stderr, "kapctl rollover: %s\n", errs.msg[i] ? errs.msg[i] : "(out of memory)");
+		fprintf(stderr, "kapctl rollover: %s\n",
+		    errs.msg[i] ? errs.msg[i] : tr(c, "(out of memory)"));
 	if (r < 0 && errs.n == 0)
 		ctl_fail(ctl_exit_code(r), "rollover", "%s", err);
 	errlist_free(&errs);
@@ -271,14 +273,14 @@ cmd_rollover(struct ctl *c, int argc, char **argv)
 			title = optarg;
 	}
 	if (argc - optind != 2)
-		return ctl_fail(
-		    EX_USAGE, "rollover", "usage: kapctl rollover PLAN NEW-KEY [--title TEXT]");
+		return ctl_fail(EX_USAGE, "rollover",
+		    tr(c, "usage: kapctl rollover PLAN NEW-KEY [--title TEXT]"));
 	if (!text_is_key(argv[optind + 1]))
 		return ctl_fail(
-		    EX_DATAERR, "rollover", "NEW-KEY: 1-64 characters of A-Z a-z 0-9 . _ -");
+		    EX_DATAERR, "rollover", tr(c, "NEW-KEY: 1-64 characters of A-Z a-z 0-9 . _ -"));
 	if (title != NULL && (!text_is_line(title) || *title == '\0'))
 		return ctl_fail(
-		    EX_DATAERR, "rollover", "--title: one line without control characters");
+		    EX_DATAERR, "rollover", tr(c, "--title: one line without control characters"));
 	if ((r = ctl_db(c, 0)) != 0)
 		return r;
 	if (db_begin(c->db, err, sizeof(err)) < 0)
@@ -290,8 +292,9 @@ cmd_rollover(struct ctl *c, int argc, char **argv)
 		db_rollback(c->db);
 		return r;
 	}
-	printf("plan %s starts from plan %s (now archived): %s, %s, %s, %s\n", argv[optind + 1],
-	    argv[optind], COUNT(c, w[0], n.team, "%lu team member", "%lu team members"),
+	printf(tr(c, "plan %s starts from plan %s (now archived): %s, %s, %s, %s\n"),
+	    argv[optind + 1], argv[optind],
+	    COUNT(c, w[0], n.team, "%lu team member", "%lu team members"),
 	    COUNT(c, w[1], n.goals, "%lu goal", "%lu goals"),
 	    COUNT(c, w[2], n.milestones, "%lu open milestone", "%lu open milestones"),
 	    COUNT(c, w[3], n.activities, "%lu open activity", "%lu open activities"));

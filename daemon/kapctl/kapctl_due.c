@@ -28,30 +28,32 @@ due_row(const struct view_value *v, kdate_t today)
 	return o;
 }
 
-static const char *const due_headings[] = { "DUE", "STATUS", "KIND", "ITEM", "PLAN", "OWNER",
-	"TITLE", NULL };
+static const char *const due_headings[] = { N_("DUE"), N_("STATUS"), N_("KIND"), N_("ITEM"),
+	N_("PLAN"), N_("OWNER"), N_("TITLE"), NULL };
 
 static int
-add_row(struct table *t, json_t *o, const char *owner_name)
+add_row(const struct ctl *c, struct table *t, json_t *o, const char *owner_name)
 {
 	long days = (long)json_integer_value(json_object_get(o, "days"));
+	const char *kind = json_string_value(json_object_get(o, "kind"));
 	char status[48];
 	const char *cells[7];
 
 	if (days < 0)
-		snprintf(status, sizeof(status), "overdue %ld d", -days);
+		snprintf(status, sizeof(status), tr(c, "overdue %ld d"), -days);
 	else if (days == 0)
-		snprintf(status, sizeof(status), "today");
+		snprintf(status, sizeof(status), "%s", tr(c, "today"));
 	else
-		snprintf(status, sizeof(status), "in %ld d", days);
+		snprintf(status, sizeof(status), tr(c, "in %ld d"), days);
 	cells[0] = json_string_value(json_object_get(o, "due"));
 	cells[1] = status;
-	cells[2] = strcmp(json_string_value(json_object_get(o, "kind")), "plan") == 0
-	    ? "review"
-	    : json_string_value(json_object_get(o, "kind"));
+	cells[2] = strcmp(kind, "plan") == 0 ? tr(c, "review")
+	    : strcmp(kind, "milestone") == 0 ? tr(c, "milestone")
+	    : strcmp(kind, "activity") == 0  ? tr(c, "activity")
+	                                     : kind;
 	cells[3] = json_string_value(json_object_get(o, "item"));
 	cells[4] = json_string_value(json_object_get(o, "plan"));
-	cells[5] = owner_name ? owner_name : "(no owner)";
+	cells[5] = owner_name ? owner_name : tr(c, "(no owner)");
 	cells[6] = json_string_value(json_object_get(o, "title"));
 	return table_row(t, cells);
 }
@@ -80,7 +82,7 @@ due_opts(struct ctl *c, int argc, char **argv, long *days, const char **plan, co
 			*days = strtol(optarg, &end, 10);
 			if (*end != '\0' || end == optarg || *days < 0 || *days > 3660)
 				return ctl_fail(EX_USAGE, "due",
-				    "--days: expected 0..3660, got \"%s\"", optarg);
+				    tr(c, "--days: expected 0..3660, got \"%s\""), optarg);
 		} else if (o == 'p') {
 			*plan = optarg;
 		} else if (o == 'P') {
@@ -88,7 +90,7 @@ due_opts(struct ctl *c, int argc, char **argv, long *days, const char **plan, co
 		}
 	}
 	if (optind != argc)
-		return ctl_fail(EX_USAGE, "due", "unexpected argument \"%s\"", argv[optind]);
+		return ctl_fail(EX_USAGE, "due", tr(c, "unexpected argument \"%s\""), argv[optind]);
 	return -1;
 }
 
@@ -96,6 +98,7 @@ struct due_out {
 	struct table *t; /* the human table, or NULL for JSON */
 	json_t *rows;
 	kdate_t today;
+	const struct ctl *c;
 };
 
 static int
@@ -106,7 +109,7 @@ due_one(void *ctx, const struct view_value *v, int n)
 
 	(void)n;
 	o = due_row(v, x->today);
-	if (x->t != NULL && add_row(x->t, o, v[5].s) < 0) {
+	if (x->t != NULL && add_row(x->c, x->t, o, v[5].s) < 0) {
 		json_decref(o);
 		return -ENOMEM;
 	}
@@ -119,22 +122,22 @@ cmd_due(struct ctl *c, int argc, char **argv)
 {
 	const char *plan = NULL, *person = NULL;
 	char until[KDATE_STRLEN], err[512];
-	struct due_out x = { NULL, json_array(), 0 };
+	struct due_out x = { NULL, json_array(), 0, c };
 	long days = 7;
 	int r;
 
 	r = due_opts(c, argc, argv, &days, &plan, &person);
 	if (r >= 0 || (r = ctl_db(c, 0)) != 0)
 		goto out;
-	if (!c->json && (x.t = ctl_table(due_headings)) == NULL) {
-		r = ctl_fail(EX_OSERR, "due", "out of memory");
+	if (!c->json && (x.t = ctl_table(c, due_headings)) == NULL) {
+		r = ctl_fail(EX_OSERR, "due", tr(c, "out of memory"));
 		goto out;
 	}
 	x.today = ctl_today(c, NULL);
 	r = view_due(c->db, kdate_format(x.today + (kdate_t)days, until), plan, person, due_one, &x,
 	    err, sizeof(err));
 	if (r == -ENOMEM) {
-		r = ctl_fail(EX_OSERR, "due", "out of memory");
+		r = ctl_fail(EX_OSERR, "due", tr(c, "out of memory"));
 		goto out;
 	}
 	if (r < 0) {
@@ -145,13 +148,12 @@ cmd_due(struct ctl *c, int argc, char **argv)
 		r = ctl_print_json(x.rows) < 0 ? EX_IOERR : EX_OK;
 		x.rows = NULL;
 	} else if (json_array_size(x.rows) == 0) {
-		char n[64];
-
-		printf(
-		    "nothing overdue or due within %s\n", COUNT(c, n, days, "%lu day", "%lu days"));
+		printf(i18n_ntr(c->lang, "nothing overdue or due within %ld day\n",
+		           "nothing overdue or due within %ld days\n", (unsigned long)days),
+		    days);
 		r = EX_OK;
 	} else {
-		r = ctl_table_print(x.t, "");
+		r = ctl_table_print(c, x.t, "");
 		x.t = NULL;
 	}
 out:

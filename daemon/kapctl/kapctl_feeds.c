@@ -12,13 +12,8 @@
 #include "store/feedstore.h"
 #include "lib/sbuf.h"
 
-struct listing {
-	struct ctl *c;
-	json_t *rows;    /* --json */
-	struct table *t; /* else */
-};
-
-static const char *const feeds_headings[] = { "KIND", "KEY", "NAME", "SUBSCRIPTION URL", NULL };
+static const char *const feeds_headings[] = { N_("KIND"), N_("KEY"), N_("NAME"),
+	N_("SUBSCRIPTION URL"), NULL };
 
 static int
 url_of(const struct ctl *c, const char *token, struct sbuf *url)
@@ -31,28 +26,18 @@ url_of(const struct ctl *c, const char *token, struct sbuf *url)
 static int
 print_entry(void *ctx, const struct feedstore_entry *e)
 {
-	struct listing *l = ctx;
+	struct ctl_listing *l = ctx;
+	const char *cells[4] = { e->kind, e->key, e->name, NULL };
 	struct sbuf url = SBUF_INIT;
-	json_t *row;
 	int r;
 
-	r = url_of(l->c, e->token, &url);
-	if (r < 0)
-		return r;
-	if (l->rows == NULL) {
-		const char *cells[4] = { e->kind, e->key, e->name, NULL };
-
-		if (e->written_at == NULL)
-			sbuf_puts(&url, "  (written at the daemon's next check)");
-		cells[3] = url.s;
-		r = url.failed || table_row(l->t, cells) < 0 ? -ENOMEM : 0;
-	} else {
-		row = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?}", "kind", e->kind, "key", e->key,
-		    "name", e->name ? e->name : "", "url", url.s, "file",
-		    url.s + url.len - FEEDS_TOKEN_LEN - 4, "written_at", e->written_at);
-		if (row == NULL || json_array_append_new(l->rows, row) < 0)
-			r = -ENOMEM;
-	}
+	if ((r = url_of(l->c, e->token, &url)) == 0)
+		r = ctl_listing_url_entry(l, cells, 3, &url, e->written_at,
+		    l->rows == NULL
+		        ? NULL
+		        : json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?}", "kind", e->kind, "key",
+		              e->key, "name", e->name ? e->name : "", "url", url.s, "file",
+		              url.s + url.len - FEEDS_TOKEN_LEN - 4, "written_at", e->written_at));
 	sbuf_free(&url);
 	return r;
 }
@@ -60,15 +45,12 @@ print_entry(void *ctx, const struct feedstore_entry *e)
 static int
 feeds_list_cmd(struct ctl *c)
 {
-	struct listing l = { c, NULL, NULL };
-	char err[512];
+	struct ctl_listing l;
+	char err[512] = "";
 	int r;
 
-	if (c->json && (l.rows = json_array()) == NULL)
-		return ctl_fail(EX_OSERR, "feeds", "out of memory");
-	if (!c->json && (l.t = ctl_table(feeds_headings)) == NULL)
-		return ctl_fail(EX_OSERR, "feeds", "out of memory");
-	err[0] = '\0';
+	if ((r = ctl_listing_begin(c, "feeds", feeds_headings, &l)) != 0)
+		return r;
 	r = feedstore_list(c->db, print_entry, &l, err, sizeof(err));
 	return ctl_listing_end(c, "feeds", r, err, l.rows, l.t);
 }
@@ -97,7 +79,7 @@ feeds_rotate_cmd(struct ctl *c, int argc, char **argv)
 		return ctl_fail(ctl_exit_code(r == -ENOENT ? -EINVAL : r), "feeds", "%s", err);
 	if (url_of(c, token, &url) < 0) {
 		sbuf_free(&url);
-		return ctl_fail(EX_OSERR, "feeds", "out of memory");
+		return ctl_fail(EX_OSERR, "feeds", tr(c, "out of memory"));
 	}
 	if (c->json) {
 		r = ctl_print_json(json_pack(
@@ -105,8 +87,10 @@ feeds_rotate_cmd(struct ctl *c, int argc, char **argv)
 		    ? EX_IOERR
 		    : EX_OK;
 	} else {
-		printf("new subscription URL of %s %s:\n  %s\nThe old URL stops working at the "
-		       "daemon's next check (kapd writes the new file and removes the old one).\n",
+		printf(tr(c,
+		           "new subscription URL of %s %s:\n  %s\nThe old URL stops working at the "
+		           "daemon's next check (kapd writes the new file and removes the old "
+		           "one).\n"),
 		    kind_out, key, url.s);
 		r = EX_OK;
 	}
@@ -117,20 +101,5 @@ feeds_rotate_cmd(struct ctl *c, int argc, char **argv)
 int
 cmd_feeds(struct ctl *c, int argc, char **argv)
 {
-	int r;
-
-	r = ctl_plain_opts(c, argc, argv);
-	if (r >= 0)
-		return r;
-	argc -= optind;
-	argv += optind;
-	if ((r = ctl_db(c, 0)) != 0)
-		return r;
-	if (argc == 0 || (argc == 1 && strcmp(argv[0], "list") == 0))
-		return feeds_list_cmd(c);
-	if (strcmp(argv[0], "rotate") == 0)
-		return feeds_rotate_cmd(c, argc - 1, argv + 1);
-	ctl_fail(EX_USAGE, "feeds", "unknown subcommand \"%s\"", argv[0]);
-	ctl_usage(stderr, "feeds");
-	return EX_USAGE;
+	return ctl_list_or_rotate(c, argc, argv, feeds_list_cmd, feeds_rotate_cmd);
 }

@@ -36,18 +36,19 @@ title_of(json_t *plan, const char *kind, const char *key)
  * "activity  KEY  Title:  from → to (n times)". */
 /* An owner by name where the plan's document knows the person. */
 static const char *
-who(json_t *doc, const char *key)
+who(const struct ctl *c, json_t *doc, const char *key)
 {
 	json_t *p = key ? al_find_person(doc, key) : NULL;
 
-	return p && str(p, "name") ? str(p, "name") : key ? key : "(none)";
+	return p && str(p, "name") ? str(p, "name") : key ? key : tr(c, "(none)");
 }
 
 static void
-print_changes(json_t *folded, json_t *doc, json_t *plan, const char *field, const char *heading)
+print_changes(const struct ctl *c, json_t *folded, json_t *doc, json_t *plan, const char *field,
+    const char *heading)
 {
 	struct table *t = table_new(4);
-	char title[600], change[160];
+	char title[600], change[160], n[64];
 	const char *cells[4] = { NULL, NULL, title, change };
 	json_t *el;
 	size_t i;
@@ -65,20 +66,20 @@ print_changes(json_t *folded, json_t *doc, json_t *plan, const char *field, cons
 		cells[1] = str(el, "key");
 		snprintf(
 		    title, sizeof(title), "%s:", title_of(plan, str(el, "kind"), str(el, "key")));
+		COUNT(c, n, times, "%lu time", "%lu times");
 		if (strcmp(field, "owner") == 0)
-			snprintf(change, sizeof(change), "%s → %s (%ld time%s)",
-			    who(doc, str(el, "from")), who(doc, str(el, "to")), times,
-			    times == 1 ? "" : "s");
+			snprintf(change, sizeof(change), "%s → %s (%s)",
+			    who(c, doc, str(el, "from")), who(c, doc, str(el, "to")), n);
 		else
-			snprintf(change, sizeof(change), "%s → %s (%ld time%s)",
-			    str(el, "from") ?: "(none)", str(el, "to") ?: "(none)", times,
-			    times == 1 ? "" : "s");
+			snprintf(change, sizeof(change), "%s → %s (%s)",
+			    str(el, "from") ?: tr(c, "(none)"), str(el, "to") ?: tr(c, "(none)"),
+			    n);
 		if (table_row(t, cells) < 0)
 			break;
 	}
 	if (table_rows(t) > 0) {
-		printf("\n%s\n", heading);
-		ctl_table_print(t, "  ");
+		printf("\n%s\n", tr(c, heading));
+		ctl_table_print(c, t, "  ");
 	} else {
 		table_free(t);
 	}
@@ -92,12 +93,12 @@ ctl_show_history(struct ctl *c, const char *plan_key, struct json_t *doc, struct
 	json_t *folded;
 
 	if (versions_history(c->db, plan_key, 0, &h, err, sizeof(err)) < 0) {
-		ctl_fail(0, "show", "cannot read the history: %s", err);
+		ctl_fail(0, "show", tr(c, "cannot read the history: %s"), err);
 		return;
 	}
 	folded = plandiff_history(h.h, h.n);
-	print_changes(folded, doc, plan, "due", "Moved deadlines");
-	print_changes(folded, doc, plan, "owner", "Owner changes");
+	print_changes(c, folded, doc, plan, "due", N_("Moved deadlines"));
+	print_changes(c, folded, doc, plan, "owner", N_("Owner changes"));
 	json_decref(folded);
 	hist_list_free(&h);
 }
@@ -110,8 +111,9 @@ ctl_check_open_activities(struct ctl *c, const char *cmd, const char *key)
 	if (open == NULL)
 		return 0;
 	ctl_fail(EX_DATAERR, cmd,
-	    "milestone %s still has open activities: %s; finish or cancel "
-	    "them first, or give --force",
+	    tr(c,
+	        "milestone %s still has open activities: %s; finish or cancel them first, or give "
+	        "--force"),
 	    key, open);
 	free(open);
 	return EX_DATAERR;

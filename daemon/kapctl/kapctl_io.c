@@ -24,7 +24,7 @@ cmd_init(struct ctl *c, int argc, char **argv)
 	if (r >= 0)
 		return r;
 	if (optind != argc)
-		return ctl_fail(EX_USAGE, "init", "takes no arguments");
+		return ctl_fail(EX_USAGE, "init", tr(c, "takes no arguments"));
 	r = db_open(c->db_path, DB_OPEN_CREATE | DB_OPEN_ANY_OLDER, &db, err, sizeof(err));
 	if (r < 0)
 		return ctl_fail(ctl_exit_code(r), "init", "%s", err);
@@ -35,10 +35,10 @@ cmd_init(struct ctl *c, int argc, char **argv)
 		return ctl_fail(ctl_exit_code(r), "init", "%s", err);
 	}
 	if (before == 0)
-		printf("initialized %s (schema version %d)\n", c->db_path, db_version(db));
+		printf(tr(c, "initialized %s (schema version %d)\n"), c->db_path, db_version(db));
 	else
-		printf("%s was already initialized (schema version %d, now %d)\n", c->db_path,
-		    before, db_version(db));
+		printf(tr(c, "%s was already initialized (schema version %d, now %d)\n"),
+		    c->db_path, before, db_version(db));
 	db_close(db);
 	return EX_OK;
 }
@@ -47,13 +47,13 @@ int
 cmd_migrate(struct ctl *c, int argc, char **argv)
 {
 	int r = ctl_plain_opts(c, argc, argv), applied = 0;
-	char err[512];
+	char err[512], n[64];
 	sqlite3 *db = NULL;
 
 	if (r >= 0)
 		return r;
 	if (optind != argc)
-		return ctl_fail(EX_USAGE, "migrate", "takes no arguments");
+		return ctl_fail(EX_USAGE, "migrate", tr(c, "takes no arguments"));
 	r = db_open(c->db_path, DB_OPEN_ANY_OLDER, &db, err, sizeof(err));
 	if (r == 0)
 		r = db_migrate(db, &applied, err, sizeof(err));
@@ -61,42 +61,42 @@ cmd_migrate(struct ctl *c, int argc, char **argv)
 		db_close(db);
 		return ctl_fail(ctl_exit_code(r), "migrate", "%s", err);
 	}
-	printf("%s: applied %d migration%s, schema version %d\n", c->db_path, applied,
-	    applied == 1 ? "" : "s", db_version(db));
+	printf(tr(c, "%s: applied %s, schema version %d\n"), c->db_path,
+	    COUNT(c, n, applied, "%lu migration", "%lu migrations"), db_version(db));
 	db_close(db);
 	return EX_OK;
 }
 
 static json_t *
-load_document(const char *file)
+load_document(const struct ctl *c, const char *file)
 {
 	json_error_t jerr;
 	json_t *doc;
 	FILE *f = strcmp(file, "-") == 0 ? stdin : fopen(file, "r");
 
 	if (f == NULL) {
-		ctl_fail(EX_NOINPUT, "import", "cannot open %s: %s", file, strerror(errno));
+		ctl_fail(EX_NOINPUT, "import", tr(c, "cannot open %s: %s"), file, strerror(errno));
 		return NULL;
 	}
 	doc = json_loadf(f, JSON_REJECT_DUPLICATES, &jerr);
 	if (f != stdin)
 		fclose(f);
 	if (doc == NULL)
-		ctl_fail(EX_DATAERR, "import", "%s:%d:%d: not valid JSON: %s", file, jerr.line,
-		    jerr.column, jerr.text);
+		ctl_fail(EX_DATAERR, "import", tr(c, "%s:%d:%d: not valid JSON: %s"), file,
+		    jerr.line, jerr.column, jerr.text);
 	return doc;
 }
 
 static int
-report(const char *file, struct errlist *errs, int dry)
+report(const struct ctl *c, const char *file, struct errlist *errs, int dry)
 {
 	size_t i;
 
 	for (i = 0; i < errs->n; i++)
-		fprintf(stderr, "%s: %s\n", file, errs->msg[i] ? errs->msg[i] : "(out of memory)");
-	fprintf(stderr, "kapctl import: %s: %zu error%s, %s\n", file, errs->n,
-	    errs->n == 1 ? "" : "s", dry ? "the document is not valid" : "nothing was imported");
-	return EX_DATAERR;
+		fprintf(stderr, "%s: %s\n", file,
+		    errs->msg[i] ? errs->msg[i] : tr(c, "(out of memory)"));
+	return ctl_errors_end(c, "import", file, errs->n,
+	    dry ? N_("the document is not valid") : N_("nothing was imported"));
 }
 
 int
@@ -119,30 +119,32 @@ cmd_import(struct ctl *c, int argc, char **argv)
 		dry |= o == 'n';
 	}
 	if (optind + 1 != argc)
-		return ctl_fail(EX_USAGE, "import", "expects one FILE (or - for standard input)");
+		return ctl_fail(
+		    EX_USAGE, "import", tr(c, "expects one FILE (or - for standard input)"));
 	if ((r = ctl_db(c, 0)) != 0)
 		return r;
 	if (strcmp(argv[optind], "-") != 0 && access(argv[optind], R_OK) < 0)
-		return ctl_fail(
-		    EX_NOINPUT, "import", "cannot read %s: %s", argv[optind], strerror(errno));
-	doc = load_document(argv[optind]);
+		return ctl_fail(EX_NOINPUT, "import", tr(c, "cannot read %s: %s"), argv[optind],
+		    strerror(errno));
+	doc = load_document(c, argv[optind]);
 	if (doc == NULL)
 		return EX_DATAERR;
 	r = planio_import(c->db, doc, dry ? PLANIO_DRY_RUN : 0, &st, &errs);
 	json_decref(doc);
 	if (r < 0 && errs.n > 0)
-		r = report(argv[optind], &errs, dry);
+		r = report(c, argv[optind], &errs, dry);
 	else if (r < 0)
 		r = ctl_fail(ctl_exit_code(r), "import", "%s: %s", argv[optind], strerror(-r));
 	else if (dry)
-		printf("%s: valid; an import would write %s (%d created, %d updated, "
-		       "%d unchanged)\n",
+		printf(tr(c,
+		           "%s: valid; an import would write %s (%d created, %d updated, %d "
+		           "unchanged)\n"),
 		    argv[optind], COUNT(c, n, st.objects, "%lu object", "%lu objects"), st.created,
 		    st.updated, st.unchanged);
 	else
-		printf("imported %s: %s (%d created, %d updated, %d unchanged)\n", argv[optind],
-		    COUNT(c, n, st.objects, "%lu object", "%lu objects"), st.created, st.updated,
-		    st.unchanged);
+		printf(tr(c, "imported %s: %s (%d created, %d updated, %d unchanged)\n"),
+		    argv[optind], COUNT(c, n, st.objects, "%lu object", "%lu objects"), st.created,
+		    st.updated, st.unchanged);
 	errlist_free(&errs);
 	return r;
 }
@@ -201,7 +203,7 @@ cmd_export(struct ctl *c, int argc, char **argv)
 			out = optarg;
 	}
 	if (argc - optind > 1)
-		return ctl_fail(EX_USAGE, "export", "expects at most one PLAN");
+		return ctl_fail(EX_USAGE, "export", tr(c, "expects at most one PLAN"));
 	plan = optind < argc ? argv[optind] : NULL;
 	if ((r = ctl_db(c, 0)) != 0)
 		return r;
@@ -213,6 +215,7 @@ cmd_export(struct ctl *c, int argc, char **argv)
 	r = write_atomic(doc, out);
 	json_decref(doc);
 	if (r < 0)
-		return ctl_fail(EX_CANTCREAT, "export", "cannot write %s: %s", out, strerror(-r));
+		return ctl_fail(
+		    EX_CANTCREAT, "export", tr(c, "cannot write %s: %s"), out, strerror(-r));
 	return EX_OK;
 }

@@ -41,27 +41,27 @@ check_args(struct ctl *c, const char *cmd, const struct items_fields *a, const s
 	if (a->title != NULL &&
 	    (!text_is_line(a->title) || *a->title == '\0' || text_utf8_len(a->title) > 500))
 		return ctl_fail(EX_DATAERR, cmd,
-		    "--title: one line of 1..500 characters, "
-		    "without control characters");
+		    tr(c, "--title: one line of 1..500 characters, without control characters"));
 	if (a->due != NULL && kdate_parse(a->due, &d) < 0)
 		return ctl_fail(
-		    EX_DATAERR, cmd, "--due: \"%s\" is not a date (YYYY-MM-DD)", a->due);
+		    EX_DATAERR, cmd, tr(c, "--due: \"%s\" is not a date (YYYY-MM-DD)"), a->due);
 	if (a->description != NULL && !is_clear(a->description) && !text_is_text(a->description))
 		return ctl_fail(
-		    EX_DATAERR, cmd, "--description: control characters are not allowed");
+		    EX_DATAERR, cmd, tr(c, "--description: control characters are not allowed"));
 	if (a->owner != NULL && !is_clear(a->owner) && !items_on_team(c->db, a->owner, r->plan_id))
-		return ctl_fail(EX_DATAERR, cmd, "--owner: \"%s\" is not on the team of plan %s",
-		    a->owner, r->plan_key);
+		return ctl_fail(EX_DATAERR, cmd,
+		    tr(c, "--owner: \"%s\" is not on the team of plan %s"), a->owner, r->plan_key);
 	if (a->milestone != NULL && !is_clear(a->milestone) &&
 	    !items_milestone_in_plan(c->db, a->milestone, r->plan_id))
-		return ctl_fail(EX_DATAERR, cmd, "--milestone: no milestone \"%s\" in plan %s",
-		    a->milestone, r->plan_key);
+		return ctl_fail(EX_DATAERR, cmd,
+		    tr(c, "--milestone: no milestone \"%s\" in plan %s"), a->milestone,
+		    r->plan_key);
 	if (a->project != NULL && !is_clear(a->project) &&
 	    !items_project_in_account(c->db, a->project, r->account_id))
 		return ctl_fail(EX_DATAERR, cmd,
-		    "--project: no project \"%s\" in the plan's account", a->project);
+		    tr(c, "--project: no project \"%s\" in the plan's account"), a->project);
 	if (a->milestone != NULL && strcmp(a->kind, "activity") != 0)
-		return ctl_fail(EX_USAGE, cmd, "--milestone applies to activities only");
+		return ctl_fail(EX_USAGE, cmd, tr(c, "--milestone applies to activities only"));
 	return 0;
 }
 
@@ -107,7 +107,7 @@ static int
 find_plan(struct ctl *c, const char *cmd, const char *key, struct items_ref *r)
 {
 	if (!items_find_plan(c->db, key, r))
-		return ctl_fail(EX_DATAERR, cmd, "no plan with key \"%s\"", key);
+		return ctl_fail(EX_DATAERR, cmd, tr(c, "no plan with key \"%s\""), key);
 	return 0;
 }
 
@@ -153,12 +153,14 @@ cmd_add(struct ctl *c, int argc, char **argv)
 	a.f.kind = optind < argc ? argv[optind] : NULL;
 	if (!valid_kind(a.f.kind) || optind + 1 != argc)
 		return ctl_fail(EX_USAGE, "add",
-		    "usage: kapctl add milestone|activity --plan PLAN "
-		    "--title TEXT --due DATE [...]");
+		    tr(c,
+		        "usage: kapctl add milestone|activity --plan PLAN --title TEXT --due DATE "
+		        "[...]"));
 	if (a.plan == NULL || a.f.title == NULL || a.f.due == NULL)
-		return ctl_fail(EX_USAGE, "add", "--plan, --title and --due are required");
+		return ctl_fail(EX_USAGE, "add", tr(c, "--plan, --title and --due are required"));
 	if (a.key != NULL && !text_is_key(a.key))
-		return ctl_fail(EX_DATAERR, "add", "--key: 1-64 characters of A-Z a-z 0-9 . _ -");
+		return ctl_fail(
+		    EX_DATAERR, "add", tr(c, "--key: 1-64 characters of A-Z a-z 0-9 . _ -"));
 	if ((r = ctl_db(c, 0)) != 0)
 		return r;
 	if (db_begin(c->db, err, sizeof(err)) < 0)
@@ -167,17 +169,18 @@ cmd_add(struct ctl *c, int argc, char **argv)
 	if (r == 0)
 		r = check_args(c, "add", &a.f, &ref);
 	if (r == 0 && a.key == NULL && generate_key(c, &a, key, sizeof(key)) < 0)
-		r = ctl_fail(EX_SOFTWARE, "add", "cannot generate a free key; give one with --key");
+		r = ctl_fail(
+		    EX_SOFTWARE, "add", tr(c, "cannot generate a free key; give one with --key"));
 	if (r == 0 && a.key != NULL)
 		snprintf(key, sizeof(key), "%s", a.key);
 	if (r == 0 && items_key_taken(c->db, a.f.kind, key))
-		r = ctl_fail(
-		    EX_DATAERR, "add", "the key \"%s\" exists already (another %s)", key, a.f.kind);
+		r = ctl_fail(EX_DATAERR, "add", tr(c, "the key \"%s\" exists already (another %s)"),
+		    key, tr(c, a.f.kind));
 	if (r == 0 && (r = items_insert(c->db, &a.f, ref.plan_id, key, err, sizeof(err))) < 0)
 		r = ctl_fail(ctl_exit_code(r), "add", "%s", err);
 	r = finish(c, "add", r);
 	if (r == 0)
-		printf("added %s %s to plan %s\n", a.f.kind, key, a.plan);
+		printf(tr(c, "added %s %s to plan %s\n"), tr(c, a.f.kind), key, a.plan);
 	return r;
 }
 
@@ -193,12 +196,13 @@ find_item(struct ctl *c, const char *cmd, const char **kind, const char *key, st
 		return ctl_fail(EX_SOFTWARE, cmd, "%s", err);
 	if (found > 1)
 		return ctl_fail(EX_USAGE, cmd,
-		    "both a milestone and an activity have the key \"%s\": "
-		    "say which (kapctl %s milestone|activity %s)",
+		    tr(c,
+		        "both a milestone and an activity have the key \"%s\": say which (kapctl "
+		        "%s milestone|activity %s)"),
 		    key, cmd, key);
 	if (found == 0)
-		return ctl_fail(EX_DATAERR, cmd, "no %s with key \"%s\"",
-		    *kind ? *kind : "milestone or activity", key);
+		return ctl_fail(EX_DATAERR, cmd, tr(c, "no %s with key \"%s\""),
+		    tr(c, *kind ? *kind : N_("milestone or activity")), key);
 	return 0;
 }
 
@@ -214,15 +218,16 @@ cmd_edit(struct ctl *c, int argc, char **argv)
 		return r;
 	if (optind + 2 != argc || !valid_kind(argv[optind]))
 		return ctl_fail(
-		    EX_USAGE, "edit", "usage: kapctl edit milestone|activity KEY [options]");
+		    EX_USAGE, "edit", tr(c, "usage: kapctl edit milestone|activity KEY [options]"));
 	a.f.kind = argv[optind];
 	a.key = argv[optind + 1];
 	if (a.plan != NULL ||
 	    (a.f.title == NULL && a.f.due == NULL && a.f.owner == NULL && a.f.milestone == NULL &&
 	        a.f.project == NULL && a.f.description == NULL))
 		return ctl_fail(EX_USAGE, "edit",
-		    "give what to change: --title, --due, --owner, "
-		    "--milestone, --project or --description");
+		    tr(c,
+		        "give what to change: --title, --due, --owner, --milestone, --project or "
+		        "--description"));
 	if ((r = ctl_db(c, 0)) != 0)
 		return r;
 	if (db_begin(c->db, err, sizeof(err)) < 0)
@@ -234,7 +239,7 @@ cmd_edit(struct ctl *c, int argc, char **argv)
 		r = ctl_fail(ctl_exit_code(r), "edit", "%s", err);
 	r = finish(c, "edit", r);
 	if (r == 0)
-		printf("changed %s %s\n", a.f.kind, a.key);
+		printf(tr(c, "changed %s %s\n"), tr(c, a.f.kind), a.key);
 	return r;
 }
 
@@ -264,15 +269,17 @@ set_state(struct ctl *c, int argc, char **argv, const char *state)
 	if (argc - optind == 2 && valid_kind(argv[optind]))
 		kind = argv[optind++];
 	if (argc - optind != 1)
-		return ctl_fail(EX_USAGE, cmd, "usage: kapctl %s [milestone|activity] KEY", cmd);
+		return ctl_fail(
+		    EX_USAGE, cmd, tr(c, "usage: kapctl %s [milestone|activity] KEY"), cmd);
 	key = argv[optind];
 	if (on != NULL && (strcmp(state, "done") != 0 || kdate_parse(on, &d) < 0))
 		return ctl_fail(
-		    EX_USAGE, cmd, "--on takes a date (YYYY-MM-DD) and applies to done");
+		    EX_USAGE, cmd, tr(c, "--on takes a date (YYYY-MM-DD) and applies to done"));
 	if (on != NULL && d > ctl_today(c, NULL))
 		return ctl_fail(EX_DATAERR, cmd,
-		    "--on: %s is in the future; a completion date is "
-		    "the day the work was done",
+		    tr(c,
+		        "--on: %s is in the future; a completion date is the day the work was "
+		        "done"),
 		    on);
 	if ((r = ctl_db(c, 0)) != 0)
 		return r;
@@ -289,9 +296,9 @@ set_state(struct ctl *c, int argc, char **argv, const char *state)
 		if (n < 0)
 			r = ctl_fail(ctl_exit_code(n), cmd, "%s", err);
 		else if (n == 0)
-			printf("%s %s is already %s\n", kind, key, state);
+			printf(tr(c, "%s %s is already %s\n"), tr(c, kind), key, tr(c, state));
 		else
-			printf("%s %s is now %s\n", kind, key, state);
+			printf(tr(c, "%s %s is now %s\n"), tr(c, kind), key, tr(c, state));
 	}
 	return finish(c, cmd, r);
 }

@@ -40,27 +40,23 @@ log_opts(struct ctl *c, int argc, char **argv, const char **plan, const char **p
 		else if (o == 'n') {
 			*limit = strtol(optarg, &end, 10);
 			if (*end != '\0' || *limit < 1)
-				return ctl_fail(EX_USAGE, "log", "--limit: a positive number");
+				return ctl_fail(
+				    EX_USAGE, "log", tr(c, "--limit: a positive number"));
 		}
 	}
 	if (optind != argc)
-		return ctl_fail(EX_USAGE, "log", "unexpected argument \"%s\"", argv[optind]);
+		return ctl_fail(EX_USAGE, "log", tr(c, "unexpected argument \"%s\""), argv[optind]);
 	return -1;
 }
 
-static const char *const log_headings[] = { "AT (UTC)", "STATE", "TO", "RULE", "STAGE", "ITEM",
-	"DUE", "FOR", NULL };
-
-struct log_out {
-	struct table *t; /* the human table, or NULL for JSON */
-	json_t *rows;
-};
+static const char *const log_headings[] = { N_("AT (UTC)"), N_("STATE"), N_("TO"), N_("RULE"),
+	N_("STAGE"), N_("ITEM"), N_("DUE"), N_("FOR"), NULL };
 
 static int
 add_row(void *ctx, const struct view_value *v, int n)
 {
 	static const int from[] = { 0, 1, 3, 4, 5, 7, 9, 10 };
-	struct log_out *o = ctx;
+	struct ctl_listing *o = ctx;
 	const char *cells[8];
 	json_t *row;
 	int i;
@@ -84,25 +80,15 @@ int
 cmd_log(struct ctl *c, int argc, char **argv)
 {
 	const char *plan = NULL, *person = NULL;
-	struct log_out o = { NULL, json_array() };
+	struct ctl_listing o;
 	long limit = 100;
-	char err[512];
+	char err[512] = "";
 	int r;
 
 	r = log_opts(c, argc, argv, &plan, &person, &limit);
-	if (r >= 0 || (r = ctl_db(c, 0)) != 0)
-		goto out;
-	if (!c->json && (o.t = ctl_table(log_headings)) == NULL) {
-		r = ctl_fail(EX_OSERR, "log", "out of memory");
-		goto out;
-	}
-	err[0] = '\0';
+	if (r >= 0 || (r = ctl_db(c, 0)) != 0 ||
+	    (r = ctl_listing_begin(c, "log", log_headings, &o)) != 0)
+		return r;
 	r = view_log(c->db, plan, person, limit, add_row, &o, err, sizeof(err));
-	r = ctl_listing_end(c, "log", r, err, o.rows, o.t);
-	o.rows = NULL;
-	o.t = NULL;
-out:
-	table_free(o.t);
-	json_decref(o.rows);
-	return r;
+	return ctl_listing_end(c, "log", r, err, o.rows, o.t);
 }

@@ -52,7 +52,24 @@ struct mreq {
 	const char *name[MAX_SETS], *value[MAX_SETS];
 	int nsets;
 	const char *kam; /* plan add --kam */
+	const struct ctl *c;
 };
+
+/* The name of a kind of object (objspec.kind, mkind.parent) in the user's language. */
+static const char *
+kind_word(const struct ctl *c, const char *kind)
+{
+	static const char *const words[] = { N_("absence"), N_("account"), N_("activity"),
+		N_("competitor"), N_("complaint"), N_("contact"), N_("goal"), N_("history"),
+		N_("milestone"), N_("need"), N_("person"), N_("plan"), N_("project"), N_("swot"),
+		N_("team member"), NULL };
+	size_t i;
+
+	for (i = 0; kind != NULL && words[i] != NULL; i++)
+		if (strcmp(words[i], kind) == 0)
+			return tr(c, words[i]);
+	return kind;
+}
 
 static const struct mkind *
 find_kind(const char *name)
@@ -91,16 +108,6 @@ str(json_t *o, const char *m)
 	return json_string_value(json_object_get(o, m));
 }
 
-static json_t *
-by_key(json_t *arr, const char *member, const char *key)
-{
-	json_t *el;
-	size_t i;
-
-	json_array_foreach(arr, i, el) if (strcmp(str(el, member) ?: "", key) == 0) return el;
-	return NULL;
-}
-
 /* The object holding the list: the document, a person, an account or a plan. */
 static json_t *
 holder(json_t *doc, const struct mkind *k, const char *parent)
@@ -110,7 +117,7 @@ holder(json_t *doc, const struct mkind *k, const char *parent)
 	if (strcmp(k->parent, "person") == 0)
 		return al_find_person(doc, parent);
 	if (strcmp(k->parent, "account") == 0)
-		return by_key(json_object_get(doc, "accounts"), "key", parent);
+		return al_find(json_object_get(doc, "accounts"), "key", parent);
 	return al_find_plan(doc, parent, NULL);
 }
 
@@ -126,11 +133,11 @@ holder_of_key(json_t *doc, const struct mkind *k, const char *key)
 	json_array_foreach(json_object_get(doc, "accounts"), i, acc)
 	{
 		if (strcmp(k->parent, "account") == 0 &&
-		    by_key(json_object_get(acc, k->member), "key", key) != NULL)
+		    al_find(json_object_get(acc, k->member), "key", key) != NULL)
 			return acc;
 		json_array_foreach(
 		    json_object_get(acc, "plans"), j, p) if (strcmp(k->parent, "plan") == 0 &&
-		    by_key(json_object_get(p, k->member), "key", key) != NULL) return p;
+		    al_find(json_object_get(p, k->member), "key", key) != NULL) return p;
 	}
 	return NULL;
 }
@@ -166,15 +173,13 @@ set_member(struct mreq *q, json_t *obj, const char *name, const char *value)
 	if (f->type == F_NUMBER) {
 		amount = strtod(value, &end);
 		if (*value == '\0' || *end != '\0')
-			return ctl_fail(
-			    EX_DATAERR, q->k->name, "--%s: \"%s\" is not a number", name, value);
+			return ctl_fail(EX_DATAERR, q->k->name,
+			    tr(q->c, "--%s: \"%s\" is not a number"), name, value);
 		json_object_set_new(obj, name, json_real(amount));
 	} else if (f->type == F_MONEY) {
 		if (sscanf(value, "%lf %3s%n", &amount, cur, &n) != 2 || value[n] != '\0')
 			return ctl_fail(EX_DATAERR, q->k->name,
-			    "--%s: \"AMOUNT CURRENCY\", e.g. "
-			    "\"25000000 EUR\"",
-			    name);
+			    tr(q->c, "--%s: \"AMOUNT CURRENCY\", e.g. \"25000000 EUR\""), name);
 		json_object_set_new(
 		    obj, name, json_pack("{s:f,s:s}", "amount", amount, "currency", cur));
 	} else {
@@ -195,7 +200,8 @@ parse_sets(struct mreq *q, int argc, char **argv, int i)
 
 	for (; i < argc; i++) {
 		if (strncmp(argv[i], "--", 2) != 0 || q->nsets == MAX_SETS)
-			return ctl_fail(EX_USAGE, q->k->name, "unexpected \"%s\"", argv[i]);
+			return ctl_fail(
+			    EX_USAGE, q->k->name, tr(q->c, "unexpected \"%s\""), argv[i]);
 		snprintf(names[q->nsets], sizeof(names[0]), "%s", argv[i] + 2);
 		if ((eq = strchr(names[q->nsets], '=')) != NULL)
 			*eq = '\0';
@@ -206,7 +212,8 @@ parse_sets(struct mreq *q, int argc, char **argv, int i)
 		    : i + 1 < argc      ? argv[++i]
 		                        : NULL;
 		if (q->value[q->nsets] == NULL)
-			return ctl_fail(EX_USAGE, q->k->name, "%s needs a value", argv[i]);
+			return ctl_fail(
+			    EX_USAGE, q->k->name, tr(q->c, "%s needs a value"), argv[i]);
 		if (strcmp(q->k->name, "plan") == 0 && strcmp(names[q->nsets], "kam") == 0) {
 			q->kam = q->value[q->nsets];
 			continue;
@@ -215,8 +222,9 @@ parse_sets(struct mreq *q, int argc, char **argv, int i)
 		if (f == NULL || f->type == F_CHILDREN || f->type == F_KEY ||
 		    (q->k->id != NULL && strcmp(f->name, q->k->id) == 0)) {
 			known_members(q->spec, known, sizeof(known));
-			return ctl_fail(EX_USAGE, q->k->name, "unknown option --%s (a %s takes %s)",
-			    names[q->nsets], q->spec->kind, known);
+			return ctl_fail(EX_USAGE, q->k->name,
+			    tr(q->c, "unknown option --%s (a %s takes %s)"), names[q->nsets],
+			    kind_word(q->c, q->spec->kind), known);
 		}
 		q->name[q->nsets] = names[q->nsets];
 		q->nsets++;
@@ -236,7 +244,7 @@ parse_request(struct mreq *q, int argc, char **argv)
 	q->sub = argv[1];
 	if (strcmp(q->sub, "list") == 0) {
 		if (q->k->parent == NULL || argc != 3)
-			return ctl_fail(EX_USAGE, q->k->name, "usage: kapctl %s list %s",
+			return ctl_fail(EX_USAGE, q->k->name, tr(q->c, "usage: kapctl %s list %s"),
 			    q->k->name, q->k->parent ? q->k->parent : "(see kapctl list)");
 		q->parent = argv[2];
 		return -1;
@@ -245,7 +253,7 @@ parse_request(struct mreq *q, int argc, char **argv)
 	    strcmp(q->sub, "remove") != 0 &&
 	    !(strcmp(q->sub, "archive") == 0 && strcmp(q->k->name, "plan") == 0))
 		return ctl_fail(EX_USAGE, q->k->name,
-		    "unknown subcommand \"%s\" (add, edit, remove%s)", q->sub,
+		    tr(q->c, "unknown subcommand \"%s\" (add, edit, remove%s)"), q->sub,
 		    q->k->parent ? ", list" : "");
 	/* The positional words: the parent unless the key alone names the object (or it
 	 * is at the top), then the key, name or number unless a numbered entry is added. */
@@ -261,7 +269,7 @@ parse_request(struct mreq *q, int argc, char **argv)
 		;
 	if (i - 2 != want)
 		return ctl_fail(EX_USAGE, q->k->name,
-		    "wrong number of arguments; see kapctl %s --help", q->k->name);
+		    tr(q->c, "wrong number of arguments; see kapctl %s --help"), q->k->name);
 	q->parent = parentpos ? argv[parentpos] : NULL;
 	q->id = idpos ? argv[idpos] : NULL;
 	return parse_sets(q, argc, argv, 2 + want);
@@ -323,10 +331,10 @@ do_add(struct mreq *q, json_t *h, json_t *arr)
 	json_t *obj = json_object();
 	int r;
 
-	if (q->k->id != NULL && by_key(arr, q->k->id, q->id) != NULL) {
+	if (q->k->id != NULL && al_find(arr, q->k->id, q->id) != NULL) {
 		json_decref(obj);
-		return ctl_fail(
-		    EX_DATAERR, q->k->name, "%s \"%s\" exists already", q->spec->kind, q->id);
+		return ctl_fail(EX_DATAERR, q->k->name, tr(q->c, "%s \"%s\" exists already"),
+		    kind_word(q->c, q->spec->kind), q->id);
 	}
 	if (q->k->id != NULL)
 		json_object_set_new(obj, q->k->id, json_string(q->id));
@@ -353,16 +361,19 @@ change(struct mreq *q, json_t *doc)
 	int r;
 
 	if (h == NULL)
-		return ctl_fail(EX_DATAERR, q->k->name, "no %s \"%s\"",
-		    q->parent ? q->k->parent : q->spec->kind, q->parent ? q->parent : q->id);
+		return ctl_fail(EX_DATAERR, q->k->name, tr(q->c, "no %s \"%s\""),
+		    kind_word(q->c, q->parent ? q->k->parent : q->spec->kind),
+		    q->parent ? q->parent : q->id);
 	arr = json_object_get(h, q->k->member);
 	if (arr == NULL)
 		json_object_set_new(h, q->k->member, arr = json_array());
 	if (strcmp(q->sub, "add") == 0)
 		return do_add(q, h, arr);
 	if ((obj = find_entry(q, arr, &idx)) == NULL)
-		return ctl_fail(EX_DATAERR, q->k->name, "no %s \"%s\"%s%s", q->spec->kind, q->id,
-		    q->parent ? " in " : "", q->parent ? q->parent : "");
+		return q->parent ? ctl_fail(EX_DATAERR, q->k->name, tr(q->c, "no %s \"%s\" in %s"),
+		                       kind_word(q->c, q->spec->kind), q->id, q->parent)
+		                 : ctl_fail(EX_DATAERR, q->k->name, tr(q->c, "no %s \"%s\""),
+		                       kind_word(q->c, q->spec->kind), q->id);
 	if (strcmp(q->sub, "remove") == 0) {
 		json_array_remove(arr, idx);
 		return 0;
@@ -370,8 +381,8 @@ change(struct mreq *q, json_t *doc)
 	if (strcmp(q->sub, "archive") == 0)
 		json_object_set_new(obj, "state", json_string("archived"));
 	if (q->nsets == 0 && strcmp(q->sub, "edit") == 0)
-		return ctl_fail(
-		    EX_USAGE, q->k->name, "give what to change (kapctl %s --help)", q->k->name);
+		return ctl_fail(EX_USAGE, q->k->name,
+		    tr(q->c, "give what to change (kapctl %s --help)"), q->k->name);
 	if ((r = apply_sets(q, obj)) != 0)
 		return r;
 	if (strcmp(q->k->name, "team") == 0)
@@ -407,14 +418,38 @@ list(struct ctl *c, struct mreq *q, json_t *doc)
 	size_t i;
 
 	if (h == NULL)
-		return ctl_fail(EX_DATAERR, q->k->name, "no %s \"%s\"", q->k->parent, q->parent);
+		return ctl_fail(EX_DATAERR, q->k->name, tr(c, "no %s \"%s\""),
+		    kind_word(c, q->k->parent), q->parent);
 	arr = json_object_get(h, q->k->member);
 	if (c->json)
 		return ctl_print_json(json_incref(arr ? arr : json_array())) < 0 ? EX_IOERR : EX_OK;
 	json_array_foreach(arr, i, el) print_entry(q->spec, el, i + 1);
 	if (json_array_size(arr) == 0)
-		printf("no %s entries for %s %s\n", q->spec->kind, q->k->parent, q->parent);
+		printf(tr(c, "no %s entries for %s %s\n"), kind_word(c, q->spec->kind),
+		    kind_word(c, q->k->parent), q->parent);
 	return EX_OK;
+}
+
+/* "added goal G1 to P1", "removed need N2 of ACME", "changed person anna". */
+static void
+print_done(const struct ctl *c, const struct mreq *q)
+{
+	const char *s = q->sub, *p = q->parent;
+	char what[256];
+
+	snprintf(what, sizeof(what), "%s%s%s", kind_word(c, q->spec->kind), q->id ? " " : "",
+	    q->id ? q->id : "");
+	if (strcmp(s, "add") == 0)
+		p ? printf(tr(c, "added %s to %s\n"), what, p) : printf(tr(c, "added %s\n"), what);
+	else if (strcmp(s, "remove") == 0)
+		p ? printf(tr(c, "removed %s of %s\n"), what, p)
+		  : printf(tr(c, "removed %s\n"), what);
+	else if (strcmp(s, "archive") == 0)
+		p ? printf(tr(c, "archived %s of %s\n"), what, p)
+		  : printf(tr(c, "archived %s\n"), what);
+	else
+		p ? printf(tr(c, "changed %s of %s\n"), what, p)
+		  : printf(tr(c, "changed %s\n"), what);
 }
 
 static int
@@ -424,7 +459,7 @@ report_import(struct mreq *q, struct errlist *errs)
 
 	for (i = 0; i < errs->n; i++)
 		fprintf(stderr, "kapctl %s: %s\n", q->k->name,
-		    errs->msg[i] ? errs->msg[i] : "(out of memory)");
+		    errs->msg[i] ? errs->msg[i] : tr(q->c, "(out of memory)"));
 	return EX_DATAERR;
 }
 
@@ -448,9 +483,8 @@ run(struct ctl *c, struct mreq *q)
 	if (removes_directly(q)) {
 		if (strcmp(q->k->name, "plan") == 0 || strcmp(q->k->name, "account") == 0)
 			return ctl_fail(EX_USAGE, q->k->name,
-			    "a %s is not removed; archive it "
-			    "(kapctl plan archive KEY)",
-			    q->k->name);
+			    tr(c, "a %s is not removed; archive it (kapctl plan archive KEY)"),
+			    kind_word(c, q->k->name));
 		r = maint_delete(c->db, q->spec, q->parent, q->id, err, sizeof(err));
 		return r < 0 ? ctl_fail(r == -ENOENT || r == -EBUSY ? EX_DATAERR : ctl_exit_code(r),
 		                   q->k->name, "%s", err)
@@ -482,13 +516,14 @@ cmd_maint(struct ctl *c, int argc, char **argv)
 	char err[512];
 	int r;
 
+	q.c = c;
 	q.k = find_kind(argv[0]);
 	q.spec = spec_of(q.k);
 	if ((r = parse_request(&q, argc, argv)) >= 0)
 		return r;
 	if (q.id != NULL && q.k->id != NULL && strcmp(q.k->id, "key") == 0 && !text_is_key(q.id))
-		return ctl_fail(
-		    EX_DATAERR, q.k->name, "\"%s\" is not a key (1-64 of A-Z a-z 0-9 . _ -)", q.id);
+		return ctl_fail(EX_DATAERR, q.k->name,
+		    tr(c, "\"%s\" is not a key (1-64 of A-Z a-z 0-9 . _ -)"), q.id);
 	if ((r = ctl_db(c, 0)) != 0)
 		return r;
 	if (db_begin(c->db, err, sizeof(err)) < 0)
@@ -500,13 +535,6 @@ cmd_maint(struct ctl *c, int argc, char **argv)
 		db_rollback(c->db);
 		return r;
 	}
-	printf("%s %s%s%s%s%s\n",
-	    strcmp(q.sub, "add") == 0           ? "added"
-	        : strcmp(q.sub, "remove") == 0  ? "removed"
-	        : strcmp(q.sub, "archive") == 0 ? "archived"
-	                                        : "changed",
-	    q.spec->kind, q.id ? " " : "", q.id ? q.id : "",
-	    q.parent ? (strcmp(q.sub, "add") == 0 ? " to " : " of ") : "",
-	    q.parent ? q.parent : "");
+	print_done(c, &q);
 	return EX_OK;
 }

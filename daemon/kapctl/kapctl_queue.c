@@ -26,8 +26,8 @@ cell(const struct view_value *v)
 	return json_string(v->s);
 }
 
-static const char *const queue_headings[] = { "ID", "STATE", "TO", "ATTEMPTS", "ITEMS",
-	"SLOT (UTC)", "NEXT (UTC)", "ERROR", NULL };
+static const char *const queue_headings[] = { N_("ID"), N_("STATE"), N_("TO"), N_("ATTEMPTS"),
+	N_("ITEMS"), N_("SLOT (UTC)"), N_("NEXT (UTC)"), N_("ERROR"), NULL };
 
 /* A row of the human table: the server's last answer comes last, uncut. */
 static int
@@ -50,15 +50,10 @@ add_row(struct table *t, const struct view_value *v)
 	return table_row(t, cells);
 }
 
-struct queue_out {
-	struct table *t; /* the human table, or NULL for JSON */
-	json_t *rows;
-};
-
 static int
 queue_row(void *ctx, const struct view_value *v, int n)
 {
-	struct queue_out *o = ctx;
+	struct ctl_listing *o = ctx;
 	json_t *row;
 	int i;
 
@@ -71,43 +66,25 @@ queue_row(void *ctx, const struct view_value *v, int n)
 	return 0;
 }
 
-static struct table *
-queue_table(void)
-{
-	struct table *t = ctl_table(queue_headings);
-
-	if (t != NULL) {
-		table_column(t, 0, "ID", 0, WIDTH_RIGHT);
-		table_column(t, 3, "ATTEMPTS", 0, WIDTH_RIGHT);
-		table_column(t, 4, "ITEMS", 0, WIDTH_RIGHT);
-	}
-	return t;
-}
-
 static int
 list_queue(struct ctl *c)
 {
-	struct queue_out o = { NULL, json_array() };
-	char err[512];
-	int r = EX_OK;
+	struct ctl_listing o;
+	char err[512] = "";
+	int r;
 
-	if (!c->json && (o.t = queue_table()) == NULL)
-		r = ctl_fail(EX_OSERR, "queue", "out of memory");
-	if (r == EX_OK && (r = view_queue(c->db, queue_row, &o, err, sizeof(err))) < 0)
-		r = r == -ENOMEM ? ctl_fail(EX_OSERR, "queue", "out of memory")
-		                 : ctl_fail(ctl_exit_code(r), "queue", "%s", err);
-	if (r == EX_OK && c->json) {
-		r = ctl_print_json(o.rows) < 0 ? EX_IOERR : EX_OK;
-		o.rows = NULL;
-	} else if (r == EX_OK && table_rows(o.t) == 0) {
-		printf("the queue is empty: nothing waiting, nothing failed\n");
-	} else if (r == EX_OK) {
-		r = ctl_table_print(o.t, "");
-		o.t = NULL;
+	if ((r = ctl_listing_begin(c, "queue", queue_headings, &o)) != 0)
+		return r;
+	ctl_column(c, o.t, 0, "ID", 0, WIDTH_RIGHT);
+	ctl_column(c, o.t, 3, "ATTEMPTS", 0, WIDTH_RIGHT);
+	ctl_column(c, o.t, 4, "ITEMS", 0, WIDTH_RIGHT);
+	r = view_queue(c->db, queue_row, &o, err, sizeof(err));
+	if (r >= 0 && o.t != NULL && table_rows(o.t) == 0) {
+		table_free(o.t);
+		printf("%s\n", tr(c, "the queue is empty: nothing waiting, nothing failed"));
+		return EX_OK;
 	}
-	table_free(o.t);
-	json_decref(o.rows);
-	return r;
+	return ctl_listing_end(c, "queue", r, err, o.rows, o.t);
 }
 
 /* Re-arms deferred or failed deliveries: due at the next check, with a fresh attempt
@@ -122,15 +99,18 @@ retry(struct ctl *c, const char *which)
 	if (strcmp(which, "--all") != 0) {
 		id = strtoll(which, &end, 10);
 		if (*end != '\0' || id <= 0)
-			return ctl_fail(EX_USAGE, "queue", "retry takes a delivery ID or --all");
+			return ctl_fail(
+			    EX_USAGE, "queue", tr(c, "retry takes a delivery ID or --all"));
 	}
 	n = state_retry(c->db, id, c->now, err, sizeof(err));
 	if (n < 0)
 		return ctl_fail(ctl_exit_code(n), "queue", "%s", err);
 	if (n == 0 && id != 0)
-		return ctl_fail(EX_DATAERR, "queue", "no deferred or failed delivery %lld", id);
-	printf("%d deliver%s re-armed: the next check sends %s\n", n, n == 1 ? "y" : "ies",
-	    n == 1 ? "it" : "them");
+		return ctl_fail(
+		    EX_DATAERR, "queue", tr(c, "no deferred or failed delivery %lld"), id);
+	printf(i18n_ntr(c->lang, "%d delivery re-armed: the next check sends it\n",
+	           "%d deliveries re-armed: the next check sends them\n", (unsigned long)n),
+	    n);
 	return EX_OK;
 }
 
@@ -147,7 +127,6 @@ cmd_queue(struct ctl *c, int argc, char **argv)
 		return list_queue(c);
 	if (strcmp(argv[optind], "retry") == 0 && optind + 2 == argc)
 		return retry(c, argv[optind + 1]);
-	return ctl_fail(EX_USAGE, "queue",
-	    "usage: kapctl queue [--json] | kapctl queue retry "
-	    "ID|--all");
+	return ctl_fail(
+	    EX_USAGE, "queue", tr(c, "usage: kapctl queue [--json] | kapctl queue retry ID|--all"));
 }

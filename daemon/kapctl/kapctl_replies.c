@@ -13,13 +13,8 @@
 
 #include "store/replies.h"
 
-static const char *const headings[] = { "AT (UTC)", "FROM", "KEY", "OUTCOME", "CHANGES", "ANSWER",
-	"COMMANDS / REASON", NULL };
-
-struct out {
-	struct table *t; /* the human table, or NULL for JSON */
-	json_t *rows;
-};
+static const char *const headings[] = { N_("AT (UTC)"), N_("FROM"), N_("KEY"), N_("OUTCOME"),
+	N_("CHANGES"), N_("ANSWER"), N_("COMMANDS / REASON"), NULL };
 
 static void
 utc(time_t t, char *buf, size_t len)
@@ -50,7 +45,7 @@ str_or_null(const char *s)
 static int
 add_row(void *ctx, const struct reply_row *r)
 {
-	struct out *o = ctx;
+	struct ctl_listing *o = ctx;
 	char at[32], n[16], what[512];
 	json_t *row;
 
@@ -89,42 +84,27 @@ cmd_replies(struct ctl *c, int argc, char **argv)
 		{ "limit", required_argument, NULL, 'n' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct out o = { NULL, json_array() };
+	struct ctl_listing o;
 	long limit = 100;
 	int opt, done = -1, r;
-	char err[512], *end;
+	char err[512] = "", *end;
 
 	while ((opt = getopt_long(argc, argv, "+hn:", opts, NULL)) != -1) {
 		if (ctl_common_opt(c, argv[0], opt, &done)) {
-			if (done >= 0) {
-				json_decref(o.rows);
+			if (done >= 0)
 				return done;
-			}
 			continue;
 		}
 		if (opt == 'n' &&
-		    ((limit = strtol(optarg, &end, 10)) < 1 || *end != '\0' || limit > 100000)) {
-			json_decref(o.rows);
-			return ctl_fail(EX_USAGE, "replies", "--limit: a number from 1 to 100000");
-		}
+		    ((limit = strtol(optarg, &end, 10)) < 1 || *end != '\0' || limit > 100000))
+			return ctl_fail(
+			    EX_USAGE, "replies", tr(c, "--limit: a number from 1 to 100000"));
 	}
-	if (optind != argc) {
-		json_decref(o.rows);
-		return ctl_fail(EX_USAGE, "replies", "unexpected argument \"%s\"", argv[optind]);
-	}
-	if ((r = ctl_db(c, 0)) != 0)
-		goto out;
-	if (!c->json && (o.t = ctl_table(headings)) == NULL) {
-		r = ctl_fail(EX_OSERR, "replies", "out of memory");
-		goto out;
-	}
-	err[0] = '\0';
+	if (optind != argc)
+		return ctl_fail(
+		    EX_USAGE, "replies", tr(c, "unexpected argument \"%s\""), argv[optind]);
+	if ((r = ctl_db(c, 0)) != 0 || (r = ctl_listing_begin(c, "replies", headings, &o)) != 0)
+		return r;
 	r = replies_list(c->db, (int)limit, add_row, &o, err, sizeof(err));
-	r = ctl_listing_end(c, "replies", r, err, o.rows, o.t);
-	o.rows = NULL;
-	o.t = NULL;
-out:
-	table_free(o.t);
-	json_decref(o.rows);
-	return r;
+	return ctl_listing_end(c, "replies", r, err, o.rows, o.t);
 }

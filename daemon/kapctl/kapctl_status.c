@@ -16,26 +16,21 @@
 
 /* A check later than this past its schedule means kapd is not running (or hangs). */
 #define LATE_AFTER 120
+/* The labels of the text output, whose widest (in the user's language) sets the column
+ * where the values start. */
+static const char *const labels[] = { "kapd:", N_("database:"), N_("last check:"),
+	N_("next check:"), N_("queue:"), N_("mails:"), N_("last failure:"), N_("feeds:"), NULL };
 
 struct status {
 	long long last_check, next_check; /* unix time, -1 when unknown */
-	long long sending, deferred, failed, sent;
-	long long next_attempt;                  /* earliest retry of a deferred mail, -1: none */
-	char *fail_email, *fail_error, *fail_at; /* the newest permanent failure */
-	int have_feeds;                          /* the feed table exists (schema 3 on) */
-	long long feed_plans, feed_people;       /* feeds of plans and of people */
-	long long feed_pending;                  /* feeds still to be (re)written */
-	char *feed_written;                      /* when a feed file was last replaced (UTC) */
-	json_t *feed_state;                      /* daemon_state rows 'feeds...' as an object */
+	struct state_status q;            /* the queue, the failures and the feeds */
+	json_t *feed_state;               /* daemon_state rows 'feeds...' as an object */
 };
 
 static void
 status_free(struct status *s)
 {
-	free(s->fail_email);
-	free(s->fail_error);
-	free(s->fail_at);
-	free(s->feed_written);
+	state_status_free(&s->q);
 	json_decref(s->feed_state);
 }
 
@@ -64,28 +59,11 @@ got_state(void *ctx, const char *key, const char *val)
 static int
 status_read(sqlite3 *db, struct status *s, char *err, size_t errlen)
 {
-	struct state_status q;
-	int r;
-
 	memset(s, 0, sizeof(*s));
-	s->last_check = s->next_check = s->next_attempt = -1;
+	s->last_check = s->next_check = s->q.next_attempt = -1;
 	if ((s->feed_state = json_object()) == NULL)
 		return -ENOMEM;
-	r = state_read(db, got_state, s, &q, err, errlen);
-	s->sending = q.sending;
-	s->deferred = q.deferred;
-	s->failed = q.failed;
-	s->sent = q.sent;
-	s->next_attempt = q.next_attempt;
-	s->fail_email = q.fail_email;
-	s->fail_error = q.fail_error;
-	s->fail_at = q.fail_at;
-	s->have_feeds = q.have_feeds;
-	s->feed_plans = q.feed_plans;
-	s->feed_people = q.feed_people;
-	s->feed_pending = q.feed_pending;
-	s->feed_written = q.feed_written;
-	return r;
+	return state_read(db, got_state, s, &s->q, err, errlen);
 }
 
 /* What the numbers say about the daemon: never checked, running, late, or stopped. */
@@ -126,26 +104,29 @@ fmt_instant(const struct ctl *c, long long t, char *buf, size_t len)
 
 /* "5 min ago", "in 2 h": a rough distance from now, for people. */
 static const char *
-fmt_rel(long long t, time_t now, char *buf, size_t len)
+fmt_rel(const struct ctl *c, long long t, time_t now, char *buf, size_t len)
 {
 	long long d = t - (long long)now, a = d < 0 ? -d : d;
 	const char *unit = "s";
+	char n[64];
 
 	if (a < 5) {
-		snprintf(buf, len, "now");
+		snprintf(buf, len, "%s", tr(c, "now"));
 		return buf;
 	}
 	if (a >= 2 * 86400) {
-		a /= 86400;
-		unit = " days";
-	} else if (a >= 2 * 3600) {
-		a /= 3600;
-		unit = " h";
-	} else if (a >= 120) {
-		a /= 60;
-		unit = " min";
+		COUNT(c, n, a / 86400, "%lu day", "%lu days");
+	} else {
+		if (a >= 2 * 3600) {
+			a /= 3600;
+			unit = " h";
+		} else if (a >= 120) {
+			a /= 60;
+			unit = " min";
+		}
+		snprintf(n, sizeof(n), "%lld%s", a, unit);
 	}
-	snprintf(buf, len, d < 0 ? "%lld%s ago" : "in %lld%s", a, unit);
+	snprintf(buf, len, d < 0 ? tr(c, "%s ago") : tr(c, "in %s"), n);
 	return buf;
 }
 
@@ -169,23 +150,35 @@ print_json(const struct ctl *c, const struct status *s)
 	json_t *o = json_pack("{s:s, s:o, s:o, s:{s:I, s:I, s:I, s:o}, s:{s:I, s:I, s:o}}",
 	    "daemon", daemon_state(s, c->now), "last_check", json_instant(c, s->last_check),
 	    "next_check", json_instant(c, s->next_check), "queue", "total",
-	    s->sending + s->deferred, "sending", s->sending, "deferred", s->deferred,
-	    "next_attempt", json_instant(c, s->next_attempt), "mails", "sent", s->sent, "failed",
-	    s->failed, "last_failure",
-	    s->fail_email == NULL
-	        ? json_null()
-	        : json_pack("{s:s, s:o, s:o}", "email", s->fail_email, "error",
-	              json_opt_string(s->fail_error), "created_at", json_opt_string(s->fail_at)));
+	    s->q.sending + s->q.deferred, "sending", s->q.sending, "deferred", s->q.deferred,
+	    "next_attempt", json_instant(c, s->q.next_attempt), "mails", "sent", s->q.sent,
+	    "failed", s->q.failed, "last_failure",
+	    s->q.fail_email == NULL ? json_null()
+	                            : json_pack("{s:s, s:o, s:o}", "email", s->q.fail_email,
+	                                  "error", json_opt_string(s->q.fail_error), "created_at",
+	                                  json_opt_string(s->q.fail_at)));
 
 	if (o == NULL)
 		return -ENOMEM;
 	json_object_set_new(o, "feeds",
-	    !s->have_feeds
+	    !s->q.have_feeds
 	        ? json_null()
-	        : json_pack("{s:I, s:I, s:I, s:o, s:O}", "plans", s->feed_plans, "people",
-	              s->feed_people, "pending", s->feed_pending, "last_written",
-	              json_opt_string(s->feed_written), "state", s->feed_state));
+	        : json_pack("{s:I, s:I, s:I, s:o, s:O}", "plans", s->q.feed_plans, "people",
+	              s->q.feed_people, "pending", s->q.feed_pending, "last_written",
+	              json_opt_string(s->q.feed_written), "state", s->feed_state));
 	return ctl_print_json(o);
+}
+
+/* The column where the values start: one blank after the widest label. */
+static size_t
+label_cols(const struct ctl *c)
+{
+	size_t i, w, cols = 0;
+
+	for (i = 0; labels[i] != NULL; i++)
+		if ((w = width_str(tr(c, labels[i])) + 1) > cols)
+			cols = w;
+	return cols;
 }
 
 /* One line "label  instant (relative)" or "label  -". */
@@ -194,55 +187,63 @@ print_instant(const struct ctl *c, const char *label, long long t)
 {
 	char a[80], b[40];
 
+	ctl_label(c, label, label_cols(c));
 	if (t < 0)
-		printf("%-13s-\n", label);
+		printf("-\n");
 	else
-		printf("%-13s%s (%s)\n", label, fmt_instant(c, t, a, sizeof(a)),
-		    fmt_rel(t, c->now, b, sizeof(b)));
+		printf("%s (%s)\n", fmt_instant(c, t, a, sizeof(a)),
+		    fmt_rel(c, t, c->now, b, sizeof(b)));
 }
 
 static const char *
-state_text(const char *state)
+state_text(const struct ctl *c, const char *state)
 {
 	if (strcmp(state, "never") == 0)
-		return "has not checked this database yet";
+		return tr(c, "has not checked this database yet");
 	if (strcmp(state, "stopped") == 0)
-		return "not running (no check scheduled since its last one)";
+		return tr(c, "not running (no check scheduled since its last one)");
 	if (strcmp(state, "late") == 0)
-		return "late: the next check is overdue; is kapd running?";
-	return "running";
+		return tr(c, "late: the next check is overdue; is kapd running?");
+	return tr(c, "running");
 }
 
 static void
 print_text(const struct ctl *c, const struct status *s)
 {
+	size_t cols = label_cols(c);
 	const char *key;
 	char a[80];
 	json_t *v;
 
-	printf("%-13s%s\n", "kapd:", state_text(daemon_state(s, c->now)));
-	printf("%-13s%s\n", "database:", c->db_path);
+	ctl_label(c, "kapd:", cols);
+	printf("%s\n", state_text(c, daemon_state(s, c->now)));
+	ctl_label(c, "database:", cols);
+	printf("%s\n", c->db_path);
 	print_instant(c, "last check:", s->last_check);
 	print_instant(c, "next check:", s->next_check);
-	printf("%-13s%s (%lld sending, %lld deferred",
-	    "queue:", COUNT(c, a, s->sending + s->deferred, "%lu mail", "%lu mails"), s->sending,
-	    s->deferred);
-	if (s->next_attempt >= 0)
-		printf("; next attempt %s", fmt_instant(c, s->next_attempt, a, sizeof(a)));
+	ctl_label(c, "queue:", cols);
+	printf(tr(c, "%s (%lld sending, %lld deferred"),
+	    COUNT(c, a, s->q.sending + s->q.deferred, "%lu mail", "%lu mails"), s->q.sending,
+	    s->q.deferred);
+	if (s->q.next_attempt >= 0)
+		printf(tr(c, "; next attempt %s"), fmt_instant(c, s->q.next_attempt, a, sizeof(a)));
 	printf(")\n");
-	printf("%-13s%lld sent, %lld failed\n", "mails:", s->sent, s->failed);
-	if (s->fail_email != NULL)
-		printf("%-13s%s to %s: %s\n", "last failure:", s->fail_at ? s->fail_at : "-",
-		    s->fail_email, s->fail_error ? s->fail_error : "-");
-	if (!s->have_feeds) {
-		printf("%-13s%s\n", "feeds:", "not in this database's schema");
+	ctl_label(c, "mails:", cols);
+	printf(tr(c, "%lld sent, %lld failed\n"), s->q.sent, s->q.failed);
+	if (s->q.fail_email != NULL) {
+		ctl_label(c, "last failure:", cols);
+		printf(tr(c, "%s to %s: %s\n"), s->q.fail_at ? s->q.fail_at : "-", s->q.fail_email,
+		    s->q.fail_error ? s->q.fail_error : "-");
+	}
+	ctl_label(c, "feeds:", cols);
+	if (!s->q.have_feeds) {
+		printf("%s\n", tr(c, "not in this database's schema"));
 		return;
 	}
-	printf(
-	    "%-13s%s, ", "feeds:", COUNT(c, a, s->feed_plans, "%lu plan feed", "%lu plan feeds"));
-	printf("%s, %lld to be written; last written %s\n",
-	    COUNT(c, a, s->feed_people, "%lu person feed", "%lu person feeds"), s->feed_pending,
-	    s->feed_written != NULL ? s->feed_written : "never");
+	printf("%s, ", COUNT(c, a, s->q.feed_plans, "%lu plan feed", "%lu plan feeds"));
+	printf(tr(c, "%s, %lld to be written; last written %s\n"),
+	    COUNT(c, a, s->q.feed_people, "%lu person feed", "%lu person feeds"), s->q.feed_pending,
+	    s->q.feed_written != NULL ? s->q.feed_written : tr(c, "never"));
 	json_object_foreach(s->feed_state, key, v) printf("  %s: %s\n", key, json_string_value(v));
 }
 
@@ -258,13 +259,14 @@ cmd_status(struct ctl *c, int argc, char **argv)
 	if (r >= 0)
 		return r;
 	if (optind != argc)
-		return ctl_fail(EX_USAGE, "status", "unexpected argument \"%s\"", argv[optind]);
+		return ctl_fail(
+		    EX_USAGE, "status", tr(c, "unexpected argument \"%s\""), argv[optind]);
 	if ((r = ctl_db(c, DB_OPEN_READONLY)) != 0)
 		return r;
 	r = status_read(c->db, &s, err, sizeof(err));
 	if (r < 0) {
 		r = ctl_fail(
-		    ctl_exit_code(r), "status", "%s", r == -ENOMEM ? "out of memory" : err);
+		    ctl_exit_code(r), "status", "%s", r == -ENOMEM ? tr(c, "out of memory") : err);
 		goto out;
 	}
 	if (c->json)

@@ -36,7 +36,8 @@ review_day(struct ctl *c, const char *cmd, const char *on, json_t *plan, kdate_t
 		return 0;
 	}
 	if (kdate_parse(on, day) < 0)
-		return ctl_fail(EX_USAGE, cmd, "--on: \"%s\" is not a date (YYYY-MM-DD)", on);
+		return ctl_fail(
+		    EX_USAGE, cmd, tr(c, "--on: \"%s\" is not a date (YYYY-MM-DD)"), on);
 	return 0;
 }
 
@@ -53,11 +54,17 @@ warn_sections(struct ctl *c, const char *plan, const char *previous)
 	if (versions_sections(c->db, plan, s, &n, err, sizeof(err)) < 0)
 		return;
 	lines = review_check(s, n, previous, &b);
-	if (lines > 0 && b.s != NULL)
+	if (lines > 0 && b.s != NULL) {
+		fputs("kapctl reviewed: ", stderr);
 		fprintf(stderr,
-		    "kapctl reviewed: warning: %zu section%s of plan %s %s empty or "
-		    "unchanged since the last annual update:\n%s",
-		    lines, lines == 1 ? "" : "s", plan, lines == 1 ? "is" : "are", b.s);
+		    i18n_ntr(c->lang,
+		        "warning: %zu section of plan %s is empty or unchanged since the last "
+		        "annual update:\n%s",
+		        "warning: %zu sections of plan %s are empty or unchanged since the last "
+		        "annual update:\n%s",
+		        lines),
+		    lines, plan, b.s);
+	}
 	sbuf_free(&b);
 }
 
@@ -110,7 +117,8 @@ cmd_reviewed(struct ctl *c, int argc, char **argv)
 			on = optarg;
 	}
 	if (argc - optind != 1)
-		return ctl_fail(EX_USAGE, "reviewed", "usage: kapctl reviewed PLAN [--on DATE]");
+		return ctl_fail(
+		    EX_USAGE, "reviewed", tr(c, "usage: kapctl reviewed PLAN [--on DATE]"));
 	if ((r = ctl_db(c, 0)) != 0)
 		return r;
 	if (db_begin(c->db, err, sizeof(err)) < 0)
@@ -122,7 +130,7 @@ cmd_reviewed(struct ctl *c, int argc, char **argv)
 		db_rollback(c->db);
 		return r;
 	}
-	printf("plan %s reviewed on %s; next annual update due %s; kept as version %d\n",
+	printf(tr(c, "plan %s reviewed on %s; next annual update due %s; kept as version %d\n"),
 	    argv[optind], last, next, number);
 	return EX_OK;
 }
@@ -139,7 +147,8 @@ cmd_versions(struct ctl *c, int argc, char **argv)
 	if (r >= 0)
 		return r;
 	if (argc - optind != 1)
-		return ctl_fail(EX_USAGE, "versions", "usage: kapctl versions [--json] PLAN");
+		return ctl_fail(
+		    EX_USAGE, "versions", tr(c, "usage: kapctl versions [--json] PLAN"));
 	if ((r = ctl_db(c, 0)) != 0)
 		return r;
 	if ((r = versions_list(c->db, argv[optind], &v, &n, err, sizeof(err))) < 0)
@@ -159,14 +168,14 @@ cmd_versions(struct ctl *c, int argc, char **argv)
 		    : EX_OK;
 	}
 	if (*prev)
-		printf("plan %s continues plan %s\n", argv[optind], prev);
+		printf(tr(c, "plan %s continues plan %s\n"), argv[optind], prev);
 	if (*next)
-		printf("plan %s is continued by plan %s\n", argv[optind], next);
+		printf(tr(c, "plan %s is continued by plan %s\n"), argv[optind], next);
 	if (n == 0)
-		printf("plan %s has no versions yet (kapctl reviewed %s keeps one)\n", argv[optind],
-		    argv[optind]);
+		printf(tr(c, "plan %s has no versions yet (kapctl reviewed %s keeps one)\n"),
+		    argv[optind], argv[optind]);
 	for (i = 0; i < n; i++)
-		printf("%3d  reviewed %s  (kept %s)\n", v[i].number, v[i].reviewed_on,
+		printf(tr(c, "%3d  reviewed %s  (kept %s)\n"), v[i].number, v[i].reviewed_on,
 		    v[i].created_at);
 	free(v);
 	return EX_OK;

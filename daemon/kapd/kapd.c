@@ -191,6 +191,7 @@ kapd_now(const struct kapd *k)
 	return time(NULL) + k->skew;
 }
 
+/* Logs the problems a step reported, and frees them. */
 static void
 log_problems(const struct kapd *k, struct errlist *problems)
 {
@@ -199,6 +200,7 @@ log_problems(const struct kapd *k, struct errlist *problems)
 	for (i = 0; i < problems->n; i++)
 		log_msg(LOG_WARNING, "%s",
 		    problems->msg[i] ? problems->msg[i] : tr(k, "(out of memory)"));
+	errlist_free(problems);
 }
 
 /* The plan pages (SPEC §9), like the feeds: a failure is logged, the previous files
@@ -213,9 +215,7 @@ publish_pages(struct kapd *k, time_t now)
 
 	if (pages_publish(k->db, &k->cfg, now, &st, &problems, err, sizeof(err)) < 0)
 		log_msg(LOG_ERR,
-		    tr(k,
-		        "pages: %s; the previous pages stay, trying again at the next "
-		        "check"),
+		    tr(k, "pages: %s; the previous pages stay, trying again at the next check"),
 		    err);
 	else
 		log_msg(st.written || st.removed || st.failed ? LOG_INFO : LOG_DEBUG,
@@ -224,7 +224,6 @@ publish_pages(struct kapd *k, time_t now)
 		    COUNT(lang, b, st.written, "%lu file", "%lu files"), st.same, st.removed,
 		    st.failed);
 	log_problems(k, &problems);
-	errlist_free(&problems);
 }
 
 /* The calendar feeds (SPEC §5) and the plan pages: written after every check that is not
@@ -241,8 +240,7 @@ publish_feeds(struct kapd *k, time_t now)
 	if (feeds_publish(k->db, &k->cfg, now, &st, &problems, err, sizeof(err)) < 0)
 		log_msg(LOG_ERR,
 		    tr(k,
-		        "feeds: %s; the previous feed files stay, trying again at the "
-		        "next check"),
+		        "feeds: %s; the previous feed files stay, trying again at the next check"),
 		    err);
 	else
 		log_msg(st.written || st.removed || st.failed ? LOG_INFO : LOG_DEBUG,
@@ -251,7 +249,6 @@ publish_feeds(struct kapd *k, time_t now)
 		    COUNT(lang, b, st.events, "%lu event", "%lu events"), st.changed,
 		    COUNT(lang, c, st.written, "%lu file", "%lu files"), st.removed, st.failed);
 	log_problems(k, &problems);
-	errlist_free(&problems);
 	publish_pages(k, now);
 }
 
@@ -274,9 +271,8 @@ read_replies(struct kapd *k, time_t now)
 	errlist_free(&notes);
 	log_msg(st.fetched || st.unreadable ? LOG_INFO : LOG_DEBUG,
 	    tr(k,
-	        "replies: %zu read, %zu applied, %zu unchanged, %zu refused, %zu automatic, "
-	        "%zu unreadable, %zu handled before, %zu answers sent, %zu left for the "
-	        "next check"),
+	        "replies: %zu read, %zu applied, %zu unchanged, %zu refused, %zu automatic, %zu "
+	        "unreadable, %zu handled before, %zu answers sent, %zu left for the next check"),
 	    st.fetched, st.applied, st.unchanged, st.refused, st.automatic, st.unreadable,
 	    st.replayed, st.answered, st.waiting);
 }
@@ -317,8 +313,8 @@ run_check(struct kapd *k)
 		if ((r = transport_open(&k->cfg, &k->hooks, &k->tp, err, sizeof(err))) < 0) {
 			log_msg(LOG_ERR,
 			    tr(k,
-			        "mail transport: %s; nothing is sent, trying again at the "
-			        "next check"),
+			        "mail transport: %s; nothing is sent, trying again at the next "
+			        "check"),
 			    err);
 			snprintf(k->last_result, sizeof(k->last_result), "%s",
 			    tr(k, "last check failed: mail transport unavailable"));
@@ -329,8 +325,8 @@ run_check(struct kapd *k)
 		if (k->cfg.mail.transport == MAIL_SMTP && !k->cfg.mail.tls_verify)
 			log_msg(LOG_WARNING, "%s",
 			    tr(k,
-			        "mail.tls_verify is false: the SMTP server's certificate "
-			        "and host name are not verified"));
+			        "mail.tls_verify is false: the SMTP server's certificate and host "
+			        "name are not verified"));
 	}
 	r = check_run(k->db, &k->cfg, k->tp, &o, &st, &problems, err, sizeof(err));
 	if (!k->opt.dry_run)
@@ -338,7 +334,6 @@ run_check(struct kapd *k)
 	if (!k->opt.dry_run)
 		read_replies(k, o.now);
 	log_problems(k, &problems);
-	errlist_free(&problems);
 	fflush(stdout);
 	if (r < 0) {
 		log_msg(LOG_ERR, tr(k, "check failed: %s; trying again at the next check"), err);
@@ -354,8 +349,8 @@ run_check(struct kapd *k)
 		state_remember(k->db, "last_check", o.now);
 	log_msg(LOG_INFO,
 	    tr(k,
-	        "check: %s, %s in the window, %s pending, %zu due now; %s sent (%s), "
-	        "%zu deferred, %zu failed, %zu resent"),
+	        "check: %s, %s in the window, %s pending, %zu due now; %s sent (%s), %zu deferred, "
+	        "%zu failed, %zu resent"),
 	    COUNT(lang, b, st.plans, "%lu active plan", "%lu active plans"),
 	    COUNT(lang, c, st.items, "%lu open item", "%lu open items"),
 	    COUNT(lang, d, st.pending, "%lu notification", "%lu notifications"), st.due_now,

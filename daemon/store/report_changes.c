@@ -24,13 +24,9 @@ str(json_t *o, const char *m)
 static json_t *
 item_of(json_t *plan, const char *kind, const char *key)
 {
-	json_t *it;
-	size_t i;
-
-	json_array_foreach(json_object_get(plan,
-	                       strcmp(kind ?: "", "milestone") == 0 ? "milestones" : "activities"),
-	    i, it) if (strcmp(str(it, "key") ?: "", key ?: "") == 0) return it;
-	return NULL;
+	return al_find(json_object_get(plan,
+	                   strcmp(kind ?: "", "milestone") == 0 ? "milestones" : "activities"),
+	    "key", key ?: "");
 }
 
 static const char *
