@@ -22,187 +22,187 @@
  * short (tests/integration/test_cli.py checks). */
 const struct ctl_command ctl_commands[] = {
 	{ "init", cmd_init, "",
-	    "Create the database file (if needed) and its schema.  Safe to run again: an\n"
-	    "existing database is only brought up to date." },
+	    N_("Create the database file (if needed) and its schema.  Safe to run again: an\n"
+	       "existing database is only brought up to date.") },
 	{ "migrate", cmd_migrate, "",
-	    "Bring the database schema up to date with this version.  kapd does the same\n"
-	    "at start; a database newer than this version is refused (exit 65)." },
+	    N_("Bring the database schema up to date with this version.  kapd does the same\n"
+	       "at start; a database newer than this version is refused (exit 65).") },
 	{ "import", cmd_import, "[--dry-run] FILE|-",
-	    "Import a kapd-plan/1 JSON document.  Everything is validated first; every\n"
-	    "violation is reported with its JSON path and nothing is imported on error.\n"
-	    "Re-importing the same keys updates in place; an import never deletes.  The\n"
-	    "format is described in kapd-plan(5).\n"
-	    "  --dry-run   validate only" },
+	    N_("Import a kapd-plan/1 JSON document.  Everything is validated first; every\n"
+	       "violation is reported with its JSON path and nothing is imported on error.\n"
+	       "Re-importing the same keys updates in place; an import never deletes.  The\n"
+	       "format is described in kapd-plan(5).\n"
+	       "  --dry-run   validate only") },
 	{ "export", cmd_export, "[-o FILE] [PLAN]",
-	    "Export plans as a kapd-plan/1 JSON document.  The whole database, or one plan\n"
-	    "with its account and people, to standard output or atomically to FILE.\n"
-	    "  -o FILE     write FILE, created with mode 0600 (plans are confidential)" },
+	    N_("Export plans as a kapd-plan/1 JSON document.  The whole database, or one plan\n"
+	       "with its account and people, to standard output or atomically to FILE.\n"
+	       "  -o FILE     write FILE, created with mode 0600 (plans are confidential)") },
 	{ "list", cmd_list, "[--json] accounts|plans|people",
-	    "List accounts, plans or people.  One row each, columns as wide as their data.\n"
-	    "  --json      a JSON array instead of the table" },
+	    N_("List accounts, plans or people.  One row each, columns as wide as their data.\n"
+	       "  --json      a JSON array instead of the table") },
 	{ "show", cmd_show, "[--json|--html] plan KEY",
-	    "Show a whole key account plan.  Base information, contacts, needs, competitors,\n"
-	    "revenue history, projects, complaints, SWOT, team, goals, milestones and\n"
-	    "activities with owners, deadlines and states, and the next annual update.\n"
-	    "  --json      the plan's kapd-plan/1 document instead\n"
-	    "  --html      the plan's page (the one kapd writes into pages.directory)" },
+	    N_("Show a whole key account plan.  Base information, contacts, needs, competitors,\n"
+	       "revenue history, projects, complaints, SWOT, team, goals, milestones and\n"
+	       "activities with owners, deadlines and states, and the next annual update.\n"
+	       "  --json      the plan's kapd-plan/1 document instead\n"
+	       "  --html      the plan's page (the one kapd writes into pages.directory)") },
 	{ "due", cmd_due, "[--json] [--days N] [--plan PLAN] [--person KEY]",
-	    "Show what is overdue or due soon.  Open milestones and activities of active\n"
-	    "plans that are overdue or due within N days, and annual updates due then.\n"
-	    "  --days N      look N days ahead (default 7, at most 3660)\n"
-	    "  --plan PLAN   only this plan\n"
-	    "  --person KEY  only what this person owns (annual updates: the KAM)\n"
-	    "  --json        a JSON array instead of the table" },
+	    N_("Show what is overdue or due soon.  Open milestones and activities of active\n"
+	       "plans that are overdue or due within N days, and annual updates due then.\n"
+	       "  --days N      look N days ahead (default 7, at most 3660)\n"
+	       "  --plan PLAN   only this plan\n"
+	       "  --person KEY  only what this person owns (annual updates: the KAM)\n"
+	       "  --json        a JSON array instead of the table") },
 	{ "add", cmd_add,
 	    "milestone|activity --plan PLAN --title TEXT --due DATE\n"
 	    "           [--key KEY] [--owner PERSON] [--milestone KEY] [--project KEY]\n"
 	    "           [--description TEXT]",
-	    "Add a milestone or activity to a plan.  Without --key a key is generated.\n"
-	    "  --owner PERSON    a member of the plan's team (default: none; the KAM is\n"
-	    "                    reminded)\n"
-	    "  --milestone KEY   the milestone an activity leads to\n"
-	    "  --project KEY     a project of the plan's account" },
+	    N_("Add a milestone or activity to a plan.  Without --key a key is generated.\n"
+	       "  --owner PERSON    a member of the plan's team (default: none; the KAM is\n"
+	       "                    reminded)\n"
+	       "  --milestone KEY   the milestone an activity leads to\n"
+	       "  --project KEY     a project of the plan's account") },
 	{ "edit", cmd_edit,
 	    "milestone|activity KEY [--title TEXT] [--due DATE]\n"
 	    "           [--owner PERSON] [--milestone KEY|-] [--project KEY|-]\n"
 	    "           [--description TEXT|-]",
-	    "Change a milestone or activity.  \"-\" clears an optional link or text.\n"
-	    "A changed deadline or owner is kept in the item's history." },
+	    N_("Change a milestone or activity.  \"-\" clears an optional link or text.\n"
+	       "A changed deadline or owner is kept in the item's history.") },
 	{ "done", cmd_done, "[milestone|activity] KEY [--on DATE] [--force]",
-	    "Mark a milestone or activity done.\n"
-	    "  --on DATE   the completion date (default today; not in the future)\n"
-	    "  --force     mark a milestone done although activities of it are open" },
+	    N_("Mark a milestone or activity done.\n"
+	       "  --on DATE   the completion date (default today; not in the future)\n"
+	       "  --force     mark a milestone done although activities of it are open") },
 	{ "cancel", cmd_cancel, "[milestone|activity] KEY",
-	    "Mark a milestone or activity cancelled.  It is no longer reminded." },
+	    N_("Mark a milestone or activity cancelled.  It is no longer reminded.") },
 	{ "reopen", cmd_reopen, "[milestone|activity] KEY",
-	    "Set a done or cancelled item back to open." },
+	    N_("Set a done or cancelled item back to open.") },
 	{ "reviewed", cmd_reviewed, "PLAN [--on DATE]",
-	    "Record the annual update of a plan.  Last review today (or DATE), next review\n"
-	    "one year later (29 February falls back to 28 February).\n"
-	    "The plan as it is now is kept as a new version; sections that are empty or\n"
-	    "unchanged since the last annual update are listed as a warning.\n"
-	    "  --on DATE   the day of the review (default today)" },
+	    N_("Record the annual update of a plan.  Last review today (or DATE), next review\n"
+	       "one year later (29 February falls back to 28 February).\n"
+	       "The plan as it is now is kept as a new version; sections that are empty or\n"
+	       "unchanged since the last annual update are listed as a warning.\n"
+	       "  --on DATE   the day of the review (default today)") },
 	{ "versions", cmd_versions, "[--json] PLAN",
-	    "List the versions of a plan kept at its annual updates.  Also the plans it\n"
-	    "continues or is continued by (kapctl rollover).\n"
-	    "  --json      a JSON object instead of the list" },
+	    N_("List the versions of a plan kept at its annual updates.  Also the plans it\n"
+	       "continues or is continued by (kapctl rollover).\n"
+	       "  --json      a JSON object instead of the list") },
 	{ "diff", cmd_diff, "[--json] PLAN [--since DATE | --version N]",
-	    "Show what changed in a plan since a version.  Items added, done, cancelled,\n"
-	    "reopened, deadlines moved (how often, by how many days), owners changed, and\n"
-	    "goals, team, contacts, needs, competitors and SWOT added, removed or changed.\n"
-	    "  --version N   since version N (default: the latest)\n"
-	    "  --since DATE  since the latest version reviewed on or before DATE\n"
-	    "  --json        a JSON object instead of the text" },
+	    N_("Show what changed in a plan since a version.  Items added, done, cancelled,\n"
+	       "reopened, deadlines moved (how often, by how many days), owners changed, and\n"
+	       "goals, team, contacts, needs, competitors and SWOT added, removed or changed.\n"
+	       "  --version N   since version N (default: the latest)\n"
+	       "  --since DATE  since the latest version reviewed on or before DATE\n"
+	       "  --json        a JSON object instead of the text") },
 	{ "rollover", cmd_rollover, "PLAN NEW-KEY [--title TEXT]",
-	    "Start next year's plan from this year's.  Team, goals and open milestones and\n"
-	    "activities are copied under new keys (PLAN's key in front of a key becomes\n"
-	    "NEW-KEY); PLAN is archived and the two are linked.\n"
-	    "  --title TEXT  the new plan's title (default: the old one)" },
+	    N_("Start next year's plan from this year's.  Team, goals and open milestones and\n"
+	       "activities are copied under new keys (PLAN's key in front of a key becomes\n"
+	       "NEW-KEY); PLAN is archived and the two are linked.\n"
+	       "  --title TEXT  the new plan's title (default: the old one)") },
 	{ "queue", cmd_queue, "[--json] | queue retry ID|--all",
-	    "Show the mail queue, or send failed mails again.  Lists the emails waiting to\n"
-	    "be sent (sending, deferred with their next attempt) and those that failed, with\n"
-	    "the server's answer.  \"queue retry\" re-arms a deferred or failed delivery (or\n"
-	    "all of them) for the next check.\n"
-	    "  --json      a JSON array instead of the table" },
+	    N_("Show the mail queue, or send failed mails again.  Lists the emails waiting to\n"
+	       "be sent (sending, deferred with their next attempt) and those that failed, with\n"
+	       "the server's answer.  \"queue retry\" re-arms a deferred or failed delivery (or\n"
+	       "all of them) for the next check.\n"
+	       "  --json      a JSON array instead of the table") },
 	{ "log", cmd_log, "[--json] [--plan PLAN] [--person KEY] [--limit N]",
-	    "Show what was mailed to whom and when.  Newest first, with the state of each\n"
-	    "email: sending, sent, deferred (retried later) or failed.\n"
-	    "  --plan PLAN   only notifications about this plan\n"
-	    "  --person KEY  only notifications to (or on behalf of) this person\n"
-	    "  --limit N     at most N rows (default 100)\n"
-	    "  --json        a JSON array instead of the table" },
+	    N_("Show what was mailed to whom and when.  Newest first, with the state of each\n"
+	       "email: sending, sent, deferred (retried later) or failed.\n"
+	       "  --plan PLAN   only notifications about this plan\n"
+	       "  --person KEY  only notifications to (or on behalf of) this person\n"
+	       "  --limit N     at most N rows (default 100)\n"
+	       "  --json        a JSON array instead of the table") },
 	{ "replies", cmd_replies, "[--json] [--limit N]",
-	    "Show the replies kapd read, newest first.  Each with its sender, the first digits\n"
-	    "of the mail key it answered, the commands read, the outcome (applied, unchanged,\n"
-	    "refused, automatic, unreadable), the changes made and whether it was answered.\n"
-	    "  --limit N   at most N replies (default 100)\n"
-	    "  --json      a JSON array instead of the table" },
+	    N_("Show the replies kapd read, newest first.  Each with its sender, the first digits\n"
+	       "of the mail key it answered, the commands read, the outcome (applied, unchanged,\n"
+	       "refused, automatic, unreadable), the changes made and whether it was answered.\n"
+	       "  --limit N   at most N replies (default 100)\n"
+	       "  --json      a JSON array instead of the table") },
 	{ "status", cmd_status, "[--json]",
-	    "Show the daemon's last and next check, mail queue and feeds.  Read from the\n"
-	    "database (opened read-only): failed mails, deferred ones, the feeds written.\n"
-	    "  --json      a JSON object instead of the text" },
+	    N_("Show the daemon's last and next check, mail queue and feeds.  Read from the\n"
+	       "database (opened read-only): failed mails, deferred ones, the feeds written.\n"
+	       "  --json      a JSON object instead of the text") },
 	{ "feeds", cmd_feeds, "[--json] [list] | rotate [plan|person] KEY",
-	    "List the calendar feeds' URLs, or give a feed a new one.  One feed per active\n"
-	    "plan and per person of its team (feeds.base_url + file name); \"rotate\" gives\n"
-	    "the feed of a plan or person a new secret token: the old URL stops working at\n"
-	    "the daemon's next check.\n"
-	    "  --json      a JSON array instead of the table" },
+	    N_("List the calendar feeds' URLs, or give a feed a new one.  One feed per active\n"
+	       "plan and per person of its team (feeds.base_url + file name); \"rotate\" gives\n"
+	       "the feed of a plan or person a new secret token: the old URL stops working at\n"
+	       "the daemon's next check.\n"
+	       "  --json      a JSON array instead of the table") },
 	{ "pages", cmd_pages, "[--json] [list] | rotate PLAN",
-	    "List the plan pages' URLs, or give a page a new one.  One page per active plan\n"
-	    "(pages.base_url + file name); \"rotate\" gives the page of a plan a new secret\n"
-	    "token: the old URL stops working at the daemon's next check.\n"
-	    "  --json      a JSON array instead of the table" },
+	    N_("List the plan pages' URLs, or give a page a new one.  One page per active plan\n"
+	       "(pages.base_url + file name); \"rotate\" gives the page of a plan a new secret\n"
+	       "token: the old URL stops working at the daemon's next check.\n"
+	       "  --json      a JSON array instead of the table") },
 	{ "import-csv", cmd_import_csv, "PLAN FILE|- [--dry-run] [--ignore-column NAME]",
-	    "Import a plan's milestones and activities from CSV.  Header row\n"
-	    "with English or German column names (key type title owner due state milestone\n"
-	    "project description / Schlüssel Art Titel Verantwortlich Termin Status\n"
-	    "Meilenstein Projekt Beschreibung), delimiter , ; or tab, UTF-8 or Windows-1252,\n"
-	    "dates YYYY-MM-DD or TT.MM.JJJJ, owners by key, email or exact name.  Every error\n"
-	    "is reported as FILE:ROW:COLUMN; nothing changes unless the whole sheet is valid.\n"
-	    "  --dry-run             check and show what would change\n"
-	    "  --ignore-column NAME  skip a column kapd does not know (repeatable)" },
+	    N_("Import a plan's milestones and activities from CSV.  Header row\n"
+	       "with English or German column names (key type title owner due state milestone\n"
+	       "project description / Schlüssel Art Titel Verantwortlich Termin Status\n"
+	       "Meilenstein Projekt Beschreibung), delimiter , ; or tab, UTF-8 or Windows-1252,\n"
+	       "dates YYYY-MM-DD or TT.MM.JJJJ, owners by key, email or exact name.  Every error\n"
+	       "is reported as FILE:ROW:COLUMN; nothing changes unless the whole sheet is valid.\n"
+	       "  --dry-run             check and show what would change\n"
+	       "  --ignore-column NAME  skip a column kapd does not know (repeatable)") },
 	{ "export-csv", cmd_export_csv, "PLAN [-o FILE] [--lang de|en] [--delimiter ';'|','|tab]",
-	    "Export a plan's milestones and activities as CSV.  A spreadsheet (UTF-8 with\n"
-	    "BOM, CRLF) that import-csv reads back unchanged.  Column names, types, states\n"
-	    "and dates in the language given (default: the plan's); \";\" for German, \",\"\n"
-	    "for English." },
+	    N_("Export a plan's milestones and activities as CSV.  A spreadsheet (UTF-8 with\n"
+	       "BOM, CRLF) that import-csv reads back unchanged.  Column names, types, states\n"
+	       "and dates in the language given (default: the plan's); \";\" for German, \",\"\n"
+	       "for English.") },
 	{ "person", cmd_maint,
 	    "add|edit|remove KEY [--name TEXT] [--email ADDR] [--language TAG]\n"
 	    "           [--timezone ZONE] [--notify MODE] [--function TEXT]",
-	    "Add, change or remove a person.  \"-\" as a value clears it; a person still on\n"
-	    "a team or owning an item is not removed." },
+	    N_("Add, change or remove a person.  \"-\" as a value clears it; a person still on\n"
+	       "a team or owning an item is not removed.") },
 	{ "absence", cmd_maint,
 	    "add PERSON --from DATE --until DATE [--substitute KEY] |\n"
 	    "           list PERSON | edit|remove PERSON N [...]",
-	    "Maintain a person's absences.  During an absence the substitute gets what the\n"
-	    "person would get; N is the absence's number in \"absence list\"." },
+	    N_("Maintain a person's absences.  During an absence the substitute gets what the\n"
+	       "person would get; N is the absence's number in \"absence list\".") },
 	{ "account", cmd_maint,
 	    "add|edit KEY [--name TEXT] [--industry TEXT] [--address TEXT]\n"
 	    "           [--website URL] [--rating TEXT] [--potential TEXT] [--market-volume \"N "
 	    "CUR\"] ...",
-	    "Add or change an account (the customer).  Every member of kapd-plan(5) is an\n"
-	    "option; \"-\" clears one." },
+	    N_("Add or change an account (the customer).  Every member of kapd-plan(5) is an\n"
+	       "option; \"-\" clears one.") },
 	{ "contact", cmd_maint,
 	    "add ACCOUNT KEY [--name ...] | edit|remove KEY [...] | list ACCOUNT",
-	    "Maintain the customer's contact persons.  Options: --name --function --email\n"
-	    "--phone --decision-role --attitude --notes." },
+	    N_("Maintain the customer's contact persons.  Options: --name --function --email\n"
+	       "--phone --decision-role --attitude --notes.") },
 	{ "need", cmd_maint, "add ACCOUNT KEY --text TEXT | edit|remove KEY [...] | list ACCOUNT",
-	    "Maintain the customer's needs." },
+	    N_("Maintain the customer's needs.") },
 	{ "competitor", cmd_maint,
 	    "add ACCOUNT KEY --name TEXT | edit|remove KEY [...] | list ACCOUNT",
-	    "Maintain the competitors.  Options: --name --position --strengths --weaknesses." },
+	    N_("Maintain the competitors.  Options: --name --position --strengths --weaknesses.") },
 	{ "project", cmd_maint,
 	    "add ACCOUNT KEY --title TEXT | edit|remove KEY [...] | list ACCOUNT",
-	    "Maintain the account's projects.  Options: --title --start --end --state." },
+	    N_("Maintain the account's projects.  Options: --title --start --end --state.") },
 	{ "complaint", cmd_maint,
 	    "add ACCOUNT KEY --date DATE --subject TEXT | edit|remove KEY |\n"
 	    "           list ACCOUNT",
-	    "Maintain the account's complaints.  Options: --date --subject --state." },
+	    N_("Maintain the account's complaints.  Options: --date --subject --state.") },
 	{ "history", cmd_maint,
 	    "add|edit|remove ACCOUNT PERIOD [--revenue N] [--margin N]\n"
 	    "           [--currency CUR] | list ACCOUNT",
-	    "Maintain revenue and contribution margin per period." },
+	    N_("Maintain revenue and contribution margin per period.") },
 	{ "swot", cmd_maint,
 	    "add ACCOUNT --kind KIND --text TEXT | edit|remove ACCOUNT N |\n"
 	    "           list ACCOUNT",
-	    "Maintain the SWOT entries.  Kinds: strength, weakness, opportunity, threat." },
+	    N_("Maintain the SWOT entries.  Kinds: strength, weakness, opportunity, threat.") },
 	{ "plan", cmd_maint,
 	    "add ACCOUNT KEY --title TEXT --kam PERSON [...] |\n"
 	    "           edit KEY [--title TEXT] [--language TAG] [--timezone ZONE] [--state "
 	    "STATE]\n"
 	    "           | archive KEY | list ACCOUNT",
-	    "Add a plan, change its own fields or archive it.  A new plan starts with its\n"
-	    "KAM as the team; archived plans are no longer controlled." },
+	    N_("Add a plan, change its own fields or archive it.  A new plan starts with its\n"
+	       "KAM as the team; archived plans are no longer controlled.") },
 	{ "team", cmd_maint,
 	    "add|edit|remove PLAN PERSON [--role kam|sponsor|member]\n"
 	    "           [--function TEXT] | list PLAN",
-	    "Maintain a plan's key account team.  Naming a new KAM or sponsor makes the\n"
-	    "previous one a member." },
+	    N_("Maintain a plan's key account team.  Naming a new KAM or sponsor makes the\n"
+	       "previous one a member.") },
 	{ "goal", cmd_maint,
 	    "add PLAN KEY --horizon mid|long --text TEXT [--focus F]\n"
 	    "           [--focus-value TEXT] [--target TEXT] [--due DATE] | edit|remove KEY | list "
 	    "PLAN",
-	    "Maintain a plan's strategic goals." },
+	    N_("Maintain a plan's strategic goals.") },
 	{ NULL, NULL, NULL, NULL },
 };
 
@@ -219,15 +219,15 @@ find_command(const char *name)
 
 /* A command's line in the overview: the first sentence of its help, on one line. */
 static void
-summary(const struct ctl_command *cmd, char *buf, size_t len)
+summary(const struct ctl *c, const struct ctl_command *cmd, char *buf, size_t len)
 {
+	const char *help = tr(c, cmd->help);
 	size_t i, n = 0;
 
-	for (i = 0; cmd->help[i] != '\0' && n + 1 < len; i++) {
-		buf[n++] = cmd->help[i] == '\n' ? ' ' : cmd->help[i];
-		if (cmd->help[i] == '.' &&
-		    (cmd->help[i + 1] == ' ' || cmd->help[i + 1] == '\n' ||
-		        cmd->help[i + 1] == '\0'))
+	for (i = 0; help[i] != '\0' && n + 1 < len; i++) {
+		buf[n++] = help[i] == '\n' ? ' ' : help[i];
+		if (help[i] == '.' &&
+		    (help[i + 1] == ' ' || help[i + 1] == '\n' || help[i + 1] == '\0'))
 			break;
 	}
 	buf[n] = '\0';
@@ -244,7 +244,7 @@ usage(const struct ctl *c, FILE *f)
 	        "usage: kapctl [-c FILE] [--db FILE] [--now TIME] [--json] COMMAND "
 	        "[ARGS]\n\nCommands:\n"));
 	for (cmd = ctl_commands; cmd->name != NULL; cmd++) {
-		summary(cmd, line, sizeof(line));
+		summary(c, cmd, line, sizeof(line));
 		fprintf(f, "  %-11s %s\n", cmd->name, line);
 	}
 	fprintf(f,
@@ -259,13 +259,13 @@ usage(const struct ctl *c, FILE *f)
 }
 
 void
-ctl_usage(FILE *f, const char *name)
+ctl_usage(const struct ctl *c, FILE *f, const char *name)
 {
 	const struct ctl_command *cmd = find_command(name);
 
 	if (cmd == NULL)
 		return;
-	fprintf(f, "usage: kapctl %s %s\n\n%s\n", cmd->name, cmd->usage, cmd->help);
+	fprintf(f, tr(c, "usage: kapctl %s %s\n\n%s\n"), cmd->name, cmd->usage, tr(c, cmd->help));
 }
 
 struct table *
@@ -364,7 +364,7 @@ ctl_common_opt(struct ctl *c, const char *cmd, int opt, int *done)
 {
 	switch (opt) {
 	case 'h':
-		ctl_usage(stdout, cmd);
+		ctl_usage(c, stdout, cmd);
 		*done = EX_OK;
 		return 1;
 	case 'j':
@@ -467,7 +467,7 @@ ctl_list_or_rotate(struct ctl *c, int argc, char **argv, int (*list)(struct ctl 
 	if (strcmp(argv[0], "rotate") == 0)
 		return rotate(c, argc - 1, argv + 1);
 	ctl_fail(EX_USAGE, cmd, tr(c, "unknown subcommand \"%s\""), argv[0]);
-	ctl_usage(stderr, cmd);
+	ctl_usage(c, stderr, cmd);
 	return EX_USAGE;
 }
 

@@ -33,7 +33,7 @@ struct ctl_command {
 	const char *name;
 	int (*run)(struct ctl *c, int argc, char **argv);
 	const char *usage; /* synopsis after "kapctl NAME" */
-	const char *help;  /* what it does, options */
+	const char *help;  /* what it does, options (N_(): shown in the user's language) */
 };
 
 /* Opens the database (migrated to this binary's schema) once; prints the error and
@@ -70,7 +70,7 @@ int ctl_common_opt(struct ctl *c, const char *cmd, int opt, int *done);
  * at the first argument), or an exit code. */
 int ctl_plain_opts(struct ctl *c, int argc, char **argv);
 /* Prints the usage of a command to f. */
-void ctl_usage(FILE *f, const char *cmd);
+void ctl_usage(const struct ctl *c, FILE *f, const char *cmd);
 /* Prints a JSON value followed by a newline; takes the reference. */
 int ctl_print_json(void *json);
 struct json_t;

@@ -69,7 +69,7 @@ feeds_rotate_cmd(struct ctl *c, int argc, char **argv)
 	} else if (argc == 1) {
 		key = argv[0];
 	} else {
-		ctl_usage(stderr, "feeds");
+		ctl_usage(c, stderr, "feeds");
 		return EX_USAGE;
 	}
 	r = feeds_rotate(c->db, kind, key, token, &kind_out, err, sizeof(err));

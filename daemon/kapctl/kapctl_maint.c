@@ -238,7 +238,7 @@ parse_request(struct mreq *q, int argc, char **argv)
 	int i = 2, want, add, keyed, parentpos = 0, idpos = 0;
 
 	if (argc < 2 || (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-		ctl_usage(argc < 2 ? stderr : stdout, argv[0]);
+		ctl_usage(q->c, argc < 2 ? stderr : stdout, argv[0]);
 		return argc < 2 ? EX_USAGE : EX_OK;
 	}
 	q->sub = argv[1];

@@ -62,7 +62,7 @@ pages_rotate_cmd(struct ctl *c, int argc, char **argv)
 	int r;
 
 	if (argc != 1) {
-		ctl_usage(stderr, "pages");
+		ctl_usage(c, stderr, "pages");
 		return EX_USAGE;
 	}
 	r = pages_rotate(c->db, argv[0], token, err, sizeof(err));

@@ -109,6 +109,15 @@ class KapctlLanguageTest(LanguageTestCase):
             self.assertEqual(out.strip(), "nothing overdue or due within %s day%s"
                              % (days, "" if days == "1" else "s"))
 
+    def test_the_help_is_german_under_lang_de(self):
+        out, _ = self.kapctl_in(GERMAN, "--help")
+        self.assertIn("\nBefehle:\n", out)
+        self.assertRegex(out, r"(?m)^  due +Zeigen, was überfällig oder bald fällig ist\.$")
+        out, _ = self.kapctl_in(GERMAN, "due", "--help")
+        self.assertTrue(out.startswith("Aufruf: kapctl due [--json]"), out)
+        out, _ = self.kapctl_in({}, "due", "--help")
+        self.assertTrue(out.startswith("usage: kapctl due [--json]"), out)
+
     def test_lc_all_overrides_lang_and_lc_messages_comes_before_lang(self):
         cases = [
             ({"LC_ALL": "C", "LANG": "de_DE.UTF-8"}, "DUE"),
