@@ -172,6 +172,22 @@ class SystemdTestCase(kaptest.KapTestCase):
 
 class NotifyTest(SystemdTestCase):
 
+    def test_status_and_log_lines_follow_log_language(self):
+        self.write_conf('log_language = "de";\n')
+        n = self.listen()
+        p = self.start(n)
+        i = self.ready(n, p)
+        status = n.snapshot()[i][2].get("STATUS", "")
+        self.assertRegex(status, r"^nächste Prüfung \d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d{4}; "
+                         r"\d+ E-Mails? in der Warteschlange; letzte Prüfung: \d+ E-Mails? "
+                         r"gesendet, \d+ zurückgestellt, \d+ fehlgeschlagen$",
+                         "expected a German STATUS= line")
+        err = self.stop(p)
+        j = self.expect(n, p, "STOPPING", "1", after=i)
+        self.assertEqual(n.snapshot()[j][2].get("STATUS"), "wird beendet")
+        self.assertIn("kapd: SIGTERM: wird beendet", err)
+        self.assertRegex(err, r"kapd: Prüfung: \d+ aktiver? (Plan|Pläne)")
+
     def test_ready_comes_after_the_first_check_with_a_status_line(self):
         n = self.listen()
         p = self.start(n)
