@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/i18n.h"
+
 /* Windows-1252 0x80-0x9F (the rest is Latin-1, the same as Unicode); 0 is undefined. */
 static const unsigned short cp1252_c1[32] = {
 	0x20AC,
@@ -66,7 +68,7 @@ const char *
 csv_encoding_name(enum csv_encoding e)
 {
 	switch (e) {
-	case CSV_UTF8_BOM: return "UTF-8 with BOM";
+	case CSV_UTF8_BOM: return N_("UTF-8 with BOM");
 	case CSV_CP1252: return "Windows-1252";
 	default: return "UTF-8";
 	}
@@ -75,7 +77,7 @@ csv_encoding_name(enum csv_encoding e)
 const char *
 csv_delim_name(char delim)
 {
-	return delim == ';' ? "semicolon" : delim == '\t' ? "tab" : "comma";
+	return delim == ';' ? N_("semicolon") : delim == '\t' ? N_("tab") : N_("comma");
 }
 
 /* Length of the valid UTF-8 sequence at s (RFC 3629: no overlongs, no surrogates, at

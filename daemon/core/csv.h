@@ -41,9 +41,10 @@ int csv_read_delim(const char *buf, size_t len, const char *name, char delim, st
     struct errlist *errs);
 void csv_table_free(struct csv_table *t);
 
-/* "UTF-8", "UTF-8 with BOM", "Windows-1252". */
+/* "UTF-8", "UTF-8 with BOM", "Windows-1252": catalog messages (i18n_tr for another
+ * language). */
 const char *csv_encoding_name(enum csv_encoding e);
-/* "comma", "semicolon", "tab". */
+/* "comma", "semicolon", "tab": catalog messages. */
 const char *csv_delim_name(char delim);
 
 /* Appends one field, quoted when it holds the delimiter, a quote, a line break or

@@ -90,8 +90,9 @@ print_summary(const struct ctl *c, const char *file, const struct csv_table *t,
 {
 	char n[64];
 
-	printf(tr(c, "%s: %s, %s-separated, %s\n"), file, csv_encoding_name(t->encoding),
-	    csv_delim_name(t->delim), COUNT(c, n, t->n ? t->n - 1 : 0, "%lu row", "%lu rows"));
+	printf(tr(c, "%s: %s, %s-separated, %s\n"), file, tr(c, csv_encoding_name(t->encoding)),
+	    tr(c, csv_delim_name(t->delim)),
+	    COUNT(c, n, t->n ? t->n - 1 : 0, "%lu row", "%lu rows"));
 	fputs(s->lines, stdout);
 	printf(tr(c, "%s%zu created, %zu updated, %zu unchanged\n"),
 	    dry ? tr(c, "dry run, nothing changed: ") : "", s->created, s->updated, s->unchanged);
