@@ -56,10 +56,10 @@ ifeq ($(SAN),1)
 SANFLAGS := -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 endif
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-# libcurl and libical are not linked: daemon/io/curl_lazy.c and ical_lazy.c load them when
-# the SMTP transport or the feed writer first needs them (README "Fast start"); their
-# headers are still compiled against.
-LAZY_PKGS  := libcurl libical
+# libcurl, libical and GMime are not linked: daemon/io/curl_lazy.c, ical_lazy.c and
+# gmime_lazy.c load them when the SMTP transport, the feed writer or the reply reader first
+# needs them (README "Fast start"); their headers are still compiled against.
+LAZY_PKGS  := libcurl libical gmime-3.0
 PKG_LIBS   := $(shell pkg-config --libs $(filter-out $(LAZY_PKGS),$(PKGS)) 2>/dev/null) -lm
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 VERSION  := $(shell cat VERSION)

@@ -1,4 +1,4 @@
-/* mailparse: incoming mail through GMime 3 (see mailparse.h). */
+/* mailparse: incoming mail through GMime 3 (see mailparse.h), loaded on demand. */
 #include "io/mailparse.h"
 
 #include <errno.h>
@@ -142,6 +142,20 @@ read_body(struct inmail *m, GMimeMessage *msg)
 }
 
 int
+mailparse_ready(char *err, size_t errlen)
+{
+	if (gmime_up)
+		return 0;
+	if (!g_mime_check_version(3, 0, 0)) {
+		snprintf(err, errlen, "GMime 3 (libgmime-3.0.so.0) cannot be loaded");
+		return -ENOSYS;
+	}
+	g_mime_init();
+	gmime_up = 1;
+	return 0;
+}
+
+int
 mailparse(const char *raw, size_t len, struct inmail *m, char *err, size_t errlen)
 {
 	GMimeStream *stream;
@@ -150,10 +164,8 @@ mailparse(const char *raw, size_t len, struct inmail *m, char *err, size_t errle
 	int r;
 
 	memset(m, 0, sizeof(*m));
-	if (!gmime_up) {
-		g_mime_init();
-		gmime_up = 1;
-	}
+	if ((r = mailparse_ready(err, errlen)) < 0)
+		return r;
 	stream = g_mime_stream_mem_new_with_buffer(raw, len);
 	parser = g_mime_parser_new_with_stream(stream);
 	msg = g_mime_parser_construct_message(parser, NULL);

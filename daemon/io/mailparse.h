@@ -25,8 +25,13 @@ struct inmail {
 	size_t text_len;
 };
 
-/* Parses raw[0..len).  0, or -EINVAL (not a mail GMime can read) / -ENOMEM with err
- * filled.  Free with mailparse_free (also after a failure). */
+/* Loads GMime (opened on demand, io/gmime_lazy.c) and sets it up: 0, or -ENOSYS with err
+ * saying it cannot be loaded.  mailparse does it too; a reader of many mails asks first,
+ * so that a missing library fails the run instead of setting each mail aside. */
+int mailparse_ready(char *err, size_t errlen);
+/* Parses raw[0..len).  0, or -EINVAL (not a mail GMime can read) / -ENOMEM / -ENOSYS
+ * (GMime cannot be loaded) with err filled.  Free with mailparse_free (also after a
+ * failure). */
 int mailparse(const char *raw, size_t len, struct inmail *m, char *err, size_t errlen);
 void mailparse_free(struct inmail *m);
 /* Releases GMime's global state (at the end of a batch; mailparse sets it up again). */

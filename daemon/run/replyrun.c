@@ -414,7 +414,8 @@ read_source(struct rr *x, char *err, size_t errlen)
 	size_t n = 0, bytes = 0, i = 0;
 	int r;
 
-	if ((r = replies_cursor(x->db, cursor, sizeof(cursor), err, errlen)) < 0 ||
+	if ((r = mailparse_ready(err, errlen)) < 0 ||
+	    (r = replies_cursor(x->db, cursor, sizeof(cursor), err, errlen)) < 0 ||
 	    (r = replysource_open(x->cfg, x->hooks, &src, err, errlen)) < 0)
 		return r;
 	r = replysource_list(
