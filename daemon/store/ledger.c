@@ -16,16 +16,20 @@ bind_str(sqlite3_stmt *st, int i, const char *s)
 		sqlite3_bind_null(st, i);
 }
 
+/* The statements below take a db_stmts (store/db.h): a batch of emails prepares each
+ * once instead of once per email (profiled on a first check); NULL prepares per call. */
+static const char delivery_sql[] =
+    "INSERT INTO delivery (recipient_key, email, mode, message_id, state, "
+    "slot_at, armed_at, local_date) VALUES (?1, ?2, ?3, ?4, 'sending', ?5, ?5, ?6)";
+
 static int
-insert_delivery(sqlite3 *db, const struct ledger_delivery *d, int64_t *id, char *err, size_t errlen)
+insert_delivery(sqlite3 *db, struct db_stmts *c, const struct ledger_delivery *d, int64_t *id,
+    char *err, size_t errlen)
 {
 	sqlite3_stmt *st = NULL;
 	int rc, r;
 
-	r = db_prepare(db,
-	    "INSERT INTO delivery (recipient_key, email, mode, message_id, state, "
-	    "slot_at, armed_at, local_date) VALUES (?1, ?2, ?3, ?4, 'sending', ?5, ?5, ?6)",
-	    &st, err, errlen);
+	r = db_stmts_or_prepare(c, db, delivery_sql, &st, err, errlen);
 	if (r < 0)
 		return r;
 	bind_str(st, 1, d->recipient_key);
@@ -35,7 +39,7 @@ insert_delivery(sqlite3 *db, const struct ledger_delivery *d, int64_t *id, char 
 	sqlite3_bind_int64(st, 5, (sqlite3_int64)d->slot);
 	bind_str(st, 6, d->local_date);
 	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	db_stmts_done(c, st);
 	if (rc != SQLITE_DONE) {
 		snprintf(err, errlen, "recording a delivery: %s", sqlite3_errmsg(db));
 		return db_errno(rc) ? db_errno(rc) : -EIO;
@@ -46,19 +50,20 @@ insert_delivery(sqlite3 *db, const struct ledger_delivery *d, int64_t *id, char 
 
 /* INSERT OR IGNORE: the unique key (rule, kind, item, deadline, stage, recipient) turns a
  * second mailing into a no-op. */
+static const char notes_insert_sql[] =
+    "INSERT OR IGNORE INTO notification (rule, kind, item_key, plan_key, "
+    "deadline, stage, recipient_key, on_behalf_of, unowned, title, owner_name, at_risk, "
+    "delivery_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
+
 static int
-insert_notes(sqlite3 *db, int64_t id, const struct ledger_note *notes, size_t n, int *keep,
-    size_t *kept, char *err, size_t errlen)
+insert_notes(sqlite3 *db, struct db_stmts *c, int64_t id, const struct ledger_note *notes, size_t n,
+    int *keep, size_t *kept, char *err, size_t errlen)
 {
 	sqlite3_stmt *st = NULL;
 	size_t i;
 	int rc = SQLITE_DONE, r;
 
-	r = db_prepare(db,
-	    "INSERT OR IGNORE INTO notification (rule, kind, item_key, plan_key, "
-	    "deadline, stage, recipient_key, on_behalf_of, unowned, title, owner_name, at_risk, "
-	    "delivery_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-	    &st, err, errlen);
+	r = db_stmts_or_prepare(c, db, notes_insert_sql, &st, err, errlen);
 	if (r < 0)
 		return r;
 	*kept = 0;
@@ -85,7 +90,7 @@ insert_notes(sqlite3 *db, int64_t id, const struct ledger_note *notes, size_t n,
 		keep[i] = sqlite3_changes(db) > 0;
 		*kept += (size_t)keep[i];
 	}
-	sqlite3_finalize(st);
+	db_stmts_done(c, st);
 	if (rc != SQLITE_DONE) {
 		snprintf(err, errlen, "recording a notification: %s", sqlite3_errmsg(db));
 		return db_errno(rc) ? db_errno(rc) : -EIO;
@@ -93,18 +98,20 @@ insert_notes(sqlite3 *db, int64_t id, const struct ledger_note *notes, size_t n,
 	return 0;
 }
 
+static const char outcome_sql[] =
+    "UPDATE delivery SET state = ?1, attempts = attempts + 1, "
+    "last_error = ?2, next_attempt = ?3, outcome_at = ?5, sent_at = CASE WHEN ?1 = "
+    "'sent' THEN strftime('%Y-%m-%dT%H:%M:%SZ', 'now') END WHERE id = ?4";
+
 static int
-write_outcome(sqlite3 *db, const struct ledger_result *res, char *err, size_t errlen)
+write_outcome(
+    sqlite3 *db, struct db_stmts *c, const struct ledger_result *res, char *err, size_t errlen)
 {
 	static const char *const names[] = { "sent", "deferred", "failed" };
 	sqlite3_stmt *st = NULL;
 	int rc, r;
 
-	r = db_prepare(db,
-	    "UPDATE delivery SET state = ?1, attempts = attempts + 1, "
-	    "last_error = ?2, next_attempt = ?3, outcome_at = ?5, sent_at = CASE WHEN ?1 = "
-	    "'sent' THEN strftime('%Y-%m-%dT%H:%M:%SZ', 'now') END WHERE id = ?4",
-	    &st, err, errlen);
+	r = db_stmts_or_prepare(c, db, outcome_sql, &st, err, errlen);
 	if (r < 0)
 		return r;
 	bind_str(st, 1, names[res->state]);
@@ -114,7 +121,7 @@ write_outcome(sqlite3 *db, const struct ledger_result *res, char *err, size_t er
 	sqlite3_bind_int64(st, 4, res->id);
 	sqlite3_bind_int64(st, 5, (sqlite3_int64)res->at);
 	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	db_stmts_done(c, st);
 	if (rc != SQLITE_DONE) {
 		snprintf(err, errlen, "recording a delivery outcome: %s", sqlite3_errmsg(db));
 		return db_errno(rc) ? db_errno(rc) : -EIO;
@@ -134,11 +141,11 @@ ledger_record(sqlite3 *db, const struct ledger_result *prev, const struct ledger
 	if (r < 0)
 		return r;
 	if (prev != NULL)
-		r = write_outcome(db, prev, err, errlen);
+		r = write_outcome(db, NULL, prev, err, errlen);
 	if (r == 0)
-		r = insert_delivery(db, d, id, err, errlen);
+		r = insert_delivery(db, NULL, d, id, err, errlen);
 	if (r == 0)
-		r = insert_notes(db, *id, notes, n, keep, &kept, err, errlen);
+		r = insert_notes(db, NULL, *id, notes, n, keep, &kept, err, errlen);
 	if (r == 0 && kept == 0) {
 		/* Everything was mailed by someone else meanwhile: keep only the outcome. */
 		char sql[64];
@@ -155,15 +162,15 @@ ledger_record(sqlite3 *db, const struct ledger_result *prev, const struct ledger
 
 /* One email of a batch, inside the caller's transaction. */
 static int
-record_one(sqlite3 *db, struct ledger_mail *m, char *err, size_t errlen)
+record_one(sqlite3 *db, struct db_stmts *c, struct ledger_mail *m, char *err, size_t errlen)
 {
 	char sql[64];
 	size_t kept = 0;
 	int r;
 
-	r = insert_delivery(db, &m->d, &m->id, err, errlen);
+	r = insert_delivery(db, c, &m->d, &m->id, err, errlen);
 	if (r == 0)
-		r = insert_notes(db, m->id, m->notes, m->n, m->keep, &kept, err, errlen);
+		r = insert_notes(db, c, m->id, m->notes, m->n, m->keep, &kept, err, errlen);
 	if (r == 0 && kept == 0) {
 		snprintf(
 		    sql, sizeof(sql), "DELETE FROM delivery WHERE id = %lld", (long long)m->id);
@@ -177,6 +184,7 @@ int
 ledger_record_batch(sqlite3 *db, const struct ledger_result *prev, size_t n_prev,
     struct ledger_mail *m, size_t n, char *err, size_t errlen)
 {
+	struct db_stmts *c;
 	size_t i;
 	int r;
 
@@ -185,10 +193,12 @@ ledger_record_batch(sqlite3 *db, const struct ledger_result *prev, size_t n_prev
 	r = db_begin(db, err, errlen);
 	if (r < 0)
 		return r;
+	c = db_stmts_new(db); /* NULL (out of memory): each call prepares its own */
 	for (i = 0; r == 0 && i < n_prev; i++)
-		r = write_outcome(db, &prev[i], err, errlen);
+		r = write_outcome(db, c, &prev[i], err, errlen);
 	for (i = 0; r == 0 && i < n; i++)
-		r = record_one(db, &m[i], err, errlen);
+		r = record_one(db, c, &m[i], err, errlen);
+	db_stmts_free(c);
 	r = db_commit_or_rollback(db, r, err, errlen);
 	if (r < 0) {
 		for (i = 0; i < n; i++)
@@ -204,12 +214,16 @@ ledger_record_batch(sqlite3 *db, const struct ledger_result *prev, size_t n_prev
 static int
 outcomes_once(sqlite3 *db, const struct ledger_result *res, size_t n, char *err, size_t errlen)
 {
+	struct db_stmts *c = NULL;
 	size_t i;
 	int r;
 
 	r = db_begin(db, err, errlen);
+	if (r == 0)
+		c = db_stmts_new(db); /* NULL: each call prepares its own */
 	for (i = 0; r == 0 && i < n; i++)
-		r = write_outcome(db, &res[i], err, errlen);
+		r = write_outcome(db, c, &res[i], err, errlen);
+	db_stmts_free(c);
 	return db_commit_or_rollback(db, r, err, errlen);
 }
 
@@ -231,7 +245,7 @@ ledger_outcome(sqlite3 *db, const struct ledger_result *res, char *err, size_t e
 	int i, r = -EBUSY;
 
 	for (i = 0; i < OUTCOME_TRIES && r == -EBUSY; i++)
-		r = write_outcome(db, res, err, errlen);
+		r = write_outcome(db, NULL, res, err, errlen);
 	return r;
 }
 
