@@ -166,8 +166,12 @@ class CatalogTest(unittest.TestCase):
                 re.findall(r'(?m)^msgid ((?:".*"\n)+)', out)} - {""}
 
     def test_the_template_holds_every_message_of_the_sources(self):
-        p = subprocess.run(["make", "-s", "-n", "-B", "po/kapd.pot"], cwd=kaptest.REPO,
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        # Under `make check` the outer make's flags would add "Entering directory" lines.
+        env = {k: v for k, v in os.environ.items()
+               if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+        p = subprocess.run(["make", "-s", "-n", "-B", "--no-print-directory", "po/kapd.pot"],
+                           cwd=kaptest.REPO, env=env, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True)
         self.assertEqual(p.returncode, 0, p.stderr)
         cmd = p.stdout.replace("\\\n", " ")
         self.assertIn("-o po/kapd.pot", cmd)
