@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <libical/ical.h>
 
 #include "testutil.h"
 
@@ -23,6 +24,7 @@
 #include "store/db.h"
 #include "run/feeds.h"
 #include "core/ics.h"
+#include "lib/i18n.h"
 #include "lib/kdate.h"
 #include "lib/sbuf.h"
 
@@ -336,6 +338,152 @@ event_has_uid_dates_dtstamp_and_sequence(void **state)
 	assert_has_line(t, "END:VEVENT");
 	assert_null(strstr(t, "VALARM"));
 	free(t);
+}
+
+/* Text without its folds and without CR: what a reader sees, line by line. */
+static void
+unfold_into(const char *s, struct sbuf *flat)
+{
+	const char *p;
+
+	for (p = s; *p != '\0'; p++) {
+		if (p[0] == '\r' && p[1] == '\n' && (p[2] == ' ' || p[2] == '\t'))
+			p += 2;
+		else if (p[0] != '\r')
+			sbuf_add(flat, p, 1);
+	}
+	sbuf_add(flat, "", 0);
+}
+
+static struct icaltimetype
+lib_day(kdate_t day)
+{
+	struct icaltimetype t = icaltime_null_date();
+	int y, m, d;
+
+	kdate_to_ymd(day, &y, &m, &d);
+	t.year = y, t.month = m, t.day = d, t.is_date = 1;
+	return t;
+}
+
+/* ev as libical serializes a whole VEVENT made of the same values, unfolded. */
+static char *
+libical_event(const struct ics_calendar *cal, const struct ics_event *ev)
+{
+	static const char *const category[] = { "Milestone", "Activity", "Annual update" };
+	icaltimezone *utc = icaltimezone_get_utc_timezone();
+	icalcomponent *c = icalcomponent_new_vevent(), *alarm;
+	struct sbuf uid = SBUF_INIT, sum = SBUF_INIT, desc = SBUF_INIT, flat = SBUF_INIT;
+	struct icaltriggertype trig;
+	char *text, *s = NULL;
+
+	ics_uid(ev, cal->domain, &uid);
+	ics_summary(cal->lang, ev, cal->customer_titles, &sum);
+	ics_description(cal->lang, ev, &desc);
+	icalcomponent_add_property(c, icalproperty_new_uid(uid.s));
+	icalcomponent_add_property(
+	    c, icalproperty_new_dtstamp(icaltime_from_timet_with_zone(ev->changed, 0, utc)));
+	icalcomponent_add_property(c, icalproperty_new_dtstart(lib_day(ev->due)));
+	icalcomponent_add_property(c, icalproperty_new_dtend(lib_day(ev->due + 1)));
+	icalcomponent_add_property(c, icalproperty_new_summary(sum.s));
+	icalcomponent_add_property(c, icalproperty_new_description(desc.s));
+	icalcomponent_add_property(
+	    c, icalproperty_new_categories(i18n_tr(cal->lang, category[ev->kind])));
+	icalcomponent_add_property(c,
+	    icalproperty_new_status(
+	        ev->state == ICS_CANCELLED ? ICAL_STATUS_CANCELLED : ICAL_STATUS_CONFIRMED));
+	icalcomponent_add_property(c, icalproperty_new_sequence((int)ev->sequence));
+	icalcomponent_add_property(
+	    c, icalproperty_new_lastmodified(icaltime_from_timet_with_zone(ev->changed, 0, utc)));
+	icalcomponent_add_property(c, icalproperty_new_transp(ICAL_TRANSP_TRANSPARENT));
+	text = icalcomponent_as_ical_string_r(c);
+	assert_non_null(text);
+	unfold_into(text, &flat);
+	if (cal->alarm && ev->state == ICS_OPEN) {
+		/* A subcomponent is written last, before END:VEVENT. */
+		alarm = icalcomponent_new_valarm();
+		memset(&trig, 0, sizeof(trig));
+		trig.time = icaltime_null_time();
+		trig.duration = icaldurationtype_from_int(-15 * 3600);
+		icalcomponent_add_property(alarm, icalproperty_new_action(ICAL_ACTION_DISPLAY));
+		icalcomponent_add_property(alarm, icalproperty_new_trigger(trig));
+		icalcomponent_add_property(alarm, icalproperty_new_description(sum.s));
+		free(text);
+		text = icalcomponent_as_ical_string_r(alarm);
+		assert_non_null(text);
+		assert_true(flat.len > strlen("END:VEVENT\n"));
+		flat.len -= strlen("END:VEVENT\n");
+		unfold_into(text, &flat);
+		sbuf_puts(&flat, "END:VEVENT\n");
+		sbuf_add(&flat, "", 0);
+		icalcomponent_free(alarm);
+	}
+	assert_int_equal(sbuf_finish(&flat, &s, NULL), 0);
+	free(text);
+	icalcomponent_free(c);
+	sbuf_free(&uid);
+	sbuf_free(&sum);
+	sbuf_free(&desc);
+	return s;
+}
+
+/* kapd writes texts (UID, SUMMARY, DESCRIPTION, the alarm's text) without libical and
+ * caches the other lines: random hostile events, in both languages, with and without
+ * alarm, in plan and person feeds, must read exactly as libical writes the same VEVENT. */
+static void
+events_read_as_libical_writes_them(void **state)
+{
+	static const char *const units[] = { "a", "Z", " ", ",", ";", "\\", "\"", ":", "'", "ä",
+		"ß", "工", "😀", "\t", "\n", "\r\n", "\x01", "\x7f", "\xff", "\xc2\x85", "&", "<",
+		"=", "x" };
+	static const char *const days[] = { "2026-12-31", "2027-02-28", "2028-02-29",
+		"1999-01-01" };
+	struct sbuf t[4] = { SBUF_INIT, SBUF_INIT, SBUF_INIT, SBUF_INIT };
+	unsigned seed = 4242;
+	int i, k, j, n;
+
+	(void)state;
+	for (i = 0; i < 1500; i++) {
+		struct ics_calendar cal = { i % 2 ? "de" : "en", "C", "Europe/Berlin",
+			i % 3 ? "kap.example" : "k,a;p\\.example", (i / 2) % 2, (i / 4) % 2 };
+		struct ics_event ev = sample_event();
+		char *ours, *lib;
+
+		for (j = 0; j < 4; j++) {
+			t[j].len = 0;
+			seed = seed * 1103515245u + 12345u;
+			n = 1 + (int)((seed >> 16) % (j == 0 ? 120 : 40));
+			for (k = 0; k < n; k++) {
+				seed = seed * 1103515245u + 12345u;
+				sbuf_puts(&t[j], units[(seed >> 16) % N_ELEMS(units)]);
+			}
+			sbuf_add(&t[j], "", 0);
+		}
+		ev.title = t[0].s;
+		ev.owner = i % 5 ? t[1].s : NULL;
+		ev.plan = t[2].s;
+		ev.customer = t[3].s;
+		ev.key = i % 7 ? "kessler-2026-a07" : t[1].s;
+		ev.kind = (enum ics_kind)(i % 3);
+		ev.state = (enum ics_state)((i / 3) % 3);
+		ev.has_done_on = ev.state == ICS_DONE && i % 2;
+		ev.done_on = day_of("2026-11-30");
+		ev.due = day_of(days[i % N_ELEMS(days)]);
+		ev.sequence = i % 11;
+		ev.changed = instant_of("2026-12-01T09:00:00+01:00") + i * 3607;
+		ours = event_text(&cal, &ev);
+		lib = libical_event(&cal, &ev);
+		for (k = 0; ours[k] != '\0' && ours[k] == lib[k]; k++)
+			;
+		if (ours[k] != lib[k])
+			fail_msg("event %d differs from libical's at octet %d:\n%.60s\n--- "
+			         "libical:\n%.60s",
+			    i, k, ours + (k > 20 ? k - 20 : 0), lib + (k > 20 ? k - 20 : 0));
+		free(ours);
+		free(lib);
+	}
+	for (j = 0; j < 4; j++)
+		sbuf_free(&t[j]);
 }
 
 static void
@@ -773,6 +921,7 @@ main(void)
 		    fold_keeps_lines_within_75_octets_without_splitting_utf8_or_escapes),
 		cmocka_unit_test(fold_refuses_control_characters_and_invalid_utf8),
 		cmocka_unit_test(event_has_uid_dates_dtstamp_and_sequence),
+		cmocka_unit_test(events_read_as_libical_writes_them),
 		cmocka_unit_test(uid_is_stable_per_kind_and_key),
 		cmocka_unit_test(done_and_cancelled_events_say_so_in_the_feed_language),
 		cmocka_unit_test(alarm_is_opt_in_and_only_on_open_events),
