@@ -541,11 +541,66 @@ text(struct ics_writer *w, const char *name, struct sbuf *out)
 	return text_line(name, w->a.s != NULL ? w->a.s : "", &w->b, out);
 }
 
+static char *
+put_num(char *p, int v, int n)
+{
+	int i;
+
+	for (i = n - 1; i >= 0; i--, v /= 10)
+		p[i] = (char)('0' + v % 10);
+	return p + n;
+}
+
+/* "DTSTART;VALUE=DATE:20261231", "DTSTAMP:20261201T080000Z": the lines libical writes for
+ * a date and a UTC time (tests/unit/test_feeds.c compares), written here when the year
+ * has four digits (1 then), else 0.  Events rarely share a deadline or a time of change,
+ * and serializing these four lines with libical was a sixteenth of a first check. */
+static int
+direct_time(enum slot slot, int64_t t, struct sbuf *out)
+{
+	static const char *const names[] = { [S_DTSTAMP] = "DTSTAMP:",
+		[S_DTSTART] = "DTSTART;VALUE=DATE:",
+		[S_DTEND] = "DTEND;VALUE=DATE:",
+		[S_MODIFIED] = "LAST-MODIFIED:" };
+	int is_date = slot == S_DTSTART || slot == S_DTEND, y, m, d, sec = 0;
+	kdate_t day = (kdate_t)t;
+	char buf[48], *p;
+
+	if (!is_date) {
+		day = (kdate_t)(t / 86400 - (t % 86400 < 0));
+		sec = (int)(t - (int64_t)day * 86400);
+	}
+	kdate_to_ymd(day, &y, &m, &d);
+	if (y < 1 || y > 9999)
+		return 0;
+	p = stpcpy(buf, names[slot]);
+	p = put_num(p, y, 4);
+	p = put_num(p, m, 2);
+	p = put_num(p, d, 2);
+	if (!is_date) {
+		*p++ = 'T';
+		p = put_num(p, sec / 3600, 2);
+		p = put_num(p, sec / 60 % 60, 2);
+		p = put_num(p, sec % 60, 2);
+		*p++ = 'Z';
+	}
+	*p++ = '\r';
+	*p++ = '\n';
+	sbuf_add(out, buf, (size_t)(p - buf));
+	return 1;
+}
+
 static int
 times(struct ics_writer *w, const struct ics_event *ev, enum slot slot, struct sbuf *out)
 {
 	struct icaltimetype t;
 
+	if (direct_time(slot,
+	        slot == S_DTSTART     ? ev->due
+	            : slot == S_DTEND ? ev->due + 1
+	                              : (int64_t)ev->changed,
+	        out))
+		return 0;
 	if (cached(w, slot,
 	        slot == S_DTSTART     ? ev->due
 	            : slot == S_DTEND ? ev->due + 1

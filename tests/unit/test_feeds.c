@@ -436,8 +436,8 @@ events_read_as_libical_writes_them(void **state)
 	static const char *const units[] = { "a", "Z", " ", ",", ";", "\\", "\"", ":", "'", "ä",
 		"ß", "工", "😀", "\t", "\n", "\r\n", "\x01", "\x7f", "\xff", "\xc2\x85", "&", "<",
 		"=", "x" };
-	static const char *const days[] = { "2026-12-31", "2027-02-28", "2028-02-29",
-		"1999-01-01" };
+	static const char *const days[] = { "2026-12-31", "2027-02-28", "2028-02-29", "1999-01-01",
+		"2099-12-31" };
 	struct sbuf t[4] = { SBUF_INIT, SBUF_INIT, SBUF_INIT, SBUF_INIT };
 	unsigned seed = 4242;
 	int i, k, j, n;
