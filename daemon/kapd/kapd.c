@@ -25,6 +25,7 @@
 #include "store/state.h"
 #include "lib/errlist.h"
 #include "run/feeds.h"
+#include "run/feedsjob.h"
 #include "run/pages.h"
 #include "io/feedfile.h"
 #include "lib/i18n.h"
@@ -230,14 +231,19 @@ publish_pages(struct kapd *k, time_t now)
  * a dry run.  A failure is logged and the previous files stay; the next check tries
  * again. */
 static void
-publish_feeds(struct kapd *k, time_t now)
+publish_feeds(struct kapd *k, time_t now, struct feedsjob *job)
 {
 	struct errlist problems = ERRLIST_INIT;
 	struct feeds_stats st;
 	const char *lang = log_lang(k);
 	char err[512], a[64], b[64], c[64];
+	int r;
 
-	if (feeds_publish(k->db, &k->cfg, now, &st, &problems, err, sizeof(err)) < 0)
+	if (job != NULL)
+		r = feedsjob_finish(job, &st, &problems, err, sizeof(err));
+	else
+		r = feeds_publish(k->db, &k->cfg, now, &st, &problems, err, sizeof(err));
+	if (r < 0)
 		log_msg(LOG_ERR,
 		    tr(k,
 		        "feeds: %s; the previous feed files stay, trying again at the next check"),
@@ -298,6 +304,32 @@ clean_feeds(struct kapd *k)
 		    COUNT(lang, a, n, "%lu temporary file", "%lu temporary files"));
 }
 
+/* Opens the mail transport when it is not open: 0, or -1 after logging why (the feeds
+ * are published all the same: the calendars do not depend on mail). */
+static int
+open_transport(struct kapd *k, time_t now)
+{
+	char err[512];
+
+	if (k->opt.dry_run || k->tp != NULL)
+		return 0;
+	if (transport_open(&k->cfg, &k->hooks, &k->tp, err, sizeof(err)) < 0) {
+		log_msg(LOG_ERR,
+		    tr(k, "mail transport: %s; nothing is sent, trying again at the next check"),
+		    err);
+		snprintf(k->last_result, sizeof(k->last_result), "%s",
+		    tr(k, "last check failed: mail transport unavailable"));
+		publish_feeds(k, now, NULL);
+		return -1;
+	}
+	if (k->cfg.mail.transport == MAIL_SMTP && !k->cfg.mail.tls_verify)
+		log_msg(LOG_WARNING, "%s",
+		    tr(k,
+		        "mail.tls_verify is false: the SMTP server's certificate and host name "
+		        "are not verified"));
+	return 0;
+}
+
 /* One check; 0, or a sysexits code when the check itself could not run. */
 static int
 run_check(struct kapd *k)
@@ -305,32 +337,19 @@ run_check(struct kapd *k)
 	struct errlist problems = ERRLIST_INIT;
 	struct check_options o = { kapd_now(k), k->opt.dry_run, k->opt.json, stdout };
 	struct check_stats st;
+	struct feedsjob *job = NULL;
 	const char *lang = log_lang(k);
 	char err[512], a[64], b[64], c[64], d[64], e[64];
 	int r;
 
-	if (!k->opt.dry_run && k->tp == NULL) {
-		if ((r = transport_open(&k->cfg, &k->hooks, &k->tp, err, sizeof(err))) < 0) {
-			log_msg(LOG_ERR,
-			    tr(k,
-			        "mail transport: %s; nothing is sent, trying again at the next "
-			        "check"),
-			    err);
-			snprintf(k->last_result, sizeof(k->last_result), "%s",
-			    tr(k, "last check failed: mail transport unavailable"));
-			/* The calendars do not depend on mail: they stay current. */
-			publish_feeds(k, o.now);
-			return EX_UNAVAILABLE;
-		}
-		if (k->cfg.mail.transport == MAIL_SMTP && !k->cfg.mail.tls_verify)
-			log_msg(LOG_WARNING, "%s",
-			    tr(k,
-			        "mail.tls_verify is false: the SMTP server's certificate and host "
-			        "name are not verified"));
-	}
+	if (open_transport(k, o.now) < 0)
+		return EX_UNAVAILABLE;
+	/* The feeds are written beside the mails (run/feedsjob.h). */
+	if (!k->opt.dry_run)
+		job = feedsjob_start(k->db, &k->cfg, o.now, FEEDSJOB_MIN_DIRTY);
 	r = check_run(k->db, &k->cfg, k->tp, &o, &st, &problems, err, sizeof(err));
 	if (!k->opt.dry_run)
-		publish_feeds(k, o.now);
+		publish_feeds(k, o.now, job);
 	if (!k->opt.dry_run)
 		read_replies(k, o.now);
 	log_problems(k, &problems);

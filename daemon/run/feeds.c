@@ -500,38 +500,128 @@ remove_old(struct feeds_run *x, char *err, size_t errlen)
 	return r;
 }
 
+static void
+run_free(struct feeds_run *x)
+{
+	size_t i;
+
+	if (x == NULL)
+		return;
+	if (x->dirfd >= 0)
+		close(x->dirfd);
+	for (i = 0; i < x->n; i++) {
+		free(x->f[i].name);
+		free(x->f[i].tz);
+	}
+	free(x->f);
+	free(x->changes);
+	free(x);
+}
+
+int
+feeds_prepare(sqlite3 *db, const struct kapd_config *cfg, time_t now, struct feeds_stats *st,
+    struct errlist *problems, struct feeds_run **out, char *err, size_t errlen)
+{
+	struct feeds_run *x = calloc(1, sizeof(*x));
+	int r;
+
+	*out = NULL;
+	memset(st, 0, sizeof(*st));
+	if (x == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	*x = (struct feeds_run){
+		.db = db, .cfg = cfg, .now = now, .st = st, .problems = problems, .dirfd = -1
+	};
+	r = feedfile_open_dir(&feedfile_ics, cfg->feeds.directory, &x->dirfd, err, errlen);
+	if (r == 0)
+		r = decide(x, err, errlen);
+	/* The changes are recorded: only the feeds' list is needed from here on. */
+	free(x->changes);
+	x->changes = NULL;
+	x->cap_changes = 0;
+	if (r < 0) {
+		run_free(x);
+		return r;
+	}
+	*out = x;
+	return 0;
+}
+
+void
+feeds_write(struct feeds_run *x, sqlite3 *db)
+{
+	x->db = db; /* a child's own connection (run/feedsjob.c) */
+	if (feedstore_reader_new(db, &x->reader) < 0) {
+		errlist_add(x->problems, "feeds: out of memory; no feed was written");
+		return;
+	}
+	write_all(x);
+	feedstore_reader_free(x->reader);
+	x->reader = NULL;
+}
+
+size_t
+feeds_count(const struct feeds_run *x)
+{
+	return x->n;
+}
+
+size_t
+feeds_dirty(const struct feeds_run *x)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < x->n; i++)
+		n += x->f[i].dirty != 0;
+	return n;
+}
+
+void
+feeds_result(const struct feeds_run *x, size_t i, struct feeds_written *w)
+{
+	const struct feed *f = &x->f[i];
+
+	w->done = (unsigned char)f->done;
+	w->replaced = (unsigned char)f->replaced;
+	w->content = f->content;
+}
+
+void
+feeds_set_result(struct feeds_run *x, size_t i, const struct feeds_written *w)
+{
+	struct feed *f = &x->f[i];
+
+	f->done = w->done;
+	f->replaced = w->replaced;
+	f->content = w->content;
+}
+
+int
+feeds_finish(struct feeds_run *x, char *err, size_t errlen)
+{
+	int r;
+
+	r = record_feeds(x, err, errlen);
+	if (r == 0)
+		r = remove_old(x, err, errlen);
+	run_free(x);
+	return r;
+}
+
 int
 feeds_publish(sqlite3 *db, const struct kapd_config *cfg, time_t now, struct feeds_stats *st,
     struct errlist *problems, char *err, size_t errlen)
 {
-	struct feeds_run x = {
-		.db = db, .cfg = cfg, .now = now, .st = st, .problems = problems, .dirfd = -1
-	};
-	size_t i;
+	struct feeds_run *x;
 	int r;
 
-	memset(st, 0, sizeof(*st));
-	r = feedfile_open_dir(&feedfile_ics, cfg->feeds.directory, &x.dirfd, err, errlen);
-	if (r == 0)
-		r = decide(&x, err, errlen);
-	if (r == 0 && (r = feedstore_reader_new(db, &x.reader)) < 0)
-		snprintf(err, errlen, "out of memory");
-	if (r == 0)
-		write_all(&x);
-	feedstore_reader_free(x.reader);
-	if (r == 0)
-		r = record_feeds(&x, err, errlen);
-	if (r == 0)
-		r = remove_old(&x, err, errlen);
-	if (x.dirfd >= 0)
-		close(x.dirfd);
-	for (i = 0; i < x.n; i++) {
-		free(x.f[i].name);
-		free(x.f[i].tz);
-	}
-	free(x.f);
-	free(x.changes);
-	return r;
+	r = feeds_prepare(db, cfg, now, st, problems, &x, err, errlen);
+	if (r < 0)
+		return r;
+	feeds_write(x, db);
+	return feeds_finish(x, err, errlen);
 }
 
 int

@@ -9,6 +9,7 @@
 #define KAPD_FEEDS_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "conf/config.h"
@@ -36,6 +37,27 @@ struct feeds_stats {
  * database or the directory itself failed. */
 int feeds_publish(sqlite3 *db, const struct kapd_config *cfg, time_t now, struct feeds_stats *st,
     struct errlist *problems, char *err, size_t errlen);
+/* feeds_publish in three steps, so that the files can be written by another process
+ * (run/feedsjob.h) while the caller goes on: feeds_prepare decides which feeds changed
+ * and records the changed events (st and problems must outlive the run); feeds_write
+ * writes the files, reading the events through db (a connection of the process that
+ * calls it); feeds_finish records what was written, removes the files of feeds that are
+ * gone, and frees the run.  feeds_result and feeds_set_result carry what feeds_write did
+ * for feed i (0 <= i < feeds_count) from one process to the other. */
+struct feeds_run;
+struct feeds_written {
+	unsigned char done, replaced;
+	uint64_t content;
+};
+int feeds_prepare(sqlite3 *db, const struct kapd_config *cfg, time_t now, struct feeds_stats *st,
+    struct errlist *problems, struct feeds_run **out, char *err, size_t errlen);
+void feeds_write(struct feeds_run *x, sqlite3 *db);
+size_t feeds_count(const struct feeds_run *x);
+/* How many feeds show something else than their files (missing files not counted). */
+size_t feeds_dirty(const struct feeds_run *x);
+void feeds_result(const struct feeds_run *x, size_t i, struct feeds_written *w);
+void feeds_set_result(struct feeds_run *x, size_t i, const struct feeds_written *w);
+int feeds_finish(struct feeds_run *x, char *err, size_t errlen);
 /* Gives the feed of the plan or person KEY a new token (kind "plan", "person", or NULL
  * for whichever has that key); the old file disappears at the daemon's next check.
  * token receives the new token; *kind_out "plan" or "person".  -ENOENT: no such key;

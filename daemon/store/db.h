@@ -22,6 +22,10 @@ enum {
  * this binary (-ESTALE: "run kapctl migrate").  *out is set only on success. */
 int db_open(const char *path, int flags, sqlite3 **out, char *err, size_t errlen);
 void db_close(sqlite3 *db);
+/* 1 when the connection holds no lock: no transaction open and no statement stepping.
+ * Only then may the process fork a child that opens a connection of its own to the same
+ * file (SQLite keeps a process's locks per file, and the child inherits that memory). */
+int db_idle(sqlite3 *db);
 /* Applies every missing migration, each in its own IMMEDIATE transaction that also sets
  * user_version.  *applied (may be NULL) receives how many ran. */
 int db_migrate(sqlite3 *db, int *applied, char *err, size_t errlen);

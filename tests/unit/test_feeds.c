@@ -4,6 +4,8 @@
  * temporary directory, that a feed never carries confidential plan content
  * (daemon/run/feeds.c). */
 #include <dirent.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -23,6 +25,7 @@
 #include "conf/config.h"
 #include "store/db.h"
 #include "run/feeds.h"
+#include "run/feedsjob.h"
 #include "core/ics.h"
 #include "lib/i18n.h"
 #include "lib/kdate.h"
@@ -815,6 +818,130 @@ read_file(const char *path)
 	return s;
 }
 
+/* The fixture's database and feeds directory in a new temporary directory dir. */
+static sqlite3 *
+fixture_db(char *dir, struct kapd_config *cfg)
+{
+	char path[512], err[512];
+	sqlite3 *db = NULL;
+
+	if (mkdtemp(dir) == NULL)
+		fail_msg("test setup: mkdtemp: %s", strerror(errno));
+	assert_int_equal(config_defaults(cfg), 0);
+	free(cfg->feeds.directory);
+	snprintf(path, sizeof(path), "%s/feeds", dir);
+	cfg->feeds.directory = strdup(path);
+	free(cfg->database);
+	snprintf(path, sizeof(path), "%s/kap.db", dir);
+	cfg->database = strdup(path);
+	if (db_open(path, DB_OPEN_CREATE | DB_OPEN_MIGRATE, &db, err, sizeof(err)) < 0)
+		fail_msg("test setup: db_open: %s", err);
+	if (db_exec(db, fixture_sql, err, sizeof(err)) < 0)
+		fail_msg("test setup: %s", err);
+	return db;
+}
+
+static void
+fixture_remove(const char *dir, sqlite3 *db, struct kapd_config *cfg)
+{
+	char path[512];
+	struct dirent *e;
+	DIR *d = opendir(cfg->feeds.directory);
+
+	while (d != NULL && (e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", cfg->feeds.directory, e->d_name);
+		unlink(path);
+	}
+	if (d != NULL)
+		closedir(d);
+	rmdir(cfg->feeds.directory);
+	db_close(db);
+	snprintf(path, sizeof(path), "%s/kap.db", dir);
+	unlink(path);
+	rmdir(dir);
+	config_free(cfg);
+}
+
+static int
+feeds_recorded(sqlite3 *db)
+{
+	sqlite3_stmt *st = NULL;
+	int n;
+
+	assert_int_equal(sqlite3_prepare_v2(db,
+	                     "SELECT count(*) FROM feed WHERE digest IS NOT NULL AND content_hash "
+	                     "IS NOT NULL AND written_at IS NOT NULL",
+	                     -1, &st, NULL),
+	    SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+/* kapd writes the feed files in a child process while it mails (run/feedsjob.c): the
+ * files and rows are those of feeds_publish, and a child that dies leaves its feeds
+ * unrecorded, so the next check writes them. */
+static void
+a_child_writes_the_feeds_and_a_killed_one_loses_none(void **state)
+{
+	time_t now = instant_of("2026-12-01T09:00:00+01:00");
+	char dir[] = "/tmp/kapd-test-feedsjob-XXXXXX", err[512];
+	struct kapd_config cfg;
+	struct feeds_stats st;
+	struct errlist problems = ERRLIST_INIT;
+	struct feedsjob *job;
+	sqlite3 *db;
+	int status = 0;
+	pid_t pid;
+
+	(void)state;
+	db = fixture_db(dir, &cfg);
+	job = feedsjob_start(db, &cfg, now, 0);
+	assert_true(feedsjob_pid(job) > 0);
+	assert_int_equal(feedsjob_finish(job, &st, &problems, err, sizeof(err)), 0);
+	assert_int_equal(problems.n, 0);
+	assert_int_equal(st.feeds, 3);
+	assert_int_equal(st.written, 3);
+	assert_int_equal(feeds_recorded(db), 3);
+	/* Recorded as written: the next check finds nothing to do. */
+	assert_int_equal(feeds_publish(db, &cfg, now, &st, &problems, err, sizeof(err)), 0);
+	assert_int_equal(st.written + st.same, 0);
+	/* Fewer changed feeds than asked for: written inline, the same way. */
+	job = feedsjob_start(db, &cfg, now, 1);
+	assert_int_equal(feedsjob_pid(job), 0);
+	assert_int_equal(feedsjob_finish(job, &st, &problems, err, sizeof(err)), 0);
+	assert_int_equal(st.feeds, 3);
+	assert_int_equal(st.written + st.same, 0);
+	assert_int_equal(problems.n, 0);
+	fixture_remove(dir, db, &cfg);
+
+	strcpy(dir, "/tmp/kapd-test-feedsjob-XXXXXX");
+	db = fixture_db(dir, &cfg);
+	job = feedsjob_start(db, &cfg, now, 0);
+	pid = feedsjob_pid(job);
+	assert_true(pid > 0);
+	assert_int_equal(kill(pid, SIGKILL), 0);
+	assert_int_equal(feedsjob_finish(job, &st, &problems, err, sizeof(err)), 0);
+	assert_int_equal(waitpid(pid, &status, WNOHANG), -1); /* reaped by feedsjob_finish */
+	if (problems.n == 1) {
+		/* Killed before it reported (nearly always: it had to open the database). */
+		assert_non_null(strstr(problems.msg[0], "ended early (signal 9)"));
+		assert_int_equal(st.written, 0);
+		assert_int_equal(feeds_recorded(db), 0);
+	} else {
+		assert_int_equal(problems.n, 0); /* it was done before the signal came */
+	}
+	errlist_free(&problems);
+	/* The next check writes whatever was not recorded, and then every feed is. */
+	assert_int_equal(feeds_publish(db, &cfg, now, &st, &problems, err, sizeof(err)), 0);
+	assert_int_equal(problems.n, 0);
+	assert_int_equal(feeds_recorded(db), 3);
+	fixture_remove(dir, db, &cfg);
+}
+
 static void
 feeds_carry_no_revenue_margin_complaint_contact_or_notes(void **state)
 {
@@ -931,6 +1058,7 @@ main(void)
 		cmocka_unit_test(digest_changes_with_every_shown_field_only),
 		cmocka_unit_test(person_feeds_name_the_customer_in_titles_in_the_feed_language),
 		cmocka_unit_test(feeds_carry_no_revenue_margin_complaint_contact_or_notes),
+		cmocka_unit_test(a_child_writes_the_feeds_and_a_killed_one_loses_none),
 		cmocka_unit_test(tokens_are_128_random_bits_in_hex),
 	};
 
