@@ -141,6 +141,9 @@ $(B)/tests/%: tests/unit/%.c tests/unit/testutil.h $(LIB_OBJ) | $(B)/tests
 	@echo "  CC/LD   $@"
 	@$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIB_OBJ) $(PKG_LIBS) $(CMOCKA_LIBS)
 
+# test_errlist decides which of errlist's reallocations fail.
+$(B)/tests/test_errlist: ALL_LDFLAGS += -Wl,--wrap=realloc
+
 # Unit tests run from the source tree so they find tests/unit/data.  The lint runs first
 # (one second), so the `make all unit` before a landing sees a layer or SQL slip.
 unit: lint $(UNIT_BIN)

@@ -515,7 +515,7 @@ load_config(struct ctl *c, const char *path)
 		return config_defaults(&c->cfg) < 0 ? EX_SOFTWARE : 0;
 	r = config_load(path, &c->cfg, &errs);
 	for (i = 0; i < errs.n; i++)
-		fprintf(stderr, "%s\n", errs.msg[i] ? errs.msg[i] : tr(c, "(out of memory)"));
+		fprintf(stderr, "%s\n", errlist_msg(&errs, i, tr(c, "(out of memory)")));
 	errlist_free(&errs);
 	return r < 0 ? EX_CONFIG : 0;
 }

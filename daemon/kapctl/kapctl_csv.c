@@ -79,7 +79,7 @@ print_errors(const struct ctl *c, const char *file, struct errlist *errs, int dr
 	size_t i;
 
 	for (i = 0; i < errs->n; i++)
-		fprintf(stderr, "%s\n", errs->msg[i] ? errs->msg[i] : tr(c, "(out of memory)"));
+		fprintf(stderr, "%s\n", errlist_msg(errs, i, tr(c, "(out of memory)")));
 	return ctl_errors_end(c, "import-csv", file, errs->n,
 	    dry ? N_("the sheet is not valid") : N_("nothing was changed"));
 }

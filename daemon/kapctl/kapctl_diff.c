@@ -245,7 +245,7 @@ do_rollover(
 		    c->db, new, kdate_format(ctl_today(c, NULL), day), doc, NULL, err, sizeof(err));
 	for (i = 0; i < errs.n; i++)
 		fprintf(stderr, "kapctl rollover: %s\n",
-		    errs.msg[i] ? errs.msg[i] : tr(c, "(out of memory)"));
+		    errlist_msg(&errs, i, tr(c, "(out of memory)")));
 	if (r < 0 && errs.n == 0)
 		ctl_fail(ctl_exit_code(r), "rollover", "%s", err);
 	errlist_free(&errs);

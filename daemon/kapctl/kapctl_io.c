@@ -93,8 +93,7 @@ report(const struct ctl *c, const char *file, struct errlist *errs, int dry)
 	size_t i;
 
 	for (i = 0; i < errs->n; i++)
-		fprintf(stderr, "%s: %s\n", file,
-		    errs->msg[i] ? errs->msg[i] : tr(c, "(out of memory)"));
+		fprintf(stderr, "%s: %s\n", file, errlist_msg(errs, i, tr(c, "(out of memory)")));
 	return ctl_errors_end(c, "import", file, errs->n,
 	    dry ? N_("the document is not valid") : N_("nothing was imported"));
 }

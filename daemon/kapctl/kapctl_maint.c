@@ -459,7 +459,7 @@ report_import(struct mreq *q, struct errlist *errs)
 
 	for (i = 0; i < errs->n; i++)
 		fprintf(stderr, "kapctl %s: %s\n", q->k->name,
-		    errs->msg[i] ? errs->msg[i] : tr(q->c, "(out of memory)"));
+		    errlist_msg(errs, i, tr(q->c, "(out of memory)")));
 	return EX_DATAERR;
 }
 

@@ -133,7 +133,7 @@ load_config(const char *path, struct kapd_config *cfg)
 	}
 	r = config_load(path, cfg, &errs);
 	for (i = 0; i < errs.n; i++)
-		log_msg(LOG_ERR, "%s", errs.msg[i] ? errs.msg[i] : "(out of memory)");
+		log_msg(LOG_ERR, "%s", errlist_msg(&errs, i, "(out of memory)"));
 	errlist_free(&errs);
 	return r < 0 ? EX_CONFIG : 0;
 }
@@ -148,7 +148,7 @@ check_secrets(const struct kapd_config *cfg)
 
 	r = config_check_secrets(cfg, &errs);
 	for (i = 0; i < errs.n; i++)
-		log_msg(LOG_ERR, "%s", errs.msg[i] ? errs.msg[i] : "(out of memory)");
+		log_msg(LOG_ERR, "%s", errlist_msg(&errs, i, "(out of memory)"));
 	errlist_free(&errs);
 	return r < 0 ? EX_CONFIG : 0;
 }
@@ -199,8 +199,7 @@ log_problems(const struct kapd *k, struct errlist *problems)
 	size_t i;
 
 	for (i = 0; i < problems->n; i++)
-		log_msg(LOG_WARNING, "%s",
-		    problems->msg[i] ? problems->msg[i] : tr(k, "(out of memory)"));
+		log_msg(LOG_WARNING, "%s", errlist_msg(problems, i, tr(k, "(out of memory)")));
 	errlist_free(problems);
 }
 
@@ -273,7 +272,7 @@ read_replies(struct kapd *k, time_t now)
 	if (replyrun(k->db, &k->cfg, k->tp, &k->hooks, now, &st, &notes, err, sizeof(err)) < 0)
 		log_msg(LOG_ERR, tr(k, "replies: %s; trying again at the next check"), err);
 	for (i = 0; i < notes.n; i++)
-		log_msg(LOG_NOTICE, "%s", notes.msg[i] ? notes.msg[i] : tr(k, "(out of memory)"));
+		log_msg(LOG_NOTICE, "%s", errlist_msg(&notes, i, tr(k, "(out of memory)")));
 	errlist_free(&notes);
 	log_msg(st.fetched || st.unreadable ? LOG_INFO : LOG_DEBUG,
 	    tr(k,
@@ -396,8 +395,7 @@ reload(struct kapd *k)
 	memset(&fresh, 0, sizeof(fresh));
 	if (config_load(k->opt.config, &fresh, &errs) < 0) {
 		for (i = 0; i < errs.n; i++)
-			log_msg(
-			    LOG_ERR, "%s", errs.msg[i] ? errs.msg[i] : tr(k, "(out of memory)"));
+			log_msg(LOG_ERR, "%s", errlist_msg(&errs, i, tr(k, "(out of memory)")));
 		log_msg(LOG_ERR,
 		    tr(k, "SIGHUP: %s is invalid; the previous configuration stays in force"),
 		    k->opt.config);

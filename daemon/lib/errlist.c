@@ -15,6 +15,14 @@ errlist_add(struct errlist *e, const char *fmt, ...)
 	va_start(ap, fmt);
 	r = vasprintf(&s, fmt, ap);
 	va_end(ap);
+	if (e->n > e->cap) {
+		/* An earlier message was already dropped: the array has no slot for index
+		 * n-1, so later messages are counted, not stored (errlist_msg gives the fallback). */
+		if (r >= 0)
+			free(s);
+		e->n++;
+		return -ENOMEM;
+	}
 	if (e->n == e->cap) {
 		size_t cap = e->cap ? e->cap * 2 : 8;
 		char **m = realloc(e->msg, cap * sizeof(*m));
@@ -29,6 +37,12 @@ errlist_add(struct errlist *e, const char *fmt, ...)
 	}
 	e->msg[e->n++] = r >= 0 ? s : NULL;
 	return r >= 0 ? 0 : -ENOMEM;
+}
+
+const char *
+errlist_msg(const struct errlist *e, size_t i, const char *dropped)
+{
+	return i < e->n && i < e->cap && e->msg[i] != NULL ? e->msg[i] : dropped;
 }
 
 void

@@ -6,8 +6,8 @@
 #include <stddef.h>
 
 struct errlist {
-	char **msg; /* owned; msg[0..n-1] */
-	size_t n;
+	char **msg; /* owned; read through errlist_msg: after a failed allocation n > cap */
+	size_t n;   /* messages added, stored or not */
 	size_t cap;
 };
 
@@ -19,6 +19,8 @@ struct errlist {
 /* Appends a formatted message; on allocation failure the message is dropped but n still
  * counts it (a check must never pass because memory ran out).  Returns 0 or -ENOMEM. */
 int errlist_add(struct errlist *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Message i (i < n), or `dropped` where it was lost for lack of memory. */
+const char *errlist_msg(const struct errlist *e, size_t i, const char *dropped);
 /* Frees every message and resets the list; accepts NULL. */
 void errlist_free(struct errlist *e);
 

@@ -94,7 +94,7 @@ static void __attribute__((noreturn)) child(struct feedsjob *j, int fd)
 		ok = write_all(fd, &w, sizeof(w)) == 0;
 	}
 	for (i = j->at_fork; ok && i < j->problems.n; i++) {
-		const char *m = i < j->problems.cap ? j->problems.msg[i] : NULL;
+		const char *m = errlist_msg(&j->problems, i, NULL);
 		uint32_t len = m != NULL ? (uint32_t)strlen(m) : NO_TEXT;
 
 		ok = write_all(fd, &len, sizeof(len)) == 0 &&
@@ -243,9 +243,7 @@ feedsjob_finish(
 	}
 	*st = j->st;
 	for (i = 0; i < j->problems.n; i++)
-		errlist_add(problems, "%s",
-		    i < j->problems.cap && j->problems.msg[i] != NULL ? j->problems.msg[i]
-		                                                      : "feeds: out of memory");
+		errlist_add(problems, "%s", errlist_msg(&j->problems, i, "feeds: out of memory"));
 	errlist_free(&j->problems);
 	free(j);
 	return r;
