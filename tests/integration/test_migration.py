@@ -159,6 +159,59 @@ class MigrationTest(kaptest.KapTestCase):
         self.assertEqual(indexes, {"notification_item", "notification_delivery",
                                    "notification_plan", "notification_recipient"})
 
+    def test_ledger_keeps_one_unique_index_on_its_key(self):
+        """Version 11 drops the UNIQUE constraint that duplicated notification_item: the
+        rows stay, notification_item is the unique index, and a second line for the same
+        rule, item, deadline, stage and recipient is still refused (or ignored by the
+        INSERT OR IGNORE kapd uses)."""
+        files = kaptest.migration_files()
+        ref = self.path("ref.db")
+        self.init_db(ref)
+        app_id = pragma(ref, "application_id")
+        mine = [i for i, f in enumerate(files) if f.endswith("_ledger_one_unique_index.sql")][0]
+        con = sqlite3.connect(self.db)
+        for f in files[:mine]:
+            with open(f, encoding="utf-8") as fh:
+                con.executescript(fh.read())
+        con.execute("INSERT INTO delivery(id, recipient_key, email, mode, message_id,"
+                    " slot_at, armed_at, local_date) VALUES (1, 'p1', 'p1@x.example',"
+                    " 'digest', '<m1@x>', 0, 0, '2026-12-01')")
+        line = ("INSERT INTO notification(rule, kind, item_key, plan_key, deadline, stage,"
+                " recipient_key, delivery_id, title) VALUES ('due', 'activity', ?, 'pl',"
+                " '2026-11-01', 'due', 'p1', 1, ?)")
+        for key in ("a1", "a2", "a3"):
+            con.execute(line, (key, "Title " + key))
+        before = con.execute("SELECT * FROM notification ORDER BY id").fetchall()
+        autoindexes = con.execute("SELECT count(*) FROM sqlite_master WHERE tbl_name ="
+                                  " 'notification' AND name LIKE 'sqlite_autoindex%'")
+        self.assertEqual(autoindexes.fetchone()[0], 1, "expected version 10's constraint")
+        con.execute("PRAGMA application_id=%d" % app_id)
+        con.execute("PRAGMA user_version=%d" % mine)
+        con.commit()
+        con.close()
+        self.ok("migrate")
+        self.assertEqual(pragma(self.db, "user_version"), LATEST)
+        after = kaptest.query(self.db, "SELECT * FROM notification ORDER BY id")
+        self.assertEqual(after, before, "expected every ledger row kept by the rebuild")
+        indexes = dict(kaptest.query(
+            self.db, "SELECT name, sql FROM sqlite_master WHERE tbl_name = 'notification'"
+            " AND type = 'index'"))
+        self.assertEqual(set(indexes), {"notification_item", "notification_delivery",
+                                        "notification_plan", "notification_recipient"},
+                         "expected no second index on the key (no sqlite_autoindex)")
+        self.assertTrue(indexes["notification_item"].startswith("CREATE UNIQUE INDEX"),
+                        indexes["notification_item"])
+        con = sqlite3.connect(self.db)
+        with self.assertRaises(sqlite3.IntegrityError, msg="a second line for a1"):
+            con.execute(line, ("a1", "again"))
+        con.execute(line.replace("INSERT INTO", "INSERT OR IGNORE INTO"), ("a1", "again"))
+        con.execute(line.replace("'p1', 1", "'p2', 1"), ("a1", "another recipient"))
+        con.commit()
+        rows = con.execute("SELECT item_key, recipient_key, title FROM notification"
+                           " WHERE item_key = 'a1' ORDER BY id").fetchall()
+        con.close()
+        self.assertEqual(rows, [("a1", "p1", "Title a1"), ("a1", "p2", "another recipient")])
+
     def newer_db(self):
         self.init_db()
         self.import_file(self.write_doc("sample.json", kaptest.sample_doc()))
