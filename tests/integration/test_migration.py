@@ -111,18 +111,31 @@ class MigrationTest(kaptest.KapTestCase):
         self.assertEqual(acts, ["old-act"], "expected the version-1 data in the export")
         self.ok("done", "old-act", "--on", "2026-12-01", now="2026-12-01T12:00:00+01:00")
 
-    def test_ledger_keeps_its_rows_and_takes_rule_names_from_the_rule_table(self):
-        """Version 8 drops the CHECK list of rule names (a new rule is a row of the rule
-        table, not a table rebuild) and keeps every ledger row."""
+    def schema_before(self, suffix):
+        """self.db with the migrations before the one whose file ends with suffix, as
+        the older kapd left it; returns an open connection and that version."""
         files = kaptest.migration_files()
-        ref = self.path("ref.db")
-        self.init_db(ref)
-        app_id = pragma(ref, "application_id")
+        mine = [i for i, f in enumerate(files) if f.endswith(suffix)][0]
         con = sqlite3.connect(self.db)
-        mine = [i for i, f in enumerate(files) if f.endswith("_rule_names.sql")][0]
         for f in files[:mine]:
             with open(f, encoding="utf-8") as fh:
                 con.executescript(fh.read())
+        return con, mine
+
+    def stamp(self, con, version):
+        """Marks the database as kapd's at `version` (the application id of a fresh
+        init) and closes the connection."""
+        ref = self.path("ref.db")
+        self.init_db(ref)
+        con.execute("PRAGMA application_id=%d" % pragma(ref, "application_id"))
+        con.execute("PRAGMA user_version=%d" % version)
+        con.commit()
+        con.close()
+
+    def test_ledger_keeps_its_rows_and_takes_rule_names_from_the_rule_table(self):
+        """Version 8 drops the CHECK list of rule names (a new rule is a row of the rule
+        table, not a table rebuild) and keeps every ledger row."""
+        con, mine = self.schema_before("_rule_names.sql")
         con.executescript("""
             INSERT INTO delivery(id, recipient_key, email, mode, message_id, slot_at,
                 armed_at, local_date) VALUES (1, 'p1', 'p1@x.example', 'digest', '<m1@x>',
@@ -135,10 +148,7 @@ class MigrationTest(kaptest.KapTestCase):
             con.execute("INSERT INTO notification(rule, kind, item_key, plan_key, deadline,"
                         " stage, recipient_key, delivery_id) VALUES ('final-notice',"
                         " 'activity', 'a', 'pl', '2026-11-01', 'x', 'p1', 1)")
-        con.execute("PRAGMA application_id=%d" % app_id)
-        con.execute("PRAGMA user_version=%d" % mine)
-        con.commit()
-        con.close()
+        self.stamp(con, mine)
         self.ok("migrate")
         self.assertEqual(pragma(self.db, "user_version"), LATEST)
         rows = kaptest.query(self.db, "SELECT rule, stage, recipient_key FROM notification")
@@ -164,15 +174,7 @@ class MigrationTest(kaptest.KapTestCase):
         rows stay, notification_item is the unique index, and a second line for the same
         rule, item, deadline, stage and recipient is still refused (or ignored by the
         INSERT OR IGNORE kapd uses)."""
-        files = kaptest.migration_files()
-        ref = self.path("ref.db")
-        self.init_db(ref)
-        app_id = pragma(ref, "application_id")
-        mine = [i for i, f in enumerate(files) if f.endswith("_ledger_one_unique_index.sql")][0]
-        con = sqlite3.connect(self.db)
-        for f in files[:mine]:
-            with open(f, encoding="utf-8") as fh:
-                con.executescript(fh.read())
+        con, mine = self.schema_before("_ledger_one_unique_index.sql")
         con.execute("INSERT INTO delivery(id, recipient_key, email, mode, message_id,"
                     " slot_at, armed_at, local_date) VALUES (1, 'p1', 'p1@x.example',"
                     " 'digest', '<m1@x>', 0, 0, '2026-12-01')")
@@ -185,10 +187,7 @@ class MigrationTest(kaptest.KapTestCase):
         autoindexes = con.execute("SELECT count(*) FROM sqlite_master WHERE tbl_name ="
                                   " 'notification' AND name LIKE 'sqlite_autoindex%'")
         self.assertEqual(autoindexes.fetchone()[0], 1, "expected version 10's constraint")
-        con.execute("PRAGMA application_id=%d" % app_id)
-        con.execute("PRAGMA user_version=%d" % mine)
-        con.commit()
-        con.close()
+        self.stamp(con, mine)
         self.ok("migrate")
         self.assertEqual(pragma(self.db, "user_version"), LATEST)
         after = kaptest.query(self.db, "SELECT * FROM notification ORDER BY id")
